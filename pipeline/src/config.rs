@@ -1,0 +1,73 @@
+//! The publication's configuration, `dtto.toml`: the settings a team
+//! changes between editions without touching code.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub ingest: IngestConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Above this share of a file's rows quarantined, a delivery fails.
+    #[serde(default = "default_max_quarantined_share")]
+    pub max_quarantined_share: f64,
+}
+
+fn default_max_quarantined_share() -> f64 {
+    0.01
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            max_quarantined_share: default_max_quarantined_share(),
+        }
+    }
+}
+
+impl Config {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        let share = config.ingest.max_quarantined_share;
+        if !(0.0..=1.0).contains(&share) {
+            return Err(format!(
+                "ingest.max_quarantined_share is {share}; it is a share between 0 and 1 (0.01 is 1 %)"
+            ));
+        }
+        Ok(config)
+    }
+
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_limit_is_one_percent() {
+        assert_eq!(Config::parse("").unwrap().ingest.max_quarantined_share, 0.01);
+    }
+
+    #[test]
+    fn a_percentage_written_as_a_whole_number_is_refused() {
+        let err = Config::parse("[ingest]\nmax_quarantined_share = 5.0").unwrap_err();
+        assert!(err.contains("between 0 and 1"), "{err}");
+    }
+
+    #[test]
+    fn the_bundled_configuration_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dtto.toml");
+        Config::read(&path).unwrap();
+    }
+}

@@ -1,0 +1,96 @@
+//! Whole-delivery problems: each stops the ingest with a message naming the
+//! file and what to do, and its own exit code (documented in the README).
+
+use std::path::PathBuf;
+
+use crate::reference::ReferenceError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(
+        "{path}: the control file does not parse: {problem}. Ask the supplier for a corrected extract.toml"
+    )]
+    Control { path: PathBuf, problem: String },
+
+    #[error("{path}: missing; every delivery must hold {expected}")]
+    MissingFile { path: PathBuf, expected: String },
+
+    #[error("{path}: both {name}.csv and {name}.csv.gz are present; remove one and run again")]
+    AmbiguousFile { path: PathBuf, name: &'static str },
+
+    #[error("{path}: required column(s) missing from the header: {columns}")]
+    MissingColumns { path: PathBuf, columns: String },
+
+    #[error("{path}: column {column} appears more than once in the header")]
+    DuplicateColumn { path: PathBuf, column: String },
+
+    #[error(
+        "{path}: line {line}, column {column}: not UTF-8. The contract requires UTF-8; ask the supplier to re-export the file"
+    )]
+    NotUtf8 {
+        path: PathBuf,
+        line: u64,
+        column: String,
+    },
+
+    #[error("{path}: unreadable near line {line}: {problem}")]
+    Unreadable {
+        path: PathBuf,
+        line: u64,
+        problem: String,
+    },
+
+    #[error(
+        "{path}: extract.toml says {expected} data rows but the file holds {found}; the delivery may be truncated. Ask the supplier to resend it"
+    )]
+    CountMismatch {
+        path: PathBuf,
+        expected: u64,
+        found: u64,
+    },
+
+    #[error(
+        "{path}: {quarantined} of {rows} rows quarantined ({share:.2} %), above the {limit:.2} % allowed: \
+         publishing from a broken extract is worse than not publishing. The rejected rows and their \
+         errors are in {kept}"
+    )]
+    TooManyQuarantined {
+        path: PathBuf,
+        quarantined: u64,
+        rows: u64,
+        share: f64,
+        limit: f64,
+        kept: PathBuf,
+    },
+
+    #[error(transparent)]
+    Reference(#[from] ReferenceError),
+
+    #[error("{path}: {problem}")]
+    Storage { path: PathBuf, problem: String },
+}
+
+impl IngestError {
+    /// The process exit code for this problem.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            IngestError::Storage { .. } => 1,
+            IngestError::Control { .. } => 3,
+            IngestError::MissingFile { .. }
+            | IngestError::AmbiguousFile { .. }
+            | IngestError::MissingColumns { .. }
+            | IngestError::DuplicateColumn { .. } => 4,
+            IngestError::NotUtf8 { .. } | IngestError::Unreadable { .. } => 5,
+            IngestError::CountMismatch { .. } => 6,
+            IngestError::TooManyQuarantined { .. } => 7,
+            IngestError::Reference(_) => 8,
+        }
+    }
+
+    pub fn storage(path: impl Into<PathBuf>, problem: impl std::fmt::Display) -> Self {
+        IngestError::Storage {
+            path: path.into(),
+            problem: problem.to_string(),
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Loading one data file: every row parsed and checked, good rows to
+//! Parquet, bad rows to quarantine, and the counts to prove nothing was
+//! lost.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use csv::StringRecord;
+use indicatif::ProgressBar;
+use rustc_hash::FxHashMap;
+
+use super::error::IngestError;
+use super::fields::{Field, FieldParser};
+use super::quarantine::Quarantine;
+use super::report::FileSummary;
+use super::rules::{FileRules, OrderIndex, Row, fingerprint};
+use super::source::Source;
+use super::table::{BATCH_ROWS, BatchBuilder, ParquetSink, schema};
+use super::violation::{Rule, Violation};
+use crate::reference::ReferenceLists;
+
+/// What the files of one delivery share while they load.
+pub struct LoadContext<'a> {
+    pub as_at: i32,
+    pub reference: &'a ReferenceLists,
+    /// Filled while orders load; read by drug tests.
+    pub orders: OrderIndex,
+}
+
+/// Where each contract column sits in the file's header.
+struct HeaderMap {
+    positions: Vec<Option<usize>>,
+    warnings: Vec<String>,
+}
+
+fn map_header(source: &Source, header: &StringRecord) -> Result<HeaderMap, IngestError> {
+    let names: Vec<&str> = header
+        .iter()
+        .enumerate()
+        .map(|(i, name)| if i == 0 { name.trim_start_matches('\u{feff}') } else { name })
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(IngestError::DuplicateColumn {
+                path: source.path.clone(),
+                column: name.to_string(),
+            });
+        }
+    }
+    let columns = source.file.columns();
+    let positions: Vec<Option<usize>> = columns
+        .iter()
+        .map(|c| names.iter().position(|n| *n == c.name))
+        .collect();
+    let missing: Vec<&str> = columns
+        .iter()
+        .zip(&positions)
+        .filter(|(c, p)| c.required && p.is_none())
+        .map(|(c, _)| c.name)
+        .collect();
+    if !missing.is_empty() {
+        return Err(IngestError::MissingColumns {
+            path: source.path.clone(),
+            columns: missing.join(", "),
+        });
+    }
+    let mut warnings: Vec<String> = names
+        .iter()
+        .filter(|n| !columns.iter().any(|c| c.name == **n))
+        .map(|n| format!("column {n:?} is not in the contract and was not loaded"))
+        .collect();
+    warnings.extend(
+        columns
+            .iter()
+            .zip(&positions)
+            .filter(|(_, p)| p.is_none())
+            .map(|(c, _)| format!("optional column {} is absent; loaded as empty", c.name)),
+    );
+    Ok(HeaderMap {
+        positions,
+        warnings,
+    })
+}
+
+fn csv_error(source: &Source, line: u64, header: &StringRecord, error: csv::Error) -> IngestError {
+    let line = error.position().map_or(line, |p| p.line());
+    match error.kind() {
+        csv::ErrorKind::Utf8 { err, .. } => IngestError::NotUtf8 {
+            path: source.path.clone(),
+            line,
+            column: header
+                .get(err.field())
+                .map_or_else(|| format!("field {}", err.field() + 1), str::to_string),
+        },
+        _ => IngestError::Unreadable {
+            path: source.path.clone(),
+            line,
+            problem: error.to_string(),
+        },
+    }
+}
+
+/// Loads one file into `<staging>/<file>/` and its rejected rows into
+/// quarantine. Returns the file's counts; whether they reconcile with the
+/// control file is the caller's check.
+pub fn load_file(
+    source: &Source,
+    staging: &Path,
+    context: &mut LoadContext,
+    quarantine: &mut Quarantine,
+    progress: &ProgressBar,
+) -> Result<FileSummary, IngestError> {
+    let file = source.file;
+    let mut reader = source.open(progress)?;
+    let header = reader
+        .headers()
+        .map_err(|e| csv_error(source, 1, &StringRecord::new(), e))?
+        .clone();
+    let header_map = map_header(source, &header)?;
+    let parsers: Vec<FieldParser> = file
+        .columns()
+        .iter()
+        .map(|c| FieldParser::new(*c, context.reference))
+        .collect();
+    let rules = FileRules::for_file(file);
+    let key_column = file.unique_key().map(|k| file.column_index(k));
+    let storage_error = |e: &dyn std::fmt::Display| IngestError::storage(staging.join(file.name()), e);
+
+    let mut sink = ParquetSink::create(staging, file, schema(&parsers)).map_err(|e| storage_error(&e))?;
+    let mut batch = BatchBuilder::new(&parsers);
+    let mut seen_keys: FxHashMap<u128, u64> = FxHashMap::default();
+    let mut summary = FileSummary::new(source);
+    quarantine.start_file().map_err(|e| IngestError::storage(quarantine.dir(), e))?;
+
+    let mut record = StringRecord::new();
+    let mut fields = vec![Field::Null; parsers.len()];
+    let mut violations: Vec<Violation> = Vec::new();
+    let mut line = 1;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(source, line + 1, &header, e)),
+        }
+        line = record.position().map_or(line + 1, |p| p.line());
+        violations.clear();
+        fields.fill(Field::Null);
+        if record.len() != header.len() {
+            violations.push(Violation::new(
+                "",
+                Rule::FieldCount,
+                format!("the row has {} fields; the header has {}", record.len(), header.len()),
+            ));
+        } else {
+            for ((parser, position), field) in
+                parsers.iter().zip(&header_map.positions).zip(fields.iter_mut())
+            {
+                let raw = position.and_then(|p| record.get(p)).unwrap_or("");
+                match parser.parse(raw) {
+                    Ok(parsed) => *field = parsed,
+                    Err(violation) => violations.push(violation),
+                }
+            }
+        }
+        let row = Row {
+            fields: &fields,
+            record: &record,
+            positions: &header_map.positions,
+        };
+        let key = key_column
+            .filter(|&k| fields[k] == Field::Text)
+            .map(|k| (k, fingerprint(row.text(k))));
+        if let Some((k, fp)) = key
+            && let Some(first) = seen_keys.get(&fp)
+        {
+            violations.push(Violation::new(
+                file.columns()[k].name,
+                Rule::Duplicate,
+                format!("{:?} was already loaded from line {first}", row.text(k)),
+            ));
+        }
+        if violations.is_empty() || violations[0].rule != Rule::FieldCount {
+            rules.check(&row, context.as_at, &context.orders, &mut violations);
+        }
+        let loaded = violations.is_empty();
+        rules.remember_order(&row, context.as_at, loaded, line, &mut context.orders);
+        if loaded {
+            batch.append(&row);
+            if let Some((_, fp)) = key {
+                seen_keys.insert(fp, line);
+            }
+            summary.loaded += 1;
+            if batch.len() == BATCH_ROWS {
+                let full = batch.finish().map_err(|e| storage_error(&e))?;
+                sink.write(full).map_err(|e| storage_error(&e))?;
+            }
+        } else {
+            quarantine
+                .reject(file, &source.file_name(), &header, &record, line, &violations)
+                .map_err(|e| IngestError::storage(quarantine.dir(), e))?;
+            summary.count_rejection(&violations);
+        }
+    }
+    if !batch.is_empty() {
+        let rest = batch.finish().map_err(|e| storage_error(&e))?;
+        sink.write(rest).map_err(|e| storage_error(&e))?;
+    }
+    sink.finish().map_err(|e| storage_error(&e))?;
+    summary.warnings = header_map.warnings;
+    Ok(summary)
+}
+
+/// Rows quarantined per rule: a row breaking two rules counts under each.
+pub fn count_rules(violations: &[Violation], counts: &mut BTreeMap<String, u64>) {
+    let mut rules: Vec<Rule> = violations.iter().map(|v| v.rule).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    for rule in rules {
+        *counts.entry(rule.id().to_string()).or_default() += 1;
+    }
+}
+
+impl FileSummary {
+    fn count_rejection(&mut self, violations: &[Violation]) {
+        self.quarantined += 1;
+        count_rules(violations, &mut self.quarantined_by_rule);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_breaking_a_rule_twice_counts_once_under_it() {
+        let mut counts = BTreeMap::new();
+        let v = |rule| Violation::new("x", rule, "");
+        count_rules(&[v(Rule::Required), v(Rule::Required), v(Rule::DateFormat)], &mut counts);
+        assert_eq!(counts.get("required"), Some(&1));
+        assert_eq!(counts.get("date_format"), Some(&1));
+    }
+}

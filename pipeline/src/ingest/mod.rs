@@ -1,0 +1,218 @@
+//! Ingest: a delivery validated against the extract contract and stored as
+//! typed Parquet, with nothing lost. Every row is loaded or quarantined,
+//! and the two add up to the control file's count, or nothing is published.
+
+pub mod contract;
+pub mod control;
+pub mod error;
+pub mod fields;
+mod load;
+pub mod quarantine;
+pub mod report;
+pub mod rules;
+pub mod source;
+mod table;
+pub mod violation;
+pub mod warehouse;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use contract::ExtractFile;
+use control::ControlFile;
+pub use error::IngestError;
+use fields::days_since_epoch;
+use load::{LoadContext, load_file};
+use quarantine::Quarantine;
+pub use report::{FileSummary, IngestSummary};
+use source::Source;
+use warehouse::{SUMMARY_FILE, Warehouse, delivery_key};
+
+use crate::reference::ReferenceLists;
+
+pub const CONTROL_FILE: &str = "extract.toml";
+
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// The delivery folder.
+    pub extract: PathBuf,
+    pub warehouse: PathBuf,
+    /// `queries/reference`, where the code lists live.
+    pub reference: PathBuf,
+    /// Ingest again even if this delivery is already in the warehouse.
+    pub force: bool,
+    /// Above this share of a file's rows quarantined, the delivery fails.
+    pub max_quarantined_share: f64,
+}
+
+/// A delivery in the warehouse, ready for the queries.
+#[derive(Debug)]
+pub struct Ingested {
+    pub summary: IngestSummary,
+    pub dir: PathBuf,
+    /// True when the delivery had been ingested before and was not re-read.
+    pub reused: bool,
+}
+
+pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
+    let control_path = options.extract.join(CONTROL_FILE);
+    if !control_path.is_file() {
+        return Err(IngestError::MissingFile {
+            path: control_path,
+            expected: format!("the control file {CONTROL_FILE}"),
+        });
+    }
+    let control = ControlFile::read(&control_path).map_err(|problem| IngestError::Control {
+        path: control_path.clone(),
+        problem,
+    })?;
+    let reference = ReferenceLists::load(&options.reference)?;
+    let sources = ExtractFile::ALL
+        .iter()
+        .map(|&file| Source::locate(&options.extract, file))
+        .collect::<Result<Vec<_>, _>>()?;
+    let settings = format!(
+        "{};max_quarantined_share={}",
+        reference.fingerprint(),
+        options.max_quarantined_share
+    );
+    let key = delivery_key(&control_path, &sources, &settings)?;
+    let warehouse = Warehouse::new(&options.warehouse);
+
+    if !options.force && warehouse.has(&key) {
+        let dir = warehouse.delivery_dir(&key);
+        let summary = read_summary(&dir)?;
+        warehouse.make_current(&key)?;
+        return Ok(Ingested {
+            summary,
+            dir,
+            reused: true,
+        });
+    }
+
+    let staging = warehouse.start(&key)?;
+    let loaded = load_delivery(&control, &sources, &reference, &staging, options, &warehouse, &key)
+        .and_then(|summary| write_summary(&staging, &summary).map(|()| summary));
+    match loaded {
+        Ok(summary) => {
+            let dir = warehouse.commit(&key)?;
+            Ok(Ingested {
+                summary,
+                dir,
+                reused: false,
+            })
+        }
+        Err(error) => {
+            // The error is what the user needs; failing to keep the partial
+            // output for inspection must not hide it.
+            let _ = warehouse.reject(&key);
+            Err(error)
+        }
+    }
+}
+
+fn load_delivery(
+    control: &ControlFile,
+    sources: &[Source],
+    reference: &ReferenceLists,
+    staging: &Path,
+    options: &IngestOptions,
+    warehouse: &Warehouse,
+    key: &str,
+) -> Result<IngestSummary, IngestError> {
+    let mut context = LoadContext {
+        as_at: days_since_epoch(control.as_at),
+        reference,
+        orders: Default::default(),
+    };
+    let mut quarantine = Quarantine::new(&staging.join("quarantine"));
+    let mut files = Vec::new();
+    let interactive = std::io::stderr().is_terminal();
+    for source in sources {
+        let progress = progress_bar(source, interactive);
+        let mut summary = load_file(source, staging, &mut context, &mut quarantine, &progress)?;
+        progress.finish_and_clear();
+        summary.expected = control.rows_of(source.file);
+        if !interactive {
+            eprintln!(
+                "ingest: {}: {} rows read, {} loaded, {} quarantined",
+                summary.source,
+                summary.rows(),
+                summary.loaded,
+                summary.quarantined
+            );
+        }
+        reconcile(source, &summary, options.max_quarantined_share, &warehouse.rejected_dir(key))?;
+        files.push(summary);
+    }
+    quarantine
+        .finish()
+        .map_err(|e| IngestError::storage(quarantine.dir(), e))?;
+    Ok(IngestSummary {
+        key: key.to_string(),
+        as_at: control.as_at.format("%Y-%m-%d").to_string(),
+        supplier: control.supplier.clone(),
+        program_version: env!("CARGO_PKG_VERSION").to_string(),
+        files,
+    })
+}
+
+/// The proof that nothing was lost, and the guard against publishing from
+/// a broken extract.
+fn reconcile(
+    source: &Source,
+    summary: &FileSummary,
+    max_quarantined_share: f64,
+    rejected: &Path,
+) -> Result<(), IngestError> {
+    if summary.rows() != summary.expected {
+        return Err(IngestError::CountMismatch {
+            path: source.path.clone(),
+            expected: summary.expected,
+            found: summary.rows(),
+        });
+    }
+    let share = summary.quarantined_percent();
+    if share > 100.0 * max_quarantined_share {
+        return Err(IngestError::TooManyQuarantined {
+            path: source.path.clone(),
+            quarantined: summary.quarantined,
+            rows: summary.rows(),
+            share,
+            limit: 100.0 * max_quarantined_share,
+            kept: rejected.join("quarantine"),
+        });
+    }
+    Ok(())
+}
+
+fn progress_bar(source: &Source, interactive: bool) -> ProgressBar {
+    if !interactive {
+        return ProgressBar::hidden();
+    }
+    let style = ProgressStyle::with_template(
+        "{prefix:>24} [{bar:32}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    let bar = ProgressBar::new(source.bytes)
+        .with_style(style)
+        .with_prefix(source.file_name());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn write_summary(dir: &Path, summary: &IngestSummary) -> Result<(), IngestError> {
+    let path = dir.join(SUMMARY_FILE);
+    let text = serde_json::to_string_pretty(summary).map_err(|e| IngestError::storage(&path, e))?;
+    std::fs::write(&path, text).map_err(|e| IngestError::storage(&path, e))
+}
+
+fn read_summary(dir: &Path) -> Result<IngestSummary, IngestError> {
+    let path = dir.join(SUMMARY_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| IngestError::storage(&path, e))?;
+    serde_json::from_str(&text).map_err(|e| IngestError::storage(&path, e))
+}

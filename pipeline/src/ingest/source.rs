@@ -1,0 +1,95 @@
+//! Finding and opening a delivery's files: `.csv` or `.csv.gz`, with or
+//! without a byte-order mark.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use flate2::read::MultiGzDecoder;
+use indicatif::ProgressBar;
+
+use super::contract::ExtractFile;
+use super::error::IngestError;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One data file of a delivery as found on disk.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub file: ExtractFile,
+    pub path: PathBuf,
+    pub compressed: bool,
+    /// Size on disk, compressed or not.
+    pub bytes: u64,
+}
+
+impl Source {
+    /// Finds `NAME.csv` or `NAME.csv.gz`; exactly one must be present.
+    pub fn locate(dir: &Path, file: ExtractFile) -> Result<Source, IngestError> {
+        let plain = dir.join(format!("{}.csv", file.name()));
+        let gzipped = dir.join(format!("{}.csv.gz", file.name()));
+        let (path, compressed) = match (plain.is_file(), gzipped.is_file()) {
+            (true, false) => (plain, false),
+            (false, true) => (gzipped, true),
+            (true, true) => {
+                return Err(IngestError::AmbiguousFile {
+                    path: plain,
+                    name: file.name(),
+                });
+            }
+            (false, false) => {
+                return Err(IngestError::MissingFile {
+                    path: plain,
+                    expected: format!("{0}.csv or {0}.csv.gz", file.name()),
+                });
+            }
+        };
+        let bytes = std::fs::metadata(&path)
+            .map_err(|e| unreadable(&path, e))?
+            .len();
+        Ok(Source {
+            file,
+            path,
+            compressed,
+            bytes,
+        })
+    }
+
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    }
+
+    /// A CSV reader over the file's text, decompressed and without its BOM.
+    /// Bytes read from disk advance `progress`.
+    pub fn open(&self, progress: &ProgressBar) -> Result<csv::Reader<Box<dyn Read>>, IngestError> {
+        let file = File::open(&self.path).map_err(|e| unreadable(&self.path, e))?;
+        let raw = progress.wrap_read(file);
+        let text: Box<dyn Read> = if self.compressed {
+            Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 16, raw)))
+        } else {
+            Box::new(raw)
+        };
+        let mut text = BufReader::with_capacity(1 << 18, text);
+        let starts_with_bom = text
+            .fill_buf()
+            .map_err(|e| unreadable(&self.path, e))?
+            .starts_with(BOM);
+        if starts_with_bom {
+            text.consume(BOM.len());
+        }
+        Ok(csv::ReaderBuilder::new()
+            .flexible(true)
+            .buffer_capacity(1 << 18)
+            .from_reader(Box::new(text)))
+    }
+}
+
+fn unreadable(path: &Path, error: impl std::fmt::Display) -> IngestError {
+    IngestError::Unreadable {
+        path: path.to_path_buf(),
+        line: 0,
+        problem: error.to_string(),
+    }
+}

@@ -1,0 +1,154 @@
+//! The warehouse: one folder per ingested delivery, keyed by a content
+//! hash, and a `current` pointer to the one the queries read.
+//!
+//! ```text
+//! warehouse/
+//!   current                  the key of the delivery in use
+//!   deliveries/<key>/        <file>/part-00000.parquet, quarantine/, ingest.json
+//!   rejected/<key>/          what a failed ingest had written, for inspection
+//!   .staging-<key>/          an ingest in progress
+//! ```
+//!
+//! An ingest writes into staging and renames it into place only when every
+//! check passed, so a failed or interrupted ingest never touches the
+//! delivery in use.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::error::IngestError;
+use super::source::Source;
+
+pub const SUMMARY_FILE: &str = "ingest.json";
+const CURRENT: &str = "current";
+
+pub struct Warehouse {
+    root: PathBuf,
+}
+
+impl Warehouse {
+    pub fn new(root: &Path) -> Self {
+        Warehouse {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn delivery_dir(&self, key: &str) -> PathBuf {
+        self.root.join("deliveries").join(key)
+    }
+
+    pub fn staging_dir(&self, key: &str) -> PathBuf {
+        self.root.join(format!(".staging-{key}"))
+    }
+
+    pub fn rejected_dir(&self, key: &str) -> PathBuf {
+        self.root.join("rejected").join(key)
+    }
+
+    /// The delivery the queries read, if any has been ingested.
+    pub fn current_dir(&self) -> Option<PathBuf> {
+        let key = std::fs::read_to_string(self.root.join(CURRENT)).ok()?;
+        let dir = self.delivery_dir(key.trim());
+        dir.join(SUMMARY_FILE).is_file().then_some(dir)
+    }
+
+    /// Whether this delivery was ingested completely before.
+    pub fn has(&self, key: &str) -> bool {
+        self.delivery_dir(key).join(SUMMARY_FILE).is_file()
+    }
+
+    /// A fresh, empty staging folder.
+    pub fn start(&self, key: &str) -> Result<PathBuf, IngestError> {
+        let staging = self.staging_dir(key);
+        remove_if_present(&staging)?;
+        std::fs::create_dir_all(&staging).map_err(|e| IngestError::storage(&staging, e))?;
+        Ok(staging)
+    }
+
+    /// Moves a finished staging folder into place, replacing an earlier
+    /// ingest of the same delivery, and makes it current.
+    pub fn commit(&self, key: &str) -> Result<PathBuf, IngestError> {
+        let staging = self.staging_dir(key);
+        let target = self.delivery_dir(key);
+        let parent = self.root.join("deliveries");
+        std::fs::create_dir_all(&parent).map_err(|e| IngestError::storage(&parent, e))?;
+        let replaced = self.root.join(format!(".replaced-{key}"));
+        if target.exists() {
+            remove_if_present(&replaced)?;
+            std::fs::rename(&target, &replaced).map_err(|e| IngestError::storage(&target, e))?;
+        }
+        std::fs::rename(&staging, &target).map_err(|e| IngestError::storage(&target, e))?;
+        remove_if_present(&replaced)?;
+        self.make_current(key)?;
+        Ok(target)
+    }
+
+    /// Keeps a failed ingest's staging folder under `rejected/` for a
+    /// person to inspect.
+    pub fn reject(&self, key: &str) -> Result<PathBuf, IngestError> {
+        let staging = self.staging_dir(key);
+        let target = self.rejected_dir(key);
+        remove_if_present(&target)?;
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| IngestError::storage(parent, e))?;
+        }
+        std::fs::rename(&staging, &target).map_err(|e| IngestError::storage(&target, e))?;
+        Ok(target)
+    }
+
+    /// Points `current` at a delivery: written beside and renamed, so a
+    /// reader sees the old key or the new one, never half of either.
+    pub fn make_current(&self, key: &str) -> Result<(), IngestError> {
+        let pointer = self.root.join(CURRENT);
+        let temporary = self.root.join(".current.tmp");
+        let write = || -> std::io::Result<()> {
+            let mut file = std::fs::File::create(&temporary)?;
+            writeln!(file, "{key}")?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, &pointer)
+        };
+        write().map_err(|e| IngestError::storage(&pointer, e))
+    }
+}
+
+fn remove_if_present(path: &Path) -> Result<(), IngestError> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(IngestError::storage(path, e)),
+        _ => Ok(()),
+    }
+}
+
+/// The key of a delivery: SHA-256 over the control file, every data file's
+/// name and bytes as delivered, and whatever else decides what an ingest
+/// loads (the reference lists, the quarantine limit, this program's
+/// version).
+pub fn delivery_key(
+    control: &Path,
+    sources: &[Source],
+    settings: &str,
+) -> Result<String, IngestError> {
+    let mut hasher = Sha256::new();
+    hasher.update(format!("dtto {}\0{settings}\0", env!("CARGO_PKG_VERSION")));
+    hash_file(&mut hasher, control)?;
+    for source in sources {
+        hasher.update(format!("\0{}\0", source.file_name()));
+        hash_file(&mut hasher, &source.path)?;
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+fn hash_file(hasher: &mut Sha256, path: &Path) -> Result<(), IngestError> {
+    let mut file = std::fs::File::open(path).map_err(|e| IngestError::storage(path, e))?;
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .map_err(|e| IngestError::storage(path, e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        hasher.update(&buffer[..n]);
+    }
+}

@@ -1,0 +1,8 @@
+//! The pipeline behind the quarterly DTTO official statistics. Data flows
+//! one way through its stages: ingest (extract to Parquet), then the
+//! measures, statistics, disclosure control and rendering.
+
+pub mod config;
+pub mod ingest;
+pub mod reference;
+pub mod synth;
