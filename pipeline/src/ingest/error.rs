@@ -63,6 +63,11 @@ pub enum IngestError {
         kept: PathBuf,
     },
 
+    /// Several files failed their checks; all are reported at once so the
+    /// supplier can fix everything in one resubmission.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<IngestError>),
+
     #[error(transparent)]
     Reference(#[from] ReferenceError),
 
@@ -84,6 +89,7 @@ impl IngestError {
             IngestError::CountMismatch { .. } => 6,
             IngestError::TooManyQuarantined { .. } => 7,
             IngestError::Reference(_) => 8,
+            IngestError::Several(errors) => errors.first().map_or(1, IngestError::exit_code),
         }
     }
 

@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 
 use super::error::IngestError;
 use super::fields::{Field, FieldParser};
+use super::lines::LineCounter;
 use super::quarantine::Quarantine;
 use super::report::FileSummary;
 use super::rules::{FileRules, OrderIndex, Row, fingerprint};
@@ -82,8 +83,8 @@ fn map_header(source: &Source, header: &StringRecord) -> Result<HeaderMap, Inges
     })
 }
 
-fn csv_error(source: &Source, line: u64, header: &StringRecord, error: csv::Error) -> IngestError {
-    let line = error.position().map_or(line, |p| p.line());
+fn csv_error(source: &Source, lines: &LineCounter, header: &StringRecord, error: csv::Error) -> IngestError {
+    let line = error.position().map_or(1, |p| lines.line_of(p.byte()));
     match error.kind() {
         csv::ErrorKind::Utf8 { err, .. } => IngestError::NotUtf8 {
             path: source.path.clone(),
@@ -111,10 +112,10 @@ pub fn load_file(
     progress: &ProgressBar,
 ) -> Result<FileSummary, IngestError> {
     let file = source.file;
-    let mut reader = source.open(progress)?;
+    let (mut reader, lines) = source.open(progress)?;
     let header = reader
         .headers()
-        .map_err(|e| csv_error(source, 1, &StringRecord::new(), e))?
+        .map_err(|e| csv_error(source, &lines, &StringRecord::new(), e))?
         .clone();
     let header_map = map_header(source, &header)?;
     let parsers: Vec<FieldParser> = file
@@ -140,9 +141,9 @@ pub fn load_file(
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(source, line + 1, &header, e)),
+            Err(e) => return Err(csv_error(source, &lines, &header, e)),
         }
-        line = record.position().map_or(line + 1, |p| p.line());
+        line = record.position().map_or(line + 1, |p| lines.line_of(p.byte()));
         violations.clear();
         fields.fill(Field::Null);
         if record.len() != header.len() {

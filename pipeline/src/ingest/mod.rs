@@ -6,6 +6,7 @@ pub mod contract;
 pub mod control;
 pub mod error;
 pub mod fields;
+mod lines;
 mod load;
 pub mod quarantine;
 pub mod report;
@@ -130,6 +131,9 @@ fn load_delivery(
     };
     let mut quarantine = Quarantine::new(&staging.join("quarantine"));
     let mut files = Vec::new();
+    // Files are all read even when one fails its counts, so the quarantine
+    // shows every problem of the delivery at once.
+    let mut failures = Vec::new();
     let interactive = std::io::stderr().is_terminal();
     for source in sources {
         let progress = progress_bar(source, interactive);
@@ -145,12 +149,19 @@ fn load_delivery(
                 summary.quarantined
             );
         }
-        reconcile(source, &summary, options.max_quarantined_share, &warehouse.rejected_dir(key))?;
+        if let Err(failure) = reconcile(source, &summary, options.max_quarantined_share, &warehouse.rejected_dir(key)) {
+            failures.push(failure);
+        }
         files.push(summary);
     }
     quarantine
         .finish()
         .map_err(|e| IngestError::storage(quarantine.dir(), e))?;
+    if failures.len() == 1 {
+        return Err(failures.remove(0));
+    } else if !failures.is_empty() {
+        return Err(IngestError::Several(failures));
+    }
     Ok(IngestSummary {
         key: key.to_string(),
         as_at: control.as_at.format("%Y-%m-%d").to_string(),

@@ -10,6 +10,7 @@ use indicatif::ProgressBar;
 
 use super::contract::ExtractFile;
 use super::error::IngestError;
+use super::lines::{LineCounter, LineTrackingReader};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -61,9 +62,10 @@ impl Source {
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
     }
 
-    /// A CSV reader over the file's text, decompressed and without its BOM.
-    /// Bytes read from disk advance `progress`.
-    pub fn open(&self, progress: &ProgressBar) -> Result<csv::Reader<Box<dyn Read>>, IngestError> {
+    /// A CSV reader over the file's text, decompressed and without its BOM,
+    /// and the counter that gives its records' line numbers. Bytes read
+    /// from disk advance `progress`.
+    pub fn open(&self, progress: &ProgressBar) -> Result<(csv::Reader<Box<dyn Read>>, LineCounter), IngestError> {
         let file = File::open(&self.path).map_err(|e| unreadable(&self.path, e))?;
         let raw = progress.wrap_read(file);
         let text: Box<dyn Read> = if self.compressed {
@@ -79,10 +81,12 @@ impl Source {
         if starts_with_bom {
             text.consume(BOM.len());
         }
-        Ok(csv::ReaderBuilder::new()
+        let (text, lines) = LineTrackingReader::new(text);
+        let reader = csv::ReaderBuilder::new()
             .flexible(true)
             .buffer_capacity(1 << 18)
-            .from_reader(Box::new(text)))
+            .from_reader(Box::new(text) as Box<dyn Read>);
+        Ok((reader, lines))
     }
 }
 

@@ -28,7 +28,7 @@ pub const AREAS: &[(&str, f64, f64)] = &[
     ("CUM", 0.8, 0.40),
     ("DER", 2.0, -0.10),
     ("DVC", 2.5, 0.20),
-    ("DOR", 1.2, 2.05),
+    ("DOR", 1.2, 1.95),
     ("DUR", 1.2, 0.05),
     ("DYP", 0.7, 0.35),
     ("ESX", 3.0, -0.25),
@@ -38,7 +38,7 @@ pub const AREAS: &[(&str, f64, f64)] = &[
     ("HAM", 3.0, 0.10),
     ("HER", 1.8, 0.20),
     ("HUM", 2.0, -0.30),
-    ("KEN", 3.0, -1.45),
+    ("KEN", 3.0, -1.5),
     ("LAN", 3.0, 0.05),
     ("LEI", 2.0, -0.15),
     ("LIN", 1.0, 0.30),
@@ -69,10 +69,10 @@ pub const AREAS: &[(&str, f64, f64)] = &[
 /// financial year it commenced: completion improved as areas learned.
 pub fn completion_base_log_odds(financial_year: i32) -> f64 {
     match financial_year {
-        ..=2001 => -1.30,
-        2002 => -1.10,
-        2003 => -0.80,
-        _ => -0.55,
+        ..=2001 => -1.00,
+        2002 => -0.75,
+        2003 => -0.65,
+        _ => -0.45,
     }
 }
 
@@ -208,13 +208,15 @@ pub const POSITIVE_FALL_OTHERS: f64 = 0.25;
 pub const REFUSED_SHARE: f64 = 0.03;
 pub const INVALID_SHARE: f64 = 0.02;
 pub const MISSED_TEST_SHARE: f64 = 0.10;
+/// Tests are twice weekly for the first twelve weeks, weekly after.
+pub const INTENSIVE_TESTING_DAYS: i32 = 84;
 
 /// Chance of a proven reoffence within two years, by how the Order ended:
 /// about 53 % for completers and 91 % for revoked Orders, once convictions
 /// later than the six-month waiting period are allowed for.
-pub const REOFFEND_COMPLETED: f64 = 0.57;
-pub const REOFFEND_REVOKED: f64 = 0.94;
-pub const REOFFEND_OTHER: f64 = 0.85;
+pub const REOFFEND_COMPLETED: f64 = 0.53;
+pub const REOFFEND_REVOKED: f64 = 0.885;
+pub const REOFFEND_OTHER: f64 = 0.90;
 pub const OFFENCE_GROUPS: &[(&str, f64)] = &[
     ("acquisitive", 55.0),
     ("drugs", 20.0),

@@ -272,7 +272,8 @@ impl Delivery<'_> {
                 cal::POSITIVE_FALL_OTHERS
             };
             let last = o.end.min(self.as_at);
-            let mut day = o.commencement + rng.random_range(0..7);
+            let mut day = o.commencement + rng.random_range(0..4);
+            let mut occasion = 0;
             while day <= last {
                 if !rng.random_bool(cal::MISSED_TEST_SHARE) {
                     let progress = (f64::from(day - o.commencement) / 182.0).min(1.0);
@@ -294,7 +295,12 @@ impl Delivery<'_> {
                         ))?;
                     }
                 }
-                day += 7;
+                occasion += 1;
+                day += match (day - o.commencement < cal::INTENSIVE_TESTING_DAYS, occasion % 2) {
+                    (true, 0) => 3,
+                    (true, _) => 4,
+                    (false, _) => 7,
+                };
             }
         }
         Ok(())

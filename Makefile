@@ -1,0 +1,42 @@
+# The two commands that do everything: `make run` and `make test`.
+# One build profile (release) serves tests, runs and benchmarks, so the heavy
+# dependencies are compiled once.
+
+CARGO ?= cargo
+DTTO := target/release/dtto
+ifdef CARGO_TARGET_DIR
+DTTO := $(CARGO_TARGET_DIR)/release/dtto
+endif
+
+# The bundled default extract: generated deterministically on first use.
+DEFAULT_EXTRACT := fixtures/default
+DEFAULT_SEED := 1
+DEFAULT_SCALE := 1
+DEFAULT_AS_AT := 2005-03-31
+
+.PHONY: run test lint bench build fixtures clean
+
+build:
+	$(CARGO) build --release --bin dtto
+
+# Regenerated when the generator changes, so the bundled story stays current.
+$(DEFAULT_EXTRACT)/extract.toml: $(wildcard pipeline/src/synth/*.rs) | build
+	$(DTTO) fixtures generate --seed $(DEFAULT_SEED) --scale $(DEFAULT_SCALE) --as-at $(DEFAULT_AS_AT) $(DEFAULT_EXTRACT)
+
+fixtures: build $(DEFAULT_EXTRACT)/extract.toml
+
+run: build $(DEFAULT_EXTRACT)/extract.toml
+	$(DTTO) ingest --extract $(DEFAULT_EXTRACT)
+
+test:
+	$(CARGO) test --release --workspace
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+
+bench: build
+	bash bench/ingest.sh
+
+clean:
+	rm -rf output warehouse $(DEFAULT_EXTRACT)

@@ -1,0 +1,286 @@
+//! Ingest against the hand-made corpus in `fixtures/ingest/`: expected
+//! values are worked out by hand from the fixture files, never copied from
+//! the program's output.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Date32Type, Int32Type};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use dtto::ingest::{IngestError, IngestOptions, ingest};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    repo().join("fixtures/ingest").join(name)
+}
+
+fn options(extract: &Path, warehouse: &Path, max_quarantined_share: f64) -> IngestOptions {
+    IngestOptions {
+        extract: extract.to_path_buf(),
+        warehouse: warehouse.to_path_buf(),
+        reference: repo().join("queries/reference"),
+        force: false,
+        max_quarantined_share,
+    }
+}
+
+fn read_dataset(delivery: &Path, name: &str) -> RecordBatch {
+    let file = File::open(delivery.join(name).join("part-00000.parquet")).unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+    arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
+}
+
+fn column_text(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
+    let column = batch.column_by_name(name).unwrap();
+    let column = arrow::compute::cast(column, &DataType::Utf8).unwrap();
+    column
+        .as_string::<i32>()
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn a_valid_delivery_loads_every_row_with_typed_columns() {
+    let warehouse = tempfile::tempdir().unwrap();
+    let ingested = ingest(&options(&fixture("good"), warehouse.path(), 0.01)).unwrap();
+    let counts: Vec<(String, u64, u64)> = ingested
+        .summary
+        .files
+        .iter()
+        .map(|f| (f.source.clone(), f.loaded, f.quarantined))
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("orders.csv".to_string(), 3, 0),
+            ("assessments.csv".to_string(), 3, 0),
+            ("drug_tests.csv.gz".to_string(), 5, 0),
+            ("reconvictions.csv".to_string(), 3, 0),
+            ("treatment_episodes.csv".to_string(), 2, 0),
+        ]
+    );
+    assert_eq!(
+        ingested.summary.files[1].warnings,
+        ["column \"officer\" is not in the contract and was not loaded"]
+    );
+
+    let orders = read_dataset(&ingested.dir, "orders");
+    let schema = orders.schema();
+    let dictionary = DataType::Dictionary(Box::new(DataType::Int16), Box::new(DataType::Utf8));
+    assert_eq!(schema.field_with_name("order_id").unwrap().data_type(), &DataType::Utf8);
+    assert_eq!(schema.field_with_name("commencement_date").unwrap().data_type(), &DataType::Date32);
+    assert_eq!(schema.field_with_name("length_months").unwrap().data_type(), &DataType::Int32);
+    assert_eq!(schema.field_with_name("area_code").unwrap().data_type(), &dictionary);
+    assert_eq!(schema.field_with_name("termination_reason").unwrap().data_type(), &dictionary);
+    assert!(!schema.field_with_name("sex").unwrap().is_nullable());
+    assert!(schema.field_with_name("ethnicity").unwrap().is_nullable());
+
+    // 2003-01-10 is 12,062 days after 1970-01-01: 33 years of 365 days,
+    // 8 leap days (1972 to 2000), and 9 days into January.
+    let commencement = orders
+        .column_by_name("commencement_date")
+        .unwrap()
+        .as_primitive::<Date32Type>();
+    assert_eq!(commencement.value(0), 33 * 365 + 8 + 9);
+    let length = orders
+        .column_by_name("length_months")
+        .unwrap()
+        .as_primitive::<Int32Type>();
+    assert_eq!(length.values().to_vec(), [12, 18, 6]);
+    assert_eq!(
+        column_text(&orders, "area_code"),
+        [Some("KEN".into()), Some("DOR".into()), Some("LON".into())]
+    );
+    // O3 is still running: no termination, and its optional fields are null.
+    assert_eq!(column_text(&orders, "termination_reason")[2], None);
+    assert_eq!(orders.column_by_name("termination_date").unwrap().null_count(), 1);
+    assert_eq!(column_text(&orders, "ethnicity")[2], None);
+    assert_eq!(orders.column_by_name("age").unwrap().null_count(), 1);
+
+    // Columns in another order, an extra column and a quoted line break.
+    let assessments = read_dataset(&ingested.dir, "assessments");
+    assert_eq!(assessments.schema().fields().len(), 9);
+    assert_eq!(
+        column_text(&assessments, "assessment_id"),
+        [Some("A1".into()), Some("A2".into()), Some("A3".into())]
+    );
+    assert_eq!(
+        column_text(&assessments, "outcome"),
+        [Some("suitable".into()), Some("suitable".into()), Some("unsuitable".into())]
+    );
+    // The BOM is not part of the first column's name; \r is not in values.
+    let treatment = read_dataset(&ingested.dir, "treatment_episodes");
+    assert_eq!(
+        column_text(&treatment, "setting"),
+        [Some("community".into()), Some("prison".into())]
+    );
+    let tests = read_dataset(&ingested.dir, "drug_tests");
+    assert_eq!(tests.num_rows(), 5);
+}
+
+/// (file, line, column, rule) rows of a CSV with that header.
+fn error_rows(path: &Path) -> Vec<[String; 4]> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            [0, 1, 2, 3].map(|i| r[i].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn every_bad_row_is_quarantined_with_its_line_column_and_rule() {
+    let warehouse = tempfile::tempdir().unwrap();
+    let ingested = ingest(&options(&fixture("bad-rows"), warehouse.path(), 1.0)).unwrap();
+    let quarantine = ingested.dir.join("quarantine");
+    assert_eq!(
+        error_rows(&quarantine.join("errors.csv")),
+        error_rows(&fixture("bad-rows/expected_errors.csv"))
+    );
+    // Loaded + quarantined = the control file's count, file by file:
+    // orders 2 + 15 = 17, assessments 1 + 3 = 4, drug tests 2 + 6 = 8,
+    // reconvictions 2 + 3 = 5, treatment episodes 1 + 3 = 4.
+    let counts: Vec<(u64, u64, u64)> = ingested
+        .summary
+        .files
+        .iter()
+        .map(|f| (f.loaded, f.quarantined, f.expected))
+        .collect();
+    assert_eq!(counts, [(2, 15, 17), (1, 3, 4), (2, 6, 8), (2, 3, 5), (1, 3, 4)]);
+}
+
+#[test]
+fn quarantined_rows_are_kept_as_they_arrived() {
+    let warehouse = tempfile::tempdir().unwrap();
+    let ingested = ingest(&options(&fixture("bad-rows"), warehouse.path(), 1.0)).unwrap();
+    let expected = error_rows(&fixture("bad-rows/expected_errors.csv"));
+    for file in ["orders", "assessments", "drug_tests", "reconvictions", "treatment_episodes"] {
+        let source = std::fs::read_to_string(fixture("bad-rows").join(format!("{file}.csv")))
+            .unwrap()
+            .trim_start_matches('\u{feff}')
+            .replace("\r\n", "\n");
+        let lines: Vec<&str> = source.lines().collect();
+        let mut bad_lines: Vec<usize> = expected
+            .iter()
+            .filter(|row| row[0] == format!("{file}.csv"))
+            .map(|row| row[1].parse().unwrap())
+            .collect();
+        bad_lines.dedup();
+        let mut kept = format!("{}\n", lines[0]);
+        for line in bad_lines {
+            kept.push_str(lines[line - 1]);
+            kept.push('\n');
+            // The quoted line break in reconvictions line 5 continues on 6.
+            if file == "reconvictions" && line == 5 {
+                kept.push_str(lines[5]);
+                kept.push('\n');
+            }
+        }
+        let quarantined =
+            std::fs::read_to_string(ingested.dir.join("quarantine").join(format!("{file}.csv"))).unwrap();
+        assert_eq!(quarantined, kept, "{file}");
+    }
+}
+
+#[test]
+fn errors_say_what_is_wrong_and_where_the_first_copy_was() {
+    let warehouse = tempfile::tempdir().unwrap();
+    let ingested = ingest(&options(&fixture("bad-rows"), warehouse.path(), 1.0)).unwrap();
+    let errors = std::fs::read_to_string(ingested.dir.join("quarantine/errors.csv")).unwrap();
+    assert!(errors.contains(r#"orders.csv,4,order_id,duplicate,"""O1"" was already loaded from line 2""#));
+    assert!(errors.contains("(orders line 6)"), "{errors}");
+    assert!(errors.contains("2005-04-01 is after the extract's as_at date 2005-03-31"));
+}
+
+#[derive(serde::Deserialize)]
+struct Expected {
+    exit_code: i32,
+    message_contains: Vec<String>,
+}
+
+#[test]
+fn every_whole_file_failure_stops_with_its_exit_code_and_names_the_file() {
+    let cases = fixture("whole-file");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&cases)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 10);
+    for case in names {
+        let expected: Expected =
+            toml::from_str(&std::fs::read_to_string(case.join("expected.toml")).unwrap()).unwrap();
+        let warehouse = tempfile::tempdir().unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_dtto"))
+            .current_dir(repo())
+            .args(["ingest", "--extract"])
+            .arg(&case)
+            .arg("--warehouse")
+            .arg(warehouse.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(expected.exit_code), "{}: {stderr}", case.display());
+        for fragment in &expected.message_contains {
+            assert!(stderr.contains(fragment.as_str()), "{}: {fragment:?} not in {stderr}", case.display());
+        }
+        assert!(!warehouse.path().join("current").exists(), "{}", case.display());
+    }
+}
+
+#[test]
+fn too_many_quarantined_rows_fail_the_delivery_and_keep_them_for_inspection() {
+    let warehouse = tempfile::tempdir().unwrap();
+    let error = ingest(&options(&fixture("bad-rows"), warehouse.path(), 0.01)).unwrap_err();
+    assert_eq!(error.exit_code(), 7);
+    // All five files are over the limit, and all are reported.
+    let IngestError::Several(failures) = &error else {
+        panic!("expected every file reported: {error}");
+    };
+    assert_eq!(failures.len(), 5);
+    let rejected = std::fs::read_dir(warehouse.path().join("rejected")).unwrap().count();
+    assert_eq!(rejected, 1);
+}
+
+#[test]
+fn an_unchanged_delivery_is_not_ingested_twice_unless_forced() {
+    let warehouse = tempfile::tempdir().unwrap();
+    let mut opts = options(&fixture("good"), warehouse.path(), 0.01);
+    let first = ingest(&opts).unwrap();
+    assert!(!first.reused);
+    let second = ingest(&opts).unwrap();
+    assert!(second.reused);
+    assert_eq!(second.dir, first.dir);
+    assert_eq!(second.summary, first.summary);
+    opts.force = true;
+    let forced = ingest(&opts).unwrap();
+    assert!(!forced.reused);
+    assert_eq!(forced.dir, first.dir);
+}
+
+#[test]
+fn a_failed_ingest_leaves_the_previous_delivery_current_and_intact() {
+    let warehouse = tempfile::tempdir().unwrap();
+    let good = ingest(&options(&fixture("good"), warehouse.path(), 0.01)).unwrap();
+    let current = std::fs::read_to_string(warehouse.path().join("current")).unwrap();
+    let before = std::fs::read(good.dir.join("orders/part-00000.parquet")).unwrap();
+    let broken = fixture("whole-file/count-mismatch");
+    assert!(ingest(&options(&broken, warehouse.path(), 0.01)).is_err());
+    assert_eq!(std::fs::read_to_string(warehouse.path().join("current")).unwrap(), current);
+    assert_eq!(std::fs::read(good.dir.join("orders/part-00000.parquet")).unwrap(), before);
+    let staging_left = std::fs::read_dir(warehouse.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".staging"))
+        .count();
+    assert_eq!(staging_left, 0);
+}
