@@ -56,7 +56,10 @@ mod tests {
 
     #[test]
     fn the_default_limit_is_one_percent() {
-        assert_eq!(Config::parse("").unwrap().ingest.max_quarantined_share, 0.01);
+        assert_eq!(
+            Config::parse("").unwrap().ingest.max_quarantined_share,
+            0.01
+        );
     }
 
     #[test]

@@ -9,7 +9,13 @@ use proptest::prelude::*;
 
 use dtto::ingest::{IngestOptions, ingest};
 
-const FILES: [&str; 5] = ["orders", "assessments", "drug_tests", "reconvictions", "treatment_episodes"];
+const FILES: [&str; 5] = [
+    "orders",
+    "assessments",
+    "drug_tests",
+    "reconvictions",
+    "treatment_episodes",
+];
 
 fn field() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -73,7 +79,10 @@ fn contract_columns(file: &str) -> Vec<&'static str> {
 }
 
 fn delivery() -> impl Strategy<Value = (Vec<Vec<u8>>, Vec<u64>)> {
-    let files: Vec<_> = FILES.iter().map(|f| file_text(contract_columns(f))).collect();
+    let files: Vec<_> = FILES
+        .iter()
+        .map(|f| file_text(contract_columns(f)))
+        .collect();
     (
         files,
         prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),

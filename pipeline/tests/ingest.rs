@@ -32,7 +32,10 @@ fn options(extract: &Path, warehouse: &Path, max_quarantined_share: f64) -> Inge
 
 fn read_dataset(delivery: &Path, name: &str) -> RecordBatch {
     let file = File::open(delivery.join(name).join("part-00000.parquet")).unwrap();
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
     let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
     arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
 }
@@ -75,11 +78,32 @@ fn a_valid_delivery_loads_every_row_with_typed_columns() {
     let orders = read_dataset(&ingested.dir, "orders");
     let schema = orders.schema();
     let dictionary = DataType::Dictionary(Box::new(DataType::Int16), Box::new(DataType::Utf8));
-    assert_eq!(schema.field_with_name("order_id").unwrap().data_type(), &DataType::Utf8);
-    assert_eq!(schema.field_with_name("commencement_date").unwrap().data_type(), &DataType::Date32);
-    assert_eq!(schema.field_with_name("length_months").unwrap().data_type(), &DataType::Int32);
-    assert_eq!(schema.field_with_name("area_code").unwrap().data_type(), &dictionary);
-    assert_eq!(schema.field_with_name("termination_reason").unwrap().data_type(), &dictionary);
+    assert_eq!(
+        schema.field_with_name("order_id").unwrap().data_type(),
+        &DataType::Utf8
+    );
+    assert_eq!(
+        schema
+            .field_with_name("commencement_date")
+            .unwrap()
+            .data_type(),
+        &DataType::Date32
+    );
+    assert_eq!(
+        schema.field_with_name("length_months").unwrap().data_type(),
+        &DataType::Int32
+    );
+    assert_eq!(
+        schema.field_with_name("area_code").unwrap().data_type(),
+        &dictionary
+    );
+    assert_eq!(
+        schema
+            .field_with_name("termination_reason")
+            .unwrap()
+            .data_type(),
+        &dictionary
+    );
     assert!(!schema.field_with_name("sex").unwrap().is_nullable());
     assert!(schema.field_with_name("ethnicity").unwrap().is_nullable());
 
@@ -101,7 +125,13 @@ fn a_valid_delivery_loads_every_row_with_typed_columns() {
     );
     // O3 is still running: no termination, and its optional fields are null.
     assert_eq!(column_text(&orders, "termination_reason")[2], None);
-    assert_eq!(orders.column_by_name("termination_date").unwrap().null_count(), 1);
+    assert_eq!(
+        orders
+            .column_by_name("termination_date")
+            .unwrap()
+            .null_count(),
+        1
+    );
     assert_eq!(column_text(&orders, "ethnicity")[2], None);
     assert_eq!(orders.column_by_name("age").unwrap().null_count(), 1);
 
@@ -114,7 +144,11 @@ fn a_valid_delivery_loads_every_row_with_typed_columns() {
     );
     assert_eq!(
         column_text(&assessments, "outcome"),
-        [Some("suitable".into()), Some("suitable".into()), Some("unsuitable".into())]
+        [
+            Some("suitable".into()),
+            Some("suitable".into()),
+            Some("unsuitable".into())
+        ]
     );
     // The BOM is not part of the first column's name; \r is not in values.
     let treatment = read_dataset(&ingested.dir, "treatment_episodes");
@@ -156,7 +190,10 @@ fn every_bad_row_is_quarantined_with_its_line_column_and_rule() {
         .iter()
         .map(|f| (f.loaded, f.quarantined, f.expected))
         .collect();
-    assert_eq!(counts, [(2, 15, 17), (1, 3, 4), (2, 6, 8), (2, 3, 5), (1, 3, 4)]);
+    assert_eq!(
+        counts,
+        [(2, 15, 17), (1, 3, 4), (2, 6, 8), (2, 3, 5), (1, 3, 4)]
+    );
 }
 
 #[test]
@@ -164,7 +201,13 @@ fn quarantined_rows_are_kept_as_they_arrived() {
     let warehouse = tempfile::tempdir().unwrap();
     let ingested = ingest(&options(&fixture("bad-rows"), warehouse.path(), 1.0)).unwrap();
     let expected = error_rows(&fixture("bad-rows/expected_errors.csv"));
-    for file in ["orders", "assessments", "drug_tests", "reconvictions", "treatment_episodes"] {
+    for file in [
+        "orders",
+        "assessments",
+        "drug_tests",
+        "reconvictions",
+        "treatment_episodes",
+    ] {
         let source = std::fs::read_to_string(fixture("bad-rows").join(format!("{file}.csv")))
             .unwrap()
             .trim_start_matches('\u{feff}')
@@ -187,7 +230,8 @@ fn quarantined_rows_are_kept_as_they_arrived() {
             }
         }
         let quarantined =
-            std::fs::read_to_string(ingested.dir.join("quarantine").join(format!("{file}.csv"))).unwrap();
+            std::fs::read_to_string(ingested.dir.join("quarantine").join(format!("{file}.csv")))
+                .unwrap();
         assert_eq!(quarantined, kept, "{file}");
     }
 }
@@ -197,7 +241,10 @@ fn errors_say_what_is_wrong_and_where_the_first_copy_was() {
     let warehouse = tempfile::tempdir().unwrap();
     let ingested = ingest(&options(&fixture("bad-rows"), warehouse.path(), 1.0)).unwrap();
     let errors = std::fs::read_to_string(ingested.dir.join("quarantine/errors.csv")).unwrap();
-    assert!(errors.contains(r#"orders.csv,4,order_id,duplicate,"""O1"" was already loaded from line 2""#));
+    assert!(
+        errors
+            .contains(r#"orders.csv,4,order_id,duplicate,"""O1"" was already loaded from line 2""#)
+    );
     assert!(errors.contains("(orders line 6)"), "{errors}");
     assert!(errors.contains("2005-04-01 is after the extract's as_at date 2005-03-31"));
 }
@@ -230,11 +277,24 @@ fn every_whole_file_failure_stops_with_its_exit_code_and_names_the_file() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(expected.exit_code), "{}: {stderr}", case.display());
+        assert_eq!(
+            output.status.code(),
+            Some(expected.exit_code),
+            "{}: {stderr}",
+            case.display()
+        );
         for fragment in &expected.message_contains {
-            assert!(stderr.contains(fragment.as_str()), "{}: {fragment:?} not in {stderr}", case.display());
+            assert!(
+                stderr.contains(fragment.as_str()),
+                "{}: {fragment:?} not in {stderr}",
+                case.display()
+            );
         }
-        assert!(!warehouse.path().join("current").exists(), "{}", case.display());
+        assert!(
+            !warehouse.path().join("current").exists(),
+            "{}",
+            case.display()
+        );
     }
 }
 
@@ -248,7 +308,9 @@ fn too_many_quarantined_rows_fail_the_delivery_and_keep_them_for_inspection() {
         panic!("expected every file reported: {error}");
     };
     assert_eq!(failures.len(), 5);
-    let rejected = std::fs::read_dir(warehouse.path().join("rejected")).unwrap().count();
+    let rejected = std::fs::read_dir(warehouse.path().join("rejected"))
+        .unwrap()
+        .count();
     assert_eq!(rejected, 1);
 }
 
@@ -276,11 +338,23 @@ fn a_failed_ingest_leaves_the_previous_delivery_current_and_intact() {
     let before = std::fs::read(good.dir.join("orders/part-00000.parquet")).unwrap();
     let broken = fixture("whole-file/count-mismatch");
     assert!(ingest(&options(&broken, warehouse.path(), 0.01)).is_err());
-    assert_eq!(std::fs::read_to_string(warehouse.path().join("current")).unwrap(), current);
-    assert_eq!(std::fs::read(good.dir.join("orders/part-00000.parquet")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(warehouse.path().join("current")).unwrap(),
+        current
+    );
+    assert_eq!(
+        std::fs::read(good.dir.join("orders/part-00000.parquet")).unwrap(),
+        before
+    );
     let staging_left = std::fs::read_dir(warehouse.path())
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".staging"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".staging")
+        })
         .count();
     assert_eq!(staging_left, 0);
 }

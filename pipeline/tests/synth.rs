@@ -22,7 +22,10 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| {
             let path = e.unwrap().path();
-            (path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&path).unwrap())
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&path).unwrap(),
+            )
         })
         .collect();
     files.sort();
@@ -31,7 +34,11 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn the_same_arguments_give_the_same_bytes() {
-    let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
     generate(&options(5, 0.05), a.path()).unwrap();
     generate(&options(5, 0.05), b.path()).unwrap();
     generate(&options(6, 0.05), c.path()).unwrap();
@@ -53,7 +60,11 @@ fn a_generated_delivery_keeps_every_rule_of_the_contract() {
     })
     .unwrap();
     for file in &ingested.summary.files {
-        assert_eq!(file.quarantined, 0, "{}: {:?}", file.file, file.quarantined_by_rule);
+        assert_eq!(
+            file.quarantined, 0,
+            "{}: {:?}",
+            file.file, file.quarantined_by_rule
+        );
         assert!(file.loaded > 0, "{}", file.file);
     }
     assert_eq!(control.as_at, NaiveDate::from_ymd_opt(2005, 3, 31).unwrap());
@@ -90,25 +101,51 @@ fn at_scale_one_the_delivery_tells_the_published_story() {
     let dir = tempfile::tempdir().unwrap();
     generate(&options(1, 1.0), dir.path()).unwrap();
     let orders = orders(dir.path());
-    assert!((29_000..=31_000).contains(&orders.len()), "{}", orders.len());
+    assert!(
+        (29_000..=31_000).contains(&orders.len()),
+        "{}",
+        orders.len()
+    );
 
-    let started = |from: &str, to: &str| orders.iter().filter(|o| o[0].as_str() >= from && o[0].as_str() <= to).count();
+    let started = |from: &str, to: &str| {
+        orders
+            .iter()
+            .filter(|o| o[0].as_str() >= from && o[0].as_str() <= to)
+            .count()
+    };
     assert_eq!(started("2002-04-01", "2003-03-31"), 6_140);
     assert_eq!(started("2003-04-01", "2004-03-31"), 8_519);
     assert_eq!(started("2004-04-01", "2005-03-31"), 10_300);
 
-    let ended_2003: Vec<_> = orders.iter().filter(|o| o[1].starts_with("2003-")).collect();
+    let ended_2003: Vec<_> = orders
+        .iter()
+        .filter(|o| o[1].starts_with("2003-"))
+        .collect();
     let share = |reasons: &[&str], area: Option<&str>| {
-        let pool: Vec<_> = ended_2003.iter().filter(|o| area.is_none_or(|a| o[3] == a)).collect();
-        percent(pool.iter().filter(|o| reasons.contains(&o[2].as_str())).count(), pool.len())
+        let pool: Vec<_> = ended_2003
+            .iter()
+            .filter(|o| area.is_none_or(|a| o[3] == a))
+            .collect();
+        percent(
+            pool.iter()
+                .filter(|o| reasons.contains(&o[2].as_str()))
+                .count(),
+            pool.len(),
+        )
     };
     let completed = ["completed", "early_good_progress"];
     let completion = share(&completed, None);
-    assert!((26.0..=30.0).contains(&completion), "completion in 2003 {completion}");
+    assert!(
+        (26.0..=30.0).contains(&completion),
+        "completion in 2003 {completion}"
+    );
     let breach = share(&["revoked_breach"], None);
     assert!((41.0..=47.0).contains(&breach), "breach {breach}");
     let new_offence = share(&["revoked_new_offence"], None);
-    assert!((19.0..=25.0).contains(&new_offence), "new offence {new_offence}");
+    assert!(
+        (19.0..=25.0).contains(&new_offence),
+        "new offence {new_offence}"
+    );
     let kent = share(&completed, Some("KEN"));
     let dorset = share(&completed, Some("DOR"));
     assert!(kent < 13.0 && dorset > 60.0, "Kent {kent}, Dorset {dorset}");

@@ -32,10 +32,7 @@ pub struct FieldParser {
 impl FieldParser {
     pub fn new(column: Column, reference: &ReferenceLists) -> Self {
         let (codes, code_source) = match column.kind {
-            Kind::Code(codes) => (
-                codes.iter().map(|c| c.to_string()).collect(),
-                String::new(),
-            ),
+            Kind::Code(codes) => (codes.iter().map(|c| c.to_string()).collect(), String::new()),
             Kind::Reference(list) => (
                 reference.codes(list).to_vec(),
                 format!("the reference list {list:?}"),
@@ -53,7 +50,11 @@ impl FieldParser {
         let name = self.column.name;
         if raw.is_empty() {
             return if self.column.required {
-                Err(Violation::new(name, Rule::Required, "is empty; a value is required"))
+                Err(Violation::new(
+                    name,
+                    Rule::Required,
+                    "is empty; a value is required",
+                ))
             } else {
                 Ok(Field::Null)
             };
@@ -117,9 +118,9 @@ pub fn parse_date(raw: &str) -> Option<i32> {
         return None;
     }
     let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        b[range]
-            .iter()
-            .try_fold(0u32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
+        b[range].iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
     };
     let year = i32::try_from(digits(0..4)?).ok()?;
     let date = NaiveDate::from_ymd_opt(year, digits(5..7)?, digits(8..10)?)?;
@@ -159,7 +160,15 @@ mod tests {
         assert_eq!(parse_date("1970-01-01"), Some(0));
         assert_eq!(parse_date("2005-03-31"), Some(12_873));
         assert_eq!(parse_date("2004-02-29"), Some(12_477));
-        for bad in ["2003-02-29", "2005-3-31", "31/03/2005", "2005-03-31 ", "2005-13-01", "２005-03-31", "+005-03-31"] {
+        for bad in [
+            "2003-02-29",
+            "2005-3-31",
+            "31/03/2005",
+            "2005-03-31 ",
+            "2005-13-01",
+            "２005-03-31",
+            "+005-03-31",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }
@@ -168,7 +177,16 @@ mod tests {
     fn integers_are_strict() {
         assert_eq!(parse_integer("36"), Some(36));
         assert_eq!(parse_integer("-4"), Some(-4));
-        for bad in ["", "-", "+4", " 4", "4.0", "1e3", "four", "9999999999999999999"] {
+        for bad in [
+            "",
+            "-",
+            "+4",
+            " 4",
+            "4.0",
+            "1e3",
+            "four",
+            "9999999999999999999",
+        ] {
             assert_eq!(parse_integer(bad), None, "{bad}");
         }
     }

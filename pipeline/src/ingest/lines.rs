@@ -95,9 +95,16 @@ mod tests {
 
     #[test]
     fn lines_are_right_for_every_line_end_and_blank_lines() {
-        let expected = vec![("x".to_string(), 2), ("y".to_string(), 4), ("z".to_string(), 6)];
+        let expected = vec![
+            ("x".to_string(), 2),
+            ("y".to_string(), 4),
+            ("z".to_string(), 6),
+        ];
         assert_eq!(record_lines("a,b\nx,1\n\ny,\"2\n\"\nz,3\n"), expected);
-        assert_eq!(record_lines("a,b\r\nx,1\r\n\r\ny,\"2\r\n\"\r\nz,3\r\n"), expected);
+        assert_eq!(
+            record_lines("a,b\r\nx,1\r\n\r\ny,\"2\r\n\"\r\nz,3\r\n"),
+            expected
+        );
         assert_eq!(record_lines("a,b\r\nx,1\n\r\ny,\"2\n\"\r\nz,3"), expected);
     }
 

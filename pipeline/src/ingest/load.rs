@@ -7,14 +7,14 @@ use std::path::Path;
 
 use csv::StringRecord;
 use indicatif::ProgressBar;
-use rustc_hash::FxHashMap;
 
 use super::error::IngestError;
 use super::fields::{Field, FieldParser};
+use super::keys::KeyIndex;
 use super::lines::LineCounter;
 use super::quarantine::Quarantine;
 use super::report::FileSummary;
-use super::rules::{FileRules, OrderIndex, Row, fingerprint};
+use super::rules::{FileRules, OrderIndex, Row};
 use super::source::Source;
 use super::table::{BATCH_ROWS, BatchBuilder, ParquetSink, schema};
 use super::violation::{Rule, Violation};
@@ -38,7 +38,13 @@ fn map_header(source: &Source, header: &StringRecord) -> Result<HeaderMap, Inges
     let names: Vec<&str> = header
         .iter()
         .enumerate()
-        .map(|(i, name)| if i == 0 { name.trim_start_matches('\u{feff}') } else { name })
+        .map(|(i, name)| {
+            if i == 0 {
+                name.trim_start_matches('\u{feff}')
+            } else {
+                name
+            }
+        })
         .collect();
     for (i, name) in names.iter().enumerate() {
         if names[..i].contains(name) {
@@ -83,7 +89,12 @@ fn map_header(source: &Source, header: &StringRecord) -> Result<HeaderMap, Inges
     })
 }
 
-fn csv_error(source: &Source, lines: &LineCounter, header: &StringRecord, error: csv::Error) -> IngestError {
+fn csv_error(
+    source: &Source,
+    lines: &LineCounter,
+    header: &StringRecord,
+    error: csv::Error,
+) -> IngestError {
     let line = error.position().map_or(1, |p| lines.line_of(p.byte()));
     match error.kind() {
         csv::ErrorKind::Utf8 { err, .. } => IngestError::NotUtf8 {
@@ -103,9 +114,10 @@ fn csv_error(source: &Source, lines: &LineCounter, header: &StringRecord, error:
 
 /// Loads one file into `<staging>/<file>/` and its rejected rows into
 /// quarantine. Returns the file's counts; whether they reconcile with the
-/// control file is the caller's check.
+/// control file's `expected_rows` is the caller's check.
 pub fn load_file(
     source: &Source,
+    expected_rows: u64,
     staging: &Path,
     context: &mut LoadContext,
     quarantine: &mut Quarantine,
@@ -125,13 +137,20 @@ pub fn load_file(
         .collect();
     let rules = FileRules::for_file(file);
     let key_column = file.unique_key().map(|k| file.column_index(k));
-    let storage_error = |e: &dyn std::fmt::Display| IngestError::storage(staging.join(file.name()), e);
+    let storage_error =
+        |e: &dyn std::fmt::Display| IngestError::storage(staging.join(file.name()), e);
 
-    let mut sink = ParquetSink::create(staging, file, schema(&parsers)).map_err(|e| storage_error(&e))?;
+    let mut sink =
+        ParquetSink::create(staging, file, schema(&parsers)).map_err(|e| storage_error(&e))?;
     let mut batch = BatchBuilder::new(&parsers);
-    let mut seen_keys: FxHashMap<u128, u64> = FxHashMap::default();
+    // A row takes at least a few bytes, which caps what a wrong control
+    // file can make us reserve.
+    let plausible_rows = expected_rows.min(source.bytes / 4).min(1 << 30);
+    let mut loaded_keys = KeyIndex::new(usize::try_from(plausible_rows).unwrap_or(0));
     let mut summary = FileSummary::new(source);
-    quarantine.start_file().map_err(|e| IngestError::storage(quarantine.dir(), e))?;
+    quarantine
+        .start_file()
+        .map_err(|e| IngestError::storage(quarantine.dir(), e))?;
 
     let mut record = StringRecord::new();
     let mut fields = vec![Field::Null; parsers.len()];
@@ -143,18 +162,26 @@ pub fn load_file(
             Ok(false) => break,
             Err(e) => return Err(csv_error(source, &lines, &header, e)),
         }
-        line = record.position().map_or(line + 1, |p| lines.line_of(p.byte()));
+        line = record
+            .position()
+            .map_or(line + 1, |p| lines.line_of(p.byte()));
         violations.clear();
         fields.fill(Field::Null);
         if record.len() != header.len() {
             violations.push(Violation::new(
                 "",
                 Rule::FieldCount,
-                format!("the row has {} fields; the header has {}", record.len(), header.len()),
+                format!(
+                    "the row has {} fields; the header has {}",
+                    record.len(),
+                    header.len()
+                ),
             ));
         } else {
-            for ((parser, position), field) in
-                parsers.iter().zip(&header_map.positions).zip(fields.iter_mut())
+            for ((parser, position), field) in parsers
+                .iter()
+                .zip(&header_map.positions)
+                .zip(fields.iter_mut())
             {
                 let raw = position.and_then(|p| record.get(p)).unwrap_or("");
                 match parser.parse(raw) {
@@ -168,28 +195,30 @@ pub fn load_file(
             record: &record,
             positions: &header_map.positions,
         };
-        let key = key_column
-            .filter(|&k| fields[k] == Field::Text)
-            .map(|k| (k, fingerprint(row.text(k))));
-        if let Some((k, fp)) = key
-            && let Some(first) = seen_keys.get(&fp)
-        {
-            violations.push(Violation::new(
-                file.columns()[k].name,
-                Rule::Duplicate,
-                format!("{:?} was already loaded from line {first}", row.text(k)),
-            ));
-        }
         if violations.is_empty() || violations[0].rule != Rule::FieldCount {
             rules.check(&row, context.as_at, &context.orders, &mut violations);
+        }
+        // Checked last, so that only a row that otherwise loads claims its
+        // key.
+        if let Some(k) = key_column.filter(|&k| fields[k] == Field::Text) {
+            let key = row.text(k);
+            let earlier = if violations.is_empty() {
+                loaded_keys.claim(key, line).err()
+            } else {
+                loaded_keys.earlier_line(key)
+            };
+            if let Some(first) = earlier {
+                violations.push(Violation::new(
+                    file.columns()[k].name,
+                    Rule::Duplicate,
+                    format!("{key:?} was already loaded from line {first}"),
+                ));
+            }
         }
         let loaded = violations.is_empty();
         rules.remember_order(&row, context.as_at, loaded, line, &mut context.orders);
         if loaded {
             batch.append(&row);
-            if let Some((_, fp)) = key {
-                seen_keys.insert(fp, line);
-            }
             summary.loaded += 1;
             if batch.len() == BATCH_ROWS {
                 let full = batch.finish().map_err(|e| storage_error(&e))?;
@@ -197,7 +226,14 @@ pub fn load_file(
             }
         } else {
             quarantine
-                .reject(file, &source.file_name(), &header, &record, line, &violations)
+                .reject(
+                    file,
+                    &source.file_name(),
+                    &header,
+                    &record,
+                    line,
+                    &violations,
+                )
                 .map_err(|e| IngestError::storage(quarantine.dir(), e))?;
             summary.count_rejection(&violations);
         }
@@ -236,7 +272,10 @@ mod tests {
     fn a_row_breaking_a_rule_twice_counts_once_under_it() {
         let mut counts = BTreeMap::new();
         let v = |rule| Violation::new("x", rule, "");
-        count_rules(&[v(Rule::Required), v(Rule::Required), v(Rule::DateFormat)], &mut counts);
+        count_rules(
+            &[v(Rule::Required), v(Rule::Required), v(Rule::DateFormat)],
+            &mut counts,
+        );
         assert_eq!(counts.get("required"), Some(&1));
         assert_eq!(counts.get("date_format"), Some(&1));
     }

@@ -6,6 +6,7 @@ pub mod contract;
 pub mod control;
 pub mod error;
 pub mod fields;
+mod keys;
 mod lines;
 mod load;
 pub mod quarantine;
@@ -95,8 +96,10 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
     }
 
     let staging = warehouse.start(&key)?;
-    let loaded = load_delivery(&control, &sources, &reference, &staging, options, &warehouse, &key)
-        .and_then(|summary| write_summary(&staging, &summary).map(|()| summary));
+    let loaded = load_delivery(
+        &control, &sources, &reference, &staging, options, &warehouse, &key,
+    )
+    .and_then(|summary| write_summary(&staging, &summary).map(|()| summary));
     match loaded {
         Ok(summary) => {
             let dir = warehouse.commit(&key)?;
@@ -137,9 +140,17 @@ fn load_delivery(
     let interactive = std::io::stderr().is_terminal();
     for source in sources {
         let progress = progress_bar(source, interactive);
-        let mut summary = load_file(source, staging, &mut context, &mut quarantine, &progress)?;
+        let expected = control.rows_of(source.file);
+        let mut summary = load_file(
+            source,
+            expected,
+            staging,
+            &mut context,
+            &mut quarantine,
+            &progress,
+        )?;
         progress.finish_and_clear();
-        summary.expected = control.rows_of(source.file);
+        summary.expected = expected;
         if !interactive {
             eprintln!(
                 "ingest: {}: {} rows read, {} loaded, {} quarantined",
@@ -149,7 +160,12 @@ fn load_delivery(
                 summary.quarantined
             );
         }
-        if let Err(failure) = reconcile(source, &summary, options.max_quarantined_share, &warehouse.rejected_dir(key)) {
+        if let Err(failure) = reconcile(
+            source,
+            &summary,
+            options.max_quarantined_share,
+            &warehouse.rejected_dir(key),
+        ) {
             failures.push(failure);
         }
         files.push(summary);

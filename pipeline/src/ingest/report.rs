@@ -73,7 +73,8 @@ impl IngestSummary {
                 number(f.expected),
                 number(f.loaded),
                 number(f.quarantined),
-                Cell::new(format!("{:.3} %", f.quarantined_percent())).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:.3} %", f.quarantined_percent()))
+                    .set_alignment(CellAlignment::Right),
             ]);
             for (rule, rows) in &f.quarantined_by_rule {
                 table.add_row(vec![

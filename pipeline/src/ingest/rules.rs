@@ -39,16 +39,19 @@ impl Row<'_> {
 /// A short, stable fingerprint of an identifier, so that uniqueness and
 /// look-ups over tens of millions of ids cost 16 bytes each, not a String.
 /// At 128 bits a false match is not a practical possibility.
-pub fn fingerprint(id: &str) -> u128 {
-    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
+pub type Fingerprint = (u64, u64);
+
+pub fn fingerprint(id: &str) -> Fingerprint {
+    let hash = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
+    ((hash >> 64) as u64, hash as u64)
 }
 
 /// What the drug tests need to know of every Order: its dates if it
 /// loaded, its line if it was quarantined.
 #[derive(Default)]
 pub struct OrderIndex {
-    loaded: FxHashMap<u128, OrderSpan>,
-    quarantined: FxHashMap<u128, u64>,
+    loaded: FxHashMap<Fingerprint, OrderSpan>,
+    quarantined: FxHashMap<Fingerprint, u64>,
 }
 
 #[derive(Clone, Copy)]
@@ -71,10 +74,20 @@ impl OrderIndex {
 /// The rules of one file, with its columns resolved once.
 pub enum FileRules {
     Orders(OrderRules),
-    Assessments { assessment_date: usize },
-    DrugTests { order_id: usize, test_date: usize },
-    Reconvictions { offence_date: usize, conviction_date: usize },
-    TreatmentEpisodes { start_date: usize },
+    Assessments {
+        assessment_date: usize,
+    },
+    DrugTests {
+        order_id: usize,
+        test_date: usize,
+    },
+    Reconvictions {
+        offence_date: usize,
+        conviction_date: usize,
+    },
+    TreatmentEpisodes {
+        start_date: usize,
+    },
 }
 
 pub struct OrderRules {
@@ -139,9 +152,10 @@ impl FileRules {
             FileRules::Assessments { assessment_date } => {
                 not_after_as_at(*assessment_date, "assessment_date", out)
             }
-            FileRules::DrugTests { order_id, test_date } => {
-                check_test_in_order(row, *order_id, *test_date, orders, out)
-            }
+            FileRules::DrugTests {
+                order_id,
+                test_date,
+            } => check_test_in_order(row, *order_id, *test_date, orders, out),
             FileRules::Reconvictions {
                 offence_date,
                 conviction_date,
@@ -169,7 +183,14 @@ impl FileRules {
     }
 
     /// Records an Order row's outcome so its drug tests can be checked.
-    pub fn remember_order(&self, row: &Row, as_at: i32, loaded: bool, line: u64, index: &mut OrderIndex) {
+    pub fn remember_order(
+        &self,
+        row: &Row,
+        as_at: i32,
+        loaded: bool,
+        line: u64,
+        index: &mut OrderIndex,
+    ) {
         let FileRules::Orders(rules) = self else {
             return;
         };
@@ -205,7 +226,11 @@ impl OrderRules {
             out.push(Violation::new(
                 "sentence_date",
                 Rule::SentenceAfterCommencement,
-                format!("{} is after commencement_date {}", format_days(s), format_days(c)),
+                format!(
+                    "{} is after commencement_date {}",
+                    format_days(s),
+                    format_days(c)
+                ),
             ));
         }
         not_after_as_at(self.commencement_date, "commencement_date", out);
@@ -215,7 +240,11 @@ impl OrderRules {
             out.push(Violation::new(
                 "termination_date",
                 Rule::TerminationBeforeCommencement,
-                format!("{} is before commencement_date {}", format_days(t), format_days(c)),
+                format!(
+                    "{} is before commencement_date {}",
+                    format_days(t),
+                    format_days(c)
+                ),
             ));
         }
         not_after_as_at(self.termination_date, "termination_date", out);
@@ -229,7 +258,11 @@ impl OrderRules {
             } else {
                 "is empty but termination_date is given; both or neither"
             };
-            out.push(Violation::new("termination_reason", Rule::TerminationPair, detail));
+            out.push(Violation::new(
+                "termination_reason",
+                Rule::TerminationPair,
+                detail,
+            ));
         }
         if row.fields[self.order_type] == self.low_intensity
             && let Some(s) = sentence.filter(|&s| s < self.low_intensity_from)

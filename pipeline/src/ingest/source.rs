@@ -65,7 +65,10 @@ impl Source {
     /// A CSV reader over the file's text, decompressed and without its BOM,
     /// and the counter that gives its records' line numbers. Bytes read
     /// from disk advance `progress`.
-    pub fn open(&self, progress: &ProgressBar) -> Result<(csv::Reader<Box<dyn Read>>, LineCounter), IngestError> {
+    pub fn open(
+        &self,
+        progress: &ProgressBar,
+    ) -> Result<(csv::Reader<Box<dyn Read>>, LineCounter), IngestError> {
         let file = File::open(&self.path).map_err(|e| unreadable(&self.path, e))?;
         let raw = progress.wrap_read(file);
         let text: Box<dyn Read> = if self.compressed {

@@ -70,7 +70,9 @@ impl BatchBuilder {
         let columns = parsers
             .iter()
             .map(|p| match p.column.kind {
-                Kind::Text => ColumnBuilder::Text(StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * 12)),
+                Kind::Text => {
+                    ColumnBuilder::Text(StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * 12))
+                }
                 Kind::Date => ColumnBuilder::Date(Date32Builder::with_capacity(BATCH_ROWS)),
                 Kind::Integer { .. } => ColumnBuilder::Int(Int32Builder::with_capacity(BATCH_ROWS)),
                 Kind::Code(_) | Kind::Reference(_) => ColumnBuilder::Code {
@@ -153,7 +155,8 @@ impl ParquetSink {
         if let Some(key) = file.unique_key() {
             properties = properties.set_column_dictionary_enabled(key.into(), false);
         }
-        let mut writer = ArrowWriter::try_new(File::create(&path)?, schema, Some(properties.build()))?;
+        let mut writer =
+            ArrowWriter::try_new(File::create(&path)?, schema, Some(properties.build()))?;
         let (sender, receiver) = sync_channel::<RecordBatch>(2);
         let handle = std::thread::spawn(move || {
             for batch in receiver {
@@ -186,7 +189,10 @@ impl ParquetSink {
     pub fn finish(&mut self) -> Result<(), ParquetError> {
         self.sender.take();
         match self.writer.take().map(JoinHandle::join) {
-            None => Err(ParquetError::General(format!("{} was already closed", self.path.display()))),
+            None => Err(ParquetError::General(format!(
+                "{} was already closed",
+                self.path.display()
+            ))),
             Some(Ok(result)) => result,
             Some(Err(_)) => Err(ParquetError::General(format!(
                 "the writer of {} stopped unexpectedly",

@@ -185,7 +185,8 @@ pub const ACCOMMODATION: &[(&str, f64)] = &[
 ];
 pub const MOTIVATION_GROUP_SHARE: f64 = 0.40;
 pub const CROWN_COURT_SHARE: f64 = 0.30;
-pub const LENGTH_MONTHS: &[(u32, f64)] = &[(6, 10.0), (12, 45.0), (18, 25.0), (24, 14.0), (36, 6.0)];
+pub const LENGTH_MONTHS: &[(u32, f64)] =
+    &[(6, 10.0), (12, 45.0), (18, 25.0), (24, 14.0), (36, 6.0)];
 pub const LOW_INTENSITY_LENGTH_MONTHS: &[(u32, f64)] = &[(6, 60.0), (12, 40.0)];
 
 /// A later Order for someone who had one before.

@@ -80,14 +80,20 @@ pub fn generate(options: &GeneratorOptions, out: &Path) -> Result<ControlFile, G
             ExtractFile::Orders => delivery.orders(&mut csv),
             ExtractFile::Assessments => delivery.assessments(&mut rng, &unplaced, &mut csv),
             ExtractFile::DrugTests => delivery.drug_tests(&mut rng, &mut csv),
-            ExtractFile::Reconvictions => delivery.reconvictions(&mut rng, unplaced.len(), &mut csv),
+            ExtractFile::Reconvictions => {
+                delivery.reconvictions(&mut rng, unplaced.len(), &mut csv)
+            }
             ExtractFile::TreatmentEpisodes => delivery.treatment_episodes(&mut rng, &mut csv),
         }
         .map_err(|source| GenerateError::Io {
             path: path.clone(),
             source,
         })?;
-        rows.push((file, csv.finish().map_err(|source| GenerateError::Io { path, source })?));
+        rows.push((
+            file,
+            csv.finish()
+                .map_err(|source| GenerateError::Io { path, source })?,
+        ));
     }
     let control = ControlFile {
         as_at: options.as_at,
@@ -98,7 +104,8 @@ pub fn generate(options: &GeneratorOptions, out: &Path) -> Result<ControlFile, G
         rows: rows.into_iter().collect(),
     };
     let path = out.join(CONTROL_FILE);
-    std::fs::write(&path, control.to_toml()).map_err(|source| GenerateError::Io { path, source })?;
+    std::fs::write(&path, control.to_toml())
+        .map_err(|source| GenerateError::Io { path, source })?;
     Ok(control)
 }
 
@@ -207,8 +214,16 @@ impl Delivery<'_> {
                 Self::order_id(i),
                 self.person_id(o.person),
                 cal::AREAS[o.area].0,
-                if o.crown_court { "crown" } else { "magistrates" },
-                if o.low_intensity { "low_intensity" } else { "standard" },
+                if o.crown_court {
+                    "crown"
+                } else {
+                    "magistrates"
+                },
+                if o.low_intensity {
+                    "low_intensity"
+                } else {
+                    "standard"
+                },
                 format_days(o.sentence),
                 format_days(o.commencement),
                 o.length_months,
@@ -238,8 +253,19 @@ impl Delivery<'_> {
             .population
             .orders
             .iter()
-            .map(|o| (o.sentence - rng.random_range(7..=42), o.person, o.area, true))
-            .chain(unplaced.iter().map(|u| (u.day, u.person, u.area, u.suitable)))
+            .map(|o| {
+                (
+                    o.sentence - rng.random_range(7..=42),
+                    o.person,
+                    o.area,
+                    true,
+                )
+            })
+            .chain(
+                unplaced
+                    .iter()
+                    .map(|u| (u.day, u.person, u.area, u.suitable)),
+            )
             .collect();
         all.sort_unstable();
         for (i, (day, person, area, suitable)) in all.into_iter().enumerate() {
@@ -296,7 +322,10 @@ impl Delivery<'_> {
                     }
                 }
                 occasion += 1;
-                day += match (day - o.commencement < cal::INTENSIVE_TESTING_DAYS, occasion % 2) {
+                day += match (
+                    day - o.commencement < cal::INTENSIVE_TESTING_DAYS,
+                    occasion % 2,
+                ) {
                     (true, 0) => 3,
                     (true, _) => 4,
                     (false, _) => 7,
@@ -306,7 +335,12 @@ impl Delivery<'_> {
         Ok(())
     }
 
-    fn reconvictions(&self, rng: &mut impl Rng, unplaced: usize, csv: &mut CsvFile) -> std::io::Result<()> {
+    fn reconvictions(
+        &self,
+        rng: &mut impl Rng,
+        unplaced: usize,
+        csv: &mut CsvFile,
+    ) -> std::io::Result<()> {
         let orders = &self.population.orders;
         let next_order = next_order_of_same_person(orders);
         let mut seen_person = vec![false; self.population.people.len()];
@@ -389,16 +423,28 @@ impl Delivery<'_> {
             if day > self.as_at {
                 return Ok(());
             }
-            csv.row(format_args!("{},{},{setting}", self.person_id(person), format_days(day)))
+            csv.row(format_args!(
+                "{},{},{setting}",
+                self.person_id(person),
+                format_days(day)
+            ))
         };
         for o in &self.population.orders {
             if !seen_person[o.person] {
                 seen_person[o.person] = true;
                 if rng.random_bool(0.3) {
-                    episode(csv, o.person, o.commencement - rng.random_range(30..700), "community")?;
+                    episode(
+                        csv,
+                        o.person,
+                        o.commencement - rng.random_range(30..700),
+                        "community",
+                    )?;
                 }
             }
-            if o.end > self.as_at || o.reason == "died" || !rng.random_bool(cal::continuity_share(o.reason)) {
+            if o.end > self.as_at
+                || o.reason == "died"
+                || !rng.random_bool(cal::continuity_share(o.reason))
+            {
                 continue;
             }
             let day = if rng.random_bool(0.85) {

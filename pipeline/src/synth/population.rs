@@ -97,7 +97,14 @@ pub fn populate(rng: &mut impl Rng, tables: &Tables, scale: f64, as_at: i32) -> 
                 people.len() - 1
             }
         };
-        let order = tables.order(rng, &people[person], person, area, commencement, low_intensity);
+        let order = tables.order(
+            rng,
+            &people[person],
+            person,
+            area,
+            commencement,
+            low_intensity,
+        );
         returning[area].push((order.end + 60, person));
         orders.push(order);
     }
@@ -137,7 +144,10 @@ fn start_schedule(rng: &mut impl Rng, scale: f64, as_at: i32) -> Vec<(i32, bool)
         for (count, low_intensity) in [(listed.1, false), (listed.2, true)] {
             let n = (f64::from(count) * scale * share).round() as u64;
             for _ in 0..n {
-                starts.push((rng.random_range(year_start..=year_end.min(as_at)), low_intensity));
+                starts.push((
+                    rng.random_range(year_start..=year_end.min(as_at)),
+                    low_intensity,
+                ));
             }
         }
     }
@@ -150,7 +160,13 @@ pub fn day_of(year: i32, month: u32, day: u32) -> i32 {
 }
 
 pub fn financial_year(day: i32) -> i32 {
-    date_from_days(day).map_or(0, |d| if d.month() >= 4 { d.year() } else { d.year() - 1 })
+    date_from_days(day).map_or(0, |d| {
+        if d.month() >= 4 {
+            d.year()
+        } else {
+            d.year() - 1
+        }
+    })
 }
 
 fn add_months(day: i32, months: u32) -> i32 {
@@ -244,9 +260,21 @@ impl Tables {
         let age = person.age_at(commencement);
         let log_odds = cal::completion_base_log_odds(financial_year(commencement))
             + cal::AREAS[area].2
-            + if motivation_group { cal::MOTIVATION_GROUP_SHIFT } else { 0.0 }
-            + if low_intensity { cal::LOW_INTENSITY_SHIFT } else { 0.0 }
-            + if person.mental_health == "Y" { cal::MENTAL_HEALTH_SHIFT } else { 0.0 }
+            + if motivation_group {
+                cal::MOTIVATION_GROUP_SHIFT
+            } else {
+                0.0
+            }
+            + if low_intensity {
+                cal::LOW_INTENSITY_SHIFT
+            } else {
+                0.0
+            }
+            + if person.mental_health == "Y" {
+                cal::MENTAL_HEALTH_SHIFT
+            } else {
+                0.0
+            }
             + cal::accommodation_shift(accommodation)
             + cal::age_shift(age)
             + cal::drug_shift(primary_drug);
@@ -256,7 +284,10 @@ impl Tables {
         let (reason, end) = if completes {
             if rng.random_bool(cal::EARLY_GOOD_PROGRESS_SHARE) {
                 let fraction = rng.random_range(0.5..0.9);
-                ("early_good_progress", commencement + (fraction * length_days) as i32)
+                (
+                    "early_good_progress",
+                    commencement + (fraction * length_days) as i32,
+                )
             } else {
                 ("completed", full_term)
             }
@@ -268,7 +299,10 @@ impl Tables {
             } else {
                 rng.random::<f64>().powf(1.6)
             };
-            (reason, commencement + 7 + (fraction * (length_days - 8.0)) as i32)
+            (
+                reason,
+                commencement + 7 + (fraction * (length_days - 8.0)) as i32,
+            )
         };
         Order {
             person: person_index,

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make bench (ingest part): a scale-10 delivery (about 300,000 Orders and 20
+# million drug tests) ingested by dtto and, in the same run, loaded plainly by
+# DuckDB. Installs DuckDB from PyPI into a private virtualenv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
+dtto="$target/release/dtto"
+work=bench/work
+venv=.bench-venv
+
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet "duckdb>=1.1"
+fi
+
+delivery="$work/scale10"
+stamp="$work/scale10.generator"
+generator=$(cat pipeline/src/synth/*.rs | sha256sum | cut -d' ' -f1)
+if [ ! -f "$delivery/extract.toml" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$generator" ]; then
+  echo "Generating the scale-10 delivery..."
+  TIMEFORMAT="generated in %R s"
+  time "$dtto" fixtures generate --seed 1 --scale 10 --as-at 2005-03-31 "$delivery"
+  echo "$generator" > "$stamp"
+fi
+sync
+"$venv/bin/python" bench/ingest.py "$dtto" "$delivery" "$work"
