@@ -23,5 +23,15 @@ if [ ! -f "$delivery/extract.toml" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$gen
   time "$dtto" fixtures generate --seed 1 --scale 10 --as-at 2005-03-31 "$delivery"
   echo "$generator" > "$stamp"
 fi
+# The same delivery with its drug tests in random order: keys that do not
+# arrive sorted take the slower, hash-map path of the uniqueness check.
+shuffled="$work/scale10-shuffled"
+if [ ! -f "$shuffled/extract.toml" ] || [ "$shuffled/extract.toml" -ot "$delivery/extract.toml" ]; then
+  mkdir -p "$shuffled"
+  cp "$delivery"/*.csv "$shuffled"/
+  { head -n 1 "$delivery/drug_tests.csv"
+    tail -n +2 "$delivery/drug_tests.csv" | shuf --random-source=<(yes); } > "$shuffled/drug_tests.csv"
+  cp "$delivery/extract.toml" "$shuffled/"
+fi
 sync
-"$venv/bin/python" bench/ingest.py "$dtto" "$delivery" "$work"
+"$venv/bin/python" bench/ingest.py "$dtto" "$delivery" "$shuffled" "$work"
