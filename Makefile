@@ -16,8 +16,9 @@ DEFAULT_AS_AT := 2005-03-31
 
 .PHONY: run test lint bench build fixtures clean
 
+# All targets, so tests and runs share one build with the same features.
 build:
-	$(CARGO) build --release --bin dtto
+	$(CARGO) build --release --workspace --all-targets
 
 # Regenerated when the generator changes, so the bundled story stays current.
 $(DEFAULT_EXTRACT)/extract.toml: $(wildcard pipeline/src/synth/*.rs) | build

@@ -23,8 +23,8 @@ pub struct ReferenceLists {
 impl ReferenceLists {
     pub fn load(dir: &Path) -> Result<Self, ReferenceError> {
         Ok(ReferenceLists {
-            probation_areas: read_codes(&dir.join("probation_areas.csv"))?,
-            ethnicity_codes: read_codes(&dir.join("ethnicity.csv"))?,
+            probation_areas: read_codes(&dir.join(ReferenceList::ProbationAreas.file_name()))?,
+            ethnicity_codes: read_codes(&dir.join(ReferenceList::EthnicityCodes.file_name()))?,
         })
     }
 

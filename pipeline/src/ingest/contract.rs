@@ -26,6 +26,16 @@ pub enum ReferenceList {
     EthnicityCodes,
 }
 
+impl ReferenceList {
+    /// Its file under `queries/reference/`.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ReferenceList::ProbationAreas => "probation_areas.csv",
+            ReferenceList::EthnicityCodes => "ethnicity.csv",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
     pub name: &'static str,

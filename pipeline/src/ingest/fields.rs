@@ -35,7 +35,7 @@ impl FieldParser {
             Kind::Code(codes) => (codes.iter().map(|c| c.to_string()).collect(), String::new()),
             Kind::Reference(list) => (
                 reference.codes(list).to_vec(),
-                format!("the reference list {list:?}"),
+                format!("the reference list queries/reference/{}", list.file_name()),
             ),
             Kind::Text | Kind::Date | Kind::Integer { .. } => (Vec::new(), String::new()),
         };

@@ -167,7 +167,8 @@ pub fn load_file(
             .map_or(line + 1, |p| lines.line_of(p.byte()));
         violations.clear();
         fields.fill(Field::Null);
-        if record.len() != header.len() {
+        let complete = record.len() == header.len();
+        if !complete {
             violations.push(Violation::new(
                 "",
                 Rule::FieldCount,
@@ -195,7 +196,7 @@ pub fn load_file(
             record: &record,
             positions: &header_map.positions,
         };
-        if violations.is_empty() || violations[0].rule != Rule::FieldCount {
+        if complete {
             rules.check(&row, context.as_at, &context.orders, &mut violations);
         }
         // Checked last, so that only a row that otherwise loads claims its

@@ -2,7 +2,7 @@
 //! without a byte-order mark.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 
 use flate2::read::MultiGzDecoder;
@@ -76,14 +76,7 @@ impl Source {
         } else {
             Box::new(raw)
         };
-        let mut text = BufReader::with_capacity(1 << 18, text);
-        let starts_with_bom = text
-            .fill_buf()
-            .map_err(|e| unreadable(&self.path, e))?
-            .starts_with(BOM);
-        if starts_with_bom {
-            text.consume(BOM.len());
-        }
+        let text = without_bom(text).map_err(|e| unreadable(&self.path, e))?;
         let (text, lines) = LineTrackingReader::new(text);
         let reader = csv::ReaderBuilder::new()
             .flexible(true)
@@ -93,10 +86,40 @@ impl Source {
     }
 }
 
+/// The text after a leading byte-order mark, if there is one.
+fn without_bom(mut text: impl Read) -> std::io::Result<impl Read> {
+    let mut start = Vec::with_capacity(BOM.len());
+    (&mut text).take(BOM.len() as u64).read_to_end(&mut start)?;
+    if start == BOM {
+        start.clear();
+    }
+    Ok(Cursor::new(start).chain(text))
+}
+
 fn unreadable(path: &Path, error: impl std::fmt::Display) -> IngestError {
     IngestError::Unreadable {
         path: path.to_path_buf(),
         line: 0,
         problem: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text_of(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        without_bom(bytes).unwrap().read_to_end(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn only_a_leading_bom_is_dropped() {
+        assert_eq!(text_of(b"\xEF\xBB\xBFa,b\n"), b"a,b\n");
+        assert_eq!(text_of(b"a,b\n"), b"a,b\n");
+        assert_eq!(text_of(b"ab"), b"ab");
+        assert_eq!(text_of(b""), b"");
+        assert_eq!(text_of(b"a\xEF\xBB\xBF"), b"a\xEF\xBB\xBF");
     }
 }
