@@ -10,6 +10,28 @@ use serde::Deserialize;
 pub struct Config {
     #[serde(default)]
     pub ingest: IngestConfig,
+    #[serde(default)]
+    pub statistics: StatisticsConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsConfig {
+    /// A rate on a denominator below this is marked low reliability `[u]`.
+    #[serde(default = "default_low_reliability_below")]
+    pub low_reliability_below: u64,
+}
+
+fn default_low_reliability_below() -> u64 {
+    20
+}
+
+impl Default for StatisticsConfig {
+    fn default() -> Self {
+        StatisticsConfig {
+            low_reliability_below: default_low_reliability_below(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -4,5 +4,10 @@
 
 pub mod config;
 pub mod ingest;
+pub mod period;
+pub mod query;
 pub mod reference;
+pub mod render;
+pub mod run;
+pub mod statistics;
 pub mod synth;

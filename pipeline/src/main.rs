@@ -7,7 +7,13 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use dtto::config::Config;
+use dtto::ingest::warehouse::Warehouse;
 use dtto::ingest::{IngestOptions, ingest};
+use dtto::period::Period;
+use dtto::query::catalogue::Catalogue;
+use dtto::query::parameters::Parameters;
+use dtto::query::{adhoc, check, open};
+use dtto::run::{RunOptions, run};
 use dtto::synth::{GeneratorOptions, generate};
 
 /// Quarterly official statistics on the Drug Treatment and Testing Order.
@@ -37,6 +43,39 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Ingest if needed, then compute every table of the period.
+    Run {
+        /// The delivery folder: extract.toml and the five CSV files.
+        #[arg(long)]
+        extract: PathBuf,
+        /// The quarter to publish, e.g. 2003Q4; the extract's latest
+        /// complete quarter when not given.
+        #[arg(long)]
+        period: Option<Period>,
+        #[arg(long, default_value = "warehouse")]
+        warehouse: PathBuf,
+        #[arg(long, default_value = "queries")]
+        queries: PathBuf,
+        #[arg(long, default_value = "output")]
+        output: PathBuf,
+    },
+    /// Plan every query against the warehouse schemas, without data, and
+    /// report each problem with its file, line and column.
+    Check {
+        #[arg(long, default_value = "queries")]
+        queries: PathBuf,
+    },
+    /// Run a read-only SQL query on the current delivery.
+    Query {
+        sql: String,
+        /// Print CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+        #[arg(long, default_value = "warehouse")]
+        warehouse: PathBuf,
+        #[arg(long, default_value = "queries")]
+        queries: PathBuf,
+    },
     /// Synthetic deliveries for development, tests and benchmarks.
     Fixtures {
         #[command(subcommand)]
@@ -63,7 +102,7 @@ enum FixturesCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err((code, message)) => {
             eprintln!("error: {message}");
@@ -75,8 +114,92 @@ fn main() -> ExitCode {
 /// A failure: the exit code and the message for the user.
 type Failure = (u8, String);
 
-fn run(cli: Cli) -> Result<(), Failure> {
+fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Run {
+            extract,
+            period,
+            warehouse,
+            queries,
+            output,
+        } => {
+            let options = RunOptions {
+                extract,
+                warehouse,
+                queries,
+                output,
+                period,
+                config: load_config(&cli.config)?,
+            };
+            let outcome = runtime()?
+                .block_on(run(&options))
+                .map_err(|e| (e.exit_code(), e.to_string()))?;
+            println!("{}", outcome.ingested.summary.table());
+            println!(
+                "Period {}: {} tables written to {}",
+                outcome.period,
+                outcome.tables.len(),
+                outcome.output.join("data").display()
+            );
+            Ok(())
+        }
+        Command::Check { queries } => {
+            let today = chrono::Local::now().date_naive();
+            let parameters = Parameters::new(Period::latest_complete(today), today);
+            let started = std::time::Instant::now();
+            let problems = runtime()?
+                .block_on(check(&queries, &parameters))
+                .map_err(|e| (10, e.to_string()))?;
+            for problem in &problems {
+                eprintln!("{problem}\n");
+            }
+            if problems.is_empty() {
+                println!(
+                    "queries/ is fine: every query planned in {:.2} s",
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            } else {
+                Err((
+                    10,
+                    format!("{} problem(s) in {}", problems.len(), queries.display()),
+                ))
+            }
+        }
+        Command::Query {
+            sql,
+            csv,
+            warehouse,
+            queries,
+        } => {
+            let delivery = Warehouse::new(&warehouse).current_dir().ok_or_else(|| {
+                (
+                    4,
+                    format!(
+                        "{} holds no ingested delivery: run dtto ingest first",
+                        warehouse.display()
+                    ),
+                )
+            })?;
+            let (catalogue, _) = Catalogue::load(&queries);
+            let batches = runtime()?
+                .block_on(async {
+                    let ctx = open(&delivery, &catalogue).await?;
+                    adhoc(&ctx, &sql).await
+                })
+                .map_err(|e| (10, e.to_string()))?;
+            if csv {
+                let mut writer = arrow::csv::Writer::new(std::io::stdout());
+                for batch in &batches {
+                    writer.write(batch).map_err(|e| (1, e.to_string()))?;
+                }
+            } else {
+                let table = arrow::util::pretty::pretty_format_batches(&batches)
+                    .map_err(|e| (1, e.to_string()))?;
+                println!("{table}");
+            }
+            Ok(())
+        }
         Command::Ingest {
             extract,
             warehouse,
@@ -134,6 +257,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| (1, format!("could not start the query runtime: {e}")))
 }
 
 /// The configuration, or its defaults when the default file is absent.

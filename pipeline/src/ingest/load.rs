@@ -140,9 +140,9 @@ pub fn load_file(
     let storage_error =
         |e: &dyn std::fmt::Display| IngestError::storage(staging.join(file.name()), e);
 
-    let mut sink =
-        ParquetSink::create(staging, file, schema(&parsers)).map_err(|e| storage_error(&e))?;
-    let mut batch = BatchBuilder::new(&parsers);
+    let mut sink = ParquetSink::create(staging, file, schema(file.columns()))
+        .map_err(|e| storage_error(&e))?;
+    let mut batch = BatchBuilder::new(file, &parsers);
     // A row takes at least a few bytes, which caps what a wrong control
     // file can make us reserve.
     let plausible_rows = expected_rows.min(source.bytes / 4).min(1 << 30);

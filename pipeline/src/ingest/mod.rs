@@ -37,6 +37,11 @@ use crate::reference::ReferenceLists;
 
 pub const CONTROL_FILE: &str = "extract.toml";
 
+/// The Arrow schema of a file's dataset in the warehouse.
+pub fn dataset_schema(file: ExtractFile) -> arrow::datatypes::SchemaRef {
+    table::schema(file.columns())
+}
+
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
     /// The delivery folder.

@@ -19,7 +19,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 
-use super::contract::{ExtractFile, Kind};
+use super::contract::{Column, ExtractFile, Kind};
 use super::fields::{Field, FieldParser};
 use super::rules::Row;
 
@@ -28,11 +28,11 @@ use super::rules::Row;
 pub const BATCH_ROWS: usize = 64 * 1024;
 
 /// The Arrow schema of a file's dataset.
-pub fn schema(parsers: &[FieldParser]) -> SchemaRef {
-    let fields: Vec<ArrowField> = parsers
+pub fn schema(columns: &[Column]) -> SchemaRef {
+    let fields: Vec<ArrowField> = columns
         .iter()
-        .map(|p| {
-            let data_type = match p.column.kind {
+        .map(|column| {
+            let data_type = match column.kind {
                 Kind::Text => DataType::Utf8,
                 Kind::Date => DataType::Date32,
                 Kind::Integer { .. } => DataType::Int32,
@@ -40,7 +40,7 @@ pub fn schema(parsers: &[FieldParser]) -> SchemaRef {
                     DataType::Dictionary(Box::new(DataType::Int16), Box::new(DataType::Utf8))
                 }
             };
-            ArrowField::new(p.column.name, data_type, !p.column.required)
+            ArrowField::new(column.name, data_type, !column.required)
         })
         .collect();
     Arc::new(Schema::new(fields))
@@ -66,7 +66,7 @@ pub struct BatchBuilder {
 }
 
 impl BatchBuilder {
-    pub fn new(parsers: &[FieldParser]) -> Self {
+    pub fn new(file: ExtractFile, parsers: &[FieldParser]) -> Self {
         let columns = parsers
             .iter()
             .map(|p| match p.column.kind {
@@ -82,7 +82,7 @@ impl BatchBuilder {
             })
             .collect();
         BatchBuilder {
-            schema: schema(parsers),
+            schema: schema(file.columns()),
             columns,
             rows: 0,
         }

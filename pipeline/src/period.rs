@@ -1,0 +1,214 @@
+//! The period a run publishes, and the windows every measure counts over.
+//! Windows are computed here once and reach the SQL as typed parameters.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+
+/// A calendar quarter, written `2003Q4`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Period {
+    year: i32,
+    quarter: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    #[error("period {0:?} is not a quarter written like 2003Q4")]
+    Malformed(String),
+    #[error(
+        "period {period} ends on {end}, after the extract's as_at date {as_at}: it cannot be published from this extract"
+    )]
+    AfterAsAt {
+        period: Period,
+        end: NaiveDate,
+        as_at: NaiveDate,
+    },
+}
+
+impl FromStr for Period {
+    type Err = PeriodError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let malformed = || PeriodError::Malformed(text.to_string());
+        let (year, quarter) = text.split_once('Q').ok_or_else(malformed)?;
+        let year: i32 = year.parse().map_err(|_| malformed())?;
+        let quarter: u32 = quarter.parse().map_err(|_| malformed())?;
+        if year.to_string().len() != 4 || !(1..=4).contains(&quarter) {
+            return Err(malformed());
+        }
+        Ok(Period { year, quarter })
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}Q{}", self.year, self.quarter)
+    }
+}
+
+/// Inclusive dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Period {
+    /// The latest quarter that has ended by `date`.
+    pub fn latest_complete(date: NaiveDate) -> Period {
+        let quarter = (date.month() - 1) / 3 + 1;
+        let candidate = Period {
+            year: date.year(),
+            quarter,
+        };
+        if candidate.end() == date {
+            candidate
+        } else {
+            candidate.earlier(1)
+        }
+    }
+
+    /// The quarter `quarters` before this one.
+    pub fn earlier(self, quarters: i32) -> Period {
+        let index = self.year * 4 + self.quarter as i32 - 1 - quarters;
+        Period {
+            year: index.div_euclid(4),
+            quarter: index.rem_euclid(4) as u32 + 1,
+        }
+    }
+
+    /// The last day of the quarter.
+    pub fn end(self) -> NaiveDate {
+        let (year, month) = if self.quarter == 4 {
+            (self.year + 1, 1)
+        } else {
+            (self.year, self.quarter * 3 + 1)
+        };
+        NaiveDate::from_ymd_opt(year, month, 1)
+            .and_then(|d| d.pred_opt())
+            .unwrap_or(NaiveDate::MIN)
+    }
+
+    /// The 12 months ending with the quarter `quarters_back` before this one.
+    pub fn year_ending(self, quarters_back: i32) -> Window {
+        let end = self.earlier(quarters_back).end();
+        let start = self
+            .earlier(quarters_back + 4)
+            .end()
+            .succ_opt()
+            .unwrap_or(end);
+        Window { start, end }
+    }
+
+    /// Refuses a period that ends after the extract was taken.
+    pub fn check_against(self, as_at: NaiveDate) -> Result<(), PeriodError> {
+        if self.end() > as_at {
+            return Err(PeriodError::AfterAsAt {
+                period: self,
+                end: self.end(),
+                as_at,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn periods_parse_and_print() {
+        let p: Period = "2003Q4".parse().unwrap();
+        assert_eq!(p.to_string(), "2003Q4");
+        for bad in [
+            "2003Q5", "2003Q0", "2003", "03Q4", "2003q4", "Q4", "2003Q4x",
+        ] {
+            assert!(bad.parse::<Period>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn windows_are_the_twelve_months_ending_where_the_spec_says() {
+        let p: Period = "2003Q4".parse().unwrap();
+        assert_eq!(p.end(), date(2003, 12, 31));
+        // The reference year.
+        assert_eq!(
+            p.year_ending(0),
+            Window {
+                start: date(2003, 1, 1),
+                end: date(2003, 12, 31)
+            }
+        );
+        // One quarter earlier: retention and continuity-of-care cohorts.
+        assert_eq!(
+            p.year_ending(1),
+            Window {
+                start: date(2002, 10, 1),
+                end: date(2003, 9, 30)
+            }
+        );
+        // 18 and 30 months earlier: the reconviction cohorts.
+        assert_eq!(
+            p.year_ending(6),
+            Window {
+                start: date(2001, 7, 1),
+                end: date(2002, 6, 30)
+            }
+        );
+        assert_eq!(
+            p.year_ending(10),
+            Window {
+                start: date(2000, 7, 1),
+                end: date(2001, 6, 30)
+            }
+        );
+        // A year earlier, for the change.
+        assert_eq!(
+            p.year_ending(4),
+            Window {
+                start: date(2002, 1, 1),
+                end: date(2002, 12, 31)
+            }
+        );
+        // Quarters ending on the 30th stay on quarter ends when stepped.
+        let q3: Period = "2003Q3".parse().unwrap();
+        assert_eq!(
+            q3.year_ending(6),
+            Window {
+                start: date(2001, 4, 1),
+                end: date(2002, 3, 31)
+            }
+        );
+    }
+
+    #[test]
+    fn the_latest_complete_quarter_and_a_period_after_as_at() {
+        assert_eq!(
+            Period::latest_complete(date(2005, 3, 31)).to_string(),
+            "2005Q1"
+        );
+        assert_eq!(
+            Period::latest_complete(date(2005, 3, 30)).to_string(),
+            "2004Q4"
+        );
+        let p: Period = "2005Q2".parse().unwrap();
+        assert!(matches!(
+            p.check_against(date(2005, 3, 31)),
+            Err(PeriodError::AfterAsAt { .. })
+        ));
+        assert!(
+            "2005Q1"
+                .parse::<Period>()
+                .unwrap()
+                .check_against(date(2005, 3, 31))
+                .is_ok()
+        );
+    }
+}

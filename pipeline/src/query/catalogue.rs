@@ -1,0 +1,323 @@
+//! The statisticians' space, `queries/`: one `.sql` file per published
+//! table with a `.toml` of metadata beside it, views shared by the tables,
+//! and reference lists. Adding a table is adding two files.
+//!
+//! ```text
+//! queries/
+//!   reference/<name>.csv     registered as table <name>
+//!   views/<name>.sql         registered as view <name>, in file-name order
+//!   tables/<file>.sql        one published table; `$name` parameters
+//!   tables/<file>.toml       its metadata
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// What a table's query returns, and so which columns it must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableKind {
+    /// `numerator` and `denominator` per group: the statistics module adds
+    /// the rate, its interval and the change on a year earlier.
+    Rate,
+    /// A `count` per group.
+    Count,
+}
+
+impl TableKind {
+    /// The columns a query of this kind must return.
+    pub fn required_columns(self) -> &'static [&'static str] {
+        match self {
+            TableKind::Rate => &["numerator", "denominator"],
+            TableKind::Count => &["count"],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableMetadata {
+    /// The table's id: its CSV file name and its key everywhere else.
+    pub id: String,
+    pub title: String,
+    /// The measure (1 to 10 of the publication spec) it belongs to.
+    pub measure: u8,
+    pub kind: TableKind,
+    /// What is counted, in words.
+    pub counted: String,
+    /// For rates: the numerator and denominator, in words.
+    pub numerator: Option<String>,
+    pub denominator: Option<String>,
+    /// The breakdowns the table holds, national total included.
+    pub breakdowns: Vec<String>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    pub chart: Chart,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chart {
+    pub kind: ChartKind,
+    /// Which breakdown the chart shows.
+    pub breakdown: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    Bar,
+    Line,
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableQuery {
+    pub sql: String,
+    pub sql_path: PathBuf,
+    pub metadata: TableMetadata,
+}
+
+#[derive(Debug, Clone)]
+pub struct View {
+    pub name: String,
+    pub sql: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReferenceTable {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// Everything under `queries/`, read and checked for shape (not yet
+/// planned: that needs the warehouse schemas).
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    pub reference: Vec<ReferenceTable>,
+    pub views: Vec<View>,
+    pub tables: Vec<TableQuery>,
+}
+
+/// One thing wrong in `queries/`, located as precisely as it can be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    pub message: String,
+    /// The offending line of the file, to show beneath the message.
+    pub source_line: Option<String>,
+}
+
+impl Problem {
+    pub fn in_file(path: &Path, message: impl Into<String>) -> Self {
+        Problem {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            message: message.into(),
+            source_line: None,
+        }
+    }
+
+    /// Located at a 1-based line and column of `text`, the file's content.
+    pub fn at(path: &Path, text: &str, line: u64, column: u64, message: impl Into<String>) -> Self {
+        let source_line = usize::try_from(line)
+            .ok()
+            .and_then(|l| l.checked_sub(1))
+            .and_then(|l| text.lines().nth(l))
+            .map(str::to_string);
+        Problem {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column: Some(column),
+            message: message.into(),
+            source_line,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": {}", self.message)?;
+        if let (Some(source), Some(column)) = (&self.source_line, self.column) {
+            let pad = " ".repeat(usize::try_from(column.saturating_sub(1)).unwrap_or(0));
+            write!(f, "\n    {source}\n    {pad}^")?;
+        }
+        Ok(())
+    }
+}
+
+impl Catalogue {
+    /// Reads `queries/`. Problems of shape (unreadable files, metadata
+    /// missing or wrong, duplicate ids) are returned, not raised, so that
+    /// `dtto check` can report them all at once.
+    pub fn load(dir: &Path) -> (Catalogue, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let mut catalogue = Catalogue::default();
+        for path in files_with_extension(&dir.join("reference"), "csv", &mut problems) {
+            catalogue.reference.push(ReferenceTable {
+                name: stem(&path),
+                path,
+            });
+        }
+        for path in files_with_extension(&dir.join("views"), "sql", &mut problems) {
+            match std::fs::read_to_string(&path) {
+                Ok(sql) => catalogue.views.push(View {
+                    name: stem(&path)
+                        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '_')
+                        .to_string(),
+                    sql,
+                    path,
+                }),
+                Err(e) => problems.push(Problem::in_file(&path, e.to_string())),
+            }
+        }
+        for sql_path in files_with_extension(&dir.join("tables"), "sql", &mut problems) {
+            match read_table(&sql_path) {
+                Ok(table) => catalogue.tables.push(table),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        let mut ids: Vec<(&str, &Path)> = Vec::new();
+        for table in &catalogue.tables {
+            let id = table.metadata.id.as_str();
+            if let Some((_, first)) = ids.iter().find(|(seen, _)| *seen == id) {
+                problems.push(Problem::in_file(
+                    &table.sql_path,
+                    format!("table id {id:?} is already used by {}", first.display()),
+                ));
+            }
+            ids.push((id, &table.sql_path));
+        }
+        (catalogue, problems)
+    }
+}
+
+fn read_table(sql_path: &Path) -> Result<TableQuery, Problem> {
+    let sql =
+        std::fs::read_to_string(sql_path).map_err(|e| Problem::in_file(sql_path, e.to_string()))?;
+    let metadata_path = sql_path.with_extension("toml");
+    let text = std::fs::read_to_string(&metadata_path).map_err(|_| {
+        Problem::in_file(
+            sql_path,
+            format!("its metadata {} is missing", metadata_path.display()),
+        )
+    })?;
+    let metadata: TableMetadata = toml::from_str(&text).map_err(|e| match e.span() {
+        Some(span) => {
+            let (line, column) = line_and_column(&text, span.start);
+            Problem::at(&metadata_path, &text, line, column, e.message().to_string())
+        }
+        None => Problem::in_file(&metadata_path, e.message().to_string()),
+    })?;
+    check_metadata(&metadata, &metadata_path)?;
+    Ok(TableQuery {
+        sql,
+        sql_path: sql_path.to_path_buf(),
+        metadata,
+    })
+}
+
+fn check_metadata(metadata: &TableMetadata, path: &Path) -> Result<(), Problem> {
+    let wrong = |message: String| Err(Problem::in_file(path, message));
+    if metadata.id.is_empty()
+        || !metadata
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return wrong(format!(
+            "id {:?} must be lower-case letters, digits and _",
+            metadata.id
+        ));
+    }
+    if !(1..=10).contains(&metadata.measure) {
+        return wrong(format!(
+            "measure {} is not one of the publication's measures 1 to 10",
+            metadata.measure
+        ));
+    }
+    if metadata.kind == TableKind::Rate
+        && (metadata.numerator.is_none() || metadata.denominator.is_none())
+    {
+        return wrong("a rate table needs `numerator` and `denominator` in words".to_string());
+    }
+    if metadata.breakdowns.is_empty() {
+        return wrong("`breakdowns` lists none; the national total at least".to_string());
+    }
+    if let Some(breakdown) = &metadata.chart.breakdown
+        && !metadata.breakdowns.contains(breakdown)
+    {
+        return wrong(format!(
+            "the chart's breakdown {breakdown:?} is not one of `breakdowns`"
+        ));
+    }
+    Ok(())
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_and_column(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (line, column)
+}
+
+fn files_with_extension(dir: &Path, extension: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(Problem::in_file(dir, e.to_string()));
+            return Vec::new();
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    paths.sort();
+    paths
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_count_from_one() {
+        assert_eq!(line_and_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_and_column("ab\ncd", 4), (2, 2));
+    }
+
+    #[test]
+    fn a_problem_points_at_its_column() {
+        let problem = Problem::at(
+            Path::new("t.sql"),
+            "SELECT\n  x FROM y",
+            2,
+            3,
+            "no column x",
+        );
+        assert_eq!(
+            problem.to_string(),
+            "t.sql:2:3: no column x\n      x FROM y\n      ^"
+        );
+    }
+}

@@ -1,0 +1,122 @@
+//! One DataFusion `SessionContext` per run, with the warehouse's Parquet,
+//! the reference lists and the views registered.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::catalog::MemTable;
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
+
+use super::catalogue::{Catalogue, Problem, View};
+use crate::ingest::contract::ExtractFile;
+use crate::ingest::dataset_schema;
+
+/// Where the extract's tables come from.
+pub enum Data<'a> {
+    /// An ingested delivery's folder in the warehouse.
+    Warehouse(&'a Path),
+    /// Empty tables with the warehouse's schemas: enough to plan every
+    /// query without any data.
+    SchemasOnly,
+}
+
+pub fn new_context() -> SessionContext {
+    let mut config = SessionConfig::new().with_information_schema(true);
+    // Spans let an unknown column be reported at its line and column.
+    config.options_mut().sql_parser.collect_spans = true;
+    SessionContext::new_with_config(config)
+}
+
+/// Registers the extract's five tables, the reference lists and the
+/// views. A view that fails to plan is a problem of `queries/`, returned
+/// with the others; any other failure is an error.
+pub async fn register(
+    ctx: &SessionContext,
+    data: Data<'_>,
+    catalogue: &Catalogue,
+) -> Result<Vec<Problem>, DataFusionError> {
+    for file in ExtractFile::ALL {
+        match data {
+            Data::Warehouse(dir) => {
+                let dataset = dir.join(file.name());
+                ctx.register_parquet(
+                    file.name(),
+                    &dataset.to_string_lossy(),
+                    ParquetReadOptions::default(),
+                )
+                .await?;
+            }
+            Data::SchemasOnly => {
+                let table = MemTable::try_new(dataset_schema(file), vec![vec![]])?;
+                ctx.register_table(file.name(), Arc::new(table))?;
+            }
+        }
+    }
+    for reference in &catalogue.reference {
+        ctx.register_csv(
+            &reference.name,
+            &reference.path.to_string_lossy(),
+            CsvReadOptions::new(),
+        )
+        .await?;
+    }
+    let mut problems = Vec::new();
+    for view in &catalogue.views {
+        if let Err(problem) = register_view(ctx, view).await {
+            problems.push(problem);
+        }
+    }
+    Ok(problems)
+}
+
+async fn register_view(ctx: &SessionContext, view: &View) -> Result<(), Problem> {
+    let frame = ctx
+        .sql(&view.sql)
+        .await
+        .map_err(|e| sql_problem(&view.path, &view.sql, &e))?;
+    ctx.register_table(&view.name, frame.into_view())
+        .map_err(|e| Problem::in_file(&view.path, e.to_string()))?;
+    Ok(())
+}
+
+/// A DataFusion error about a file's SQL, at its line and column when
+/// DataFusion knows them.
+pub fn sql_problem(path: &Path, sql: &str, error: &DataFusionError) -> Problem {
+    let message = error.message().to_string();
+    let span = error.diagnostic().and_then(|d| d.span);
+    match span {
+        Some(span) if span.start.line > 0 => {
+            Problem::at(path, sql, span.start.line, span.start.column, message)
+        }
+        _ => match parser_location(&message) {
+            Some((line, column)) => Problem::at(path, sql, line, column, message),
+            None => Problem::in_file(path, message),
+        },
+    }
+}
+
+/// The SQL parser reports positions in its message: "... at Line: 3, Column: 9".
+fn parser_location(message: &str) -> Option<(u64, u64)> {
+    let rest = &message[message.find("Line: ")? + "Line: ".len()..];
+    let (line, rest) = rest.split_once(',')?;
+    let column = rest.trim_start().strip_prefix("Column: ")?;
+    let column: String = column.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, column.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parser_positions_are_read_from_the_message() {
+        assert_eq!(
+            parser_location(
+                "sql parser error: Expected: an expression, found: FROM at Line: 3, Column: 9"
+            ),
+            Some((3, 9))
+        );
+        assert_eq!(parser_location("no position here"), None);
+    }
+}

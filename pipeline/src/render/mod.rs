@@ -1,0 +1,3 @@
+//! Rendering the publication's files.
+
+pub mod tidy_csv;

@@ -1,0 +1,115 @@
+//! A whole run: ingest if needed, then every table of the period computed
+//! with its statistics and written out.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::config::Config;
+use crate::ingest::{IngestError, IngestOptions, Ingested, ingest};
+use crate::period::{Period, PeriodError};
+use crate::query::catalogue::Catalogue;
+use crate::query::parameters::Parameters;
+use crate::query::{QueryError, open, run_tables};
+use crate::render::tidy_csv;
+use crate::statistics::{StatTable, StatisticsError, compute};
+
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub extract: PathBuf,
+    pub warehouse: PathBuf,
+    pub queries: PathBuf,
+    pub output: PathBuf,
+    /// The latest complete quarter of the extract when not given.
+    pub period: Option<Period>,
+    pub config: Config,
+}
+
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub ingested: Ingested,
+    pub period: Period,
+    pub tables: Vec<StatTable>,
+    pub output: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Period(#[from] PeriodError),
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    Statistics(#[from] StatisticsError),
+    #[error("{path}: {problem}")]
+    Output { path: PathBuf, problem: String },
+}
+
+impl RunError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Ingest(e) => e.exit_code(),
+            RunError::Period(_) => 9,
+            RunError::Query(_) | RunError::Statistics(_) => 10,
+            RunError::Output { .. } => 1,
+        }
+    }
+}
+
+pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
+    let ingested = ingest(&IngestOptions {
+        extract: options.extract.clone(),
+        warehouse: options.warehouse.clone(),
+        reference: options.queries.join("reference"),
+        force: false,
+        max_quarantined_share: options.config.ingest.max_quarantined_share,
+    })?;
+    let as_at = NaiveDate::parse_from_str(&ingested.summary.as_at, "%Y-%m-%d").map_err(|e| {
+        RunError::Output {
+            path: ingested.dir.clone(),
+            problem: format!("as_at in the ingest summary: {e}"),
+        }
+    })?;
+    let period = options
+        .period
+        .unwrap_or_else(|| Period::latest_complete(as_at));
+    period.check_against(as_at)?;
+
+    let (catalogue, problems) = Catalogue::load(&options.queries);
+    if !problems.is_empty() {
+        return Err(QueryError::Catalogue(problems).into());
+    }
+    let ctx = open(&ingested.dir, &catalogue).await?;
+    let parameters = Parameters::new(period, as_at);
+    let results = run_tables(&ctx, &catalogue, &parameters).await?;
+    let tables = results
+        .iter()
+        .map(|r| {
+            compute(
+                &r.table.metadata,
+                &r.current,
+                &r.previous,
+                options.config.statistics.low_reliability_below,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let output = options.output.join(period.to_string());
+    for table in &tables {
+        let path = output
+            .join("data")
+            .join(format!("{}.csv", table.metadata.id));
+        tidy_csv::write(table, &path).map_err(|e| RunError::Output {
+            path: path.clone(),
+            problem: e.to_string(),
+        })?;
+    }
+    Ok(RunOutcome {
+        ingested,
+        period,
+        tables,
+        output,
+    })
+}

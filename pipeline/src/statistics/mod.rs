@@ -1,0 +1,213 @@
+//! The statistics every rate carries: the value, its 95 % Wilson interval,
+//! the change on a year earlier with Newcombe's hybrid score interval and a
+//! significance flag, and the low-reliability flag. Queries return counts;
+//! this module is the only place rates are made.
+
+pub mod intervals;
+
+use std::collections::HashMap;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{DataType, Int64Type};
+
+use crate::query::catalogue::{TableKind, TableMetadata};
+pub use intervals::{Interval, newcombe_difference, wilson};
+
+/// A table with its statistics, before disclosure control.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatTable {
+    pub metadata: TableMetadata,
+    /// Names of the dimension columns, in query order.
+    pub dimensions: Vec<String>,
+    pub rows: Vec<StatRow>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatRow {
+    /// The row's group in each dimension.
+    pub groups: Vec<String>,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Count(u64),
+    Rate(Rate),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rate {
+    pub numerator: u64,
+    pub denominator: u64,
+    /// `None` when the denominator is zero.
+    pub rate: Option<f64>,
+    pub interval: Option<Interval>,
+    /// Against the same groups a year earlier, where they had a
+    /// denominator.
+    pub change: Option<Change>,
+    /// The denominator is below the configured minimum.
+    pub low_reliability: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub previous_numerator: u64,
+    pub previous_denominator: u64,
+    /// Current minus previous, as a proportion (0.03 is 3 percentage points).
+    pub difference: f64,
+    pub interval: Interval,
+    /// The interval excludes zero.
+    pub significant: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("table {table}: {problem}")]
+pub struct StatisticsError {
+    pub table: String,
+    pub problem: String,
+}
+
+/// The query's rows as counts, one `(groups, counts)` per row.
+type Counted = Vec<(Vec<String>, Vec<u64>)>;
+
+/// Builds the statistics of one table from its query's batches for the
+/// reference year and for a year earlier.
+pub fn compute(
+    metadata: &TableMetadata,
+    current: &[RecordBatch],
+    previous: &[RecordBatch],
+    low_reliability_below: u64,
+) -> Result<StatTable, StatisticsError> {
+    let fail = |problem: String| StatisticsError {
+        table: metadata.id.clone(),
+        problem,
+    };
+    let counts = metadata.kind.required_columns();
+    let dimensions = dimension_names(current, counts);
+    let current_rows = counted(current, counts).map_err(fail)?;
+    let previous_rows: HashMap<Vec<String>, Vec<u64>> = counted(previous, counts)
+        .map_err(fail)?
+        .into_iter()
+        .collect();
+    let rows = current_rows
+        .into_iter()
+        .map(|(groups, values)| {
+            let value = match metadata.kind {
+                TableKind::Count => Value::Count(values[0]),
+                TableKind::Rate => {
+                    let before = previous_rows.get(&groups).map(|v| (v[0], v[1]));
+                    Value::Rate(rate(values[0], values[1], before, low_reliability_below))
+                }
+            };
+            StatRow { groups, value }
+        })
+        .collect();
+    Ok(StatTable {
+        metadata: metadata.clone(),
+        dimensions,
+        rows,
+    })
+}
+
+/// One rate with its interval and change.
+pub fn rate(
+    numerator: u64,
+    denominator: u64,
+    previous: Option<(u64, u64)>,
+    low_reliability_below: u64,
+) -> Rate {
+    let change = previous.and_then(|(pn, pd)| {
+        let (difference, interval) = newcombe_difference(numerator, denominator, pn, pd)?;
+        Some(Change {
+            previous_numerator: pn,
+            previous_denominator: pd,
+            difference,
+            interval,
+            significant: interval.lower > 0.0 || interval.upper < 0.0,
+        })
+    });
+    Rate {
+        numerator,
+        denominator,
+        rate: (denominator > 0).then(|| numerator as f64 / denominator as f64),
+        interval: wilson(numerator, denominator),
+        change,
+        low_reliability: denominator < low_reliability_below,
+    }
+}
+
+fn dimension_names(batches: &[RecordBatch], counts: &[&str]) -> Vec<String> {
+    batches.first().map_or_else(Vec::new, |b| {
+        b.schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .filter(|n| !counts.contains(&n.as_str()))
+            .collect()
+    })
+}
+
+/// Dimension values as text and the count columns as whole numbers.
+fn counted(batches: &[RecordBatch], counts: &[&str]) -> Result<Counted, String> {
+    let mut rows = Vec::new();
+    for batch in batches {
+        let schema = batch.schema();
+        let mut groups: Vec<Vec<String>> = vec![Vec::new(); batch.num_rows()];
+        let mut values: Vec<Vec<u64>> = vec![Vec::new(); batch.num_rows()];
+        for (field, column) in schema.fields().iter().zip(batch.columns()) {
+            let is_count = counts.contains(&field.name().as_str());
+            let target = if is_count {
+                DataType::Int64
+            } else {
+                DataType::Utf8
+            };
+            let cast = arrow::compute::cast(column, &target)
+                .map_err(|e| format!("column {}: {e}", field.name()))?;
+            for row in 0..batch.num_rows() {
+                if is_count {
+                    let ints = cast.as_primitive::<Int64Type>();
+                    let value = if ints.is_null(row) {
+                        0
+                    } else {
+                        ints.value(row)
+                    };
+                    let value = u64::try_from(value).map_err(|_| {
+                        format!("column {} holds a negative count {value}", field.name())
+                    })?;
+                    values[row].push(value);
+                } else {
+                    let text = cast.as_string::<i32>();
+                    groups[row].push(if text.is_null(row) {
+                        String::new()
+                    } else {
+                        text.value(row).to_string()
+                    });
+                }
+            }
+        }
+        rows.extend(groups.into_iter().zip(values));
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_carries_its_interval_change_and_flags() {
+        let r = rate(56, 70, Some((48, 80)), 20);
+        assert_eq!(r.rate, Some(0.8));
+        let change = r.change.unwrap();
+        assert!(change.significant);
+        assert!((change.difference - 0.2).abs() < 1e-12);
+        assert!(!r.low_reliability);
+        let small = rate(3, 19, None, 20);
+        assert!(small.low_reliability && small.change.is_none());
+        let empty = rate(0, 0, Some((1, 2)), 20);
+        assert_eq!(
+            (empty.rate, empty.interval, empty.change),
+            (None, None, None)
+        );
+    }
+}

@@ -1,0 +1,145 @@
+//! `dtto check` on copies of `queries/` with one thing broken at a time.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use dtto::query::catalogue::Problem;
+use dtto::query::check;
+use dtto::query::parameters::Parameters;
+
+fn queries() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../queries")
+}
+
+fn copy_queries() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["reference", "views", "tables"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(queries().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
+fn problems(dir: &Path) -> Vec<Problem> {
+    let parameters = Parameters::new(
+        "2003Q4".parse().unwrap(),
+        NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
+    );
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(check(dir, &parameters))
+        .unwrap()
+}
+
+#[test]
+fn the_bundled_queries_plan_cleanly() {
+    let found = problems(&queries());
+    assert!(
+        found.is_empty(),
+        "{}",
+        found
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn a_misspelt_column_is_reported_at_its_line_and_column() {
+    let dir = copy_queries();
+    let path = dir.path().join("tables/03_completion_rate.sql");
+    let sql = std::fs::read_to_string(&path).unwrap();
+    let broken = sql.replace(
+        "WHERE termination_date BETWEEN",
+        "WHERE termination_dat BETWEEN",
+    );
+    std::fs::write(&path, &broken).unwrap();
+    // Where the misspelling is, found independently of the program.
+    let (line, text) = broken
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("termination_dat BETWEEN"))
+        .unwrap();
+    let column = text.find("termination_dat").unwrap() as u64 + 1;
+
+    let found = problems(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, path);
+    assert_eq!(
+        (found[0].line, found[0].column),
+        (Some(line as u64 + 1), Some(column))
+    );
+    assert!(found[0].message.contains("termination_dat"), "{}", found[0]);
+    assert_eq!(found[0].source_line.as_deref(), Some(text));
+}
+
+#[test]
+fn a_syntax_error_is_reported_with_its_position() {
+    let dir = copy_queries();
+    let path = dir.path().join("tables/08_suitability.sql");
+    let sql = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        sql.replace("GROUP BY GROUPING SETS", "GROUP GROUPING SETS"),
+    )
+    .unwrap();
+    let found = problems(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, path);
+    assert!(found[0].line.is_some(), "{}", found[0]);
+}
+
+#[test]
+fn metadata_problems_and_duplicate_ids_are_reported() {
+    let dir = copy_queries();
+    let tables = dir.path().join("tables");
+    // Metadata missing.
+    std::fs::remove_file(tables.join("04_retention.toml")).unwrap();
+    // A duplicate id.
+    let toml = std::fs::read_to_string(tables.join("08_suitability.toml")).unwrap();
+    std::fs::write(tables.join("09_continuity_of_care.toml"), toml).unwrap();
+    // A misspelt metadata key.
+    let toml = std::fs::read_to_string(tables.join("01_commencements.toml")).unwrap();
+    std::fs::write(
+        tables.join("01_commencements.toml"),
+        toml.replace("title =", "titel ="),
+    )
+    .unwrap();
+    let found = problems(dir.path());
+    let messages: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert_eq!(found.len(), 3, "{messages:#?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("04_retention.sql") && m.contains("metadata")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("\"suitability\" is already used")),
+        "{messages:#?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("01_commencements.toml:") && m.contains("titel")),
+        "{messages:#?}"
+    );
+}
+
+#[test]
+fn a_rate_query_without_its_counts_is_reported() {
+    let dir = copy_queries();
+    let path = dir.path().join("tables/08_suitability.sql");
+    let sql = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, sql.replace("AS denominator", "AS assessments")).unwrap();
+    let found = problems(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("denominator"), "{}", found[0]);
+}

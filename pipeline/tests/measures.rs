@@ -1,0 +1,223 @@
+//! Every measure on the hand-made delivery `fixtures/measures/`, with the
+//! expected numbers worked out by hand from its files. Period 2003Q4 unless
+//! said: the reference year is 2003; the lagged year 2002-10-01..2003-09-30;
+//! the one-year reconviction window 2001-07-01..2002-06-30 and the two-year
+//! window 2000-07-01..2001-06-30.
+
+use std::path::{Path, PathBuf};
+
+use dtto::config::Config;
+use dtto::period::Period;
+use dtto::run::{RunError, RunOptions, RunOutcome, run};
+use dtto::statistics::{StatTable, Value};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run_period(period: &str) -> (RunOutcome, tempfile::TempDir) {
+    let work = tempfile::tempdir().unwrap();
+    let options = RunOptions {
+        extract: repo().join("fixtures/measures"),
+        warehouse: work.path().join("warehouse"),
+        queries: repo().join("queries"),
+        output: work.path().join("output"),
+        period: Some(period.parse().unwrap()),
+        config: Config::default(),
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let outcome = runtime.block_on(run(&options)).unwrap();
+    (outcome, work)
+}
+
+fn table<'a>(outcome: &'a RunOutcome, id: &str) -> &'a StatTable {
+    outcome
+        .tables
+        .iter()
+        .find(|t| t.metadata.id == id)
+        .unwrap_or_else(|| panic!("no table {id}"))
+}
+
+/// (numerator, denominator) of the row whose groups are `groups`.
+fn counts(table: &StatTable, groups: &[&str]) -> Option<(u64, u64)> {
+    let row = table.rows.iter().find(|r| r.groups == groups)?;
+    match &row.value {
+        Value::Rate(rate) => Some((rate.numerator, rate.denominator)),
+        Value::Count(count) => Some((*count, 0)),
+    }
+}
+
+fn national(table: &StatTable) -> Option<(u64, u64)> {
+    counts(table, &["National", "All"])
+}
+
+#[test]
+fn every_measure_on_the_hand_made_delivery() {
+    let (outcome, _work) = run_period("2003Q4");
+
+    // 1. Commenced in 2003: R1..R6. R7 began on 2002-09-30.
+    assert_eq!(national(table(&outcome, "commencements")), Some((6, 0)));
+
+    // 2. Terminated in 2003: R1, R2 revoked for breach; R3, R4 died; R6
+    // early for good progress; R8 completed on 2003-12-31. R7 ended on
+    // 2002-12-31 and R9 on 2004-01-01: outside.
+    let reasons = table(&outcome, "terminations_by_reason");
+    assert_eq!(
+        counts(reasons, &["National", "All", "revoked_breach"]),
+        Some((2, 0))
+    );
+    assert_eq!(counts(reasons, &["National", "All", "died"]), Some((2, 0)));
+    assert_eq!(
+        counts(reasons, &["National", "All", "early_good_progress"]),
+        Some((1, 0))
+    );
+    assert_eq!(
+        counts(reasons, &["National", "All", "completed"]),
+        Some((1, 0))
+    );
+
+    // 3. Of those six, R6 and R8 completed: 2 / 6.
+    assert_eq!(national(table(&outcome, "completion_rate")), Some((2, 6)));
+
+    // 4. Commenced 2002-10-01..2003-09-30: R1..R6. R3 died on day 28 and
+    // leaves; R4 died on day 89 and stays. R1 ended on day 84 (retained), R2
+    // on day 83 (not), R5 is running, R6 ended early for good progress on
+    // day 31 (retained by its reason): 4 / 5.
+    assert_eq!(national(table(&outcome, "retention")), Some((4, 5)));
+
+    // 5. People with an Order commenced 2001-07-01..2002-06-30, once each:
+    // PA (index A2, 2001-08-01, not A1), PB (two Orders on one day: index
+    // B1, the smaller id), PC, PD, PE, PF, PJ (commenced on the window's
+    // first day) = 7. Reconvicted: PA (offence on day 365), PB (day 10),
+    // PD (convicted on day 547). Not: PC (offence on day 366), PE
+    // (convicted on day 548), PF (offence on the index date), PJ (none).
+    let one_year = table(&outcome, "reconviction_1y");
+    assert_eq!(national(one_year), Some((3, 7)));
+    // B1, not B2, is PB's index: PB counts as a completer. Completers: PB
+    // (reconvicted) and PJ; revoked: PA, PC, PD, PE, PF (PA, PD reconvicted).
+    assert_eq!(
+        counts(
+            one_year,
+            &[
+                "How the Order ended",
+                "Completed or ended early for good progress"
+            ]
+        ),
+        Some((1, 2))
+    );
+    assert_eq!(
+        counts(one_year, &["How the Order ended", "Revoked"]),
+        Some((2, 5))
+    );
+
+    // 6. Commenced 2000-07-01..2001-06-30: PG, PH, PI (on the last day).
+    // PG offended on day 730: counted; PH on day 731: not; PI was convicted
+    // on day 913, one past 730 + 182: not. 1 / 3.
+    assert_eq!(national(table(&outcome, "reconviction_2y")), Some((1, 3)));
+
+    // 7. Ended in 2003 having run at least 56 days: R1 (84), R2 (83), R4
+    // (89), R8 (no tests). R4 has no test in its last 28 days: out. R6 ran
+    // 31 days: out. First 28 days (before day 28): R1 opiates + on day 4
+    // and day 27, cocaine - on day 4; R2 opiates - on day 1. Last 28 days
+    // (after termination - 28): R1 opiates - on days 57 and 84 (day 56 is
+    // in neither window; the refused cocaine test does not count); R2
+    // opiates + on day 78.
+    let positive = table(&outcome, "drug_tests_positive");
+    assert_eq!(
+        counts(positive, &["National", "All", "First 28 days", "opiates"]),
+        Some((2, 3))
+    );
+    assert_eq!(
+        counts(positive, &["National", "All", "First 28 days", "cocaine"]),
+        Some((0, 1))
+    );
+    assert_eq!(
+        counts(positive, &["National", "All", "Last 28 days", "opiates"]),
+        Some((1, 3))
+    );
+    assert_eq!(
+        counts(positive, &["National", "All", "Last 28 days", "cocaine"]),
+        None
+    );
+    // R1 fell from 2/3 positive to 0/2; R2 rose from 0/1 to 1/1: 1 / 2.
+    assert_eq!(national(table(&outcome, "drug_misuse_fell")), Some((1, 2)));
+
+    // 8. Assessments dated in 2003: AS1, AS2 (the same person again), AS3,
+    // AS4 (on 2003-12-31). AS5 (2002-12-31) and AS6 (2004-01-01) are out.
+    // Suitable: AS1, AS3, AS4: 3 / 4.
+    let suitability = table(&outcome, "suitability");
+    assert_eq!(national(suitability), Some((3, 4)));
+    assert_eq!(counts(suitability, &["Age band", "18-21"]), Some((1, 1)));
+
+    // 9. Ended 2002-10-01..2003-09-30, not by death: R1, R2, R6, R7. R1's
+    // person started treatment on day 21, R6's on the day the Order ended;
+    // R2's on day 22 and the day before it ended; R7's never: 2 / 4.
+    assert_eq!(
+        national(table(&outcome, "continuity_of_care")),
+        Some((2, 4))
+    );
+
+    // 10. People assessed in 2003: Q1 (twice), Q2, X1 = 3; 2 male, 1 female.
+    // People commencing: Q1..Q6 = 6; 3 male, 3 female.
+    let make_up = table(&outcome, "who_is_on_the_order");
+    assert_eq!(
+        counts(make_up, &["People assessed", "Sex", "Male"]),
+        Some((2, 3))
+    );
+    assert_eq!(
+        counts(make_up, &["People commencing", "Sex", "Female"]),
+        Some((3, 6))
+    );
+}
+
+#[test]
+fn cohort_windows_move_with_the_period() {
+    // 2003Q1: the reference year is 2002-04-01..2003-03-31. Commenced:
+    // R1..R6, R7 (2002-09-30), R8 and R9 (2002-07-01), PD and PE
+    // (2002-04-01, the first day), PF (2002-05-01) = 12.
+    let (outcome, _work) = run_period("2003Q1");
+    assert_eq!(national(table(&outcome, "commencements")), Some((12, 0)));
+    // Terminated 2002-04-01..2003-03-31: the 12 Orders ended 2002-07-01 or
+    // 2002-09-01 (A1, A2, B1, B2, C1, D1, E1, F1, G1, H1, I1, J1), R7
+    // (2002-12-31), R3 (2003-03-01), R1 and R2 (March 2003) = 16. Completed:
+    // B1, I1, J1 = 3.
+    assert_eq!(national(table(&outcome, "completion_rate")), Some((3, 16)));
+}
+
+#[test]
+fn a_period_after_as_at_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let options = RunOptions {
+        extract: repo().join("fixtures/measures"),
+        warehouse: work.path().join("warehouse"),
+        queries: repo().join("queries"),
+        output: work.path().join("output"),
+        period: Some("2005Q2".parse::<Period>().unwrap()),
+        config: Config::default(),
+    };
+    let error = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run(&options))
+        .unwrap_err();
+    assert!(matches!(error, RunError::Period(_)), "{error}");
+    assert_eq!(error.exit_code(), 9);
+    assert!(error.to_string().contains("2005-06-30"), "{error}");
+}
+
+#[test]
+fn the_tidy_csv_has_the_counts_and_statistics() {
+    let (outcome, _work) = run_period("2003Q4");
+    let text = std::fs::read_to_string(outcome.output.join("data/completion_rate.csv")).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("breakdown,group,numerator,denominator,rate,ci_lower,ci_upper,status")
+    );
+    // 2 / 6: rate 0.3333; Wilson 95 % interval 0.0968 to 0.7000 (by hand:
+    // centre (1/3 + z²/12) / (1 + z²/6), half-width z·sqrt(1/27 + z²/144) /
+    // (1 + z²/6), z = 1.96); denominator below 20: [u].
+    assert!(
+        text.contains("National,All,2,6,0.3333,0.0968,0.7000,[u]"),
+        "{text}"
+    );
+}

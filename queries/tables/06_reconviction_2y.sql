@@ -1,0 +1,39 @@
+-- Measure 6. Proven reconviction within two years. Each person with an Order
+-- commenced in the cohort window (the 12 months ending 30 months before
+-- the period end) enters once, with their earliest Order there (ties: the
+-- smaller order_id) as the index Order. Reconvicted: an offence after the
+-- index date and no more than 730 days after it, convicted no more than
+-- 730 + 182 days after the index date (the waiting period) and by as_at.
+WITH cohort AS (
+  SELECT * FROM (
+    SELECT o.*, row_number() OVER (PARTITION BY person_id ORDER BY commencement_date, order_id) AS nth
+    FROM orders_labelled o
+    WHERE commencement_date BETWEEN $reconviction_2y_start AND $reconviction_2y_end
+  ) WHERE nth = 1
+), offences AS (
+  SELECT c.order_id, count(r.person_id) AS offences
+  FROM cohort c
+  LEFT JOIN reconvictions r
+    ON r.person_id = c.person_id
+   AND r.offence_date > c.commencement_date
+   AND r.offence_date <= c.commencement_date + INTERVAL '730 days'
+   AND r.conviction_date <= c.commencement_date + INTERVAL '912 days'
+   AND r.conviction_date <= $as_at
+  GROUP BY c.order_id
+)
+SELECT
+  CASE
+    WHEN grouping(age_band) = 0 THEN 'Age band'
+    WHEN grouping(sex_label) = 0 THEN 'Sex'
+    WHEN grouping(ethnic_group) = 0 THEN 'Ethnic group'
+    WHEN grouping(area_name) = 0 THEN 'Probation area'
+    WHEN grouping(how_ended) = 0 THEN 'How the Order ended'
+    ELSE 'National'
+  END AS breakdown,
+  COALESCE(age_band, sex_label, ethnic_group, area_name, how_ended, 'All') AS "group",
+  sum(CASE WHEN f.offences > 0 THEN 1 ELSE 0 END) AS numerator,
+  count(*) AS denominator
+FROM cohort c
+JOIN offences f ON f.order_id = c.order_id
+GROUP BY GROUPING SETS ((), (age_band), (sex_label), (ethnic_group), (area_name), (how_ended))
+ORDER BY breakdown, "group"

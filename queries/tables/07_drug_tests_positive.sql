@@ -1,0 +1,48 @@
+-- Measure 7. Orders terminated in the reference year that ran at least 56
+-- days with a valid test (positive or negative) in both their first 28 days
+-- and their last 28 days: the share of valid tests positive in each window,
+-- by substance.
+WITH ended AS (
+  SELECT * FROM orders_labelled
+  WHERE termination_date BETWEEN $year_start AND $year_end
+    AND termination_date >= commencement_date + INTERVAL '56 days'
+), windowed AS (
+  SELECT
+    o.order_id,
+    CASE WHEN t.test_date < o.commencement_date + INTERVAL '28 days' THEN 'First 28 days' ELSE 'Last 28 days' END AS test_window,
+    CAST(t.substance AS VARCHAR) AS substance,
+    CASE WHEN t.result = 'positive' THEN 1 ELSE 0 END AS positive
+  FROM ended o
+  JOIN drug_tests t ON t.order_id = o.order_id
+  WHERE t.result IN ('positive', 'negative')
+    AND (t.test_date < o.commencement_date + INTERVAL '28 days'
+         OR t.test_date > o.termination_date - INTERVAL '28 days')
+), eligible AS (
+  SELECT order_id FROM windowed GROUP BY order_id HAVING count(DISTINCT test_window) = 2
+)
+SELECT
+  CASE
+    WHEN grouping(age_band) = 0 THEN 'Age band'
+    WHEN grouping(sex_label) = 0 THEN 'Sex'
+    WHEN grouping(ethnic_group) = 0 THEN 'Ethnic group'
+    WHEN grouping(area_name) = 0 THEN 'Probation area'
+    WHEN grouping(how_ended) = 0 THEN 'How the Order ended'
+    ELSE 'National'
+  END AS breakdown,
+  COALESCE(age_band, sex_label, ethnic_group, area_name, how_ended, 'All') AS "group",
+  w.test_window,
+  w.substance,
+  sum(w.positive) AS numerator,
+  count(*) AS denominator
+FROM windowed w
+JOIN eligible USING (order_id)
+JOIN ended o USING (order_id)
+GROUP BY GROUPING SETS (
+  (w.test_window, w.substance),
+  (age_band, w.test_window, w.substance),
+  (sex_label, w.test_window, w.substance),
+  (ethnic_group, w.test_window, w.substance),
+  (area_name, w.test_window, w.substance),
+  (how_ended, w.test_window, w.substance)
+)
+ORDER BY breakdown, "group", test_window, substance

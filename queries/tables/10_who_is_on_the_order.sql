@@ -1,0 +1,37 @@
+-- Measure 10. The make-up of people assessed and of people commencing in
+-- the reference year, by age band, sex and ethnic group: shares of each
+-- total. A person is counted once per population, with the
+-- characteristics of their first assessment or Order in the year.
+WITH assessed AS (
+  SELECT age_band, sex_label, ethnic_group FROM (
+    SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY assessment_date, assessment_id) AS nth
+    FROM assessments_labelled
+    WHERE assessment_date BETWEEN $year_start AND $year_end
+  ) WHERE nth = 1
+), commenced AS (
+  SELECT age_band, sex_label, ethnic_group FROM (
+    SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY commencement_date, order_id) AS nth
+    FROM orders_labelled
+    WHERE commencement_date BETWEEN $year_start AND $year_end
+  ) WHERE nth = 1
+), people AS (
+  SELECT 'People assessed' AS population, * FROM assessed
+  UNION ALL
+  SELECT 'People commencing' AS population, * FROM commenced
+), grouped AS (
+  SELECT
+    population,
+    CASE
+      WHEN grouping(age_band) = 0 THEN 'Age band'
+      WHEN grouping(sex_label) = 0 THEN 'Sex'
+      ELSE 'Ethnic group'
+    END AS breakdown,
+    COALESCE(age_band, sex_label, ethnic_group) AS "group",
+    count(*) AS numerator
+  FROM people
+  GROUP BY GROUPING SETS ((population, age_band), (population, sex_label), (population, ethnic_group))
+)
+SELECT g.population, g.breakdown, g."group", g.numerator, t.denominator
+FROM grouped g
+JOIN (SELECT population, count(*) AS denominator FROM people GROUP BY population) t USING (population)
+ORDER BY g.population, g.breakdown, g."group"

@@ -1,0 +1,30 @@
+-- One row per Order with the labels the publication uses. Groupings come
+-- from the reference lists, so a statistician can change them there.
+SELECT
+  o.order_id,
+  o.person_id,
+  o.area_code,
+  a.name AS area_name,
+  CAST(o.order_type AS VARCHAR) AS order_type,
+  o.sentence_date,
+  o.commencement_date,
+  o.termination_date,
+  CAST(o.termination_reason AS VARCHAR) AS termination_reason,
+  o.age,
+  COALESCE(b.age_band, 'Not known') AS age_band,
+  COALESCE(s.sex_label, 'Not known') AS sex_label,
+  COALESCE(e.ethnic_group, 'Not stated') AS ethnic_group,
+  CASE CAST(o.mental_health AS VARCHAR) WHEN 'Y' THEN 'Yes' WHEN 'N' THEN 'No' ELSE 'Not known' END AS mental_health,
+  CAST(o.primary_drug AS VARCHAR) AS primary_drug,
+  COALESCE(CAST(o.accommodation AS VARCHAR), 'Not known') AS accommodation,
+  CASE CAST(o.motivation_group AS VARCHAR) WHEN 'Y' THEN 'Yes' ELSE 'No' END AS motivation_group,
+  CASE
+    WHEN o.termination_reason IN ('completed', 'early_good_progress') THEN 'Completed or ended early for good progress'
+    WHEN o.termination_reason IN ('revoked_breach', 'revoked_new_offence', 'revoked_other') THEN 'Revoked'
+    ELSE 'Still running or other'
+  END AS how_ended
+FROM orders o
+LEFT JOIN age_bands b ON o.age BETWEEN b.min_age AND b.max_age
+LEFT JOIN sex s ON CAST(o.sex AS VARCHAR) = s.code
+LEFT JOIN ethnicity e ON CAST(o.ethnicity AS VARCHAR) = e.code
+LEFT JOIN probation_areas a ON CAST(o.area_code AS VARCHAR) = a.code
