@@ -27,7 +27,7 @@ $(DEFAULT_EXTRACT)/extract.toml: $(wildcard pipeline/src/synth/*.rs) | build
 fixtures: build $(DEFAULT_EXTRACT)/extract.toml
 
 run: build $(DEFAULT_EXTRACT)/extract.toml
-	$(DTTO) ingest --extract $(DEFAULT_EXTRACT)
+	$(DTTO) run --extract $(DEFAULT_EXTRACT)
 
 test:
 	$(CARGO) test --release --workspace

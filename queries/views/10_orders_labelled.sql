@@ -5,7 +5,7 @@ SELECT
   o.person_id,
   o.area_code,
   a.name AS area_name,
-  CAST(o.order_type AS VARCHAR) AS order_type,
+  CASE CAST(o.order_type AS VARCHAR) WHEN 'low_intensity' THEN 'Low intensity' ELSE 'Standard' END AS order_type,
   o.sentence_date,
   o.commencement_date,
   o.termination_date,
@@ -15,8 +15,13 @@ SELECT
   COALESCE(s.sex_label, 'Not known') AS sex_label,
   COALESCE(e.ethnic_group, 'Not stated') AS ethnic_group,
   CASE CAST(o.mental_health AS VARCHAR) WHEN 'Y' THEN 'Yes' WHEN 'N' THEN 'No' ELSE 'Not known' END AS mental_health,
-  CAST(o.primary_drug AS VARCHAR) AS primary_drug,
-  COALESCE(CAST(o.accommodation AS VARCHAR), 'Not known') AS accommodation,
+  CASE CAST(o.primary_drug AS VARCHAR)
+    WHEN 'heroin' THEN 'Heroin' WHEN 'crack' THEN 'Crack cocaine' WHEN 'cocaine' THEN 'Cocaine powder'
+    WHEN 'cannabis' THEN 'Cannabis' WHEN 'amphetamine' THEN 'Amphetamine' ELSE 'Other'
+  END AS primary_drug,
+  CASE CAST(o.accommodation AS VARCHAR)
+    WHEN 'settled' THEN 'Settled' WHEN 'unsettled' THEN 'Unsettled' WHEN 'nfa' THEN 'No fixed abode' ELSE 'Not known'
+  END AS accommodation,
   CASE CAST(o.motivation_group AS VARCHAR) WHEN 'Y' THEN 'Yes' ELSE 'No' END AS motivation_group,
   CASE
     WHEN o.termination_reason IN ('completed', 'early_good_progress') THEN 'Completed or ended early for good progress'
