@@ -37,7 +37,7 @@ lint:
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 
 bench: build
-	bash bench/ingest.sh
+	bash bench/run.sh
 
 clean:
 	rm -rf output warehouse $(DEFAULT_EXTRACT)

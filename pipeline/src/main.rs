@@ -136,9 +136,10 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 .map_err(|e| (e.exit_code(), e.to_string()))?;
             println!("{}", outcome.ingested.summary.table());
             println!(
-                "Period {}: {} tables written to {}",
+                "Period {}: {} tables computed in {:.2} s, written to {}",
                 outcome.period,
                 outcome.tables.len(),
+                outcome.query_seconds,
                 outcome.output.join("data").display()
             );
             Ok(())

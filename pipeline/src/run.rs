@@ -31,6 +31,9 @@ pub struct RunOutcome {
     pub period: Period,
     pub tables: Vec<StatTable>,
     pub output: PathBuf,
+    /// Wall time of the query stage: every table planned and run for both
+    /// years, with its statistics.
+    pub query_seconds: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +84,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     if !problems.is_empty() {
         return Err(QueryError::Catalogue(problems).into());
     }
+    let started = std::time::Instant::now();
     let ctx = open(&ingested.dir, &catalogue).await?;
     let parameters = Parameters::new(period, as_at);
     let results = run_tables(&ctx, &catalogue, &parameters).await?;
@@ -95,6 +99,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let query_seconds = started.elapsed().as_secs_f64();
 
     let output = options.output.join(period.to_string());
     for table in &tables {
@@ -111,5 +116,6 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         period,
         tables,
         output,
+        query_seconds,
     })
 }

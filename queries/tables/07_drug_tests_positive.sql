@@ -17,8 +17,17 @@ WITH ended AS (
   WHERE t.result IN ('positive', 'negative')
     AND (t.test_date < o.commencement_date + INTERVAL '28 days'
          OR t.test_date > o.termination_date - INTERVAL '28 days')
-), eligible AS (
-  SELECT order_id FROM windowed GROUP BY order_id HAVING count(DISTINCT test_window) = 2
+), per_order AS (
+  -- Counted per Order first: the breakdowns then join thousands of rows,
+  -- not millions.
+  SELECT
+    order_id, test_window, substance,
+    sum(positive) AS positives,
+    count(*) AS valid,
+    min(test_window) OVER (PARTITION BY order_id) AS earliest_window,
+    max(test_window) OVER (PARTITION BY order_id) AS latest_window
+  FROM windowed
+  GROUP BY order_id, test_window, substance
 )
 SELECT
   CASE
@@ -32,11 +41,12 @@ SELECT
   COALESCE(age_band, sex_label, ethnic_group, area_name, how_ended, 'All') AS "group",
   w.test_window,
   w.substance,
-  sum(w.positive) AS numerator,
-  count(*) AS denominator
-FROM windowed w
-JOIN eligible USING (order_id)
+  sum(w.positives) AS numerator,
+  sum(w.valid) AS denominator
+FROM per_order w
 JOIN ended o USING (order_id)
+-- A valid test in both windows.
+WHERE w.earliest_window <> w.latest_window
 GROUP BY GROUPING SETS (
   (w.test_window, w.substance),
   (age_band, w.test_window, w.substance),
