@@ -221,3 +221,45 @@ fn the_tidy_csv_has_the_counts_and_statistics() {
         "{text}"
     );
 }
+
+#[test]
+fn a_new_sql_file_with_its_metadata_adds_a_table() {
+    let work = tempfile::tempdir().unwrap();
+    let queries = work.path().join("queries");
+    for sub in ["reference", "views", "tables"] {
+        std::fs::create_dir_all(queries.join(sub)).unwrap();
+        for entry in std::fs::read_dir(repo().join("queries").join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, queries.join(sub).join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(
+        queries.join("tables/99_crown_court_share.sql"),
+        "SELECT 'National' AS breakdown, 'All' AS \"group\",\n  \
+         sum(CASE WHEN court = 'crown' THEN 1 ELSE 0 END) AS numerator, count(*) AS denominator\n\
+         FROM orders WHERE commencement_date BETWEEN $year_start AND $year_end\n",
+    )
+    .unwrap();
+    std::fs::write(
+        queries.join("tables/99_crown_court_share.toml"),
+        "id = \"crown_court_share\"\ntitle = \"Orders made by the Crown Court\"\nmeasure = 1\nkind = \"rate\"\n\
+         counted = \"Orders commenced\"\nnumerator = \"Made by the Crown Court\"\ndenominator = \"Orders\"\n\
+         breakdowns = [\"National\"]\n[chart]\nkind = \"none\"\n",
+    )
+    .unwrap();
+    let options = RunOptions {
+        extract: repo().join("fixtures/measures"),
+        warehouse: work.path().join("warehouse"),
+        queries,
+        output: work.path().join("output"),
+        period: Some("2003Q4".parse().unwrap()),
+        config: Config::default(),
+    };
+    let outcome = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run(&options))
+        .unwrap();
+    // R1..R6 commenced in 2003, all at the magistrates' court: 0 / 6.
+    assert_eq!(national(table(&outcome, "crown_court_share")), Some((0, 6)));
+    assert!(outcome.output.join("data/crown_court_share.csv").is_file());
+}
