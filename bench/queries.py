@@ -43,11 +43,12 @@ def duckdb_run(warehouse, queries, year, quarter, as_at):
     for path in sorted(glob.glob(f"{queries}/reference/*.csv")):
         name = os.path.basename(path)[:-4]
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_csv('{path}', header = true)")
+    # Views computed once and kept, as dtto does; the time counts.
+    start = time.perf_counter()
     for path in sorted(glob.glob(f"{queries}/views/*.sql")):
         name = re.sub(r"^[0-9_]+", "", os.path.basename(path)[:-4])
-        con.execute(f"CREATE VIEW {name} AS {open(path).read()}")
+        con.execute(f"CREATE TABLE {name} AS {open(path).read()}")
     failures = []
-    start = time.perf_counter()
     for path in sorted(glob.glob(f"{queries}/tables/*.sql")):
         sql = open(path).read()
         used = set(re.findall(r"\$([a-z0-9_]+)", sql))

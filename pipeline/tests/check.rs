@@ -55,8 +55,8 @@ fn a_misspelt_column_is_reported_at_its_line_and_column() {
     let path = dir.path().join("tables/03_completion_rate.sql");
     let sql = std::fs::read_to_string(&path).unwrap();
     let broken = sql.replace(
-        "WHERE termination_date BETWEEN",
-        "WHERE termination_dat BETWEEN",
+        "WHERE o.termination_date BETWEEN",
+        "WHERE o.termination_dat BETWEEN",
     );
     std::fs::write(&path, &broken).unwrap();
     // Where the misspelling is, found independently of the program.
@@ -65,7 +65,7 @@ fn a_misspelt_column_is_reported_at_its_line_and_column() {
         .enumerate()
         .find(|(_, l)| l.contains("termination_dat BETWEEN"))
         .unwrap();
-    let column = text.find("termination_dat").unwrap() as u64 + 1;
+    let column = text.find("o.termination_dat").unwrap() as u64 + 1;
 
     let found = problems(dir.path());
     assert_eq!(found.len(), 1, "{found:?}");
@@ -85,7 +85,7 @@ fn a_syntax_error_is_reported_with_its_position() {
     let sql = std::fs::read_to_string(&path).unwrap();
     std::fs::write(
         &path,
-        sql.replace("GROUP BY GROUPING SETS", "GROUP GROUPING SETS"),
+        sql.replace("GROUP BY g.breakdown", "GROUP g.breakdown"),
     )
     .unwrap();
     let found = problems(dir.path());

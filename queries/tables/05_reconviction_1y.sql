@@ -22,18 +22,15 @@ WITH cohort AS (
   GROUP BY c.order_id
 )
 SELECT
-  CASE
-    WHEN grouping(age_band) = 0 THEN 'Age band'
-    WHEN grouping(sex_label) = 0 THEN 'Sex'
-    WHEN grouping(ethnic_group) = 0 THEN 'Ethnic group'
-    WHEN grouping(area_name) = 0 THEN 'Probation area'
-    WHEN grouping(how_ended) = 0 THEN 'How the Order ended'
-    ELSE 'National'
-  END AS breakdown,
-  COALESCE(age_band, sex_label, ethnic_group, area_name, how_ended, 'All') AS "group",
+  g.breakdown,
+  g."group",
   sum(CASE WHEN f.offences > 0 THEN 1 ELSE 0 END) AS numerator,
   count(*) AS denominator
-FROM cohort c
-JOIN offences f ON f.order_id = c.order_id
-GROUP BY GROUPING SETS ((), (age_band), (sex_label), (ethnic_group), (area_name), (how_ended))
-ORDER BY breakdown, "group"
+FROM offences f
+JOIN (
+  SELECT * FROM order_groups
+  UNION ALL
+  SELECT * FROM order_extra_groups WHERE breakdown = 'How the Order ended'
+) g USING (order_id)
+GROUP BY g.breakdown, g."group"
+ORDER BY 1, 2

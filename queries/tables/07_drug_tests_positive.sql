@@ -3,7 +3,7 @@
 -- and their last 28 days: the share of valid tests positive in each window,
 -- by substance.
 WITH ended AS (
-  SELECT * FROM orders_labelled
+  SELECT * FROM orders
   WHERE termination_date BETWEEN $year_start AND $year_end
     AND termination_date >= commencement_date + INTERVAL '56 days'
 ), windowed AS (
@@ -30,29 +30,19 @@ WITH ended AS (
   GROUP BY order_id, test_window, substance
 )
 SELECT
-  CASE
-    WHEN grouping(age_band) = 0 THEN 'Age band'
-    WHEN grouping(sex_label) = 0 THEN 'Sex'
-    WHEN grouping(ethnic_group) = 0 THEN 'Ethnic group'
-    WHEN grouping(area_name) = 0 THEN 'Probation area'
-    WHEN grouping(how_ended) = 0 THEN 'How the Order ended'
-    ELSE 'National'
-  END AS breakdown,
-  COALESCE(age_band, sex_label, ethnic_group, area_name, how_ended, 'All') AS "group",
+  g.breakdown,
+  g."group",
   w.test_window,
   w.substance,
   sum(w.positives) AS numerator,
   sum(w.valid) AS denominator
 FROM per_order w
-JOIN ended o USING (order_id)
+JOIN (
+  SELECT * FROM order_groups
+  UNION ALL
+  SELECT * FROM order_extra_groups WHERE breakdown = 'How the Order ended'
+) g USING (order_id)
 -- A valid test in both windows.
 WHERE w.earliest_window <> w.latest_window
-GROUP BY GROUPING SETS (
-  (w.test_window, w.substance),
-  (age_band, w.test_window, w.substance),
-  (sex_label, w.test_window, w.substance),
-  (ethnic_group, w.test_window, w.substance),
-  (area_name, w.test_window, w.substance),
-  (how_ended, w.test_window, w.substance)
-)
-ORDER BY breakdown, "group", test_window, substance
+GROUP BY g.breakdown, g."group", w.test_window, w.substance
+ORDER BY 1, 2, 3, 4

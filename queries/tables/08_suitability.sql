@@ -1,18 +1,12 @@
 -- Measure 8. Assessments dated in the reference year: the share found
 -- suitable.
 SELECT
-  CASE
-    WHEN grouping(age_band) = 0 THEN 'Age band'
-    WHEN grouping(sex_label) = 0 THEN 'Sex'
-    WHEN grouping(ethnic_group) = 0 THEN 'Ethnic group'
-    WHEN grouping(area_name) = 0 THEN 'Probation area'
-    WHEN grouping(mental_health) = 0 THEN 'Mental health problem'
-    ELSE 'National'
-  END AS breakdown,
-  COALESCE(age_band, sex_label, ethnic_group, area_name, mental_health, 'All') AS "group",
-  sum(CASE WHEN outcome = 'suitable' THEN 1 ELSE 0 END) AS numerator,
+  g.breakdown,
+  g."group",
+  sum(CASE WHEN a.outcome = 'suitable' THEN 1 ELSE 0 END) AS numerator,
   count(*) AS denominator
-FROM assessments_labelled
-WHERE assessment_date BETWEEN $year_start AND $year_end
-GROUP BY GROUPING SETS ((), (age_band), (sex_label), (ethnic_group), (area_name), (mental_health))
-ORDER BY breakdown, "group"
+FROM assessments_labelled a
+JOIN assessment_groups g USING (assessment_id)
+WHERE a.assessment_date BETWEEN $year_start AND $year_end
+GROUP BY g.breakdown, g."group"
+ORDER BY 1, 2

@@ -70,12 +70,13 @@ pub async fn register(
     Ok(problems)
 }
 
+/// Views take no parameters, so each is computed once per run and kept in
+/// memory: every table that reads it then reads the result, not the work.
 async fn register_view(ctx: &SessionContext, view: &View) -> Result<(), Problem> {
-    let frame = ctx
-        .sql(&view.sql)
-        .await
-        .map_err(|e| sql_problem(&view.path, &view.sql, &e))?;
-    ctx.register_table(&view.name, frame.into_view())
+    let problem = |e: DataFusionError| sql_problem(&view.path, &view.sql, &e);
+    let frame = ctx.sql(&view.sql).await.map_err(problem)?;
+    let computed = frame.cache().await.map_err(problem)?;
+    ctx.register_table(&view.name, computed.into_view())
         .map_err(|e| Problem::in_file(&view.path, e.to_string()))?;
     Ok(())
 }
