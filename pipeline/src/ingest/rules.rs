@@ -61,16 +61,6 @@ struct OrderSpan {
     end: i32,
 }
 
-impl OrderIndex {
-    pub fn len(&self) -> usize {
-        self.loaded.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.loaded.is_empty()
-    }
-}
-
 /// The rules of one file, with its columns resolved once.
 pub enum FileRules {
     Orders(OrderRules),
