@@ -15,18 +15,27 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// A run of the hand-made delivery with `queries`, writing under `work`.
+fn options(work: &Path, queries: PathBuf, period: &str) -> RunOptions {
+    RunOptions {
+        extract: repo().join("fixtures/measures"),
+        warehouse: work.join("warehouse"),
+        queries,
+        output: work.join("output"),
+        period: Some(period.parse::<Period>().unwrap()),
+        config: Config::default(),
+    }
+}
+
+fn run_with(options: &RunOptions) -> Result<RunOutcome, RunError> {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run(options))
+}
+
 fn run_period(period: &str) -> (RunOutcome, tempfile::TempDir) {
     let work = tempfile::tempdir().unwrap();
-    let options = RunOptions {
-        extract: repo().join("fixtures/measures"),
-        warehouse: work.path().join("warehouse"),
-        queries: repo().join("queries"),
-        output: work.path().join("output"),
-        period: Some(period.parse().unwrap()),
-        config: Config::default(),
-    };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let outcome = runtime.block_on(run(&options)).unwrap();
+    let outcome = run_with(&options(work.path(), repo().join("queries"), period)).unwrap();
     (outcome, work)
 }
 
@@ -247,18 +256,7 @@ fn a_new_sql_file_with_its_metadata_adds_a_table() {
          breakdowns = [\"National\"]\n[chart]\nkind = \"none\"\n",
     )
     .unwrap();
-    let options = RunOptions {
-        extract: repo().join("fixtures/measures"),
-        warehouse: work.path().join("warehouse"),
-        queries,
-        output: work.path().join("output"),
-        period: Some("2003Q4".parse().unwrap()),
-        config: Config::default(),
-    };
-    let outcome = tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(run(&options))
-        .unwrap();
+    let outcome = run_with(&options(work.path(), queries, "2003Q4")).unwrap();
     // R1..R6 commenced in 2003, all at the magistrates' court: 0 / 6.
     assert_eq!(national(table(&outcome, "crown_court_share")), Some((0, 6)));
     assert!(outcome.output.join("data/crown_court_share.csv").is_file());

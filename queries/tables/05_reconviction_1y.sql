@@ -27,10 +27,6 @@ SELECT
   sum(CASE WHEN f.offences > 0 THEN 1 ELSE 0 END) AS numerator,
   count(*) AS denominator
 FROM offences f
-JOIN (
-  SELECT * FROM order_groups
-  UNION ALL
-  SELECT * FROM order_extra_groups WHERE breakdown = 'How the Order ended'
-) g USING (order_id)
+JOIN order_groups_and_ending g USING (order_id)
 GROUP BY g.breakdown, g."group"
 ORDER BY 1, 2

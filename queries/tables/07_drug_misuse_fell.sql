@@ -22,11 +22,7 @@ SELECT
   sum(CASE WHEN s.last_share < s.first_share THEN 1 ELSE 0 END) AS numerator,
   count(*) AS denominator
 FROM shares s
-JOIN (
-  SELECT * FROM order_groups
-  UNION ALL
-  SELECT * FROM order_extra_groups WHERE breakdown = 'How the Order ended'
-) g USING (order_id)
+JOIN order_groups_and_ending g USING (order_id)
 WHERE s.first_share IS NOT NULL AND s.last_share IS NOT NULL
 GROUP BY g.breakdown, g."group"
 ORDER BY 1, 2

@@ -37,11 +37,7 @@ SELECT
   sum(w.positives) AS numerator,
   sum(w.valid) AS denominator
 FROM per_order w
-JOIN (
-  SELECT * FROM order_groups
-  UNION ALL
-  SELECT * FROM order_extra_groups WHERE breakdown = 'How the Order ended'
-) g USING (order_id)
+JOIN order_groups_and_ending g USING (order_id)
 -- A valid test in both windows.
 WHERE w.earliest_window <> w.latest_window
 GROUP BY g.breakdown, g."group", w.test_window, w.substance
