@@ -261,3 +261,47 @@ fn a_new_sql_file_with_its_metadata_adds_a_table() {
     assert_eq!(national(table(&outcome, "crown_court_share")), Some((0, 6)));
     assert!(outcome.output.join("data/crown_court_share.csv").is_file());
 }
+
+#[test]
+fn ad_hoc_queries_read_and_refuse_to_write() {
+    let (outcome, _work) = run_period("2003Q4");
+    let (catalogue, _) = dtto::query::catalogue::Catalogue::load(&repo().join("queries"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let ctx = dtto::query::open(&outcome.ingested.dir, &catalogue)
+            .await
+            .unwrap();
+        // The hand-made delivery holds 21 Orders.
+        let batches = dtto::query::adhoc(&ctx, "SELECT count(*) AS n FROM orders")
+            .await
+            .unwrap();
+        let n =
+            arrow::compute::cast(batches[0].column(0), &arrow::datatypes::DataType::Int64).unwrap();
+        assert_eq!(
+            n.as_any()
+                .downcast_ref::<arrow::array::Int64Array>()
+                .unwrap()
+                .value(0),
+            21
+        );
+        for statement in [
+            "DROP TABLE orders",
+            "INSERT INTO orders SELECT * FROM orders",
+            "CREATE TABLE t AS SELECT 1",
+        ] {
+            let error = dtto::query::adhoc(&ctx, statement).await.unwrap_err();
+            assert!(
+                matches!(error, dtto::query::QueryError::NotReadOnly(_)),
+                "{statement}: {error}"
+            );
+        }
+        // A mistake in a reading query is an ordinary error, not a refusal.
+        let error = dtto::query::adhoc(&ctx, "SELECT nosuch FROM orders")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, dtto::query::QueryError::DataFusion(_)),
+            "{error}"
+        );
+    });
+}

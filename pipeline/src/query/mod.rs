@@ -134,16 +134,12 @@ pub async fn adhoc(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, 
         .with_allow_ddl(false)
         .with_allow_dml(false)
         .with_allow_statements(false);
-    let frame = ctx
-        .sql_with_options(sql, read_only)
-        .await
-        .map_err(|e| match e {
-            DataFusionError::Plan(message)
-                if message.contains("not supported") || message.contains("not allowed") =>
-            {
-                QueryError::NotReadOnly(message)
-            }
-            other => QueryError::DataFusion(other),
-        })?;
+    // Planned first and checked separately, so that only the read-only
+    // check's own refusal is reported as one.
+    let plan = ctx.state().create_logical_plan(sql).await?;
+    read_only
+        .verify_plan(&plan)
+        .map_err(|e| QueryError::NotReadOnly(e.message().to_string()))?;
+    let frame = ctx.execute_logical_plan(plan).await?;
     Ok(frame.collect().await?)
 }

@@ -49,6 +49,7 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parameters {
     pub period: Period,
+    as_at: NaiveDate,
     values: Vec<(&'static str, NaiveDate)>,
 }
 
@@ -69,13 +70,16 @@ impl Parameters {
             ("reconviction_2y_start", reconviction_2y.start),
             ("reconviction_2y_end", reconviction_2y.end),
         ];
-        Parameters { period, values }
+        Parameters {
+            period,
+            as_at,
+            values,
+        }
     }
 
     /// The same windows a year earlier, for the change; as_at stays.
     pub fn year_earlier(&self) -> Self {
-        let as_at = self.get("as_at").unwrap_or(NaiveDate::MIN);
-        Parameters::new(self.period.earlier(4), as_at)
+        Parameters::new(self.period.earlier(4), self.as_at)
     }
 
     pub fn get(&self, name: &str) -> Option<NaiveDate> {
