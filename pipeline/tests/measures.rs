@@ -53,6 +53,7 @@ fn counts(table: &StatTable, groups: &[&str]) -> Option<(u64, u64)> {
     match &row.value {
         Value::Rate(rate) => Some((rate.numerator, rate.denominator)),
         Value::Count(count) => Some((*count, 0)),
+        Value::Mean(mean) => Some((mean.total, mean.denominator)),
     }
 }
 
@@ -123,6 +124,32 @@ fn every_measure_on_the_hand_made_delivery() {
     // PG offended on day 730: counted; PH on day 731: not; PI was convicted
     // on day 913, one past 730 + 182: not. 1 / 3.
     assert_eq!(national(table(&outcome, "reconviction_2y")), Some((1, 3)));
+
+    // 5 and 6, the mean number of offences per person. One year: PA's
+    // offences on days 167 and 365 both count, PB's and PD's one each: 4
+    // offences over 7 people. Two years: PG's one offence over 3 people.
+    let reoffences = table(&outcome, "reoffences");
+    assert_eq!(
+        counts(reoffences, &["One year", "National", "All"]),
+        Some((4, 7))
+    );
+    assert_eq!(
+        counts(reoffences, &["Two years", "National", "All"]),
+        Some((1, 3))
+    );
+    assert_eq!(
+        counts(reoffences, &["One year", "How the Order ended", "Revoked"]),
+        Some((3, 5))
+    );
+    let Some(Value::Mean(mean)) = reoffences
+        .rows
+        .iter()
+        .find(|r| r.groups == ["One year", "National", "All"])
+        .map(|r| &r.value)
+    else {
+        panic!("no national mean");
+    };
+    assert_eq!(mean.mean, Some(4.0 / 7.0));
 
     // 7. Ended in 2003 having run at least 56 days: R1 (84), R2 (83), R4
     // (89), R8 (no tests). R4 has no test in its last 28 days: out. R6 ran

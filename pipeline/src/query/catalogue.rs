@@ -24,6 +24,9 @@ pub enum TableKind {
     Rate,
     /// A `count` per group.
     Count,
+    /// A `total` and a `denominator` per group: the statistics module adds
+    /// the mean, total / denominator.
+    Mean,
 }
 
 impl TableKind {
@@ -32,6 +35,7 @@ impl TableKind {
         match self {
             TableKind::Rate => &["numerator", "denominator"],
             TableKind::Count => &["count"],
+            TableKind::Mean => &["total", "denominator"],
         }
     }
 }
@@ -47,7 +51,8 @@ pub struct TableMetadata {
     pub kind: TableKind,
     /// What is counted, in words.
     pub counted: String,
-    /// For rates: the numerator and denominator, in words.
+    /// For rates and means: the numerator (a mean's total) and the
+    /// denominator, in words.
     pub numerator: Option<String>,
     pub denominator: Option<String>,
     /// The breakdowns the table holds, national total included.
@@ -249,10 +254,12 @@ fn check_metadata(metadata: &TableMetadata, path: &Path) -> Result<(), Problem> 
             metadata.measure
         ));
     }
-    if metadata.kind == TableKind::Rate
+    if metadata.kind != TableKind::Count
         && (metadata.numerator.is_none() || metadata.denominator.is_none())
     {
-        return wrong("a rate table needs `numerator` and `denominator` in words".to_string());
+        return wrong(
+            "a rate or mean table needs `numerator` and `denominator` in words".to_string(),
+        );
     }
     if metadata.breakdowns.is_empty() {
         return wrong("`breakdowns` lists none; the national total at least".to_string());

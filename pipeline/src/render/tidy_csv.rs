@@ -4,12 +4,24 @@
 
 use std::path::Path;
 
+use crate::query::catalogue::TableKind;
 use crate::statistics::{StatTable, Value};
 
 /// Shorthand for a rate on a denominator below the minimum.
 pub const LOW_RELIABILITY: &str = "[u]";
 /// Shorthand for a rate with no denominator.
 pub const NOT_APPLICABLE: &str = "[z]";
+
+const RATE_COLUMNS: [&str; 6] = [
+    "numerator",
+    "denominator",
+    "rate",
+    "ci_lower",
+    "ci_upper",
+    "status",
+];
+const COUNT_COLUMNS: [&str; 2] = ["count", "status"];
+const MEAN_COLUMNS: [&str; 4] = ["total", "denominator", "mean", "status"];
 
 pub fn write(table: &StatTable, path: &Path) -> Result<(), csv::Error> {
     if let Some(parent) = path.parent() {
@@ -18,20 +30,12 @@ pub fn write(table: &StatTable, path: &Path) -> Result<(), csv::Error> {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_path(path)?;
-    let is_rate = table.rows.iter().any(|r| matches!(r.value, Value::Rate(_)));
     let mut header: Vec<&str> = table.dimensions.iter().map(String::as_str).collect();
-    if is_rate {
-        header.extend([
-            "numerator",
-            "denominator",
-            "rate",
-            "ci_lower",
-            "ci_upper",
-            "status",
-        ]);
-    } else {
-        header.extend(["count", "status"]);
-    }
+    header.extend(match table.metadata.kind {
+        TableKind::Rate => &RATE_COLUMNS[..],
+        TableKind::Count => &COUNT_COLUMNS[..],
+        TableKind::Mean => &MEAN_COLUMNS[..],
+    });
     out.write_record(&header)?;
     for row in &table.rows {
         let mut record: Vec<String> = row.groups.clone();
@@ -51,6 +55,21 @@ pub fn write(table: &StatTable, path: &Path) -> Result<(), csv::Error> {
                     proportion(rate.rate),
                     proportion(rate.interval.map(|i| i.lower)),
                     proportion(rate.interval.map(|i| i.upper)),
+                    status.to_string(),
+                ]);
+            }
+            Value::Mean(mean) => {
+                let status = if mean.denominator == 0 {
+                    NOT_APPLICABLE
+                } else if mean.low_reliability {
+                    LOW_RELIABILITY
+                } else {
+                    ""
+                };
+                record.extend([
+                    mean.total.to_string(),
+                    mean.denominator.to_string(),
+                    proportion(mean.mean),
                     status.to_string(),
                 ]);
             }

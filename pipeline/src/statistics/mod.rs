@@ -33,6 +33,17 @@ pub struct StatRow {
 pub enum Value {
     Count(u64),
     Rate(Rate),
+    Mean(Mean),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mean {
+    pub total: u64,
+    pub denominator: u64,
+    /// `None` when the denominator is zero.
+    pub mean: Option<f64>,
+    /// The denominator is below the configured minimum.
+    pub low_reliability: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,6 +109,12 @@ pub fn compute(
                     let before = previous_rows.get(&groups).map(|v| (v[0], v[1]));
                     Value::Rate(rate(values[0], values[1], before, low_reliability_below))
                 }
+                TableKind::Mean => Value::Mean(Mean {
+                    total: values[0],
+                    denominator: values[1],
+                    mean: (values[1] > 0).then(|| values[0] as f64 / values[1] as f64),
+                    low_reliability: values[1] < low_reliability_below,
+                }),
             };
             StatRow { groups, value }
         })
@@ -153,10 +170,11 @@ fn counted(batches: &[RecordBatch], counts: &[&str]) -> Result<Counted, String> 
     for batch in batches {
         let schema = batch.schema();
         let mut groups: Vec<Vec<String>> = vec![Vec::new(); batch.num_rows()];
-        let mut values: Vec<Vec<u64>> = vec![Vec::new(); batch.num_rows()];
+        // In the order of `counts`, whatever the query's column order.
+        let mut values: Vec<Vec<u64>> = vec![vec![0; counts.len()]; batch.num_rows()];
         for (field, column) in schema.fields().iter().zip(batch.columns()) {
-            let is_count = counts.contains(&field.name().as_str());
-            let target = if is_count {
+            let count_index = counts.iter().position(|c| c == field.name());
+            let target = if count_index.is_some() {
                 DataType::Int64
             } else {
                 DataType::Utf8
@@ -164,7 +182,7 @@ fn counted(batches: &[RecordBatch], counts: &[&str]) -> Result<Counted, String> 
             let cast = arrow::compute::cast(column, &target)
                 .map_err(|e| format!("column {}: {e}", field.name()))?;
             for row in 0..batch.num_rows() {
-                if is_count {
+                if let Some(index) = count_index {
                     let ints = cast.as_primitive::<Int64Type>();
                     let value = if ints.is_null(row) {
                         0
@@ -174,7 +192,7 @@ fn counted(batches: &[RecordBatch], counts: &[&str]) -> Result<Counted, String> 
                     let value = u64::try_from(value).map_err(|_| {
                         format!("column {} holds a negative count {value}", field.name())
                     })?;
-                    values[row].push(value);
+                    values[row][index] = value;
                 } else {
                     let text = cast.as_string::<i32>();
                     groups[row].push(if text.is_null(row) {
