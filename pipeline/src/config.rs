@@ -12,6 +12,28 @@ pub struct Config {
     pub ingest: IngestConfig,
     #[serde(default)]
     pub statistics: StatisticsConfig,
+    #[serde(default)]
+    pub disclosure: DisclosureConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureConfig {
+    /// Counts from 1 to threshold - 1 are withheld `[c]`.
+    #[serde(default = "default_threshold")]
+    pub threshold: u64,
+}
+
+fn default_threshold() -> u64 {
+    5
+}
+
+impl Default for DisclosureConfig {
+    fn default() -> Self {
+        DisclosureConfig {
+            threshold: default_threshold(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -61,6 +83,12 @@ impl Config {
         if !(0.0..=1.0).contains(&share) {
             return Err(format!(
                 "ingest.max_quarantined_share is {share}; it is a share between 0 and 1 (0.01 is 1 %)"
+            ));
+        }
+        if config.disclosure.threshold < 2 {
+            return Err(format!(
+                "disclosure.threshold is {}; at 1 or below no count would be withheld",
+                config.disclosure.threshold
             ));
         }
         Ok(config)

@@ -3,6 +3,7 @@
 //! measures, statistics, disclosure control and rendering.
 
 pub mod config;
+pub mod disclosure;
 pub mod ingest;
 pub mod period;
 pub mod query;

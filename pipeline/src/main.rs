@@ -142,6 +142,19 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 outcome.query_seconds,
                 outcome.output.join("data").display()
             );
+            let (by_rule, share) = dtto::disclosure::audit::summary(&outcome.protected);
+            let counts: Vec<String> = by_rule
+                .iter()
+                .map(|(rule, count)| format!("{rule} {count}"))
+                .collect();
+            println!(
+                "Disclosure control: {} of {} figures withheld ({:.1} %): {}; audit in {}",
+                outcome.protected.audit.len(),
+                outcome.protected.figures,
+                share * 100.0,
+                counts.join(", "),
+                outcome.output.join("disclosure_audit.csv").display()
+            );
             Ok(())
         }
         Command::Check { queries } => {

@@ -11,6 +11,7 @@ use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
 use crate::query::parameters::Parameters;
 use crate::query::{QueryError, open, run_tables};
+use crate::disclosure::{self, Protected, audit};
 use crate::render::tidy_csv;
 use crate::statistics::{StatTable, StatisticsError, compute};
 
@@ -29,7 +30,9 @@ pub struct RunOptions {
 pub struct RunOutcome {
     pub ingested: Ingested,
     pub period: Period,
+    /// Before disclosure control: for tests and checks, never for output.
     pub tables: Vec<StatTable>,
+    pub protected: Protected,
     pub output: PathBuf,
     /// Wall time of the query stage: every table planned and run for both
     /// years, with its statistics.
@@ -88,33 +91,39 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     let ctx = open(&ingested.dir, &catalogue).await?;
     let parameters = Parameters::new(period, as_at);
     let results = run_tables(&ctx, &catalogue, &parameters).await?;
+    let minimum = options.config.statistics.low_reliability_below;
     let tables = results
         .iter()
-        .map(|r| {
-            compute(
-                &r.table.metadata,
-                &r.current,
-                &r.previous,
-                options.config.statistics.low_reliability_below,
-            )
-        })
+        .map(|r| compute(&r.table.metadata, &r.current, &r.previous, minimum))
+        .collect::<Result<Vec<_>, _>>()?;
+    let year_earlier = results
+        .iter()
+        .map(|r| compute(&r.table.metadata, &r.previous, &[], minimum))
         .collect::<Result<Vec<_>, _>>()?;
     let query_seconds = started.elapsed().as_secs_f64();
+    let protected = disclosure::protect(&tables, &year_earlier, options.config.disclosure.threshold);
 
     let output = options.output.join(period.to_string());
-    for table in &tables {
+    let failed = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |e: csv::Error| RunError::Output {
+            path,
+            problem: e.to_string(),
+        }
+    };
+    for table in &protected.tables {
         let path = output
             .join("data")
-            .join(format!("{}.csv", table.metadata.id));
-        tidy_csv::write(table, &path).map_err(|e| RunError::Output {
-            path: path.clone(),
-            problem: e.to_string(),
-        })?;
+            .join(format!("{}.csv", table.metadata().id));
+        tidy_csv::write(table, &path).map_err(failed(&path))?;
     }
+    let path = output.join("disclosure_audit.csv");
+    audit::write(&protected, &path).map_err(failed(&path))?;
     Ok(RunOutcome {
         ingested,
         period,
         tables,
+        protected,
         output,
         query_seconds,
     })

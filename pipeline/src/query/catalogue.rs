@@ -59,6 +59,10 @@ pub struct TableMetadata {
     pub breakdowns: Vec<String>,
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Columns that describe a row without identifying it, like an area's
+    /// target: disclosure control does not treat them as dimensions.
+    #[serde(default)]
+    pub descriptive: Vec<String>,
     pub chart: Chart,
 }
 

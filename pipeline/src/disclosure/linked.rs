@@ -1,0 +1,278 @@
+//! The publication as cells and relations: every count a table publishes
+//! becomes a cell, and every way a reader could add them up a relation.
+//!
+//! - A rate's numerator and the difference (denominator − numerator) add up
+//!   to its denominator.
+//! - The groups of a breakdown add up to the national figure, for every
+//!   value of the table's other dimensions: one national figure shared by
+//!   every breakdown of the table.
+//! - A row whose value in another dimension starts with `All` (`All
+//!   reasons`, `All areas`) is the total of the rows that differ from it in
+//!   that dimension only: rows, columns and totals of two-way tables.
+//!
+//! A relation is recorded only where the figures really add up, so that a
+//! breakdown whose groups do not sum to the total (people counted in more
+//! than one group) does not mislead the suppression.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::statistics::{StatTable, Value};
+
+use super::suppression::Relation;
+
+/// Which of a row's counts a cell is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Figure {
+    Count,
+    Numerator,
+    Denominator,
+    /// Denominator − numerator: never printed, but known to a reader who
+    /// sees both.
+    Difference,
+    /// A mean's total.
+    Total,
+}
+
+impl Figure {
+    pub fn name(self) -> &'static str {
+        match self {
+            Figure::Count => "count",
+            Figure::Numerator => "numerator",
+            Figure::Denominator => "denominator",
+            Figure::Difference => "denominator - numerator",
+            Figure::Total => "total",
+        }
+    }
+
+    /// A row's counts, as cells.
+    pub fn of(value: &Value) -> Vec<(Figure, u64)> {
+        match value {
+            Value::Count(count) => vec![(Figure::Count, *count)],
+            Value::Rate(rate) => vec![
+                (Figure::Numerator, rate.numerator),
+                (Figure::Denominator, rate.denominator),
+                (
+                    Figure::Difference,
+                    rate.denominator.saturating_sub(rate.numerator),
+                ),
+            ],
+            Value::Mean(mean) => vec![
+                (Figure::Total, mean.total),
+                (Figure::Denominator, mean.denominator),
+            ],
+        }
+    }
+}
+
+/// Where a cell comes from: a figure of a row of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CellRef {
+    pub table: usize,
+    pub row: usize,
+    pub figure: Figure,
+}
+
+/// Every cell of a set of tables and the relations between them, each
+/// relation with a description a person can read in the audit.
+#[derive(Debug, Default)]
+pub struct Linked {
+    pub cells: Vec<CellRef>,
+    pub values: Vec<u64>,
+    pub relations: Vec<Relation>,
+    pub descriptions: Vec<String>,
+    index: HashMap<CellRef, usize>,
+}
+
+impl Linked {
+    pub fn build(tables: &[StatTable]) -> Linked {
+        let mut linked = Linked::default();
+        for (t, table) in tables.iter().enumerate() {
+            for (r, row) in table.rows.iter().enumerate() {
+                for (figure, value) in Figure::of(&row.value) {
+                    let cell = CellRef {
+                        table: t,
+                        row: r,
+                        figure,
+                    };
+                    linked.index.insert(cell, linked.cells.len());
+                    linked.cells.push(cell);
+                    linked.values.push(value);
+                }
+            }
+        }
+        for (t, table) in tables.iter().enumerate() {
+            linked.link_rates(t, table);
+            linked.link_breakdowns(t, table);
+            linked.link_all_rows(t, table);
+        }
+        linked
+    }
+
+    pub fn cell(&self, cell: CellRef) -> Option<usize> {
+        self.index.get(&cell).copied()
+    }
+
+    fn link_rates(&mut self, t: usize, table: &StatTable) {
+        for (r, row) in table.rows.iter().enumerate() {
+            if matches!(row.value, Value::Rate(_)) {
+                let at = |figure| CellRef {
+                    table: t,
+                    row: r,
+                    figure,
+                };
+                self.relate(
+                    &[at(Figure::Numerator), at(Figure::Difference)],
+                    at(Figure::Denominator),
+                    format!(
+                        "{}, {}: numerator and the rest make the denominator",
+                        table.metadata.id,
+                        row.groups.join(" / ")
+                    ),
+                );
+            }
+        }
+    }
+
+    fn link_breakdowns(&mut self, t: usize, table: &StatTable) {
+        let (Some(b), Some(g)) = (
+            dimension(table, "breakdown"),
+            dimension(table, "group"),
+        ) else {
+            return;
+        };
+        // Rows by the values of the other dimensions, then by breakdown.
+        let mut sets: BTreeMap<Vec<&str>, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
+        for (r, row) in table.rows.iter().enumerate() {
+            let key = identity_without(table, row, &[b, g]);
+            sets.entry(key)
+                .or_default()
+                .entry(row.groups[b].as_str())
+                .or_default()
+                .push(r);
+        }
+        for (key, breakdowns) in sets {
+            let Some(&[national]) = breakdowns.get(NATIONAL).map(Vec::as_slice) else {
+                continue;
+            };
+            for (breakdown, rows) in breakdowns.iter().filter(|(b, _)| **b != NATIONAL) {
+                let at = if key.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", key.join(" / "))
+                };
+                self.relate_rows(
+                    t,
+                    table,
+                    rows,
+                    national,
+                    format!(
+                        "{}: {breakdown} groups add up to the national figure{at}",
+                        table.metadata.id
+                    ),
+                );
+            }
+        }
+    }
+
+    fn link_all_rows(&mut self, t: usize, table: &StatTable) {
+        for d in 0..table.dimensions.len() {
+            if ["breakdown", "group"].contains(&table.dimensions[d].as_str())
+                || table.metadata.descriptive.contains(&table.dimensions[d])
+            {
+                continue;
+            }
+            let mut sets: BTreeMap<Vec<&str>, (Option<usize>, Vec<usize>)> = BTreeMap::new();
+            for (r, row) in table.rows.iter().enumerate() {
+                let set = sets.entry(identity_without(table, row, &[d])).or_default();
+                if is_all(&row.groups[d]) {
+                    set.0 = Some(r);
+                } else {
+                    set.1.push(r);
+                }
+            }
+            for (key, (total, parts)) in sets {
+                if let Some(total) = total {
+                    self.relate_rows(
+                        t,
+                        table,
+                        &parts,
+                        total,
+                        format!(
+                            "{}: {} values add up to its total ({})",
+                            table.metadata.id,
+                            table.dimensions[d],
+                            key.join(" / ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// One relation per figure: the rows' figures add up to the total row's.
+    fn relate_rows(
+        &mut self,
+        t: usize,
+        table: &StatTable,
+        parts: &[usize],
+        total: usize,
+        description: String,
+    ) {
+        for (figure, _) in Figure::of(&table.rows[total].value) {
+            let at = |row| CellRef {
+                table: t,
+                row,
+                figure,
+            };
+            let parts: Vec<CellRef> = parts.iter().map(|&r| at(r)).collect();
+            self.relate(
+                &parts,
+                at(total),
+                format!("{description}, {}", figure.name()),
+            );
+        }
+    }
+
+    /// Records the relation if its cells exist and really add up.
+    fn relate(&mut self, parts: &[CellRef], total: CellRef, description: String) {
+        let parts: Option<Vec<usize>> = parts.iter().map(|&c| self.cell(c)).collect();
+        let (Some(parts), Some(total)) = (parts, self.cell(total)) else {
+            return;
+        };
+        let sum: u64 = parts.iter().map(|&c| self.values[c]).sum();
+        if parts.is_empty() || sum != self.values[total] {
+            return;
+        }
+        self.relations.push(Relation { parts, total });
+        self.descriptions.push(description);
+    }
+}
+
+/// The breakdown holding the national total.
+pub const NATIONAL: &str = "National";
+
+/// A dimension value naming the total of the others: `All`, `All areas`.
+pub fn is_all(value: &str) -> bool {
+    value == "All" || value.starts_with("All ")
+}
+
+fn dimension(table: &StatTable, name: &str) -> Option<usize> {
+    table.dimensions.iter().position(|d| d == name)
+}
+
+/// A row's values in the dimensions that identify it, leaving out `skip`
+/// and the table's descriptive columns.
+fn identity_without<'a>(
+    table: &StatTable,
+    row: &'a crate::statistics::StatRow,
+    skip: &[usize],
+) -> Vec<&'a str> {
+    row.groups
+        .iter()
+        .enumerate()
+        .filter(|(d, _)| {
+            !skip.contains(d) && !table.metadata.descriptive.contains(&table.dimensions[*d])
+        })
+        .map(|(_, v)| v.as_str())
+        .collect()
+}

@@ -1,0 +1,339 @@
+//! Disclosure control: the only way from the statistics to the renderers.
+//!
+//! [`protect`] takes the tables of the reference year and of a year earlier
+//! and returns [`ProtectedTable`]s, which nothing outside this module can
+//! build: every renderer (CSV, chart, spreadsheet, PDF, HTML, sentences)
+//! takes a `ProtectedTable`, so no figure reaches a reader without passing
+//! through here. A withheld figure is not carried at all: it is
+//! [`Shown::Withheld`], with no value inside to leak.
+//!
+//! What is withheld, and how the choice is made, is in [`suppression`]; how
+//! tables become cells and relations is in [`linked`].
+
+pub mod audit;
+pub mod linked;
+pub mod suppression;
+
+use crate::query::catalogue::TableMetadata;
+use crate::statistics::{Change, Interval, StatTable, Value};
+use linked::{CellRef, Figure, Linked};
+use suppression::{Rule, suppress};
+
+/// A figure as published: its value, or withheld (`[c]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shown<T> {
+    Value(T),
+    Withheld,
+}
+
+impl<T: Copy> Shown<T> {
+    pub fn value(&self) -> Option<T> {
+        match self {
+            Shown::Value(v) => Some(*v),
+            Shown::Withheld => None,
+        }
+    }
+
+    pub fn is_withheld(&self) -> bool {
+        matches!(self, Shown::Withheld)
+    }
+}
+
+/// A table that has been through disclosure control.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectedTable {
+    metadata: TableMetadata,
+    dimensions: Vec<String>,
+    rows: Vec<ProtectedRow>,
+}
+
+impl ProtectedTable {
+    pub fn metadata(&self) -> &TableMetadata {
+        &self.metadata
+    }
+
+    pub fn dimensions(&self) -> &[String] {
+        &self.dimensions
+    }
+
+    pub fn rows(&self) -> &[ProtectedRow] {
+        &self.rows
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectedRow {
+    groups: Vec<String>,
+    value: ProtectedValue,
+}
+
+impl ProtectedRow {
+    pub fn groups(&self) -> &[String] {
+        &self.groups
+    }
+
+    pub fn value(&self) -> &ProtectedValue {
+        &self.value
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProtectedValue {
+    Count(Shown<u64>),
+    Rate(ProtectedRate),
+    Mean(ProtectedMean),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectedRate {
+    numerator: Shown<u64>,
+    denominator: Shown<u64>,
+    /// The rate and its interval: withheld when any of its counts is;
+    /// `Value(None)` when the denominator is zero.
+    estimate: Shown<Option<(f64, Interval)>>,
+    /// Only when the rate is shown in both years.
+    change: Option<Change>,
+    low_reliability: bool,
+}
+
+impl ProtectedRate {
+    pub fn numerator(&self) -> Shown<u64> {
+        self.numerator
+    }
+    pub fn denominator(&self) -> Shown<u64> {
+        self.denominator
+    }
+    pub fn estimate(&self) -> Shown<Option<(f64, Interval)>> {
+        self.estimate
+    }
+    pub fn change(&self) -> Option<&Change> {
+        self.change.as_ref()
+    }
+    pub fn low_reliability(&self) -> bool {
+        self.low_reliability
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProtectedMean {
+    total: Shown<u64>,
+    denominator: Shown<u64>,
+    /// Withheld when either count is; `Value(None)` when the denominator is
+    /// zero.
+    mean: Shown<Option<f64>>,
+    low_reliability: bool,
+}
+
+impl ProtectedMean {
+    pub fn total(&self) -> Shown<u64> {
+        self.total
+    }
+    pub fn denominator(&self) -> Shown<u64> {
+        self.denominator
+    }
+    pub fn mean(&self) -> Shown<Option<f64>> {
+        self.mean
+    }
+    pub fn low_reliability(&self) -> bool {
+        self.low_reliability
+    }
+}
+
+/// Which year a figure belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Year {
+    Reference,
+    YearEarlier,
+}
+
+/// One withheld figure and why; never its value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Withheld {
+    pub table: String,
+    pub year: Year,
+    pub dimensions: Vec<(String, String)>,
+    pub figure: Figure,
+    /// `primary`, `complement` or `range`: see [`suppression`].
+    pub rule: &'static str,
+    /// The rule in words, with the relation that called for it.
+    pub reason: String,
+}
+
+/// The outcome of disclosure control for a run.
+#[derive(Debug, Clone)]
+pub struct Protected {
+    pub tables: Vec<ProtectedTable>,
+    /// Every withheld figure of both years, in table order.
+    pub audit: Vec<Withheld>,
+    /// How many figures were tested: the audit's share is of these.
+    pub figures: usize,
+}
+
+/// Applies disclosure control to the tables of the reference year and of a
+/// year earlier (the same tables, in the same order; the earlier year's
+/// figures stand behind each change).
+pub fn protect(current: &[StatTable], previous: &[StatTable], threshold: u64) -> Protected {
+    let now = Decided::new(current, threshold);
+    let before = Decided::new(previous, threshold);
+    let tables = current
+        .iter()
+        .enumerate()
+        .map(|(t, table)| {
+            let earlier = previous
+                .iter()
+                .position(|p| p.metadata.id == table.metadata.id);
+            protect_table(t, table, &now, earlier.map(|e| (e, &previous[e], &before)))
+        })
+        .collect();
+    let mut audit = now.audit(current, Year::Reference);
+    audit.extend(before.audit(previous, Year::YearEarlier));
+    Protected {
+        tables,
+        audit,
+        figures: now.linked.cells.len() + before.linked.cells.len(),
+    }
+}
+
+/// The cells of one year's tables and which of them are withheld.
+struct Decided {
+    linked: Linked,
+    withheld: Vec<Option<Rule>>,
+}
+
+impl Decided {
+    fn new(tables: &[StatTable], threshold: u64) -> Decided {
+        let linked = Linked::build(tables);
+        let withheld = suppress(&linked.values, &linked.relations, threshold);
+        Decided { linked, withheld }
+    }
+
+    fn is_withheld(&self, table: usize, row: usize, figure: Figure) -> bool {
+        self.linked
+            .cell(CellRef { table, row, figure })
+            .is_none_or(|c| self.withheld[c].is_some())
+    }
+
+    fn shown<T>(&self, table: usize, row: usize, figure: Figure, value: T) -> Shown<T> {
+        if self.is_withheld(table, row, figure) {
+            Shown::Withheld
+        } else {
+            Shown::Value(value)
+        }
+    }
+
+    /// The rate of a row can be shown: none of its counts is withheld.
+    fn rate_shown(&self, table: usize, row: usize) -> bool {
+        [Figure::Numerator, Figure::Denominator, Figure::Difference]
+            .iter()
+            .all(|&f| !self.is_withheld(table, row, f))
+    }
+
+    fn audit(&self, tables: &[StatTable], year: Year) -> Vec<Withheld> {
+        self.linked
+            .cells
+            .iter()
+            .zip(&self.withheld)
+            .filter_map(|(cell, rule)| {
+                let rule = (*rule)?;
+                let table = &tables[cell.table];
+                let row = &table.rows[cell.row];
+                Some(Withheld {
+                    table: table.metadata.id.clone(),
+                    year,
+                    dimensions: table
+                        .dimensions
+                        .iter()
+                        .cloned()
+                        .zip(row.groups.iter().cloned())
+                        .collect(),
+                    figure: cell.figure,
+                    rule: match rule {
+                        Rule::Primary => "primary",
+                        Rule::Complement { .. } => "complement",
+                        Rule::Range { .. } => "range",
+                    },
+                    reason: self.explain(rule),
+                })
+            })
+            .collect()
+    }
+
+    fn explain(&self, rule: Rule) -> String {
+        match rule {
+            Rule::Primary => "primary: a count from 1 to threshold - 1".to_string(),
+            Rule::Complement { relation } => format!(
+                "secondary: so that no withheld figure can be found by subtraction in {}",
+                self.linked.descriptions[relation]
+            ),
+            Rule::Range { relation } => format!(
+                "secondary: a withheld figure could still be narrowed down through {}",
+                self.linked.descriptions[relation]
+            ),
+        }
+    }
+}
+
+fn protect_table(
+    t: usize,
+    table: &StatTable,
+    now: &Decided,
+    earlier: Option<(usize, &StatTable, &Decided)>,
+) -> ProtectedTable {
+    let rows = table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let value = match &row.value {
+                Value::Count(count) => ProtectedValue::Count(now.shown(t, r, Figure::Count, *count)),
+                Value::Rate(rate) => {
+                    let shown = now.rate_shown(t, r);
+                    let earlier_shown = earlier.is_some_and(|(e, previous, before)| {
+                        previous
+                            .rows
+                            .iter()
+                            .position(|p| p.groups == row.groups)
+                            .is_some_and(|p| before.rate_shown(e, p))
+                    });
+                    ProtectedValue::Rate(ProtectedRate {
+                        numerator: now.shown(t, r, Figure::Numerator, rate.numerator),
+                        denominator: now.shown(t, r, Figure::Denominator, rate.denominator),
+                        estimate: if shown {
+                            Shown::Value(rate.rate.zip(rate.interval))
+                        } else {
+                            Shown::Withheld
+                        },
+                        change: rate
+                            .change
+                            .clone()
+                            .filter(|_| shown && earlier_shown),
+                        low_reliability: rate.low_reliability,
+                    })
+                }
+                Value::Mean(mean) => {
+                    let total = now.shown(t, r, Figure::Total, mean.total);
+                    let denominator = now.shown(t, r, Figure::Denominator, mean.denominator);
+                    ProtectedValue::Mean(ProtectedMean {
+                        total,
+                        denominator,
+                        mean: if total.is_withheld() || denominator.is_withheld() {
+                            Shown::Withheld
+                        } else {
+                            Shown::Value(mean.mean)
+                        },
+                        low_reliability: mean.low_reliability,
+                    })
+                }
+            };
+            ProtectedRow {
+                groups: row.groups.clone(),
+                value,
+            }
+        })
+        .collect();
+    ProtectedTable {
+        metadata: table.metadata.clone(),
+        dimensions: table.dimensions.clone(),
+        rows,
+    }
+}

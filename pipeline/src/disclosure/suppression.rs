@@ -1,0 +1,371 @@
+//! Cell suppression over the linear relations published figures obey.
+//!
+//! The publication is a set of counts ("cells") and relations between them:
+//! the parts of a relation add up to its total (the groups of a breakdown
+//! and the national figure; a rate's numerator and its difference and the
+//! denominator; a figure repeated in another table). A reader who knows the
+//! relations can subtract. This module decides which cells to withhold so
+//! that every withheld count stays hidden:
+//!
+//! 1. primary: every count from 1 to threshold − 1;
+//! 2. complements: in every relation, never exactly one withheld cell, and
+//!    the withheld parts of a relation whose total is published never add up
+//!    to 1 .. threshold − 1; the smallest non-zero published cell is withheld
+//!    first;
+//! 3. ranges: for each withheld cell, the smallest and largest value it can
+//!    take given every published figure and every relation (a linear
+//!    programme, counts being non-negative); where that range holds one
+//!    value, or lies inside 1 .. threshold − 1, the smallest published cell
+//!    next to it is withheld too. Steps 2 and 3 repeat until nothing changes.
+
+use microlp::{ComparisonOp, OptimizationDirection, Problem};
+
+/// The parts add up to the total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relation {
+    pub parts: Vec<usize>,
+    pub total: usize,
+}
+
+impl Relation {
+    fn members(&self) -> impl Iterator<Item = usize> + '_ {
+        self.parts.iter().copied().chain([self.total])
+    }
+}
+
+/// Why a cell is withheld.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// A count from 1 to threshold − 1.
+    Primary,
+    /// Withheld so that another withheld cell of this relation cannot be found
+    /// by subtraction, or the withheld cells of the relation do not add up to
+    /// a small number.
+    Complement { relation: usize },
+    /// Withheld because, with everything else published, a neighbouring
+    /// withheld cell could still be narrowed to one value or to a small
+    /// number through this relation.
+    Range { relation: usize },
+}
+
+/// The range a withheld cell can take given the published cells.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    pub low: f64,
+    /// `f64::INFINITY` when nothing bounds the cell from above.
+    pub high: f64,
+}
+
+impl Range {
+    /// The range pins the value down: to one whole number, or to whole
+    /// numbers from 1 to threshold − 1.
+    pub fn discloses(&self, threshold: u64) -> bool {
+        let low = (self.low - 1e-6).ceil();
+        let high = (self.high + 1e-6).floor();
+        low >= high || (low >= 1.0 && high <= (threshold as f64) - 1.0)
+    }
+}
+
+/// Which cells to withhold, and why; `None` for a published cell.
+pub fn suppress(values: &[u64], relations: &[Relation], threshold: u64) -> Vec<Option<Rule>> {
+    let mut withheld: Vec<Option<Rule>> = values
+        .iter()
+        .map(|v| (1..threshold).contains(v).then_some(Rule::Primary))
+        .collect();
+    let relations_of = relations_of_cells(values.len(), relations);
+    loop {
+        add_complements(values, relations, threshold, &mut withheld);
+        let exposed: Vec<usize> = ranges(values, relations, &withheld)
+            .into_iter()
+            .filter(|(_, range)| range.discloses(threshold))
+            .map(|(cell, _)| cell)
+            .collect();
+        let mut added = false;
+        for cell in exposed {
+            if let Some((relation, pick)) =
+                nearest_published(cell, values, relations, &relations_of, &withheld)
+            {
+                withheld[pick] = Some(Rule::Range { relation });
+                added = true;
+            }
+        }
+        if !added {
+            return withheld;
+        }
+    }
+}
+
+/// Step 2, repeated until no relation needs another cell withheld.
+fn add_complements(
+    values: &[u64],
+    relations: &[Relation],
+    threshold: u64,
+    withheld: &mut [Option<Rule>],
+) {
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (index, relation) in relations.iter().enumerate() {
+            if needs_complement(relation, values, threshold, withheld)
+                && let Some(pick) = smallest_published(relation, values, withheld)
+            {
+                withheld[pick] = Some(Rule::Complement { relation: index });
+                changed = true;
+            }
+        }
+    }
+}
+
+fn needs_complement(
+    relation: &Relation,
+    values: &[u64],
+    threshold: u64,
+    withheld: &[Option<Rule>],
+) -> bool {
+    let count = relation
+        .members()
+        .filter(|&c| withheld[c].is_some())
+        .count();
+    if count == 1 {
+        return true;
+    }
+    // With the total published, the withheld parts' sum is known.
+    let withheld_sum: u64 = relation
+        .parts
+        .iter()
+        .filter(|&&c| withheld[c].is_some())
+        .map(|&c| values[c])
+        .sum();
+    withheld[relation.total].is_none() && (1..threshold).contains(&withheld_sum)
+}
+
+/// The smallest published cell of a relation, non-zero cells first (a
+/// withheld zero adds nothing to the withheld sum); ties to the first.
+fn smallest_published(
+    relation: &Relation,
+    values: &[u64],
+    withheld: &[Option<Rule>],
+) -> Option<usize> {
+    relation
+        .members()
+        .filter(|&c| withheld[c].is_none())
+        .min_by_key(|&c| (values[c] == 0, values[c], c))
+}
+
+/// The smallest published cell in a relation of `cell`, or failing that in
+/// a relation of a withheld cell linked to it, nearest first.
+fn nearest_published(
+    cell: usize,
+    values: &[u64],
+    relations: &[Relation],
+    relations_of: &[Vec<usize>],
+    withheld: &[Option<Rule>],
+) -> Option<(usize, usize)> {
+    let mut seen = vec![false; values.len()];
+    let mut frontier = vec![cell];
+    seen[cell] = true;
+    while !frontier.is_empty() {
+        let mut best: Option<(u64, bool, u64, usize, usize)> = None;
+        let mut next = Vec::new();
+        for &c in &frontier {
+            for &r in &relations_of[c] {
+                for m in relations[r].members() {
+                    if withheld[m].is_none() {
+                        let key = (0, values[m] == 0, values[m], m, r);
+                        if best.is_none_or(|b| key < b) {
+                            best = Some(key);
+                        }
+                    } else if !seen[m] {
+                        seen[m] = true;
+                        next.push(m);
+                    }
+                }
+            }
+        }
+        if let Some((_, _, _, pick, relation)) = best {
+            return Some((relation, pick));
+        }
+        frontier = next;
+    }
+    None
+}
+
+fn relations_of_cells(cells: usize, relations: &[Relation]) -> Vec<Vec<usize>> {
+    let mut of = vec![Vec::new(); cells];
+    for (index, relation) in relations.iter().enumerate() {
+        for member in relation.members() {
+            if !of[member].contains(&index) {
+                of[member].push(index);
+            }
+        }
+    }
+    of
+}
+
+/// Step 3: the range of every withheld cell given the published ones.
+pub fn ranges(
+    values: &[u64],
+    relations: &[Relation],
+    withheld: &[Option<Rule>],
+) -> Vec<(usize, Range)> {
+    // Only relations with a withheld member constrain a withheld cell.
+    let active: Vec<&Relation> = relations
+        .iter()
+        .filter(|r| r.members().any(|c| withheld[c].is_some()))
+        .collect();
+    let mut result = Vec::new();
+    for component in components(values.len(), &active, withheld) {
+        let component_relations: Vec<&Relation> = active
+            .iter()
+            .copied()
+            .filter(|r| r.members().any(|c| component.binary_search(&c).is_ok()))
+            .collect();
+        for &cell in &component {
+            let low = optimum(
+                values,
+                &component_relations,
+                &component,
+                cell,
+                OptimizationDirection::Minimize,
+            );
+            let high = optimum(
+                values,
+                &component_relations,
+                &component,
+                cell,
+                OptimizationDirection::Maximize,
+            );
+            result.push((cell, Range { low, high }));
+        }
+    }
+    result
+}
+
+/// The withheld cells, grouped by the relations that link them; each group
+/// sorted.
+fn components(cells: usize, relations: &[&Relation], withheld: &[Option<Rule>]) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..cells).collect();
+    fn root(parent: &mut [usize], mut c: usize) -> usize {
+        while parent[c] != c {
+            parent[c] = parent[parent[c]];
+            c = parent[c];
+        }
+        c
+    }
+    for relation in relations {
+        let mut members = relation.members().filter(|&c| withheld[c].is_some());
+        if let Some(first) = members.next() {
+            for other in members {
+                let (a, b) = (root(&mut parent, first), root(&mut parent, other));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for cell in (0..cells).filter(|&c| withheld[c].is_some()) {
+        let r = root(&mut parent, cell);
+        groups.entry(r).or_default().push(cell);
+    }
+    groups.into_values().collect()
+}
+
+/// The least or greatest value `cell` can take. When the solver cannot
+/// answer, the answer is the one that withholds more: the cell's bound is
+/// taken as pinned (its own value range collapses to nothing).
+fn optimum(
+    values: &[u64],
+    relations: &[&Relation],
+    unknowns: &[usize],
+    cell: usize,
+    direction: OptimizationDirection,
+) -> f64 {
+    let mut problem = Problem::new(direction);
+    let variables: Vec<_> = unknowns
+        .iter()
+        .map(|&c| problem.add_var(if c == cell { 1.0 } else { 0.0 }, (0.0, f64::INFINITY)))
+        .collect();
+    for relation in relations {
+        let mut terms = Vec::new();
+        // Parts minus total is zero; published members move to the right.
+        let mut rhs = 0.0;
+        for (member, sign) in relation
+            .parts
+            .iter()
+            .map(|&c| (c, 1.0))
+            .chain([(relation.total, -1.0)])
+        {
+            match unknowns.binary_search(&member) {
+                Ok(i) => terms.push((variables[i], sign)),
+                Err(_) => rhs -= sign * values[member] as f64,
+            }
+        }
+        problem.add_constraint(terms, ComparisonOp::Eq, rhs);
+    }
+    let pinned = values[cell] as f64;
+    match problem.solve() {
+        Ok(microlp::SolveOutcome::Solution(solution)) => solution.objective(),
+        Err(microlp::Error::Unbounded) => f64::INFINITY,
+        _ => pinned,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn relation(parts: &[usize], total: usize) -> Relation {
+        Relation {
+            parts: parts.to_vec(),
+            total,
+        }
+    }
+
+    #[test]
+    fn a_small_group_takes_the_smallest_other_group_with_it() {
+        // Groups 3, 40, 12, 20 of a national 75.
+        let values = [3, 40, 12, 20, 75];
+        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], 5);
+        assert_eq!(withheld[0], Some(Rule::Primary));
+        assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
+        assert_eq!(
+            [withheld[1], withheld[3], withheld[4]],
+            [None, None, None]
+        );
+    }
+
+    #[test]
+    fn two_small_groups_that_add_up_to_a_small_number_take_a_third() {
+        // 1 + 2 = 3 would be known from 50 - 20 - 27.
+        let values = [1, 2, 20, 27, 50];
+        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], 5);
+        assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
+        assert_eq!(withheld[3], None);
+    }
+
+    #[test]
+    fn a_two_way_table_withholds_a_rectangle() {
+        //      c0  c1  total
+        // r0    3   2    5    (cells 0, 1, total 2)
+        // r1    9  10   19    (cells 3, 4, total 5)
+        // tot  12  12   24    (cells 6, 7, total 8)
+        let values = [3, 2, 5, 9, 10, 19, 12, 12, 24];
+        let relations = [
+            relation(&[0, 1], 2),
+            relation(&[3, 4], 5),
+            relation(&[6, 7], 8),
+            relation(&[0, 3], 6),
+            relation(&[1, 4], 7),
+            relation(&[2, 5], 8),
+        ];
+        let withheld = suppress(&values, &relations, 5);
+        for (cell, range) in ranges(&values, &relations, &withheld) {
+            assert!(!range.discloses(5), "cell {cell}: {range:?}");
+        }
+        // The two small cells of row 0 and, below them, the smaller cells
+        // of row 1: a rectangle, every cell of it free to move by 0..5.
+        let rectangle = [0, 1, 3, 4];
+        for (cell, rule) in withheld.iter().enumerate() {
+            assert_eq!(rule.is_some(), rectangle.contains(&cell), "cell {cell}");
+        }
+    }
+}
