@@ -6,12 +6,12 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use crate::config::Config;
+use crate::disclosure::{self, Protected, audit};
 use crate::ingest::{IngestError, IngestOptions, Ingested, ingest};
 use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
 use crate::query::parameters::Parameters;
 use crate::query::{QueryError, open, run_tables};
-use crate::disclosure::{self, Protected, audit};
 use crate::render::tidy_csv;
 use crate::statistics::{StatTable, StatisticsError, compute};
 
@@ -101,7 +101,8 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         .map(|r| compute(&r.table.metadata, &r.previous, &[], minimum))
         .collect::<Result<Vec<_>, _>>()?;
     let query_seconds = started.elapsed().as_secs_f64();
-    let protected = disclosure::protect(&tables, &year_earlier, options.config.disclosure.threshold);
+    let protected =
+        disclosure::protect(&tables, &year_earlier, options.config.disclosure.threshold);
 
     let output = options.output.join(period.to_string());
     let failed = |path: &std::path::Path| {

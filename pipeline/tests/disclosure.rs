@@ -47,7 +47,11 @@ impl Layout {
         let interior: Vec<Vec<Vec<usize>>> = self
             .blocks
             .iter()
-            .map(|b| b.iter().map(|r| r.iter().map(|&v| push(v)).collect()).collect())
+            .map(|b| {
+                b.iter()
+                    .map(|r| r.iter().map(|&v| push(v)).collect())
+                    .collect()
+            })
             .collect();
         let row_totals: Vec<Vec<usize>> = self
             .blocks
@@ -134,7 +138,11 @@ fn feasible(layout: &Layout, cells: &Cells, seen: &Seen) -> bool {
     let mut grid: Vec<Vec<Vec<Option<u64>>>> = cells
         .interior
         .iter()
-        .map(|b| b.iter().map(|r| r.iter().map(|&c| seen[c]).collect()).collect())
+        .map(|b| {
+            b.iter()
+                .map(|r| r.iter().map(|&c| seen[c]).collect())
+                .collect()
+        })
         .collect();
     let unknown: Vec<At> = lines
         .iter()
@@ -201,13 +209,23 @@ fn search(
 /// Every line matches its seen total, and the blocks agree on the column
 /// totals and grand total they share, seen or not.
 fn complete_and_agreeing(layout: &Layout, lines: &[Line], grid: &[Vec<Vec<Option<u64>>>]) -> bool {
-    let sum = |cells: &[At]| -> u64 { cells.iter().map(|&(k, r, c)| grid[k][r][c].unwrap_or(0)).sum() };
-    if !lines.iter().all(|l| l.total.is_none_or(|t| sum(&l.cells) == t)) {
+    let sum = |cells: &[At]| -> u64 {
+        cells
+            .iter()
+            .map(|&(k, r, c)| grid[k][r][c].unwrap_or(0))
+            .sum()
+    };
+    if !lines
+        .iter()
+        .all(|l| l.total.is_none_or(|t| sum(&l.cells) == t))
+    {
         return false;
     }
     let columns = layout.columns();
     let block_column = |k: usize, c: usize| -> u64 {
-        (0..layout.blocks[k].len()).map(|r| grid[k][r][c].unwrap_or(0)).sum()
+        (0..layout.blocks[k].len())
+            .map(|r| grid[k][r][c].unwrap_or(0))
+            .sum()
     };
     (1..layout.blocks.len()).all(|k| (0..columns).all(|c| block_column(k, c) == block_column(0, c)))
 }
@@ -227,7 +245,10 @@ fn protected(layout: &Layout, cells: &Cells, seen: &Seen, cell: usize) -> bool {
     let small = |v: u64| (1..THRESHOLD).contains(&v);
     let mut another = false;
     let mut not_small = !small(actual);
-    for v in std::iter::once(0).chain(THRESHOLD..=cap).chain(1..THRESHOLD) {
+    for v in std::iter::once(0)
+        .chain(THRESHOLD..=cap)
+        .chain(1..THRESHOLD)
+    {
         if v == actual || (another && not_small) {
             continue;
         }
@@ -251,15 +272,12 @@ fn layouts() -> impl Strategy<Value = Layout> {
                 let columns_total: Vec<u64> = (0..columns)
                     .map(|c| first.iter().map(|r| r[c]).sum())
                     .collect();
-                proptest::collection::vec(
-                    split_columns(columns_total.clone(), rows),
-                    blocks - 1,
-                )
-                .prop_map(move |others| {
-                    let mut blocks = vec![first.clone()];
-                    blocks.extend(others);
-                    Layout { blocks }
-                })
+                proptest::collection::vec(split_columns(columns_total.clone(), rows), blocks - 1)
+                    .prop_map(move |others| {
+                        let mut blocks = vec![first.clone()];
+                        blocks.extend(others);
+                        Layout { blocks }
+                    })
             },
         )
     })

@@ -242,7 +242,11 @@ fn a_period_after_as_at_is_refused() {
 
 #[test]
 fn the_tidy_csv_has_the_counts_and_statistics() {
-    let (outcome, _work) = run_period("2003Q4");
+    // Threshold 2 withholds only ones, so that 2 / 6 can be shown.
+    let work = tempfile::tempdir().unwrap();
+    let mut options = options(work.path(), repo().join("queries"), "2003Q4");
+    options.config.disclosure.threshold = 2;
+    let outcome = run_with(&options).unwrap();
     let text = std::fs::read_to_string(outcome.output.join("data/completion_rate.csv")).unwrap();
     let mut lines = text.lines();
     assert_eq!(
@@ -255,6 +259,22 @@ fn the_tidy_csv_has_the_counts_and_statistics() {
     assert!(
         text.contains("National,All,2,6,0.3333,0.0968,0.7000,[u]"),
         "{text}"
+    );
+}
+
+#[test]
+fn at_the_default_threshold_small_counts_are_withheld() {
+    // 2 completed of 6, and so 4 not: both below 5. The rate and its
+    // interval go with them; the denominator 6 alone reveals neither.
+    let (outcome, _work) = run_period("2003Q4");
+    let text = std::fs::read_to_string(outcome.output.join("data/completion_rate.csv")).unwrap();
+    assert!(text.contains("National,All,,6,,,,[c]"), "{text}");
+    let audit = std::fs::read_to_string(outcome.output.join("disclosure_audit.csv")).unwrap();
+    assert!(
+        audit.contains(
+            "completion_rate,reference year,breakdown=National; group=All,numerator,primary,"
+        ),
+        "{audit}"
     );
 }
 

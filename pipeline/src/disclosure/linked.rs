@@ -134,10 +134,7 @@ impl Linked {
     }
 
     fn link_breakdowns(&mut self, t: usize, table: &StatTable) {
-        let (Some(b), Some(g)) = (
-            dimension(table, "breakdown"),
-            dimension(table, "group"),
-        ) else {
+        let (Some(b), Some(g)) = (dimension(table, "breakdown"), dimension(table, "group")) else {
             return;
         };
         // Rows by the values of the other dimensions, then by breakdown.

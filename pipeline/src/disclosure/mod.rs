@@ -285,7 +285,9 @@ fn protect_table(
         .enumerate()
         .map(|(r, row)| {
             let value = match &row.value {
-                Value::Count(count) => ProtectedValue::Count(now.shown(t, r, Figure::Count, *count)),
+                Value::Count(count) => {
+                    ProtectedValue::Count(now.shown(t, r, Figure::Count, *count))
+                }
                 Value::Rate(rate) => {
                     let shown = now.rate_shown(t, r);
                     let earlier_shown = earlier.is_some_and(|(e, previous, before)| {
@@ -303,10 +305,7 @@ fn protect_table(
                         } else {
                             Shown::Withheld
                         },
-                        change: rate
-                            .change
-                            .clone()
-                            .filter(|_| shown && earlier_shown),
+                        change: rate.change.clone().filter(|_| shown && earlier_shown),
                         low_reliability: rate.low_reliability,
                     })
                 }

@@ -327,10 +327,7 @@ mod tests {
         let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], 5);
         assert_eq!(withheld[0], Some(Rule::Primary));
         assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
-        assert_eq!(
-            [withheld[1], withheld[3], withheld[4]],
-            [None, None, None]
-        );
+        assert_eq!([withheld[1], withheld[3], withheld[4]], [None, None, None]);
     }
 
     #[test]

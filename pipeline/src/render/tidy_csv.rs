@@ -54,7 +54,11 @@ pub fn write(table: &ProtectedTable, path: &Path) -> Result<(), csv::Error> {
 fn figures(value: &ProtectedValue) -> Vec<String> {
     match value {
         ProtectedValue::Count(count) => {
-            let status = if count.is_withheld() { CONFIDENTIAL } else { "" };
+            let status = if count.is_withheld() {
+                CONFIDENTIAL
+            } else {
+                ""
+            };
             vec![whole(*count), status.to_string()]
         }
         ProtectedValue::Rate(rate) => {
