@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use dtto::config::Config;
+use dtto::disclosure::{Year, audit};
 use dtto::ingest::warehouse::Warehouse;
 use dtto::ingest::{IngestOptions, ingest};
 use dtto::period::Period;
@@ -142,17 +143,23 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 outcome.query_seconds,
                 outcome.output.join("data").display()
             );
-            let (by_rule, share) = dtto::disclosure::audit::summary(&outcome.protected);
-            let counts: Vec<String> = by_rule
-                .iter()
-                .map(|(rule, count)| format!("{rule} {count}"))
-                .collect();
+            for (year, name) in [
+                (Year::Reference, "reference year"),
+                (Year::YearEarlier, "a year earlier"),
+            ] {
+                let (by_rule, withheld, figures) = audit::summary(&outcome.protected, year);
+                let counts: Vec<String> = by_rule
+                    .iter()
+                    .map(|(rule, count)| format!("{rule} {count}"))
+                    .collect();
+                println!(
+                    "Disclosure control, {name}: {withheld} of {figures} figures withheld ({:.1} %): {}",
+                    withheld as f64 * 100.0 / figures.max(1) as f64,
+                    counts.join(", "),
+                );
+            }
             println!(
-                "Disclosure control: {} of {} figures withheld ({:.1} %): {}; audit in {}",
-                outcome.protected.audit.len(),
-                outcome.protected.figures,
-                share * 100.0,
-                counts.join(", "),
+                "Suppression audit: {}",
                 outcome.output.join("disclosure_audit.csv").display()
             );
             Ok(())

@@ -79,6 +79,12 @@ impl Period {
         }
     }
 
+    /// The financial year (April to March) that is the reference year, as
+    /// `2004-05`, when the period is a first quarter.
+    pub fn financial_year(self) -> Option<String> {
+        (self.quarter == 1).then(|| format!("{}-{:02}", self.year - 1, self.year.rem_euclid(100)))
+    }
+
     /// The last day of the quarter.
     pub fn end(self) -> NaiveDate {
         let (year, month) = if self.quarter == 4 {
@@ -186,6 +192,20 @@ mod tests {
                 end: date(2002, 3, 31)
             }
         );
+    }
+
+    #[test]
+    fn a_first_quarter_ends_a_financial_year() {
+        let period = |text: &str| text.parse::<Period>().unwrap();
+        assert_eq!(
+            period("2005Q1").financial_year().as_deref(),
+            Some("2004-05")
+        );
+        assert_eq!(
+            period("2000Q1").financial_year().as_deref(),
+            Some("1999-00")
+        );
+        assert_eq!(period("2004Q4").financial_year(), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use crate::config::Config;
-use crate::disclosure::{self, Protected, audit};
+use crate::disclosure::{self, DisclosureError, Protected, audit};
 use crate::ingest::{IngestError, IngestOptions, Ingested, ingest};
 use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
@@ -49,6 +49,8 @@ pub enum RunError {
     Query(#[from] QueryError),
     #[error(transparent)]
     Statistics(#[from] StatisticsError),
+    #[error(transparent)]
+    Disclosure(#[from] DisclosureError),
     #[error("{path}: {problem}")]
     Output { path: PathBuf, problem: String },
 }
@@ -58,7 +60,7 @@ impl RunError {
         match self {
             RunError::Ingest(e) => e.exit_code(),
             RunError::Period(_) => 9,
-            RunError::Query(_) | RunError::Statistics(_) => 10,
+            RunError::Query(_) | RunError::Statistics(_) | RunError::Disclosure(_) => 10,
             RunError::Output { .. } => 1,
         }
     }
@@ -101,8 +103,13 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         .map(|r| compute(&r.table.metadata, &r.previous, &[], minimum))
         .collect::<Result<Vec<_>, _>>()?;
     let query_seconds = started.elapsed().as_secs_f64();
-    let protected =
-        disclosure::protect(&tables, &year_earlier, options.config.disclosure.threshold);
+    let financial_years = [period, period.earlier(4)].map(Period::financial_year);
+    let protected = disclosure::protect(
+        &tables,
+        &year_earlier,
+        financial_years.each_ref().map(Option::as_deref),
+        options.config.disclosure.threshold,
+    )?;
 
     let output = options.output.join(period.to_string());
     let failed = |path: &std::path::Path| {

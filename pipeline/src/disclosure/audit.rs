@@ -33,20 +33,17 @@ pub fn write(protected: &Protected, path: &Path) -> Result<(), csv::Error> {
     Ok(())
 }
 
-/// How many figures each rule withheld, in the reference year and a year
-/// earlier together, and the share of all figures withheld.
-pub fn summary(protected: &Protected) -> (Vec<(&'static str, usize)>, f64) {
-    let by_rule = ["primary", "complement", "range"]
+/// For one year: how many figures each rule withheld, how many were
+/// withheld in all, and of how many.
+pub fn summary(protected: &Protected, year: Year) -> (Vec<(&'static str, usize)>, usize, usize) {
+    let withheld: Vec<_> = protected.audit.iter().filter(|w| w.year == year).collect();
+    let by_rule = ["primary", "unprinted", "complement", "range"]
         .into_iter()
-        .map(|rule| {
-            let count = protected.audit.iter().filter(|w| w.rule == rule).count();
-            (rule, count)
-        })
+        .map(|rule| (rule, withheld.iter().filter(|w| w.rule == rule).count()))
         .collect();
-    let share = if protected.figures == 0 {
-        0.0
-    } else {
-        protected.audit.len() as f64 / protected.figures as f64
-    };
-    (by_rule, share)
+    let figures = protected.figures[match year {
+        Year::Reference => 0,
+        Year::YearEarlier => 1,
+    }];
+    (by_rule, withheld.len(), figures)
 }

@@ -10,15 +10,20 @@
 //!   reasons`, `All areas`) is the total of the rows that differ from it in
 //!   that dimension only: rows, columns and totals of two-way tables.
 //!
+//! - A figure a table repeats from another (its metadata's `links`) is the
+//!   sum of the figures it repeats.
+//!
 //! A relation is recorded only where the figures really add up, so that a
 //! breakdown whose groups do not sum to the total (people counted in more
-//! than one group) does not mislead the suppression.
+//! than one group) does not mislead the suppression. A declared link whose
+//! figures do not add up is a problem: the declaration or a query is wrong.
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::statistics::{StatTable, Value};
+use crate::query::catalogue::Link;
+use crate::statistics::{StatRow, StatTable, Value};
 
-use super::suppression::Relation;
+use super::suppression::{Relation, Unprinted};
 
 /// Which of a row's counts a cell is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,6 +39,18 @@ pub enum Figure {
 }
 
 impl Figure {
+    /// The figure a table's column holds.
+    pub fn from_name(name: &str) -> Option<Figure> {
+        [
+            Figure::Count,
+            Figure::Numerator,
+            Figure::Denominator,
+            Figure::Total,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Figure::Count => "count",
@@ -80,11 +97,17 @@ pub struct Linked {
     pub values: Vec<u64>,
     pub relations: Vec<Relation>,
     pub descriptions: Vec<String>,
+    /// Rates' differences, never printed.
+    pub unprinted: Vec<Unprinted>,
+    /// Declared links that do not hold.
+    pub problems: Vec<String>,
     index: HashMap<CellRef, usize>,
 }
 
 impl Linked {
-    pub fn build(tables: &[StatTable]) -> Linked {
+    /// `financial_year`: the financial year that is the reference year, if
+    /// the reference year is one.
+    pub fn build(tables: &[StatTable], financial_year: Option<&str>) -> Linked {
         let mut linked = Linked::default();
         for (t, table) in tables.iter().enumerate() {
             for (r, row) in table.rows.iter().enumerate() {
@@ -105,6 +128,11 @@ impl Linked {
             linked.link_breakdowns(t, table);
             linked.link_all_rows(t, table);
         }
+        for (t, table) in tables.iter().enumerate() {
+            for link in &table.metadata.links {
+                linked.link_declared(tables, t, link, financial_year);
+            }
+        }
         linked
     }
 
@@ -120,6 +148,16 @@ impl Linked {
                     row: r,
                     figure,
                 };
+                if let (Some(cell), Some(numerator), Some(denominator)) = (
+                    self.cell(at(Figure::Difference)),
+                    self.cell(at(Figure::Numerator)),
+                    self.cell(at(Figure::Denominator)),
+                ) {
+                    self.unprinted.push(Unprinted {
+                        cell,
+                        from: [numerator, denominator],
+                    });
+                }
                 self.relate(
                     &[at(Figure::Numerator), at(Figure::Difference)],
                     at(Figure::Denominator),
@@ -206,6 +244,126 @@ impl Linked {
         }
     }
 
+    fn link_declared(
+        &mut self,
+        tables: &[StatTable],
+        t: usize,
+        link: &Link,
+        financial_year: Option<&str>,
+    ) {
+        let table = &tables[t];
+        let here = format!("{} (links to {})", table.metadata.id, link.table);
+        let Some(o) = tables.iter().position(|x| x.metadata.id == link.table) else {
+            self.problems
+                .push(format!("{here}: there is no table {}", link.table));
+            return;
+        };
+        let other = &tables[o];
+        let (Some(figure), Some(other_figure)) = (
+            Figure::from_name(&link.figure),
+            Figure::from_name(&link.table_figure),
+        ) else {
+            self.problems.push(format!(
+                "{here}: figures are count, numerator, denominator or total, not {} / {}",
+                link.figure, link.table_figure
+            ));
+            return;
+        };
+        let mut filter = link.filter.clone();
+        for values in filter.values_mut() {
+            if values.iter().any(|v| v == "$financial_year") {
+                // No financial year is the reference year: nothing repeats.
+                let Some(year) = financial_year else { return };
+                for v in values.iter_mut().filter(|v| *v == "$financial_year") {
+                    *v = year.to_string();
+                }
+            }
+        }
+        // Dimension pairs (here, there) that a repeated row agrees on.
+        let shared: Vec<(usize, usize)> = table
+            .dimensions
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !link.rows.contains_key(*d) && !table.metadata.descriptive.contains(d))
+            .filter_map(|(i, d)| {
+                let name = link.matching.get(d).unwrap_or(d);
+                let j = other.dimensions.iter().position(|x| x == name)?;
+                (!filter.contains_key(name)).then_some((i, j))
+            })
+            .collect();
+        let selected = |t: &StatTable, row: &StatRow, wanted: &BTreeMap<String, Vec<String>>| {
+            wanted.iter().all(|(d, values)| {
+                t.dimensions
+                    .iter()
+                    .position(|x| x == d)
+                    .is_some_and(|i| values.contains(&row.groups[i]))
+            })
+        };
+        for (r, row) in table.rows.iter().enumerate() {
+            if !selected(table, row, &link.rows) {
+                continue;
+            }
+            let agreeing: Vec<(usize, &StatRow)> = other
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| {
+                    shared.iter().all(|&(i, j)| {
+                        let (a, b) = (&row.groups[i], &x.groups[j]);
+                        a == b || (is_all(a) && is_all(b))
+                    })
+                })
+                .collect();
+            // A group the other table does not break down by is not repeated.
+            if agreeing.is_empty() {
+                continue;
+            }
+            let parts: Vec<CellRef> = agreeing
+                .into_iter()
+                .filter(|(_, x)| selected(other, x, &filter))
+                .map(|(p, _)| CellRef {
+                    table: o,
+                    row: p,
+                    figure: other_figure,
+                })
+                .collect();
+            let total = CellRef {
+                table: t,
+                row: r,
+                figure,
+            };
+            let Some(cell) = self.cell(total) else {
+                self.problems
+                    .push(format!("{here}: its rows have no {}", link.figure));
+                return;
+            };
+            let sum: u64 = parts
+                .iter()
+                .filter_map(|&c| self.cell(c))
+                .map(|c| self.values[c])
+                .sum();
+            if sum != self.values[cell] {
+                self.problems.push(format!(
+                    "{here}: the {} of row {} is not the sum of the rows it repeats",
+                    link.figure,
+                    row.groups.join(" / ")
+                ));
+                continue;
+            }
+            self.relate(
+                &parts,
+                total,
+                format!(
+                    "{}, {}: repeats {} of {}",
+                    table.metadata.id,
+                    row.groups.join(" / "),
+                    link.table_figure,
+                    link.table
+                ),
+            );
+        }
+    }
+
     /// One relation per figure: the rows' figures add up to the total row's.
     fn relate_rows(
         &mut self,
@@ -236,8 +394,10 @@ impl Linked {
         let (Some(parts), Some(total)) = (parts, self.cell(total)) else {
             return;
         };
+        // No parts at all says the total is 0: a reader knows it, whether or
+        // not it is printed.
         let sum: u64 = parts.iter().map(|&c| self.values[c]).sum();
-        if parts.is_empty() || sum != self.values[total] {
+        if sum != self.values[total] {
             return;
         }
         self.relations.push(Relation { parts, total });
@@ -259,11 +419,7 @@ fn dimension(table: &StatTable, name: &str) -> Option<usize> {
 
 /// A row's values in the dimensions that identify it, leaving out `skip`
 /// and the table's descriptive columns.
-fn identity_without<'a>(
-    table: &StatTable,
-    row: &'a crate::statistics::StatRow,
-    skip: &[usize],
-) -> Vec<&'a str> {
+fn identity_without<'a>(table: &StatTable, row: &'a StatRow, skip: &[usize]) -> Vec<&'a str> {
     row.groups
         .iter()
         .enumerate()

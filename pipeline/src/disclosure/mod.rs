@@ -165,16 +165,40 @@ pub struct Protected {
     pub tables: Vec<ProtectedTable>,
     /// Every withheld figure of both years, in table order.
     pub audit: Vec<Withheld>,
-    /// How many figures were tested: the audit's share is of these.
-    pub figures: usize,
+    /// How many figures were tested in the reference year and a year
+    /// earlier: the audit's share is of these.
+    pub figures: [usize; 2],
 }
 
 /// Applies disclosure control to the tables of the reference year and of a
 /// year earlier (the same tables, in the same order; the earlier year's
-/// figures stand behind each change).
-pub fn protect(current: &[StatTable], previous: &[StatTable], threshold: u64) -> Protected {
-    let now = Decided::new(current, threshold);
-    let before = Decided::new(previous, threshold);
+/// figures stand behind each change). `financial_years`: for each of the
+/// two years, the financial year it is, if it is one.
+pub fn protect(
+    current: &[StatTable],
+    previous: &[StatTable],
+    financial_years: [Option<&str>; 2],
+    threshold: u64,
+) -> Result<Protected, DisclosureError> {
+    // The two years are independent: decided side by side.
+    let (now, before) = std::thread::scope(|scope| {
+        let before = scope.spawn(|| Decided::new(previous, financial_years[1], threshold));
+        let now = Decided::new(current, financial_years[0], threshold);
+        (now, before.join())
+    });
+    let before = before.map_err(|_| DisclosureError {
+        problems: vec!["deciding a year earlier's suppression failed".to_string()],
+    })?;
+    let problems: Vec<String> = now
+        .linked
+        .problems
+        .iter()
+        .chain(&before.linked.problems)
+        .cloned()
+        .collect();
+    if !problems.is_empty() {
+        return Err(DisclosureError { problems });
+    }
     let tables = current
         .iter()
         .enumerate()
@@ -187,11 +211,32 @@ pub fn protect(current: &[StatTable], previous: &[StatTable], threshold: u64) ->
         .collect();
     let mut audit = now.audit(current, Year::Reference);
     audit.extend(before.audit(previous, Year::YearEarlier));
-    Protected {
+    Ok(Protected {
         tables,
         audit,
-        figures: now.linked.cells.len() + before.linked.cells.len(),
+        figures: [now.linked.cells.len(), before.linked.cells.len()],
+    })
+}
+
+fn summarise(problems: &[String]) -> String {
+    let mut text = problems
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if problems.len() > 5 {
+        text.push_str(&format!("; and {} more", problems.len() - 5));
     }
+    text
+}
+
+/// Links declared in the tables' metadata that do not hold: publishing
+/// would risk inconsistent suppression between the tables.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("disclosure control: {}", summarise(problems))]
+pub struct DisclosureError {
+    pub problems: Vec<String>,
 }
 
 /// The cells of one year's tables and which of them are withheld.
@@ -201,9 +246,14 @@ struct Decided {
 }
 
 impl Decided {
-    fn new(tables: &[StatTable], threshold: u64) -> Decided {
-        let linked = Linked::build(tables);
-        let withheld = suppress(&linked.values, &linked.relations, threshold);
+    fn new(tables: &[StatTable], financial_year: Option<&str>, threshold: u64) -> Decided {
+        let linked = Linked::build(tables, financial_year);
+        let withheld = suppress(
+            &linked.values,
+            &linked.relations,
+            &linked.unprinted,
+            threshold,
+        );
         Decided { linked, withheld }
     }
 
@@ -249,6 +299,7 @@ impl Decided {
                     figure: cell.figure,
                     rule: match rule {
                         Rule::Primary => "primary",
+                        Rule::Unprinted => "unprinted",
                         Rule::Complement { .. } => "complement",
                         Rule::Range { .. } => "range",
                     },
@@ -261,6 +312,9 @@ impl Decided {
     fn explain(&self, rule: Rule) -> String {
         match rule {
             Rule::Primary => "primary: a count from 1 to threshold - 1".to_string(),
+            Rule::Unprinted => {
+                "the difference of a rate whose numerator and denominator are withheld".to_string()
+            }
             Rule::Complement { relation } => format!(
                 "secondary: so that no withheld figure can be found by subtraction in {}",
                 self.linked.descriptions[relation]

@@ -10,8 +10,11 @@
 //! 1. primary: every count from 1 to threshold − 1;
 //! 2. complements: in every relation, never exactly one withheld cell, and
 //!    the withheld parts of a relation whose total is published never add up
-//!    to 1 .. threshold − 1; the smallest non-zero published cell is withheld
-//!    first;
+//!    to 0 .. threshold − 1 (a sum of 0 would show each of them is 0: that
+//!    everyone in a small group completed, say); the smallest non-zero
+//!    published cell is withheld first. A cell that is never printed (a
+//!    rate's difference) is withheld with the two cells it is derived from;
+//!    otherwise a reader could still find it by subtraction;
 //! 3. ranges: for each withheld cell, the smallest and largest value it can
 //!    take given every published figure and every relation (a linear
 //!    programme, counts being non-negative); where that range holds one
@@ -33,6 +36,15 @@ impl Relation {
     }
 }
 
+/// A cell no output prints, only derivable from others: it is withheld
+/// whenever both cells it comes from are (a rate's difference, with its
+/// numerator and denominator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unprinted {
+    pub cell: usize,
+    pub from: [usize; 2],
+}
+
 /// Why a cell is withheld.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
@@ -42,6 +54,8 @@ pub enum Rule {
     /// by subtraction, or the withheld cells of the relation do not add up to
     /// a small number.
     Complement { relation: usize },
+    /// Never printed, and the cells it comes from are withheld.
+    Unprinted,
     /// Withheld because, with everything else published, a neighbouring
     /// withheld cell could still be narrowed to one value or to a small
     /// number through this relation.
@@ -67,23 +81,31 @@ impl Range {
 }
 
 /// Which cells to withhold, and why; `None` for a published cell.
-pub fn suppress(values: &[u64], relations: &[Relation], threshold: u64) -> Vec<Option<Rule>> {
+pub fn suppress(
+    values: &[u64],
+    relations: &[Relation],
+    unprinted: &[Unprinted],
+    threshold: u64,
+) -> Vec<Option<Rule>> {
     let mut withheld: Vec<Option<Rule>> = values
         .iter()
         .map(|v| (1..threshold).contains(v).then_some(Rule::Primary))
         .collect();
     let relations_of = relations_of_cells(values.len(), relations);
+    let known = known_zeros(values.len(), relations);
     loop {
-        add_complements(values, relations, threshold, &mut withheld);
-        let exposed: Vec<usize> = ranges(values, relations, &withheld)
-            .into_iter()
-            .filter(|(_, range)| range.discloses(threshold))
-            .map(|(cell, _)| cell)
-            .collect();
+        add_complements(
+            values,
+            relations,
+            unprinted,
+            &known,
+            threshold,
+            &mut withheld,
+        );
         let mut added = false;
-        for cell in exposed {
+        for cell in exposed(values, relations, &withheld, threshold) {
             if let Some((relation, pick)) =
-                nearest_published(cell, values, relations, &relations_of, &withheld)
+                nearest_published(cell, values, relations, &relations_of, &known, &withheld)
             {
                 withheld[pick] = Some(Rule::Range { relation });
                 added = true;
@@ -99,15 +121,26 @@ pub fn suppress(values: &[u64], relations: &[Relation], threshold: u64) -> Vec<O
 fn add_complements(
     values: &[u64],
     relations: &[Relation],
+    unprinted: &[Unprinted],
+    known: &[bool],
     threshold: u64,
     withheld: &mut [Option<Rule>],
 ) {
     let mut changed = true;
     while changed {
         changed = false;
+        for u in unprinted {
+            if withheld[u.cell].is_none()
+                && !known[u.cell]
+                && u.from.iter().all(|&c| withheld[c].is_some())
+            {
+                withheld[u.cell] = Some(Rule::Unprinted);
+                changed = true;
+            }
+        }
         for (index, relation) in relations.iter().enumerate() {
             if needs_complement(relation, values, threshold, withheld)
-                && let Some(pick) = smallest_published(relation, values, withheld)
+                && let Some(pick) = smallest_published(relation, values, known, withheld)
             {
                 withheld[pick] = Some(Rule::Complement { relation: index });
                 changed = true;
@@ -130,13 +163,15 @@ fn needs_complement(
         return true;
     }
     // With the total published, the withheld parts' sum is known.
-    let withheld_sum: u64 = relation
+    let withheld_parts: Vec<u64> = relation
         .parts
         .iter()
         .filter(|&&c| withheld[c].is_some())
         .map(|&c| values[c])
-        .sum();
-    withheld[relation.total].is_none() && (1..threshold).contains(&withheld_sum)
+        .collect();
+    withheld[relation.total].is_none()
+        && !withheld_parts.is_empty()
+        && withheld_parts.iter().sum::<u64>() < threshold
 }
 
 /// The smallest published cell of a relation, non-zero cells first (a
@@ -144,11 +179,12 @@ fn needs_complement(
 fn smallest_published(
     relation: &Relation,
     values: &[u64],
+    known: &[bool],
     withheld: &[Option<Rule>],
 ) -> Option<usize> {
     relation
         .members()
-        .filter(|&c| withheld[c].is_none())
+        .filter(|&c| withheld[c].is_none() && !known[c])
         .min_by_key(|&c| (values[c] == 0, values[c], c))
 }
 
@@ -159,6 +195,7 @@ fn nearest_published(
     values: &[u64],
     relations: &[Relation],
     relations_of: &[Vec<usize>],
+    known: &[bool],
     withheld: &[Option<Rule>],
 ) -> Option<(usize, usize)> {
     let mut seen = vec![false; values.len()];
@@ -170,6 +207,9 @@ fn nearest_published(
         for &c in &frontier {
             for &r in &relations_of[c] {
                 for m in relations[r].members() {
+                    if known[m] {
+                        continue;
+                    }
                     if withheld[m].is_none() {
                         let key = (0, values[m] == 0, values[m], m, r);
                         if best.is_none_or(|b| key < b) {
@@ -190,6 +230,16 @@ fn nearest_published(
     None
 }
 
+/// Totals of relations with no parts: every reader knows they are 0, so
+/// withholding them would protect nothing.
+fn known_zeros(cells: usize, relations: &[Relation]) -> Vec<bool> {
+    let mut known = vec![false; cells];
+    for relation in relations.iter().filter(|r| r.parts.is_empty()) {
+        known[relation.total] = true;
+    }
+    known
+}
+
 fn relations_of_cells(cells: usize, relations: &[Relation]) -> Vec<Vec<usize>> {
     let mut of = vec![Vec::new(); cells];
     for (index, relation) in relations.iter().enumerate() {
@@ -202,43 +252,74 @@ fn relations_of_cells(cells: usize, relations: &[Relation]) -> Vec<Vec<usize>> {
     of
 }
 
-/// Step 3: the range of every withheld cell given the published ones.
+/// Step 3: the withheld cells whose range, given the published ones, pins
+/// them down.
+fn exposed(
+    values: &[u64],
+    relations: &[Relation],
+    withheld: &[Option<Rule>],
+    threshold: u64,
+) -> Vec<usize> {
+    let mut exposed = Vec::new();
+    for_each_component(relations, withheld, |component, component_relations| {
+        for &cell in component {
+            // Most withheld cells could be 0 as well as their own non-zero
+            // value: two values, one not small. One feasibility check
+            // settles those; the rest need their full range.
+            let lp = Lp {
+                values,
+                relations: component_relations,
+                unknowns: component,
+            };
+            if values[cell] > 0 && lp.could_be_zero(cell) {
+                continue;
+            }
+            if lp.range(cell).discloses(threshold) {
+                exposed.push(cell);
+            }
+        }
+    });
+    exposed
+}
+
+/// The range of every withheld cell given the published ones.
 pub fn ranges(
     values: &[u64],
     relations: &[Relation],
     withheld: &[Option<Rule>],
 ) -> Vec<(usize, Range)> {
+    let mut result = Vec::new();
+    for_each_component(relations, withheld, |component, component_relations| {
+        let lp = Lp {
+            values,
+            relations: component_relations,
+            unknowns: component,
+        };
+        result.extend(component.iter().map(|&cell| (cell, lp.range(cell))));
+    });
+    result
+}
+
+/// Calls `f` with each group of withheld cells linked by relations, and the
+/// relations that hold any of them.
+fn for_each_component(
+    relations: &[Relation],
+    withheld: &[Option<Rule>],
+    mut f: impl FnMut(&[usize], &[&Relation]),
+) {
     // Only relations with a withheld member constrain a withheld cell.
     let active: Vec<&Relation> = relations
         .iter()
         .filter(|r| r.members().any(|c| withheld[c].is_some()))
         .collect();
-    let mut result = Vec::new();
-    for component in components(values.len(), &active, withheld) {
+    for component in components(withheld.len(), &active, withheld) {
         let component_relations: Vec<&Relation> = active
             .iter()
             .copied()
             .filter(|r| r.members().any(|c| component.binary_search(&c).is_ok()))
             .collect();
-        for &cell in &component {
-            let low = optimum(
-                values,
-                &component_relations,
-                &component,
-                cell,
-                OptimizationDirection::Minimize,
-            );
-            let high = optimum(
-                values,
-                &component_relations,
-                &component,
-                cell,
-                OptimizationDirection::Maximize,
-            );
-            result.push((cell, Range { low, high }));
-        }
+        f(&component, &component_relations);
     }
-    result
 }
 
 /// The withheld cells, grouped by the relations that link them; each group
@@ -269,43 +350,86 @@ fn components(cells: usize, relations: &[&Relation], withheld: &[Option<Rule>]) 
     groups.into_values().collect()
 }
 
-/// The least or greatest value `cell` can take. When the solver cannot
-/// answer, the answer is the one that withholds more: the cell's bound is
-/// taken as pinned (its own value range collapses to nothing).
-fn optimum(
-    values: &[u64],
-    relations: &[&Relation],
-    unknowns: &[usize],
-    cell: usize,
-    direction: OptimizationDirection,
-) -> f64 {
-    let mut problem = Problem::new(direction);
-    let variables: Vec<_> = unknowns
-        .iter()
-        .map(|&c| problem.add_var(if c == cell { 1.0 } else { 0.0 }, (0.0, f64::INFINITY)))
-        .collect();
-    for relation in relations {
-        let mut terms = Vec::new();
-        // Parts minus total is zero; published members move to the right.
-        let mut rhs = 0.0;
-        for (member, sign) in relation
-            .parts
-            .iter()
-            .map(|&c| (c, 1.0))
-            .chain([(relation.total, -1.0)])
-        {
-            match unknowns.binary_search(&member) {
-                Ok(i) => terms.push((variables[i], sign)),
-                Err(_) => rhs -= sign * values[member] as f64,
-            }
+/// The linear programme of one component: its withheld cells are the
+/// unknowns, non-negative, and every relation holding one is a constraint.
+struct Lp<'a> {
+    values: &'a [u64],
+    relations: &'a [&'a Relation],
+    /// Sorted.
+    unknowns: &'a [usize],
+}
+
+impl Lp<'_> {
+    fn range(&self, cell: usize) -> Range {
+        Range {
+            low: self.optimum(cell, OptimizationDirection::Minimize),
+            high: self.optimum(cell, OptimizationDirection::Maximize),
         }
-        problem.add_constraint(terms, ComparisonOp::Eq, rhs);
     }
-    let pinned = values[cell] as f64;
-    match problem.solve() {
-        Ok(microlp::SolveOutcome::Solution(solution)) => solution.objective(),
-        Err(microlp::Error::Unbounded) => f64::INFINITY,
-        _ => pinned,
+
+    /// The least or greatest value `cell` can take. When the solver cannot
+    /// answer, the answer is the one that withholds more: the cell's own
+    /// value, as if pinned.
+    fn optimum(&self, cell: usize, direction: OptimizationDirection) -> f64 {
+        let problem = self.problem(direction, |c| {
+            (if c == cell { 1.0 } else { 0.0 }, (0.0, f64::INFINITY))
+        });
+        match problem.solve() {
+            Ok(microlp::SolveOutcome::Solution(solution)) => solution.objective(),
+            Err(microlp::Error::Unbounded) => f64::INFINITY,
+            _ => self.values[cell] as f64,
+        }
+    }
+
+    /// Whether the published figures allow `cell` to be 0. When the solver
+    /// cannot answer: no.
+    fn could_be_zero(&self, cell: usize) -> bool {
+        let problem = self.problem(OptimizationDirection::Minimize, |c| {
+            (
+                0.0,
+                if c == cell {
+                    (0.0, 0.0)
+                } else {
+                    (0.0, f64::INFINITY)
+                },
+            )
+        });
+        matches!(problem.solve(), Ok(microlp::SolveOutcome::Solution(_)))
+    }
+
+    /// `variable` gives each unknown its objective coefficient and bounds.
+    fn problem(
+        &self,
+        direction: OptimizationDirection,
+        variable: impl Fn(usize) -> (f64, (f64, f64)),
+    ) -> Problem {
+        let mut problem = Problem::new(direction);
+        let variables: Vec<_> = self
+            .unknowns
+            .iter()
+            .map(|&c| {
+                let (objective, bounds) = variable(c);
+                problem.add_var(objective, bounds)
+            })
+            .collect();
+        for relation in self.relations {
+            let mut terms = Vec::new();
+            // Parts minus total is zero; published members move to the right.
+            let mut rhs = 0.0;
+            for (member, sign) in relation
+                .parts
+                .iter()
+                .map(|&c| (c, 1.0))
+                .chain([(relation.total, -1.0)])
+            {
+                match self.unknowns.binary_search(&member) {
+                    Ok(i) => terms.push((variables[i], sign)),
+                    Err(_) => rhs -= sign * self.values[member] as f64,
+                }
+            }
+            problem.add_constraint(terms, ComparisonOp::Eq, rhs);
+        }
+        problem
     }
 }
 
@@ -324,7 +448,7 @@ mod tests {
     fn a_small_group_takes_the_smallest_other_group_with_it() {
         // Groups 3, 40, 12, 20 of a national 75.
         let values = [3, 40, 12, 20, 75];
-        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], 5);
+        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], &[], 5);
         assert_eq!(withheld[0], Some(Rule::Primary));
         assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
         assert_eq!([withheld[1], withheld[3], withheld[4]], [None, None, None]);
@@ -334,7 +458,7 @@ mod tests {
     fn two_small_groups_that_add_up_to_a_small_number_take_a_third() {
         // 1 + 2 = 3 would be known from 50 - 20 - 27.
         let values = [1, 2, 20, 27, 50];
-        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], 5);
+        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], &[], 5);
         assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
         assert_eq!(withheld[3], None);
     }
@@ -354,7 +478,7 @@ mod tests {
             relation(&[1, 4], 7),
             relation(&[2, 5], 8),
         ];
-        let withheld = suppress(&values, &relations, 5);
+        let withheld = suppress(&values, &relations, &[], 5);
         for (cell, range) in ranges(&values, &relations, &withheld) {
             assert!(!range.discloses(5), "cell {cell}: {range:?}");
         }

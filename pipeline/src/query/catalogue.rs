@@ -10,6 +10,7 @@
 //!   tables/<file>.toml       its metadata
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -63,7 +64,30 @@ pub struct TableMetadata {
     /// target: disclosure control does not treat them as dimensions.
     #[serde(default)]
     pub descriptive: Vec<String>,
+    /// Figures this table repeats from another: disclosure control keeps
+    /// their suppression consistent.
+    #[serde(default)]
+    pub links: Vec<Link>,
     pub chart: Chart,
+}
+
+/// Each row's `figure` (of the rows matching `rows`) is the sum of
+/// `table_figure` over the rows of `table` that match `where` and agree
+/// with it on the dimensions they share (`match` pairs dimension names that
+/// differ). A `where` value `$financial_year` is the financial year equal
+/// to the reference year, when there is one.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub figure: String,
+    pub table: String,
+    pub table_figure: String,
+    #[serde(default, rename = "where")]
+    pub filter: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub rows: BTreeMap<String, Vec<String>>,
+    #[serde(default, rename = "match")]
+    pub matching: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -1,0 +1,405 @@
+//! Nothing disclosive in any file a run writes, checked from the files
+//! alone: a delivery crafted to be dangerous, and random small synthetic
+//! extracts. The checks read the published CSVs the way a reader could,
+//! knowing only that groups add up to totals and rates to their counts.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use dtto::config::Config;
+use dtto::period::Period;
+use dtto::run::{RunOptions, run};
+use dtto::synth::{GeneratorOptions, generate};
+use proptest::prelude::*;
+
+const THRESHOLD: u64 = 5;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs the publication of `period` for the delivery in `extract`; returns
+/// the folder written.
+fn publish(extract: &Path, work: &Path, period: &str) -> PathBuf {
+    let options = RunOptions {
+        extract: extract.to_path_buf(),
+        warehouse: work.join("warehouse"),
+        queries: repo().join("queries"),
+        output: work.join("output"),
+        period: Some(period.parse::<Period>().unwrap()),
+        config: Config::default(),
+    };
+    let outcome = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run(&options))
+        .unwrap();
+    outcome.output
+}
+
+/// One published row: its dimension values and its figures as published
+/// (`None` where withheld).
+type Row = (Vec<String>, BTreeMap<String, Option<u64>>);
+
+/// One published CSV: its dimension columns and rows.
+struct Published {
+    dimensions: Vec<String>,
+    rows: Vec<Row>,
+}
+
+const FIGURES: [&str; 4] = ["count", "numerator", "denominator", "total"];
+/// Shown in the file but not a count of people.
+const NOT_COUNTS: [&str; 1] = ["target"];
+
+fn read(path: &Path) -> Published {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let first_figure = header
+        .iter()
+        .position(|h| FIGURES.contains(&h.as_str()))
+        .unwrap();
+    let dimensions = header[..first_figure].to_vec();
+    let rows = reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            let groups = record.iter().take(first_figure).map(String::from).collect();
+            let mut figures: BTreeMap<String, Option<u64>> = header
+                .iter()
+                .zip(record.iter())
+                .filter(|(h, _)| FIGURES.contains(&h.as_str()))
+                .map(|(h, v)| (h.clone(), v.parse::<u64>().ok()))
+                .collect();
+            if let (Some(n), Some(d)) = (figures.get("numerator"), figures.get("denominator")) {
+                let difference = n.zip(*d).map(|(n, d)| d - n);
+                figures.insert("difference".to_string(), difference);
+            }
+            (groups, figures)
+        })
+        .collect();
+    Published { dimensions, rows }
+}
+
+/// Every way the check found a figure disclosed, as messages.
+fn disclosures(output: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut tables = BTreeMap::new();
+    for entry in std::fs::read_dir(output.join("data")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        tables.insert(name, read(&path));
+    }
+    for (name, table) in &tables {
+        for (groups, figures) in &table.rows {
+            for (figure, value) in figures {
+                if let Some(v) = value
+                    && (1..THRESHOLD).contains(v)
+                {
+                    found.push(format!("{name} {groups:?}: {figure} {v} is published"));
+                }
+            }
+        }
+        for (what, parts, total) in additive_sets(table) {
+            if let Some(problem) = derivable(&parts, total) {
+                found.push(format!("{name} {what}: {problem}"));
+            }
+        }
+    }
+    found.extend(completion_against_terminations(&tables));
+    let audit = std::fs::read_to_string(output.join("disclosure_audit.csv")).unwrap();
+    if audit.lines().next() != Some("table,year,row,figure,rule,reason") {
+        found.push("the audit has other columns than its rule and reason".to_string());
+    }
+    found
+}
+
+/// The sets a reader knows add up: the groups of each breakdown to the
+/// national row, and the other values of a dimension to its `All` row.
+fn additive_sets(table: &Published) -> Vec<(String, Vec<Option<u64>>, Option<u64>)> {
+    let dims = &table.dimensions;
+    let b = dims.iter().position(|d| d == "breakdown");
+    let g = dims.iter().position(|d| d == "group");
+    let ignored: Vec<usize> = dims
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| NOT_COUNTS.contains(&d.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let key = |groups: &[String], skip: &[usize]| -> Vec<String> {
+        groups
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !skip.contains(i) && !ignored.contains(i))
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let figures: Vec<String> = table
+        .rows
+        .first()
+        .map(|(_, f)| f.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut sets = Vec::new();
+    // Groups of a breakdown against the national row.
+    if let (Some(b), Some(g)) = (b, g) {
+        let mut by_key: BTreeMap<Vec<String>, Vec<&Row>> = BTreeMap::new();
+        for row in &table.rows {
+            by_key.entry(key(&row.0, &[b, g])).or_default().push(row);
+        }
+        for (k, rows) in by_key {
+            let Some(national) = rows.iter().find(|r| r.0[b] == "National") else {
+                continue;
+            };
+            let mut breakdowns: Vec<&String> = rows.iter().map(|r| &r.0[b]).collect();
+            breakdowns.sort();
+            breakdowns.dedup();
+            for breakdown in breakdowns.into_iter().filter(|x| *x != "National") {
+                for figure in &figures {
+                    let parts = rows
+                        .iter()
+                        .filter(|r| &r.0[b] == breakdown)
+                        .map(|r| r.1[figure])
+                        .collect();
+                    sets.push((
+                        format!("{k:?} {breakdown} {figure}"),
+                        parts,
+                        national.1[figure],
+                    ));
+                }
+            }
+        }
+    }
+    // Other dimensions' `All` rows.
+    for d in (0..dims.len()).filter(|&d| Some(d) != b && Some(d) != g && !ignored.contains(&d)) {
+        let mut by_key: BTreeMap<Vec<String>, Vec<&Row>> = BTreeMap::new();
+        for row in &table.rows {
+            by_key.entry(key(&row.0, &[d])).or_default().push(row);
+        }
+        for (k, rows) in by_key {
+            let Some(total) = rows.iter().find(|r| r.0[d].starts_with("All")) else {
+                continue;
+            };
+            for figure in &figures {
+                let parts = rows
+                    .iter()
+                    .filter(|r| !r.0[d].starts_with("All"))
+                    .map(|r| r.1[figure])
+                    .collect();
+                sets.push((
+                    format!("{k:?} {} {figure}", dims[d]),
+                    parts,
+                    total.1[figure],
+                ));
+            }
+        }
+    }
+    sets
+}
+
+/// Can a withheld figure of the set be found exactly, or narrowed to small
+/// numbers? With the total published, the withheld parts share what the
+/// published parts leave: each lies in 0 ..= that remainder.
+fn derivable(parts: &[Option<u64>], total: Option<u64>) -> Option<String> {
+    let withheld = parts.iter().filter(|p| p.is_none()).count();
+    match total {
+        Some(total) => {
+            let remainder = total - parts.iter().flatten().sum::<u64>();
+            match withheld {
+                0 => None,
+                1 => Some(format!("the one withheld part is {total} minus the rest")),
+                _ if remainder == 0 => Some("the withheld parts must all be 0".to_string()),
+                _ => None,
+            }
+        }
+        None if withheld == 0 => Some("the withheld total is the sum of its parts".to_string()),
+        None => None,
+    }
+}
+
+/// Completion repeats terminations: its denominator is the group's `All
+/// reasons`, its numerator completed plus early_good_progress.
+fn completion_against_terminations(tables: &BTreeMap<String, Published>) -> Vec<String> {
+    let mut found = Vec::new();
+    let (Some(completion), Some(terminations)) = (
+        tables.get("completion_rate"),
+        tables.get("terminations_by_reason"),
+    ) else {
+        return found;
+    };
+    let count = |groups: &[String], reason: &str| -> Option<Option<u64>> {
+        terminations
+            .rows
+            .iter()
+            .find(|(g, _)| g[..2] == groups[..2] && g[2] == reason)
+            .map(|(_, f)| f["count"])
+    };
+    for (groups, figures) in &completion.rows {
+        let Some(all) = count(groups, "All reasons") else {
+            continue;
+        };
+        let completed = count(groups, "completed").unwrap_or(Some(0));
+        let early = count(groups, "early_good_progress").unwrap_or(Some(0));
+        let checks = [
+            ("denominator", vec![all]),
+            ("numerator", vec![completed, early]),
+        ];
+        for (figure, repeated) in checks {
+            if let Some(problem) = derivable(&repeated, figures[figure]) {
+                found.push(format!("completion_rate {groups:?} {figure}: {problem}"));
+            }
+        }
+    }
+    found
+}
+
+/// Orders for the dangerous delivery: (area, sex, age, ethnicity, reason),
+/// each commenced in early 2003 and ended later that year.
+fn dangerous_orders() -> Vec<(&'static str, &'static str, u32, &'static str, &'static str)> {
+    let mut orders = Vec::new();
+    // Kent: 40 men, a spread of endings.
+    let kent = [
+        ("completed", 12),
+        ("early_good_progress", 3),
+        ("revoked_breach", 15),
+        ("revoked_new_offence", 8),
+        ("revoked_other", 2),
+    ];
+    for (reason, n) in kent {
+        for i in 0..n {
+            orders.push(("KEN", "M", 24 + (i % 12), "W1", reason));
+        }
+    }
+    // Dorset: 20 people, everyone completed.
+    for i in 0..20 {
+        orders.push(("DOR", "M", 30 + (i % 8), "W1", "completed"));
+    }
+    // Avon and Somerset: 19 men and 3 women; two of the women were
+    // revoked for a new offence.
+    for i in 0..19 {
+        let reason = if i % 3 == 0 {
+            "completed"
+        } else {
+            "revoked_breach"
+        };
+        orders.push(("AVS", "M", 19 + (i % 20), "W1", reason));
+    }
+    orders.push(("AVS", "F", 20, "W1", "revoked_new_offence"));
+    orders.push(("AVS", "F", 20, "W1", "revoked_new_offence"));
+    orders.push(("AVS", "F", 21, "W1", "completed"));
+    // Ethnic group: everyone White but two Asian people, the one small group.
+    orders[0].3 = "A1";
+    orders[20].3 = "A1";
+    orders
+}
+
+fn write_dangerous_delivery(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let orders = dangerous_orders();
+    let mut text = String::from(
+        "order_id,person_id,area_code,court,order_type,sentence_date,commencement_date,\
+         length_months,termination_date,termination_reason,age,sex,ethnicity,mental_health,\
+         primary_drug,accommodation,motivation_group\n",
+    );
+    for (i, (area, sex, age, ethnicity, reason)) in orders.iter().enumerate() {
+        let start = format!("2003-0{}-{:02}", 1 + i % 3, 1 + i % 28);
+        text.push_str(&format!(
+            "D{i:03},P{i:03},{area},magistrates,standard,{start},{start},12,2003-11-{:02},{reason},\
+             {age},{sex},{ethnicity},N,heroin,settled,N\n",
+            1 + i % 28
+        ));
+    }
+    std::fs::write(dir.join("orders.csv"), text).unwrap();
+    let headers = [
+        (
+            "assessments.csv",
+            "assessment_id,person_id,area_code,assessment_date,age,sex,ethnicity,mental_health,outcome",
+        ),
+        (
+            "drug_tests.csv",
+            "test_id,order_id,test_date,substance,result",
+        ),
+        (
+            "reconvictions.csv",
+            "person_id,offence_date,conviction_date,offence_group",
+        ),
+        ("treatment_episodes.csv", "person_id,start_date,setting"),
+    ];
+    for (file, header) in headers {
+        std::fs::write(dir.join(file), format!("{header}\n")).unwrap();
+    }
+    std::fs::write(
+        dir.join("extract.toml"),
+        format!(
+            "as_at = \"2005-03-31\"\nsupplier = \"Crafted to be dangerous: tests/disclosure_outputs.rs\"\n\
+             [rows]\norders = {}\nassessments = 0\ndrug_tests = 0\nreconvictions = 0\ntreatment_episodes = 0\n",
+            orders.len()
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_dangerous_delivery_publishes_nothing_disclosive() {
+    let work = tempfile::tempdir().unwrap();
+    let extract = work.path().join("extract");
+    write_dangerous_delivery(&extract);
+    let output = publish(&extract, work.path(), "2003Q4");
+    let found = disclosures(&output);
+    assert!(found.is_empty(), "{found:#?}");
+
+    // The dangers were there to be caught: the 3 women of Avon and
+    // Somerset, the 2 Asian people, and Dorset where all 20 completed.
+    let terminations = read(&output.join("data/terminations_by_reason.csv"));
+    let sex_female = terminations
+        .rows
+        .iter()
+        .find(|(g, _)| g == &["Sex", "Female", "All reasons"])
+        .unwrap();
+    assert_eq!(sex_female.1["count"], None);
+    let completion = read(&output.join("data/completion_rate.csv"));
+    let asian = completion
+        .rows
+        .iter()
+        .find(|(g, _)| g[1] == "Asian or Asian British")
+        .unwrap();
+    assert_eq!(asian.1["denominator"], None);
+    let dorset = completion
+        .rows
+        .iter()
+        .find(|(g, _)| g == &["Probation area", "Dorset"])
+        .unwrap();
+    // Everyone completed is 20 of 20, no small number: published.
+    assert_eq!(
+        (dorset.1["numerator"], dorset.1["denominator"]),
+        (Some(20), Some(20))
+    );
+}
+
+#[test]
+fn the_checker_sees_a_lone_withheld_group() {
+    assert!(derivable(&[None, Some(9)], Some(12)).is_some());
+    assert!(derivable(&[None, None, Some(9)], Some(20)).is_none());
+    assert!(derivable(&[Some(3), Some(9)], None).is_some());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4))]
+
+    #[test]
+    fn random_small_extracts_publish_nothing_disclosive(seed in 0u64..1_000_000, scale in 0.003f64..0.02) {
+        let work = tempfile::tempdir().unwrap();
+        let extract = work.path().join("extract");
+        generate(
+            &GeneratorOptions {
+                seed,
+                scale,
+                as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
+            },
+            &extract,
+        )
+        .unwrap();
+        for period in ["2003Q4", "2005Q1"] {
+            let output = publish(&extract, work.path(), period);
+            let found = disclosures(&output);
+            prop_assert!(found.is_empty(), "seed {seed}, scale {scale}, {period}: {found:#?}");
+        }
+    }
+}
