@@ -110,9 +110,27 @@ fn metadata_problems_and_duplicate_ids_are_reported() {
         toml.replace("title =", "titel ="),
     )
     .unwrap();
+    // A link to a misspelt table.
+    let toml = std::fs::read_to_string(tables.join("03_completion_rate.toml")).unwrap();
+    std::fs::write(
+        tables.join("03_completion_rate.toml"),
+        toml.replacen(
+            "table = \"terminations_by_reason\"",
+            "table = \"termination_by_reason\"",
+            1,
+        ),
+    )
+    .unwrap();
     let found = problems(dir.path());
     let messages: Vec<String> = found.iter().map(ToString::to_string).collect();
-    assert_eq!(found.len(), 3, "{messages:#?}");
+    assert_eq!(found.len(), 4, "{messages:#?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("03_completion_rate.toml")
+                && m.contains("there is no table \"termination_by_reason\"")),
+        "{messages:#?}"
+    );
     assert!(
         messages
             .iter()

@@ -234,7 +234,50 @@ impl Catalogue {
             }
             ids.push((id, &table.sql_path));
         }
+        problems.extend(catalogue.link_problems());
         (catalogue, problems)
+    }
+
+    /// Links to a table that does not exist, or to a figure a table does
+    /// not have.
+    fn link_problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for table in &self.tables {
+            let metadata_path = table.sql_path.with_extension("toml");
+            for link in &table.metadata.links {
+                let mut wrong = |message: String| {
+                    problems.push(Problem::in_file(
+                        &metadata_path,
+                        format!("links: {message}"),
+                    ))
+                };
+                if !table
+                    .metadata
+                    .kind
+                    .required_columns()
+                    .contains(&link.figure.as_str())
+                {
+                    wrong(format!("this table has no figure {:?}", link.figure));
+                }
+                match self.tables.iter().find(|t| t.metadata.id == link.table) {
+                    None => wrong(format!("there is no table {:?}", link.table)),
+                    Some(other)
+                        if !other
+                            .metadata
+                            .kind
+                            .required_columns()
+                            .contains(&link.table_figure.as_str()) =>
+                    {
+                        wrong(format!(
+                            "table {:?} has no figure {:?}",
+                            link.table, link.table_figure
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        problems
     }
 }
 
