@@ -1,7 +1,7 @@
 //! A whole run: ingest if needed, then every table of the period computed
 //! with its statistics and written out.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
@@ -12,6 +12,7 @@ use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
 use crate::query::parameters::Parameters;
 use crate::query::{QueryError, open, run_tables};
+use crate::render::edition::{self, EditionError};
 use crate::render::tidy_csv;
 use crate::statistics::{StatTable, StatisticsError, compute};
 
@@ -66,6 +67,25 @@ impl RunError {
     }
 }
 
+/// Every file of the edition, into `dir`.
+fn write_edition(protected: &Protected, dir: &Path) -> Result<(), RunError> {
+    let failed = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: csv::Error| RunError::Output {
+            path,
+            problem: e.to_string(),
+        }
+    };
+    for table in &protected.tables {
+        let path = dir
+            .join("data")
+            .join(format!("{}.csv", table.metadata().id));
+        tidy_csv::write(table, &path).map_err(failed(&path))?;
+    }
+    let path = dir.join("disclosure_audit.csv");
+    audit::write(protected, &path).map_err(failed(&path))
+}
+
 pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     let ingested = ingest(&IngestOptions {
         extract: options.extract.clone(),
@@ -112,21 +132,15 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     )?;
 
     let output = options.output.join(period.to_string());
-    let failed = |path: &std::path::Path| {
-        let path = path.to_path_buf();
-        move |e: csv::Error| RunError::Output {
-            path,
-            problem: e.to_string(),
-        }
-    };
-    for table in &protected.tables {
-        let path = output
-            .join("data")
-            .join(format!("{}.csv", table.metadata().id));
-        tidy_csv::write(table, &path).map_err(failed(&path))?;
-    }
-    let path = output.join("disclosure_audit.csv");
-    audit::write(&protected, &path).map_err(failed(&path))?;
+    edition::publish(&output, |staging| write_edition(&protected, staging)).map_err(
+        |e| match e {
+            EditionError::Write(e) => e,
+            EditionError::Io { path, source } => RunError::Output {
+                path,
+                problem: source.to_string(),
+            },
+        },
+    )?;
     Ok(RunOutcome {
         ingested,
         period,

@@ -352,3 +352,34 @@ fn ad_hoc_queries_read_and_refuse_to_write() {
         );
     });
 }
+
+/// Every file under `dir` with its bytes, by path relative to `dir`.
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                found.push((path.strip_prefix(dir).unwrap().to_path_buf(), bytes));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn running_twice_gives_identical_files() {
+    let work = tempfile::tempdir().unwrap();
+    let options = options(work.path(), repo().join("queries"), "2003Q4");
+    let first = run_with(&options).unwrap();
+    let before = files(&first.output);
+    let second = run_with(&options).unwrap();
+    let after = files(&second.output);
+    assert!(before.len() > 10, "{} files", before.len());
+    assert_eq!(before, after);
+}
