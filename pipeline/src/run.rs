@@ -13,6 +13,7 @@ use crate::query::catalogue::Catalogue;
 use crate::query::parameters::Parameters;
 use crate::query::{QueryError, open, run_tables};
 use crate::render::edition::{self, EditionError};
+use crate::render::manifest::Manifest;
 use crate::render::tidy_csv;
 use crate::statistics::{StatTable, StatisticsError, compute};
 
@@ -68,7 +69,7 @@ impl RunError {
 }
 
 /// Every file of the edition, into `dir`.
-fn write_edition(protected: &Protected, dir: &Path) -> Result<(), RunError> {
+fn write_edition(protected: &Protected, manifest: &Manifest, dir: &Path) -> Result<(), RunError> {
     let failed = |path: &Path| {
         let path = path.to_path_buf();
         move |e: csv::Error| RunError::Output {
@@ -83,7 +84,11 @@ fn write_edition(protected: &Protected, dir: &Path) -> Result<(), RunError> {
         tidy_csv::write(table, &path).map_err(failed(&path))?;
     }
     let path = dir.join("disclosure_audit.csv");
-    audit::write(protected, &path).map_err(failed(&path))
+    audit::write(protected, &path).map_err(failed(&path))?;
+    let path = dir.join("manifest.json");
+    manifest
+        .write(&path)
+        .map_err(|problem| RunError::Output { path, problem })
 }
 
 pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
@@ -131,16 +136,27 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         options.config.disclosure.threshold,
     )?;
 
+    let manifest = Manifest::new(
+        period.to_string(),
+        &ingested.summary,
+        &options.queries,
+        &options.config,
+    )
+    .map_err(|problem| RunError::Output {
+        path: options.queries.clone(),
+        problem,
+    })?;
     let output = options.output.join(period.to_string());
-    edition::publish(&output, |staging| write_edition(&protected, staging)).map_err(
-        |e| match e {
-            EditionError::Write(e) => e,
-            EditionError::Io { path, source } => RunError::Output {
-                path,
-                problem: source.to_string(),
-            },
+    edition::publish(&output, |staging| {
+        write_edition(&protected, &manifest, staging)
+    })
+    .map_err(|e| match e {
+        EditionError::Write(e) => e,
+        EditionError::Io { path, source } => RunError::Output {
+            path,
+            problem: source.to_string(),
         },
-    )?;
+    })?;
     Ok(RunOutcome {
         ingested,
         period,

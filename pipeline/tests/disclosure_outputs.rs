@@ -127,6 +127,31 @@ fn unchecked_files(output: &Path) -> Vec<String> {
                     found.push(format!("{} is not checked", file.display()));
                 }
             }
+        } else if name == "manifest.json" {
+            // Hashes and settings only: any new field must be looked at.
+            let manifest: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let mut keys: Vec<&str> = manifest
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            keys.sort_unstable();
+            let expected = [
+                "as_at",
+                "configuration",
+                "configuration_sha256",
+                "delivery",
+                "inputs",
+                "period",
+                "program",
+                "program_version",
+                "queries",
+            ];
+            if keys != expected {
+                found.push(format!("manifest.json has fields {keys:?}"));
+            }
         } else if name != "disclosure_audit.csv" {
             found.push(format!("{} is not checked", path.display()));
         }

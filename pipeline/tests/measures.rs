@@ -383,3 +383,26 @@ fn running_twice_gives_identical_files() {
     assert!(before.len() > 10, "{} files", before.len());
     assert_eq!(before, after);
 }
+
+#[test]
+fn the_manifest_has_the_hash_of_every_input() {
+    use sha2::{Digest, Sha256};
+    let (outcome, _work) = run_period("2003Q4");
+    let text = std::fs::read_to_string(outcome.output.join("manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let sha256 = |path: PathBuf| format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()));
+    let delivery = repo().join("fixtures/measures");
+    for file in ["extract.toml", "orders.csv", "reconvictions.csv"] {
+        assert_eq!(
+            manifest["inputs"][file].as_str(),
+            Some(sha256(delivery.join(file)).as_str()),
+            "{file}"
+        );
+    }
+    assert_eq!(
+        manifest["queries"]["tables/03_completion_rate.sql"].as_str(),
+        Some(sha256(repo().join("queries/tables/03_completion_rate.sql")).as_str())
+    );
+    assert_eq!(manifest["period"], "2003Q4");
+    assert_eq!(manifest["configuration"]["disclosure"]["threshold"], 5);
+}

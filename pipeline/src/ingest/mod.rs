@@ -17,6 +17,7 @@ mod table;
 pub mod violation;
 pub mod warehouse;
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -86,12 +87,14 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
         reference.fingerprint(),
         options.max_quarantined_share
     );
-    let key = delivery_key(&control_path, &sources, &settings)?;
+    let (key, inputs) = delivery_key(&control_path, &sources, &settings)?;
     let warehouse = Warehouse::new(&options.warehouse);
 
     if !options.force && warehouse.has(&key) {
         let dir = warehouse.delivery_dir(&key);
-        let summary = read_summary(&dir)?;
+        let mut summary = read_summary(&dir)?;
+        // The same key: the same files.
+        summary.inputs = inputs;
         warehouse.make_current(&key)?;
         return Ok(Ingested {
             summary,
@@ -104,6 +107,7 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
     let loaded = load_delivery(
         &control, &sources, &reference, &staging, options, &warehouse, &key,
     )
+    .map(|summary| IngestSummary { inputs, ..summary })
     .and_then(|summary| write_summary(&staging, &summary).map(|()| summary));
     match loaded {
         Ok(summary) => {
@@ -189,6 +193,7 @@ fn load_delivery(
         supplier: control.supplier.clone(),
         program_version: env!("CARGO_PKG_VERSION").to_string(),
         files,
+        inputs: BTreeMap::new(),
     })
 }
 

@@ -58,6 +58,10 @@ pub struct IngestSummary {
     pub supplier: String,
     pub program_version: String,
     pub files: Vec<FileSummary>,
+    /// The SHA-256 of each file of the delivery, control file included, by
+    /// name.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, String>,
 }
 
 impl IngestSummary {

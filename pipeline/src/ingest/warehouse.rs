@@ -13,6 +13,7 @@
 //! check passed, so a failed or interrupted ingest never touches the
 //! delivery in use.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -120,22 +121,33 @@ fn remove_if_present(path: &Path) -> Result<(), IngestError> {
     }
 }
 
-/// The key of a delivery: SHA-256 over the control file, every data file's
-/// name and bytes as delivered, and whatever else decides what an ingest
-/// loads (the reference lists, the quarantine limit, this program's
-/// version).
+/// The key of a delivery: SHA-256 over the SHA-256 of the control file and
+/// of every data file (with its name, as delivered), and whatever else
+/// decides what an ingest loads (the reference lists, the quarantine limit,
+/// this program's version). Returns the key and each file's own hash, by
+/// file name.
 pub fn delivery_key(
     control: &Path,
     sources: &[Source],
     settings: &str,
-) -> Result<String, IngestError> {
+) -> Result<(String, BTreeMap<String, String>), IngestError> {
+    let mut files = BTreeMap::new();
     let mut hasher = Sha256::new();
     hasher.update(format!("dtto {}\0{settings}\0", env!("CARGO_PKG_VERSION")));
-    hash_file(&mut hasher, control)?;
-    for source in sources {
-        hasher.update(format!("\0{}\0", source.file_name()));
-        hash_file(&mut hasher, &source.path)?;
+    let named = std::iter::once((super::CONTROL_FILE.to_string(), control))
+        .chain(sources.iter().map(|s| (s.file_name(), s.path.as_path())));
+    for (name, path) in named {
+        let digest = file_sha256(path)?;
+        hasher.update(format!("{name}\0{digest}\0"));
+        files.insert(name, digest);
     }
+    Ok((format!("{:x}", hasher.finalize()), files))
+}
+
+/// The SHA-256 of a file's bytes, in hex.
+pub fn file_sha256(path: &Path) -> Result<String, IngestError> {
+    let mut hasher = Sha256::new();
+    hash_file(&mut hasher, path)?;
     Ok(format!("{:x}", hasher.finalize()))
 }
 

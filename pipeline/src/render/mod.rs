@@ -1,4 +1,5 @@
 //! Rendering the publication's files.
 
 pub mod edition;
+pub mod manifest;
 pub mod tidy_csv;
