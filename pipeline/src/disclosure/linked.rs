@@ -332,35 +332,25 @@ impl Linked {
                 row: r,
                 figure,
             };
-            let Some(cell) = self.cell(total) else {
+            if self.cell(total).is_none() {
                 self.problems
                     .push(format!("{here}: its rows have no {}", link.figure));
                 return;
-            };
-            let sum: u64 = parts
-                .iter()
-                .filter_map(|&c| self.cell(c))
-                .map(|c| self.values[c])
-                .sum();
-            if sum != self.values[cell] {
+            }
+            let description = format!(
+                "{}, {}: repeats {} of {}",
+                table.metadata.id,
+                row.groups.join(" / "),
+                link.table_figure,
+                link.table
+            );
+            if !self.relate(&parts, total, description) {
                 self.problems.push(format!(
                     "{here}: the {} of row {} is not the sum of the rows it repeats",
                     link.figure,
                     row.groups.join(" / ")
                 ));
-                continue;
             }
-            self.relate(
-                &parts,
-                total,
-                format!(
-                    "{}, {}: repeats {} of {}",
-                    table.metadata.id,
-                    row.groups.join(" / "),
-                    link.table_figure,
-                    link.table
-                ),
-            );
         }
     }
 
@@ -388,20 +378,22 @@ impl Linked {
         }
     }
 
-    /// Records the relation if its cells exist and really add up.
-    fn relate(&mut self, parts: &[CellRef], total: CellRef, description: String) {
+    /// Records the relation if its cells exist and really add up; says
+    /// whether it did.
+    fn relate(&mut self, parts: &[CellRef], total: CellRef, description: String) -> bool {
         let parts: Option<Vec<usize>> = parts.iter().map(|&c| self.cell(c)).collect();
         let (Some(parts), Some(total)) = (parts, self.cell(total)) else {
-            return;
+            return false;
         };
         // No parts at all says the total is 0: a reader knows it, whether or
         // not it is printed.
         let sum: u64 = parts.iter().map(|&c| self.values[c]).sum();
         if sum != self.values[total] {
-            return;
+            return false;
         }
         self.relations.push(Relation { parts, total });
         self.descriptions.push(description);
+        true
     }
 }
 

@@ -202,7 +202,7 @@ fn nearest_published(
     let mut frontier = vec![cell];
     seen[cell] = true;
     while !frontier.is_empty() {
-        let mut best: Option<(u64, bool, u64, usize, usize)> = None;
+        let mut best: Option<(bool, u64, usize, usize)> = None;
         let mut next = Vec::new();
         for &c in &frontier {
             for &r in &relations_of[c] {
@@ -211,7 +211,7 @@ fn nearest_published(
                         continue;
                     }
                     if withheld[m].is_none() {
-                        let key = (0, values[m] == 0, values[m], m, r);
+                        let key = (values[m] == 0, values[m], m, r);
                         if best.is_none_or(|b| key < b) {
                             best = Some(key);
                         }
@@ -222,7 +222,7 @@ fn nearest_published(
                 }
             }
         }
-        if let Some((_, _, _, pick, relation)) = best {
+        if let Some((_, _, pick, relation)) = best {
             return Some((relation, pick));
         }
         frontier = next;
