@@ -14,7 +14,7 @@ DEFAULT_SEED := 1
 DEFAULT_SCALE := 1
 DEFAULT_AS_AT := 2005-03-31
 
-.PHONY: run test lint bench build fixtures clean
+.PHONY: run test lint bench build fixtures clean test-tools
 
 # All targets, so tests and runs share one build with the same features.
 build:
@@ -29,7 +29,12 @@ fixtures: build $(DEFAULT_EXTRACT)/extract.toml
 run: build $(DEFAULT_EXTRACT)/extract.toml
 	$(DTTO) run --extract $(DEFAULT_EXTRACT)
 
-test:
+# The publication tests read the PDF with poppler and run axe-core in
+# Chromium: installed on first use.
+test-tools:
+	bash .ci/test-tools > /dev/null
+
+test: test-tools
 	$(CARGO) test --release --workspace
 
 lint:

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod disclosure;
+pub mod format;
 pub mod ingest;
 pub mod period;
 pub mod query;

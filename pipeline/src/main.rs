@@ -57,6 +57,8 @@ enum Command {
         warehouse: PathBuf,
         #[arg(long, default_value = "queries")]
         queries: PathBuf,
+        #[arg(long, default_value = "templates")]
+        templates: PathBuf,
         #[arg(long, default_value = "output")]
         output: PathBuf,
     },
@@ -122,12 +124,14 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             period,
             warehouse,
             queries,
+            templates,
             output,
         } => {
             let options = RunOptions {
                 extract,
                 warehouse,
                 queries,
+                templates,
                 output,
                 period,
                 config: load_config(&cli.config)?,
@@ -137,11 +141,10 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 .map_err(|e| (e.exit_code(), e.to_string()))?;
             println!("{}", outcome.ingested.summary.table());
             println!(
-                "Period {}: {} tables computed in {:.2} s, written to {}",
+                "Period {}: {} tables computed in {:.2} s",
                 outcome.period,
                 outcome.tables.len(),
                 outcome.query_seconds,
-                outcome.output.join("data").display()
             );
             for (year, name) in [
                 (Year::Reference, "reference year"),
@@ -158,9 +161,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     counts.join(", "),
                 );
             }
+            let at = |file: &str| outcome.output.join(file).display().to_string();
+            println!("Bulletin: {} and {}", at("index.html"), at("bulletin.pdf"));
+            println!("Tables: {} and {}", at("tables.ods"), at("data"));
             println!(
-                "Suppression audit: {}",
-                outcome.output.join("disclosure_audit.csv").display()
+                "For sign-off: {} and {}",
+                at("qa.html"),
+                at("disclosure_audit.csv")
             );
             Ok(())
         }

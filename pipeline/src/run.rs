@@ -12,16 +12,24 @@ use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
 use crate::query::parameters::Parameters;
 use crate::query::{QueryError, open, run_tables};
+use crate::render::bulletin::{self, Edition};
+use crate::render::charts::{self, Chart};
 use crate::render::edition::{self, EditionError};
 use crate::render::manifest::Manifest;
-use crate::render::tidy_csv;
+use crate::render::{html, ods, pdf, qa, tidy_csv};
+use crate::statistics::totals::{self, TotalCheck};
 use crate::statistics::{StatTable, StatisticsError, compute};
+
+/// The publication's name, on every output.
+const TITLE: &str = "Drug Treatment and Testing Order statistics";
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub extract: PathBuf,
     pub warehouse: PathBuf,
     pub queries: PathBuf,
+    /// The bulletin's words and layouts.
+    pub templates: PathBuf,
     pub output: PathBuf,
     /// The latest complete quarter of the extract when not given.
     pub period: Option<Period>,
@@ -55,6 +63,9 @@ pub enum RunError {
     Disclosure(#[from] DisclosureError),
     #[error("{path}: {problem}")]
     Output { path: PathBuf, problem: String },
+    /// A template that does not render: its words, helpers or layout.
+    #[error("{0}")]
+    Render(String),
 }
 
 impl RunError {
@@ -64,12 +75,56 @@ impl RunError {
             RunError::Period(_) => 9,
             RunError::Query(_) | RunError::Statistics(_) | RunError::Disclosure(_) => 10,
             RunError::Output { .. } => 1,
+            RunError::Render(_) => 11,
         }
     }
 }
 
+/// The files of an edition made in memory before any is written, so a
+/// template that fails leaves the previous edition as it was.
+struct Rendered {
+    html: String,
+    pdf: Vec<u8>,
+    ods: Vec<u8>,
+    qa: String,
+    charts: Vec<Chart>,
+}
+
+fn render(
+    options: &RunOptions,
+    edition: Edition,
+    date: NaiveDate,
+    ingested: &Ingested,
+    totals: &[TotalCheck],
+    protected: &Protected,
+) -> Result<Rendered, RunError> {
+    let templates = &options.templates;
+    let charts = protected
+        .tables
+        .iter()
+        .filter_map(|table| charts::chart(table, &edition.year_ending))
+        .collect();
+    let ods = ods::render(&protected.tables, &edition, date).map_err(RunError::Render)?;
+    let qa = qa::render(templates, &edition, &ingested.summary, totals, protected)
+        .map_err(RunError::Render)?;
+    let bulletin =
+        bulletin::build(templates, edition, &protected.tables).map_err(RunError::Render)?;
+    Ok(Rendered {
+        html: html::render(&bulletin, templates).map_err(RunError::Render)?,
+        pdf: pdf::render(&bulletin, templates, date).map_err(RunError::Render)?,
+        ods,
+        qa,
+        charts,
+    })
+}
+
 /// Every file of the edition, into `dir`.
-fn write_edition(protected: &Protected, manifest: &Manifest, dir: &Path) -> Result<(), RunError> {
+fn write_edition(
+    protected: &Protected,
+    rendered: &Rendered,
+    manifest: &Manifest,
+    dir: &Path,
+) -> Result<(), RunError> {
     let failed = |path: &Path| {
         let path = path.to_path_buf();
         move |e: csv::Error| RunError::Output {
@@ -85,10 +140,45 @@ fn write_edition(protected: &Protected, manifest: &Manifest, dir: &Path) -> Resu
     }
     let path = dir.join("disclosure_audit.csv");
     audit::write(protected, &path).map_err(failed(&path))?;
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|e| RunError::Output {
+            path,
+            problem: e.to_string(),
+        })
+    };
+    std::fs::create_dir_all(dir.join("charts")).map_err(|e| RunError::Output {
+        path: dir.join("charts"),
+        problem: e.to_string(),
+    })?;
+    for chart in &rendered.charts {
+        write(&format!("charts/{}.svg", chart.id), chart.svg.as_bytes())?;
+    }
+    write("index.html", rendered.html.as_bytes())?;
+    write("bulletin.pdf", &rendered.pdf)?;
+    write("tables.ods", &rendered.ods)?;
+    write("qa.html", rendered.qa.as_bytes())?;
     let path = dir.join("manifest.json");
     manifest
         .write(&path)
         .map_err(|problem| RunError::Output { path, problem })
+}
+
+/// What the templates are told about this edition.
+fn edition(options: &RunOptions, period: Period, as_at: NaiveDate) -> Edition {
+    let month_year = |date: NaiveDate| date.format("%B %Y").to_string();
+    let long = |date: NaiveDate| date.format("%-d %B %Y").to_string();
+    Edition {
+        title: TITLE.to_string(),
+        period: period.to_string(),
+        year_ending: format!("the year ending {}", month_year(period.end())),
+        year_earlier: format!("the year ending {}", month_year(period.earlier(4).end())),
+        period_end: long(period.end()),
+        as_at: long(as_at),
+        source: format!("DTTO national extract, as at {}", long(as_at)),
+        threshold: options.config.disclosure.threshold,
+        low_reliability_below: options.config.statistics.low_reliability_below,
+    }
 }
 
 pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
@@ -136,10 +226,22 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         options.config.disclosure.threshold,
     )?;
 
+    let totals: Vec<TotalCheck> = tables.iter().flat_map(totals::check).collect();
+    let edition = edition(options, period, as_at);
+    let rendered = render(
+        options,
+        edition,
+        period.end(),
+        &ingested,
+        &totals,
+        &protected,
+    )?;
+
     let manifest = Manifest::new(
         period.to_string(),
         &ingested.summary,
         &options.queries,
+        &options.templates,
         &options.config,
     )
     .map_err(|problem| RunError::Output {
@@ -148,7 +250,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     })?;
     let output = options.output.join(period.to_string());
     edition::publish(&output, |staging| {
-        write_edition(&protected, &manifest, staging)
+        write_edition(&protected, &rendered, &manifest, staging)
     })
     .map_err(|e| match e {
         EditionError::Write(e) => e,

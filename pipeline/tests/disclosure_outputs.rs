@@ -3,6 +3,8 @@
 //! extracts. The checks read the published CSVs the way a reader could,
 //! knowing only that groups add up to totals and rates to their counts.
 
+mod readers;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,7 @@ fn publish(extract: &Path, work: &Path, period: &str) -> PathBuf {
         extract: extract.to_path_buf(),
         warehouse: work.join("warehouse"),
         queries: repo().join("queries"),
+        templates: repo().join("templates"),
         output: work.join("output"),
         period: Some(period.parse::<Period>().unwrap()),
         config: Config::default(),
@@ -114,49 +117,67 @@ fn disclosures(output: &Path) -> Vec<String> {
 }
 
 /// Files this check does not read: a new kind of output must teach it to
-/// before it can pass.
+/// before it can pass. The spreadsheet and the HTML pages' tables are read
+/// back against the CSVs; the PDF is set from the same parts as
+/// `index.html`, and each chart draws the rates of the data table printed
+/// beside it.
 fn unchecked_files(output: &Path) -> Vec<String> {
     let mut found = Vec::new();
+    let csvs = readers::read_csvs(output);
     for entry in std::fs::read_dir(output).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name == "data" {
-            for file in std::fs::read_dir(&path).unwrap() {
-                let file = file.unwrap().path();
-                if file.extension().is_none_or(|e| e != "csv") {
-                    found.push(format!("{} is not checked", file.display()));
+        match name.as_str() {
+            "data" | "charts" => {
+                let wanted = if name == "data" { "csv" } else { "svg" };
+                for file in std::fs::read_dir(&path).unwrap() {
+                    let file = file.unwrap().path();
+                    if file.extension().is_none_or(|e| e != wanted) {
+                        found.push(format!("{} is not checked", file.display()));
+                    }
                 }
             }
-        } else if name == "manifest.json" {
-            // Hashes and settings only: any new field must be looked at.
-            let manifest: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-            let mut keys: Vec<&str> = manifest
-                .as_object()
-                .unwrap()
-                .keys()
-                .map(String::as_str)
-                .collect();
-            keys.sort_unstable();
-            let expected = [
-                "as_at",
-                "configuration",
-                "configuration_sha256",
-                "delivery",
-                "inputs",
-                "period",
-                "program",
-                "program_version",
-                "queries",
-            ];
-            if keys != expected {
-                found.push(format!("manifest.json has fields {keys:?}"));
+            "manifest.json" => found.extend(manifest_problems(&path)),
+            "tables.ods" => found.extend(readers::spreadsheet_problems(output, &csvs)),
+            "index.html" | "qa.html" => {
+                let html = std::fs::read_to_string(&path).unwrap();
+                found.extend(readers::html_problems(&html, &csvs));
             }
-        } else if name != "disclosure_audit.csv" {
-            found.push(format!("{} is not checked", path.display()));
+            "disclosure_audit.csv" | "bulletin.pdf" => {}
+            _ => found.push(format!("{} is not checked", path.display())),
         }
     }
     found
+}
+
+/// Hashes and settings only: any new field must be looked at.
+fn manifest_problems(path: &Path) -> Vec<String> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut keys: Vec<&str> = manifest
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    let expected = [
+        "as_at",
+        "configuration",
+        "configuration_sha256",
+        "delivery",
+        "inputs",
+        "period",
+        "program",
+        "program_version",
+        "queries",
+        "templates",
+    ];
+    if keys == expected {
+        Vec::new()
+    } else {
+        vec![format!("manifest.json has fields {keys:?}")]
+    }
 }
 
 /// The sets a reader knows add up: the groups of each breakdown to the

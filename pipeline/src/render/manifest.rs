@@ -1,6 +1,6 @@
 //! `manifest.json`: enough to reproduce an edition: the program and its
 //! version, the period, the SHA-256 of every delivered file, of every file
-//! under `queries/` and of the effective configuration.
+//! under `queries/` and `templates/`, and of the effective configuration.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,6 +23,8 @@ pub struct Manifest {
     pub inputs: BTreeMap<String, String>,
     /// Each file under `queries/`, by its path there.
     pub queries: BTreeMap<String, String>,
+    /// Each file under `templates/`, by its path there.
+    pub templates: BTreeMap<String, String>,
     /// The SHA-256 of the configuration as applied (defaults filled in),
     /// and the configuration itself.
     pub configuration_sha256: String,
@@ -34,6 +36,7 @@ impl Manifest {
         period: String,
         ingest: &IngestSummary,
         queries: &Path,
+        templates: &Path,
         config: &Config,
     ) -> Result<Manifest, String> {
         let canonical = serde_json::to_string(config).map_err(|e| e.to_string())?;
@@ -45,6 +48,7 @@ impl Manifest {
             delivery: ingest.key.clone(),
             inputs: ingest.inputs.clone(),
             queries: hashes_under(queries)?,
+            templates: hashes_under(templates)?,
             configuration_sha256: sha256_hex(canonical.as_bytes()),
             configuration: config.clone(),
         })

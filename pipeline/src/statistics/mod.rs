@@ -4,6 +4,7 @@
 //! this module is the only place rates are made.
 
 pub mod intervals;
+pub mod totals;
 
 use std::collections::HashMap;
 

@@ -1,0 +1,73 @@
+//! How numbers are written for readers: in tables, charts and sentences.
+//! One place, so that a figure reads the same everywhere it appears.
+
+/// `23056426` as `23,056,426`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A proportion as a percentage to one decimal place, the precision every
+/// output publishes: `0.28583` is `28.6`.
+pub fn percent_value(proportion: f64) -> f64 {
+    (proportion * 1000.0).round() / 10.0
+}
+
+/// `0.28583` as `28.6%`.
+pub fn percent(proportion: f64) -> String {
+    format!("{:.1}%", percent_value(proportion))
+}
+
+/// A difference of proportions in percentage points, signed: `+1.6`,
+/// `-0.4`, `0.0`.
+pub fn points(difference: f64) -> String {
+    let value = percent_value(difference);
+    if value > 0.0 {
+        format!("+{value:.1}")
+    } else if value < 0.0 {
+        format!("{value:.1}")
+    } else {
+        "0.0".to_string()
+    }
+}
+
+/// A mean to two decimal places: `1.3722` as `1.37`.
+pub fn mean(value: f64) -> String {
+    format!("{value:.2}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_are_separated() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(23_056_426), "23,056,426");
+    }
+
+    #[test]
+    fn percentages_have_one_decimal_place() {
+        assert_eq!(percent(1678.0 / 5871.0), "28.6%");
+        assert_eq!(percent(0.0), "0.0%");
+        assert_eq!(percent(1.0), "100.0%");
+        assert_eq!(percent_value(0.28583), 28.6);
+    }
+
+    #[test]
+    fn points_carry_their_sign() {
+        assert_eq!(points(0.016), "+1.6");
+        assert_eq!(points(-0.004), "-0.4");
+        assert_eq!(points(0.0001), "0.0");
+        assert_eq!(points(-0.0001), "0.0");
+    }
+}

@@ -1,0 +1,247 @@
+//! The bulletin, ready to lay out: the words rendered and read into blocks,
+//! each chart and table directive resolved into a numbered figure or table
+//! with its caption and data. `html` and `pdf` lay out these parts.
+
+use std::path::Path;
+
+use serde::Serialize;
+use tera::Context;
+
+use super::charts::Chart;
+use super::display::{Detail, DisplayTable, lay_out};
+use super::document::{Block, Inline, parse};
+use super::words;
+use crate::disclosure::{ProtectedRow, ProtectedTable};
+use crate::query::catalogue::ChartKind;
+
+/// The words' template, under the templates folder.
+pub const WORDS: &str = "bulletin.md";
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Heading {
+        level: u8,
+        id: String,
+        content: Vec<Inline>,
+    },
+    Paragraph(Vec<Inline>),
+    List(Vec<Vec<Inline>>),
+    /// A chart and, after it, its data.
+    Figure {
+        id: String,
+        caption: String,
+        chart: Chart,
+        data: DisplayTable,
+    },
+    Table {
+        id: String,
+        caption: String,
+        data: DisplayTable,
+    },
+}
+
+/// What every template is given about the edition.
+#[derive(Debug, Clone, Serialize)]
+pub struct Edition {
+    pub title: String,
+    /// `2003Q4`.
+    pub period: String,
+    /// `the year ending December 2003`.
+    pub year_ending: String,
+    /// `the year ending December 2002`.
+    pub year_earlier: String,
+    /// `31 December 2003`.
+    pub period_end: String,
+    /// `31 March 2005`: the extract's as-at date.
+    pub as_at: String,
+    /// The line under every chart and table.
+    pub source: String,
+    pub threshold: u64,
+    pub low_reliability_below: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Bulletin {
+    pub edition: Edition,
+    pub parts: Vec<Part>,
+}
+
+impl Bulletin {
+    /// Headings of level 2: the contents.
+    pub fn sections(&self) -> Vec<(String, String)> {
+        self.parts
+            .iter()
+            .filter_map(|part| match part {
+                Part::Heading {
+                    level: 2,
+                    id,
+                    content,
+                } => Some((id.clone(), super::document::plain(content))),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn charts(&self) -> impl Iterator<Item = &Chart> {
+        self.parts.iter().filter_map(|part| match part {
+            Part::Figure { chart, .. } => Some(chart),
+            _ => None,
+        })
+    }
+}
+
+/// Renders the words in `templates` against the protected tables and
+/// resolves their figures and tables.
+pub fn build(
+    templates: &Path,
+    edition: Edition,
+    tables: &[ProtectedTable],
+) -> Result<Bulletin, String> {
+    let path = templates.join(WORDS);
+    let template =
+        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut context = Context::new();
+    context.insert("edition", &edition);
+    let markdown = words::render(WORDS, &template, tables, &context)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let blocks = parse(&markdown).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut numbers = Numbers::default();
+    let parts = blocks
+        .into_iter()
+        .map(|block| resolve(block, tables, &edition, &mut numbers))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Bulletin { edition, parts })
+}
+
+#[derive(Default)]
+struct Numbers {
+    figures: usize,
+    tables: usize,
+}
+
+fn resolve(
+    block: Block,
+    tables: &[ProtectedTable],
+    edition: &Edition,
+    numbers: &mut Numbers,
+) -> Result<Part, String> {
+    let find = |id: &str| {
+        tables
+            .iter()
+            .find(|t| t.metadata().id == id)
+            .ok_or_else(|| format!("no table has the id `{id}`"))
+    };
+    Ok(match block {
+        Block::Heading { level, id, content } => Part::Heading { level, id, content },
+        Block::Paragraph(content) => Part::Paragraph(content),
+        Block::List(items) => Part::List(items),
+        Block::Chart { table: id } => {
+            let table = find(&id)?;
+            if table.metadata().chart.kind == ChartKind::None {
+                return Err(format!("table `{id}` has no chart in its metadata"));
+            }
+            let breakdowns: Vec<String> =
+                table.metadata().chart.breakdown.iter().cloned().collect();
+            let data = lay_out(table, Detail::Bulletin, in_breakdowns(table, &breakdowns));
+            let what = format!(
+                "{}{}, {}",
+                table.metadata().title,
+                by(&breakdowns),
+                edition.year_ending
+            );
+            // Nothing to draw (no rows this period): the data table alone.
+            let Some(chart) = super::charts::chart(table, &edition.year_ending) else {
+                numbers.tables += 1;
+                return Ok(Part::Table {
+                    id: format!("table-{}", numbers.tables),
+                    caption: format!("Table {}: {what}", numbers.tables),
+                    data,
+                });
+            };
+            numbers.figures += 1;
+            Part::Figure {
+                id: format!("figure-{}", numbers.figures),
+                caption: format!("Figure {}: {what}", numbers.figures),
+                chart,
+                data,
+            }
+        }
+        Block::Table {
+            table: id,
+            breakdowns,
+        } => {
+            let table = find(&id)?;
+            let mut data = lay_out(table, Detail::Bulletin, in_breakdowns(table, &breakdowns));
+            in_order_named(table, &breakdowns, &mut data);
+            numbers.tables += 1;
+            Part::Table {
+                id: format!("table-{}", numbers.tables),
+                caption: format!(
+                    "Table {}: {}{}, {}",
+                    numbers.tables,
+                    table.metadata().title,
+                    by(&breakdowns),
+                    edition.year_ending
+                ),
+                data,
+            }
+        }
+    })
+}
+
+/// ` by age band, sex and ethnic group`; nothing for the national figure.
+fn by(breakdowns: &[String]) -> String {
+    let named: Vec<String> = breakdowns
+        .iter()
+        .filter(|b| *b != "National")
+        .map(|b| b.to_lowercase())
+        .collect();
+    match named.as_slice() {
+        [] => String::new(),
+        [one] => format!(" by {one}"),
+        [first @ .., last] => format!(" by {} and {last}", first.join(", ")),
+    }
+}
+
+/// Rows in the order their breakdowns were named (`National` first, if it
+/// was named first), each breakdown's groups in the table's order.
+fn in_order_named(table: &ProtectedTable, breakdowns: &[String], data: &mut DisplayTable) {
+    if let Some(column) = table.dimensions().iter().position(|d| d == "breakdown") {
+        data.rows.sort_by_key(|row| {
+            breakdowns
+                .iter()
+                .position(|b| row[column].text() == b)
+                .unwrap_or(breakdowns.len())
+        });
+    }
+}
+
+/// Keeps the rows of the named breakdowns; every row when none are named
+/// or the table has no breakdowns.
+fn in_breakdowns<'a>(
+    table: &ProtectedTable,
+    breakdowns: &'a [String],
+) -> impl Fn(&ProtectedRow) -> bool + 'a {
+    let column = table.dimensions().iter().position(|d| d == "breakdown");
+    move |row| match column {
+        Some(column) if !breakdowns.is_empty() => breakdowns.contains(&row.groups()[column]),
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::by;
+
+    #[test]
+    fn captions_name_the_breakdowns() {
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(by(&names(&["National"])), "");
+        assert_eq!(by(&names(&["Sex"])), " by sex");
+        assert_eq!(
+            by(&names(&["National", "Age band", "Sex", "Ethnic group"])),
+            " by age band, sex and ethnic group"
+        );
+    }
+}

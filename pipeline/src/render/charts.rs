@@ -1,0 +1,455 @@
+//! `charts/<table>.svg`: one horizontal bar chart per table whose metadata
+//! asks for one, in the Analysis Function style: at most four colours from
+//! its categorical palette, horizontal text, values written at the end of
+//! each bar, 95 % intervals as error bars, a withheld value drawn as a
+//! labelled gap. Titles, subtitles and the source line are in the page,
+//! not the image; the alt text is made from the same figures.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use tera::escape_html;
+
+use super::fonts;
+use crate::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
+use crate::format;
+use crate::query::catalogue::{ChartKind, TableKind};
+
+/// The Analysis Function categorical palette, in the order it is used.
+pub const PALETTE: [RGBColor; 4] = [
+    RGBColor(0x12, 0x43, 0x6D),
+    RGBColor(0x28, 0xA1, 0x97),
+    RGBColor(0x80, 0x16, 0x50),
+    RGBColor(0xF4, 0x6A, 0x25),
+];
+const TEXT: RGBColor = RGBColor(0x0B, 0x0C, 0x0C);
+const GRID: RGBColor = RGBColor(0xD9, 0xD9, 0xD9);
+const ERROR_BAR: RGBColor = RGBColor(0x3D, 0x3D, 0x3D);
+
+const WIDTH: u32 = 680;
+const BAR: i32 = 18;
+const BAR_GAP: i32 = 3;
+const CATEGORY_GAP: i32 = 12;
+const FONT_SIZE: f64 = 18.0;
+const TOP: i32 = 12;
+const LEGEND: i32 = 26;
+const AXIS: i32 = 44;
+const VALUE_ROOM: i32 = 110;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// The table's id, and the file's name.
+    pub id: String,
+    pub svg: String,
+    pub alt: String,
+    /// The drawing's size in pixels.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// One bar: a value with its interval, or a gap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Bar {
+    Value {
+        value: f64,
+        interval: Option<(f64, f64)>,
+    },
+    Withheld,
+    NotApplicable,
+}
+
+/// What a chart plots: categories down the side, up to four series each.
+#[derive(Debug, Clone, PartialEq)]
+struct Plot {
+    categories: Vec<String>,
+    series: Vec<String>,
+    /// `bars[category][series]`.
+    bars: Vec<Vec<Bar>>,
+    kind: TableKind,
+}
+
+/// The chart of `table`, if its metadata asks for one and it has something
+/// to draw. `when` names the reference year in the alt text.
+pub fn chart(table: &ProtectedTable, when: &str) -> Option<Chart> {
+    let metadata = table.metadata();
+    if metadata.chart.kind == ChartKind::None {
+        return None;
+    }
+    let plot = plot(table)?;
+    fonts::register_for_charts();
+    let alt = alt_text(table, &plot, when);
+    let (svg, height) = draw(&plot, &metadata.title, &alt)?;
+    Some(Chart {
+        id: metadata.id.clone(),
+        svg,
+        alt,
+        width: WIDTH,
+        height,
+    })
+}
+
+/// The rows of the chart's breakdown; categories are its groups or, where
+/// it has only one (`National`), the values of the next dimension; the
+/// remaining dimensions make the series. `All …` totals are not drawn.
+fn plot(table: &ProtectedTable) -> Option<Plot> {
+    let dimensions = table.dimensions();
+    let breakdown_column = dimensions.iter().position(|d| d == "breakdown");
+    let group_column = dimensions.iter().position(|d| d == "group");
+    let wanted = table.metadata().chart.breakdown.as_deref();
+    let rows: Vec<&ProtectedRow> = table
+        .rows()
+        .iter()
+        .filter(|row| match (breakdown_column, wanted) {
+            (Some(column), Some(wanted)) => row.groups()[column] == wanted,
+            _ => true,
+        })
+        .filter(|row| !row.groups().iter().any(|g| g.starts_with("All ")))
+        .collect();
+    let mut others: Vec<usize> = (0..dimensions.len())
+        .filter(|&d| Some(d) != breakdown_column && Some(d) != group_column)
+        .collect();
+    let distinct = |column: usize| unique(rows.iter().map(|r| r.groups()[column].clone()));
+    let category_column = match group_column {
+        Some(column) if distinct(column).len() > 1 || others.is_empty() => column,
+        _ if !others.is_empty() => others.remove(0),
+        _ => return None,
+    };
+    let series_of = |row: &ProtectedRow| {
+        others
+            .iter()
+            .map(|&d| row.groups()[d].as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let categories = distinct(category_column);
+    let series = unique(rows.iter().map(|r| series_of(r)));
+    if categories.is_empty() || series.len() > PALETTE.len() {
+        return None;
+    }
+    let bars = categories
+        .iter()
+        .map(|category| {
+            series
+                .iter()
+                .map(|name| {
+                    rows.iter()
+                        .find(|r| &r.groups()[category_column] == category && &series_of(r) == name)
+                        .map_or(Bar::NotApplicable, |r| bar(r.value()))
+                })
+                .collect()
+        })
+        .collect();
+    Some(Plot {
+        categories,
+        series,
+        bars,
+        kind: table.metadata().kind,
+    })
+}
+
+fn unique(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = Vec::new();
+    for value in values {
+        if !seen.contains(&value) {
+            seen.push(value);
+        }
+    }
+    seen
+}
+
+fn bar(value: &ProtectedValue) -> Bar {
+    match value {
+        ProtectedValue::Count(Shown::Value(n)) => Bar::Value {
+            value: *n as f64,
+            interval: None,
+        },
+        ProtectedValue::Rate(rate) => match rate.estimate() {
+            Shown::Value(Some((p, interval))) => Bar::Value {
+                value: format::percent_value(p),
+                interval: Some((
+                    format::percent_value(interval.lower),
+                    format::percent_value(interval.upper),
+                )),
+            },
+            Shown::Value(None) => Bar::NotApplicable,
+            Shown::Withheld => Bar::Withheld,
+        },
+        ProtectedValue::Mean(mean) => match mean.mean() {
+            Shown::Value(Some(m)) => Bar::Value {
+                value: m,
+                interval: None,
+            },
+            Shown::Value(None) => Bar::NotApplicable,
+            Shown::Withheld => Bar::Withheld,
+        },
+        ProtectedValue::Count(Shown::Withheld) => Bar::Withheld,
+    }
+}
+
+fn label(kind: TableKind, value: f64) -> String {
+    match kind {
+        TableKind::Rate => format!("{value:.1}%"),
+        TableKind::Count => format::thousands(value as u64),
+        TableKind::Mean => format::mean(value),
+    }
+}
+
+/// An axis tick: `20%`, `2,000`, `0.50`.
+fn tick_label(kind: TableKind, value: f64) -> String {
+    match kind {
+        TableKind::Rate => format!("{value:.0}%"),
+        TableKind::Count => format::thousands(value as u64),
+        TableKind::Mean => format::mean(value),
+    }
+}
+
+/// The value axis: 0–100 for percentages, else up to a round number above
+/// the largest value.
+fn axis_maximum(plot: &Plot) -> f64 {
+    if plot.kind == TableKind::Rate {
+        return 100.0;
+    }
+    let largest = plot
+        .bars
+        .iter()
+        .flatten()
+        .filter_map(|b| match b {
+            Bar::Value { value, .. } => Some(*value),
+            _ => None,
+        })
+        .fold(0.0_f64, f64::max);
+    nice_ceiling(largest)
+}
+
+/// The smallest round number at or above `value` whose quarters are round
+/// too (1 for 0): 1,104 gives 1,200, ticked every 300.
+fn nice_ceiling(value: f64) -> f64 {
+    if value <= 0.0 {
+        return 1.0;
+    }
+    let magnitude = 10_f64.powf(value.log10().floor());
+    [1.0, 1.2, 1.6, 2.0, 2.4, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+        .into_iter()
+        .map(|step| step * magnitude)
+        .find(|&candidate| candidate >= value)
+        .unwrap_or(10.0 * magnitude)
+}
+
+fn draw(plot: &Plot, title: &str, alt: &str) -> Option<(String, u32)> {
+    let font = || (fonts::FAMILY, FONT_SIZE).into_font();
+    let label_width = plot
+        .categories
+        .iter()
+        .filter_map(|c| font().box_size(c).ok())
+        .map(|(w, _)| w as i32)
+        .max()
+        .unwrap_or(0)
+        + 12;
+    let series_count = plot.series.len() as i32;
+    let legend = if series_count > 1 { LEGEND } else { 0 };
+    let block = series_count * (BAR + BAR_GAP) - BAR_GAP + CATEGORY_GAP;
+    let height = TOP + legend + plot.categories.len() as i32 * block + AXIS;
+    let left = label_width;
+    let right = WIDTH as i32 - VALUE_ROOM;
+    let maximum = axis_maximum(plot);
+    let x = |value: f64| left + ((value / maximum) * f64::from(right - left)).round() as i32;
+    let plot_top = TOP + legend;
+    let plot_bottom = height - AXIS;
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height as u32)).into_drawing_area();
+        root.fill(&WHITE).ok()?;
+        let text = |anchor: Pos| font().color(&TEXT).pos(anchor);
+        let ticks = if plot.kind == TableKind::Rate { 5 } else { 4 };
+        for tick in 0..=ticks {
+            let value = maximum * f64::from(tick) / f64::from(ticks);
+            let at = x(value);
+            root.draw(&PathElement::new(
+                vec![(at, plot_top), (at, plot_bottom)],
+                GRID.stroke_width(1),
+            ))
+            .ok()?;
+            root.draw(&Text::new(
+                tick_label(plot.kind, value),
+                (at, plot_bottom + 6),
+                text(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .ok()?;
+        }
+        let axis_title = match plot.kind {
+            TableKind::Rate => "Percentage",
+            TableKind::Count => "Number",
+            TableKind::Mean => "Mean per person",
+        };
+        root.draw(&Text::new(
+            axis_title,
+            ((left + right) / 2, plot_bottom + 26),
+            text(Pos::new(HPos::Center, VPos::Top)),
+        ))
+        .ok()?;
+        if series_count > 1 {
+            let mut at = left;
+            for (name, colour) in plot.series.iter().zip(PALETTE) {
+                root.draw(&Rectangle::new(
+                    [(at, TOP + 2), (at + 14, TOP + 16)],
+                    colour.filled(),
+                ))
+                .ok()?;
+                root.draw(&Text::new(
+                    name.clone(),
+                    (at + 20, TOP + 9),
+                    text(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .ok()?;
+                at += 20 + font().box_size(name).map_or(80, |(w, _)| w as i32) + 24;
+            }
+        }
+        for (index, (category, bars)) in plot.categories.iter().zip(&plot.bars).enumerate() {
+            let block_top = plot_top + index as i32 * block + CATEGORY_GAP / 2;
+            let middle = block_top + (block - CATEGORY_GAP) / 2;
+            root.draw(&Text::new(
+                category.clone(),
+                (left - 8, middle),
+                text(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .ok()?;
+            for (position, (bar, colour)) in bars.iter().zip(PALETTE).enumerate() {
+                let top = block_top + position as i32 * (BAR + BAR_GAP);
+                let centre = top + BAR / 2;
+                let note = |words: &str| {
+                    Text::new(
+                        words.to_string(),
+                        (left + 4, centre),
+                        text(Pos::new(HPos::Left, VPos::Center)),
+                    )
+                };
+                match *bar {
+                    Bar::Value { value, interval } => {
+                        root.draw(&Rectangle::new(
+                            [(left, top), (x(value).max(left + 1), top + BAR)],
+                            colour.filled(),
+                        ))
+                        .ok()?;
+                        let mut end = x(value);
+                        if let Some((lower, upper)) = interval {
+                            let style = ERROR_BAR.stroke_width(2);
+                            let (from, to) = (x(lower), x(upper));
+                            root.draw(&PathElement::new(vec![(from, centre), (to, centre)], style))
+                                .ok()?;
+                            for cap in [from, to] {
+                                root.draw(&PathElement::new(
+                                    vec![(cap, centre - 5), (cap, centre + 5)],
+                                    style,
+                                ))
+                                .ok()?;
+                            }
+                            end = end.max(to);
+                        }
+                        root.draw(&Text::new(
+                            label(plot.kind, value),
+                            (end + 6, centre),
+                            text(Pos::new(HPos::Left, VPos::Center)),
+                        ))
+                        .ok()?;
+                    }
+                    Bar::Withheld => root.draw(&note("[c] withheld")).ok()?,
+                    Bar::NotApplicable => root.draw(&note("[z] none")).ok()?,
+                }
+            }
+        }
+        root.present().ok()?;
+    }
+    Some((accessible(&svg, title, alt), height as u32))
+}
+
+/// The SVG as an image with a name: `role="img"`, its alt text as the
+/// label and title, and the font named with its fallbacks.
+fn accessible(svg: &str, title: &str, alt: &str) -> String {
+    let escaped = escape_html(alt);
+    let opening_end = svg.find('>').unwrap_or(0);
+    let (opening, rest) = svg.split_at(opening_end);
+    let with_name = format!(
+        "{opening} role=\"img\" aria-label=\"{escaped}\"><title>{}</title>{}",
+        escape_html(title),
+        rest.strip_prefix('>').unwrap_or(rest)
+    );
+    with_name.replace(
+        &format!("font-family=\"{}\"", fonts::FAMILY),
+        &format!("font-family=\"{}\"", fonts::CSS_FAMILY),
+    )
+}
+
+/// What the chart shows, in words, from the same figures.
+fn alt_text(table: &ProtectedTable, plot: &Plot, when: &str) -> String {
+    let metadata = table.metadata();
+    let by = metadata
+        .chart
+        .breakdown
+        .as_deref()
+        .filter(|b| *b != "National")
+        .map_or(String::new(), |b| format!(" by {}", b.to_lowercase()));
+    let mut words = format!(
+        "Bar chart of {}{by}, {when}.",
+        metadata.title.to_lowercase()
+    );
+    for (position, series) in plot.series.iter().enumerate() {
+        let shown: Vec<(&String, f64)> = plot
+            .categories
+            .iter()
+            .zip(&plot.bars)
+            .filter_map(|(c, bars)| match bars[position] {
+                Bar::Value { value, .. } => Some((c, value)),
+                _ => None,
+            })
+            .collect();
+        let prefix = if plot.series.len() > 1 {
+            format!(" {series}:")
+        } else {
+            String::new()
+        };
+        let highest = shown.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+        let lowest = shown.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+        if let (Some(high), Some(low)) = (highest, lowest) {
+            words.push_str(&format!(
+                "{prefix} highest {} ({}), lowest {} ({}).",
+                high.0,
+                label(plot.kind, high.1),
+                low.0,
+                label(plot.kind, low.1)
+            ));
+        }
+    }
+    let withheld = plot
+        .bars
+        .iter()
+        .flatten()
+        .filter(|b| matches!(b, Bar::Withheld))
+        .count();
+    if withheld > 0 {
+        words.push_str(&format!(
+            " {withheld} value{} withheld to protect confidentiality.",
+            if withheld == 1 { " is" } else { "s are" }
+        ));
+    }
+    if plot.kind == TableKind::Rate {
+        words.push_str(" Lines show 95% confidence intervals.");
+    }
+    words.push_str(" The figures are in the table that follows.");
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nice_ceiling;
+
+    #[test]
+    fn the_count_axis_ends_on_a_round_number() {
+        assert_eq!(nice_ceiling(0.0), 1.0);
+        assert_eq!(nice_ceiling(7.0), 8.0);
+        assert_eq!(nice_ceiling(6140.0), 8000.0);
+        assert_eq!(nice_ceiling(1104.0), 1200.0);
+        assert_eq!(nice_ceiling(400.0), 400.0);
+        assert_eq!(nice_ceiling(1.37), 1.6);
+    }
+}

@@ -1,0 +1,267 @@
+//! A protected table laid out for readers: headings with their units, and
+//! cells that are a number with its printed form, text, or shorthand. The
+//! HTML, PDF and spreadsheet all draw from this, so a figure reads the same
+//! in each.
+
+use crate::disclosure::{ProtectedRate, ProtectedRow, ProtectedTable, ProtectedValue, Shown};
+use crate::format;
+use crate::query::catalogue::TableKind;
+use crate::render::tidy_csv::{CONFIDENTIAL, LOW_RELIABILITY, NOT_APPLICABLE};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number {
+        value: f64,
+        text: String,
+    },
+    /// `[c]`, `[z]` or `[x]` in place of a number.
+    Shorthand(&'static str),
+    Empty,
+}
+
+impl Cell {
+    pub fn text(&self) -> &str {
+        match self {
+            Cell::Text(text) | Cell::Number { text, .. } => text,
+            Cell::Shorthand(shorthand) => shorthand,
+            Cell::Empty => "",
+        }
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Cell::Number { .. } | Cell::Shorthand(_))
+    }
+
+    fn count(figure: Shown<u64>) -> Cell {
+        match figure {
+            Shown::Value(n) => Cell::Number {
+                value: n as f64,
+                text: format::thousands(n),
+            },
+            Shown::Withheld => Cell::Shorthand(CONFIDENTIAL),
+        }
+    }
+
+    fn percent(proportion: f64) -> Cell {
+        let value = format::percent_value(proportion);
+        Cell::Number {
+            value,
+            text: format!("{value:.1}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DisplayTable {
+    pub id: String,
+    pub title: String,
+    /// The first `dimensions` columns name the row; the rest are figures.
+    pub dimensions: usize,
+    pub headings: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// How much of a table a reader is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The bulletin: the rate, its interval, its counts and the change.
+    Bulletin,
+    /// The spreadsheet: every figure, the change's interval and
+    /// significance as separate columns.
+    Full,
+}
+
+/// Readers see `termination_reason` as `Termination reason`.
+pub fn heading(dimension: &str) -> String {
+    let spaced = dimension.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
+}
+
+/// The rows of `table` that `keep` accepts, laid out at `detail`. A
+/// descriptive column (a target, say) is a figure, not part of the row's
+/// name.
+pub fn lay_out(
+    table: &ProtectedTable,
+    detail: Detail,
+    keep: impl Fn(&ProtectedRow) -> bool,
+) -> DisplayTable {
+    let metadata = table.metadata();
+    let descriptive = |d: &String| metadata.descriptive.contains(d);
+    let mut headings: Vec<String> = table
+        .dimensions()
+        .iter()
+        .map(|d| {
+            if descriptive(d) {
+                format!("{} (number)", heading(d))
+            } else {
+                heading(d)
+            }
+        })
+        .collect();
+    headings.extend(figure_headings(table, detail));
+    let rows = table
+        .rows()
+        .iter()
+        .filter(|row| keep(row))
+        .map(|row| {
+            let mut cells: Vec<Cell> = table
+                .dimensions()
+                .iter()
+                .zip(row.groups())
+                .map(|(d, group)| match group.parse::<u64>() {
+                    Ok(n) if descriptive(d) => Cell::count(Shown::Value(n)),
+                    _ => Cell::Text(group.clone()),
+                })
+                .collect();
+            cells.extend(figure_cells(row.value(), detail));
+            cells
+        })
+        .collect();
+    DisplayTable {
+        id: metadata.id.clone(),
+        title: metadata.title.clone(),
+        dimensions: table
+            .dimensions()
+            .iter()
+            .filter(|d| !descriptive(d))
+            .count(),
+        headings,
+        rows,
+    }
+}
+
+fn figure_headings(table: &ProtectedTable, detail: Detail) -> Vec<String> {
+    let metadata = table.metadata();
+    let label = |text: &Option<String>, fallback: &str| {
+        format!("{} (number)", text.as_deref().unwrap_or(fallback))
+    };
+    let mut headings = Vec::new();
+    match metadata.kind {
+        TableKind::Count => headings.push(format!("{} (number)", metadata.counted)),
+        TableKind::Mean => {
+            headings.push(label(&metadata.numerator, "Total"));
+            headings.push(label(&metadata.denominator, "People"));
+            headings.push("Mean per person".to_string());
+        }
+        TableKind::Rate => {
+            headings.push("Rate (%)".to_string());
+            headings.push("95% interval, lower (%)".to_string());
+            headings.push("95% interval, upper (%)".to_string());
+            headings.push(label(&metadata.numerator, "Numerator"));
+            headings.push(label(&metadata.denominator, "Denominator"));
+            headings.push("Change on a year earlier (percentage points)".to_string());
+            if detail == Detail::Full {
+                headings.push("Change, 95% interval lower (percentage points)".to_string());
+                headings.push("Change, 95% interval upper (percentage points)".to_string());
+            }
+            headings.push("Change significant".to_string());
+        }
+    }
+    headings.push("Notes".to_string());
+    headings
+}
+
+fn figure_cells(value: &ProtectedValue, detail: Detail) -> Vec<Cell> {
+    match value {
+        ProtectedValue::Count(count) => {
+            vec![
+                Cell::count(*count),
+                notes(count.is_withheld(), false, false),
+            ]
+        }
+        ProtectedValue::Mean(mean) => {
+            let shown = mean.mean();
+            let value = match shown {
+                Shown::Value(Some(m)) => Cell::Number {
+                    value: (m * 100.0).round() / 100.0,
+                    text: format::mean(m),
+                },
+                Shown::Value(None) => Cell::Shorthand(NOT_APPLICABLE),
+                Shown::Withheld => Cell::Shorthand(CONFIDENTIAL),
+            };
+            vec![
+                Cell::count(mean.total()),
+                Cell::count(mean.denominator()),
+                value,
+                notes(
+                    shown.is_withheld(),
+                    matches!(shown, Shown::Value(None)),
+                    mean.low_reliability(),
+                ),
+            ]
+        }
+        ProtectedValue::Rate(rate) => rate_cells(rate, detail),
+    }
+}
+
+fn rate_cells(rate: &ProtectedRate, detail: Detail) -> Vec<Cell> {
+    let estimate = rate.estimate();
+    let unavailable = match estimate {
+        Shown::Withheld => Cell::Shorthand(CONFIDENTIAL),
+        Shown::Value(_) => Cell::Shorthand(NOT_APPLICABLE),
+    };
+    let mut cells = match estimate.value().flatten() {
+        Some((value, interval)) => vec![
+            Cell::percent(value),
+            Cell::percent(interval.lower),
+            Cell::percent(interval.upper),
+        ],
+        None => vec![unavailable.clone(), unavailable.clone(), unavailable],
+    };
+    cells.push(Cell::count(rate.numerator()));
+    cells.push(Cell::count(rate.denominator()));
+    match rate.change() {
+        Some(change) => {
+            cells.push(Cell::Number {
+                value: format::percent_value(change.difference),
+                text: format::points(change.difference),
+            });
+            if detail == Detail::Full {
+                cells.push(Cell::percent(change.interval.lower));
+                cells.push(Cell::percent(change.interval.upper));
+            }
+            let significant = if change.significant { "Yes" } else { "No" };
+            cells.push(Cell::Text(significant.to_string()));
+        }
+        None => {
+            let columns = if detail == Detail::Full { 4 } else { 2 };
+            cells.extend(std::iter::repeat_n(Cell::Shorthand("[x]"), columns));
+        }
+    }
+    cells.push(notes(
+        estimate.is_withheld(),
+        matches!(estimate, Shown::Value(None)),
+        rate.low_reliability(),
+    ));
+    cells
+}
+
+/// The shorthand that explains a row, strongest first.
+fn notes(withheld: bool, no_denominator: bool, low_reliability: bool) -> Cell {
+    if withheld {
+        Cell::Text(CONFIDENTIAL.to_string())
+    } else if no_denominator {
+        Cell::Text(NOT_APPLICABLE.to_string())
+    } else if low_reliability {
+        Cell::Text(LOW_RELIABILITY.to_string())
+    } else {
+        Cell::Empty
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::heading;
+
+    #[test]
+    fn dimension_names_read_as_headings() {
+        assert_eq!(heading("termination_reason"), "Termination reason");
+        assert_eq!(heading("group"), "Group");
+        assert_eq!(heading(""), "");
+    }
+}

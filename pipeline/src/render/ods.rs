@@ -1,0 +1,229 @@
+//! `tables.ods`: every published table as an accessible spreadsheet, after
+//! the Analysis Function guidance: a cover sheet, contents, notes (the
+//! shorthand and each table's notes), then one table per sheet. Each sheet
+//! has its title in A1, a few lines about it, then one header row and the
+//! data: no merged cells, no colour, units in the headings, numbers stored
+//! as numbers and shorthand only where a figure is not given.
+
+use spreadsheet_ods::{Length, Sheet, WorkBook};
+use zip::DateTime;
+use zip::write::{SimpleFileOptions, ZipWriter};
+
+use super::bulletin::Edition;
+use super::canonical_xml::canonical;
+use super::display::{Cell, Detail, lay_out};
+use crate::disclosure::ProtectedTable;
+
+/// The shorthand used in the tables, with what it means.
+pub const SHORTHAND: [(&str, &str); 4] = [
+    (
+        "[c]",
+        "Confidential: withheld to protect the people it describes",
+    ),
+    (
+        "[u]",
+        "Low reliability: the rate rests on a small denominator",
+    ),
+    ("[x]", "Not available"),
+    ("[z]", "Not applicable: there is no denominator"),
+];
+
+pub fn render(
+    tables: &[ProtectedTable],
+    edition: &Edition,
+    date: chrono::NaiveDate,
+) -> Result<Vec<u8>, String> {
+    let mut book = WorkBook::new_empty();
+    book.push_sheet(cover(edition));
+    book.push_sheet(contents(tables, edition));
+    book.push_sheet(notes(tables));
+    for table in tables {
+        book.push_sheet(table_sheet(table, edition));
+    }
+    let written = spreadsheet_ods::write_ods_buf(&mut book, Vec::new())
+        .map_err(|e| format!("tables.ods: {e}"))?;
+    stamp(&written, date).map_err(|e| format!("tables.ods: {e}"))
+}
+
+/// Lines of text down column A, from the first row.
+fn lines(sheet: &mut Sheet, lines: &[String]) {
+    for (row, line) in lines.iter().enumerate() {
+        sheet.set_value(row as u32, 0, line.as_str());
+    }
+}
+
+fn cover(edition: &Edition) -> Sheet {
+    let mut sheet = Sheet::new("Cover");
+    lines(
+        &mut sheet,
+        &[
+            format!("{}: tables, {}", edition.title, edition.year_ending),
+            format!(
+                "The tables behind the bulletin for the period {}: one table on each sheet.",
+                edition.period
+            ),
+            format!("Source: {}", edition.source),
+            "The Contents sheet lists the tables; the Notes sheet explains the shorthand in square brackets."
+                .to_string(),
+            "Rates are percentages. Intervals are 95% confidence intervals (Wilson score); changes are on the same 12 months a year earlier, with Newcombe's interval."
+                .to_string(),
+            format!(
+                "Figures that could identify fewer than {} people are withheld and shown as [c].",
+                edition.threshold
+            ),
+        ],
+    );
+    sheet.set_col_width(0, Length::Cm(24.0));
+    sheet
+}
+
+fn contents(tables: &[ProtectedTable], edition: &Edition) -> Sheet {
+    let mut sheet = Sheet::new("Contents");
+    lines(
+        &mut sheet,
+        &[
+            "Contents".to_string(),
+            "This sheet lists the tables, one to a sheet.".to_string(),
+        ],
+    );
+    let header = 2;
+    for (column, heading) in ["Sheet name", "Table title", "What is counted"]
+        .into_iter()
+        .enumerate()
+    {
+        sheet.set_value(header, column as u32, heading);
+    }
+    for (index, table) in tables.iter().enumerate() {
+        let row = header + 1 + index as u32;
+        let metadata = table.metadata();
+        sheet.set_value(row, 0, sheet_name(table));
+        sheet.set_value(
+            row,
+            1,
+            format!("{}, {}", metadata.title, edition.year_ending),
+        );
+        sheet.set_value(row, 2, metadata.counted.as_str());
+    }
+    for (column, width) in [6.0, 12.0, 14.0].into_iter().enumerate() {
+        sheet.set_col_width(column as u32, Length::Cm(width));
+    }
+    sheet
+}
+
+fn notes(tables: &[ProtectedTable]) -> Sheet {
+    let mut sheet = Sheet::new("Notes");
+    lines(
+        &mut sheet,
+        &[
+            "Notes".to_string(),
+            "The shorthand used in the tables, and notes on particular tables.".to_string(),
+        ],
+    );
+    let header = 2;
+    for (column, heading) in ["Note", "Applies to", "Meaning"].into_iter().enumerate() {
+        sheet.set_value(header, column as u32, heading);
+    }
+    let mut row = header + 1;
+    for (shorthand, meaning) in SHORTHAND {
+        sheet.set_value(row, 0, shorthand);
+        sheet.set_value(row, 1, "All tables");
+        sheet.set_value(row, 2, meaning);
+        row += 1;
+    }
+    for table in tables {
+        for note in &table.metadata().notes {
+            sheet.set_value(row, 0, "Note");
+            sheet.set_value(row, 1, sheet_name(table));
+            sheet.set_value(row, 2, note.as_str());
+            row += 1;
+        }
+    }
+    for (column, width) in [3.0, 6.0, 20.0].into_iter().enumerate() {
+        sheet.set_col_width(column as u32, Length::Cm(width));
+    }
+    sheet
+}
+
+/// The table's id: sheet names are at most 31 characters.
+fn sheet_name(table: &ProtectedTable) -> String {
+    table.metadata().id.chars().take(31).collect()
+}
+
+fn table_sheet(table: &ProtectedTable, edition: &Edition) -> Sheet {
+    let metadata = table.metadata();
+    let data = lay_out(table, Detail::Full, |_| true);
+    let mut sheet = Sheet::new(sheet_name(table));
+    let mut about = vec![
+        format!("{}, {}", metadata.title, edition.year_ending),
+        format!("What is counted: {}.", metadata.counted),
+        format!(
+            "This table has {} rows; shorthand is explained on the Notes sheet.",
+            data.rows.len()
+        ),
+        format!("Source: {}", edition.source),
+    ];
+    about.extend(metadata.notes.iter().map(|note| format!("Note: {note}")));
+    lines(&mut sheet, &about);
+    let header = about.len() as u32;
+    for (column, heading) in data.headings.iter().enumerate() {
+        sheet.set_value(header, column as u32, heading.as_str());
+        let width = if column < data.dimensions { 5.0 } else { 4.0 };
+        sheet.set_col_width(column as u32, Length::Cm(width));
+    }
+    for (index, cells) in data.rows.iter().enumerate() {
+        let row = header + 1 + index as u32;
+        for (column, cell) in cells.iter().enumerate() {
+            let column = column as u32;
+            match cell {
+                Cell::Number { value, .. } => sheet.set_value(row, column, *value),
+                Cell::Text(text) => sheet.set_value(row, column, text.as_str()),
+                Cell::Shorthand(shorthand) => sheet.set_value(row, column, *shorthand),
+                Cell::Empty => {}
+            }
+        }
+    }
+    sheet
+}
+
+/// The archive again with every entry dated `date` and its XML written in
+/// one canonical order: the writer stamps entries with the time of
+/// writing and emits styles in hash-map order, and the same inputs must
+/// give the same bytes.
+fn stamp(written: &[u8], date: chrono::NaiveDate) -> Result<Vec<u8>, String> {
+    use chrono::Datelike;
+    use std::io::{Read, Write};
+    let when = DateTime::from_date_and_time(
+        u16::try_from(date.year()).unwrap_or(1980),
+        date.month() as u8,
+        date.day() as u8,
+        0,
+        0,
+        0,
+    )
+    .unwrap_or_default();
+    let zip_error = |e: zip::result::ZipError| e.to_string();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(written)).map_err(zip_error)?;
+    let mut out = ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .last_modified_time(when)
+        .compression_method(zip::CompressionMethod::Deflated);
+    for index in 0..archive.len() {
+        let mut entry = archive.by_index(index).map_err(zip_error)?;
+        let name = entry.name().to_string();
+        if entry.is_dir() {
+            out.add_directory(name, options).map_err(zip_error)?;
+        } else if name.ends_with(".xml") {
+            let mut xml = Vec::new();
+            entry.read_to_end(&mut xml).map_err(|e| e.to_string())?;
+            let xml = canonical(&xml).map_err(|e| format!("{name}: {e}"))?;
+            out.start_file(name, options).map_err(zip_error)?;
+            out.write_all(&xml).map_err(|e| e.to_string())?;
+        } else {
+            drop(entry);
+            let entry = archive.by_index_raw(index).map_err(zip_error)?;
+            out.raw_copy_file_touch(entry, when, None)
+                .map_err(zip_error)?;
+        }
+    }
+    Ok(out.finish().map_err(zip_error)?.into_inner())
+}

@@ -1,0 +1,224 @@
+//! `bulletin.pdf`: the same parts as the HTML, set by typst (embedded as a
+//! library) into a tagged PDF/UA-1 document with its title, language,
+//! the embedded typeface, charts as vectors with their alt text, and real
+//! tables with header rows. The page design is `templates/bulletin.typ`;
+//! its date is the period's end, so the bytes do not change between runs.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tera::{Context, Tera, Value};
+use typst::foundations::Smart;
+use typst_as_lib::TypstEngine;
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
+
+use super::bulletin::{Bulletin, Part};
+use super::charts::Chart;
+use super::display::DisplayTable;
+use super::document::Inline;
+use super::fonts;
+
+pub const LAYOUT: &str = "bulletin.typ";
+
+/// Text as typst markup: every ASCII punctuation mark escaped, so text
+/// from the extract or the words can never become markup.
+pub fn markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            c if c.is_ascii_punctuation() => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text as a typst string literal's contents.
+fn string(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+pub fn render(
+    bulletin: &Bulletin,
+    templates: &Path,
+    date: chrono::NaiveDate,
+) -> Result<Vec<u8>, String> {
+    let source = source(bulletin, templates, date)?;
+    let charts: Vec<(String, Vec<u8>)> = bulletin
+        .charts()
+        .map(|chart| {
+            (
+                format!("charts/{}.svg", chart.id),
+                chart.svg.clone().into_bytes(),
+            )
+        })
+        .collect();
+    let engine = TypstEngine::builder()
+        .main_file(source)
+        .fonts(fonts::ALL)
+        .with_static_file_resolver(
+            charts
+                .iter()
+                .map(|(path, svg)| (path.as_str(), svg.as_slice())),
+        )
+        .build();
+    let document: PagedDocument = engine
+        .compile()
+        .output
+        .map_err(|e| format!("{}: typst: {e}", templates.join(LAYOUT).display()))?;
+    let options = PdfOptions {
+        ident: Smart::Custom(format!("dtto-bulletin-{}", bulletin.edition.period)),
+        standards: PdfStandards::new(&[PdfStandard::Ua_1])
+            .map_err(|e| format!("PDF standards: {}", e.message()))?,
+        ..PdfOptions::default()
+    };
+    typst_pdf::pdf(&document, &options).map_err(|errors| {
+        let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
+        format!("PDF: {}", messages.join("; "))
+    })
+}
+
+/// The typst source: the layout template around the body.
+fn source(
+    bulletin: &Bulletin,
+    templates: &Path,
+    date: chrono::NaiveDate,
+) -> Result<String, String> {
+    use chrono::Datelike;
+    let path = templates.join(LAYOUT);
+    let layout = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![]);
+    tera.register_filter("markup", text_filter(markup));
+    tera.register_filter("string", text_filter(string));
+    tera.add_raw_template(LAYOUT, &layout)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut context = Context::new();
+    context.insert("edition", &bulletin.edition);
+    context.insert("year", &date.year());
+    context.insert("month", &date.month());
+    context.insert("day", &date.day());
+    context.insert("body", &body(&bulletin.parts));
+    tera.render(LAYOUT, &context).map_err(|e| {
+        let cause = std::error::Error::source(&e).map_or(String::new(), |c| format!(": {c}"));
+        format!("{}: {e}{cause}", path.display())
+    })
+}
+
+fn text_filter(
+    escape: fn(&str) -> String,
+) -> impl Fn(&Value, &HashMap<String, Value>) -> tera::Result<Value> + Send + Sync {
+    move |value, _| match value {
+        Value::String(text) => Ok(Value::String(escape(text))),
+        other => Ok(Value::String(escape(&other.to_string()))),
+    }
+}
+
+fn body(parts: &[Part]) -> String {
+    let mut typst = String::new();
+    for part in parts {
+        match part {
+            Part::Heading { level, id, content } => typst.push_str(&format!(
+                "#heading(level: {level})[{}] <{id}>\n\n",
+                inlines(content)
+            )),
+            Part::Paragraph(content) => typst.push_str(&format!("{}\n\n", inlines(content))),
+            Part::List(items) => {
+                for item in items {
+                    typst.push_str(&format!("- {}\n", inlines(item)));
+                }
+                typst.push('\n');
+            }
+            Part::Figure {
+                caption,
+                chart,
+                data,
+                ..
+            } => {
+                typst.push_str(&format!(
+                    "#figure(\n  image(\"charts/{}.svg\", alt: \"{}\", width: {:.1}cm),\n  \
+                     caption: figure.caption(position: top)[{}],\n)\n#source-line\n\n",
+                    chart.id,
+                    string(&chart.alt),
+                    chart_width(chart),
+                    markup(caption)
+                ));
+                typst.push_str(&table(&format!("Data for {caption}"), data));
+            }
+            Part::Table { caption, data, .. } => typst.push_str(&table(caption, data)),
+        }
+    }
+    typst
+}
+
+/// The text area is 17 cm wide; a tall chart (one bar per probation area)
+/// is drawn narrower so that it fits on one page with its caption.
+fn chart_width(chart: &Chart) -> f64 {
+    const TEXT_WIDTH: f64 = 17.0;
+    const MOST_HEIGHT: f64 = 21.0;
+    let aspect = chart.height as f64 / chart.width as f64;
+    TEXT_WIDTH.min(MOST_HEIGHT / aspect)
+}
+
+fn inlines(content: &[Inline]) -> String {
+    content
+        .iter()
+        .map(|inline| match inline {
+            Inline::Text(text) => markup(text),
+            Inline::Strong(inner) => format!("#strong[{}]", inlines(inner)),
+            Inline::Emphasis(inner) => format!("#emph[{}]", inlines(inner)),
+            Inline::Link { url, content } => match url.strip_prefix('#') {
+                Some(label) => format!("#link(<{}>)[{}]", markup(label), inlines(content)),
+                None => format!("#link(\"{}\")[{}]", string(url), inlines(content)),
+            },
+        })
+        .collect()
+}
+
+/// A table with one repeated header row; figures right-aligned.
+fn table(caption: &str, data: &DisplayTable) -> String {
+    let columns = data.headings.len();
+    let align: Vec<&str> = (0..columns)
+        .map(|c| if c < data.dimensions { "left" } else { "right" })
+        .collect();
+    let mut typst = format!(
+        "#figure(\n  caption: figure.caption(position: top)[{}],\n  kind: table,\n  \
+         table(\n    columns: {columns},\n    align: ({},),\n    table.header(",
+        markup(caption),
+        align.join(", ")
+    );
+    for heading in &data.headings {
+        typst.push_str(&format!("[*{}*], ", markup(heading)));
+    }
+    typst.push_str("),\n");
+    for row in &data.rows {
+        typst.push_str("    ");
+        for cell in row {
+            typst.push_str(&format!("[{}], ", markup(cell.text())));
+        }
+        typst.push('\n');
+    }
+    typst.push_str("  ),\n)\n#source-line\n\n");
+    typst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{markup, string};
+
+    #[test]
+    fn text_cannot_become_markup() {
+        assert_eq!(
+            markup("#set page(width: 1pt)"),
+            "\\#set page\\(width\\: 1pt\\)"
+        );
+        assert_eq!(markup("a_b *c* 28.6%"), "a\\_b \\*c\\* 28\\.6\\%");
+        assert_eq!(markup("line\nbreak"), "line break");
+        assert_eq!(string("say \"hi\" \\"), "say \\\"hi\\\" \\\\");
+    }
+}

@@ -1,0 +1,192 @@
+//! `qa.html`: the report the team signs the edition off from: the
+//! extract's validation and its reconciliation with the control file, the
+//! breakdowns that add up (and those that do not, flagged), the suppression
+//! audit, and the largest changes on a year earlier. Laid out by
+//! `templates/qa.html`; like every output, it shows only published figures.
+
+use std::path::Path;
+
+use serde::Serialize;
+use tera::Context;
+
+use super::bulletin::Edition;
+use super::html::page;
+use crate::disclosure::{Protected, ProtectedValue, Year, audit};
+use crate::format;
+use crate::ingest::report::IngestSummary;
+use crate::statistics::totals::TotalCheck;
+
+pub const LAYOUT: &str = "qa.html";
+/// How many of the largest changes are listed.
+const LARGEST_CHANGES: usize = 25;
+
+#[derive(Debug, Serialize)]
+struct FileCheck {
+    file: String,
+    expected: String,
+    loaded: String,
+    quarantined: String,
+    share: String,
+    reconciles: bool,
+    rules: Vec<(String, String)>,
+    warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct AuditLine {
+    table: String,
+    year: &'static str,
+    row: String,
+    figure: String,
+    rule: &'static str,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ChangeLine {
+    table: String,
+    row: String,
+    previous: String,
+    current: String,
+    points: String,
+    significant: bool,
+}
+
+pub fn render(
+    templates: &Path,
+    edition: &Edition,
+    ingest: &IngestSummary,
+    totals: &[TotalCheck],
+    protected: &Protected,
+) -> Result<String, String> {
+    let mut context = Context::new();
+    context.insert("edition", edition);
+    context.insert("delivery", &ingest.key);
+    context.insert("supplier", &ingest.supplier);
+    context.insert("files", &files(ingest));
+    context.insert("totals", totals);
+    context.insert(
+        "totals_flagged",
+        &totals.iter().filter(|t| !t.adds_up).count(),
+    );
+    context.insert("audit", &audit(protected));
+    context.insert("disclosure", &disclosure_summary(protected));
+    context.insert("changes", &largest_changes(protected));
+    page(templates, LAYOUT, context)
+}
+
+fn files(ingest: &IngestSummary) -> Vec<FileCheck> {
+    ingest
+        .files
+        .iter()
+        .map(|f| FileCheck {
+            file: f.source.clone(),
+            expected: format::thousands(f.expected),
+            loaded: format::thousands(f.loaded),
+            quarantined: format::thousands(f.quarantined),
+            share: format!("{:.3}%", f.quarantined_percent()),
+            reconciles: f.rows() == f.expected,
+            rules: f
+                .quarantined_by_rule
+                .iter()
+                .map(|(rule, rows)| (rule.clone(), format::thousands(*rows)))
+                .collect(),
+            warnings: f.warnings.clone(),
+        })
+        .collect()
+}
+
+fn year_name(year: Year) -> &'static str {
+    match year {
+        Year::Reference => "reference year",
+        Year::YearEarlier => "a year earlier",
+    }
+}
+
+fn audit(protected: &Protected) -> Vec<AuditLine> {
+    protected
+        .audit
+        .iter()
+        .map(|w| AuditLine {
+            table: w.table.clone(),
+            year: year_name(w.year),
+            row: w
+                .dimensions
+                .iter()
+                .map(|(d, g)| format!("{d}={g}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            figure: w.figure.name().to_string(),
+            rule: w.rule,
+            reason: w.reason.clone(),
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+struct YearSummary {
+    year: &'static str,
+    by_rule: Vec<(&'static str, usize)>,
+    withheld: String,
+    figures: String,
+}
+
+/// For each year: how many figures were withheld, by rule, of how many.
+fn disclosure_summary(protected: &Protected) -> Vec<YearSummary> {
+    [Year::Reference, Year::YearEarlier]
+        .into_iter()
+        .map(|year| {
+            let (by_rule, withheld, figures) = audit::summary(protected, year);
+            YearSummary {
+                year: year_name(year),
+                by_rule,
+                withheld: format::thousands(withheld as u64),
+                figures: format::thousands(figures as u64),
+            }
+        })
+        .collect()
+}
+
+/// The published rates that moved most on a year earlier, largest first.
+fn largest_changes(protected: &Protected) -> Vec<ChangeLine> {
+    let mut changes: Vec<(f64, ChangeLine)> = Vec::new();
+    for table in &protected.tables {
+        for row in table.rows() {
+            let ProtectedValue::Rate(rate) = row.value() else {
+                continue;
+            };
+            let (Some(change), Some(Some((current, _)))) = (rate.change(), rate.estimate().value())
+            else {
+                continue;
+            };
+            let previous = change.previous_numerator as f64 / change.previous_denominator as f64;
+            changes.push((
+                change.difference.abs(),
+                ChangeLine {
+                    table: table.metadata().id.clone(),
+                    row: table
+                        .dimensions()
+                        .iter()
+                        .zip(row.groups())
+                        .map(|(d, g)| format!("{d}={g}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    previous: format::percent(previous),
+                    current: format::percent(current),
+                    points: format::points(change.difference),
+                    significant: change.significant,
+                },
+            ));
+        }
+    }
+    changes.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.table.cmp(&b.1.table))
+            .then_with(|| a.1.row.cmp(&b.1.row))
+    });
+    changes
+        .into_iter()
+        .take(LARGEST_CHANGES)
+        .map(|(_, line)| line)
+        .collect()
+}

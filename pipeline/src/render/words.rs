@@ -1,0 +1,371 @@
+//! The bulletin's words: `templates/bulletin.md`, a tera template written
+//! in Markdown, rendered with the protected tables behind its helpers.
+//! Every number in the words comes from a helper; a withheld figure comes
+//! back as `[c]`, never as its value.
+//!
+//! Helpers (each takes `table=` and any dimension as a keyword; `breakdown`
+//! defaults to `National` and `group` to `All`):
+//! - `rate(...)`: `percent`, `lower`, `upper`, `numerator`, `denominator`,
+//!   `shown`, `low_reliability`, and `change` (`sentence` such as "rose
+//!   from 27.0% to 28.6%", `direction`, `points`, `previous`, `significant`,
+//!   `available`).
+//! - `count(...)`: `text`, `value`, `shown`.
+//! - `mean(...)`: `text`, `total`, `denominator`, `shown`.
+//! - `extremes(table=, breakdown=)`: the `highest` and `lowest` reliable
+//!   rates of a breakdown (`group`, `percent`), and how many were `withheld`.
+//! - `chart(table=)` and `table(table=, breakdowns=[...])` place a chart with
+//!   its data, or a table, where they stand on a line of their own.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tera::{Context, Tera};
+
+use crate::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
+use crate::format;
+
+/// What a directive line starts with.
+pub const CHART_DIRECTIVE: &str = "@chart ";
+pub const TABLE_DIRECTIVE: &str = "@table ";
+
+/// Renders `template` (its name, for messages, and text) to Markdown.
+pub fn render(
+    name: &str,
+    template: &str,
+    tables: &[ProtectedTable],
+    context: &Context,
+) -> Result<String, String> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![]);
+    tera.add_raw_template(name, template)
+        .map_err(|e| describe(&e))?;
+    let tables: Arc<Vec<ProtectedTable>> = Arc::new(tables.to_vec());
+    let helper = |f: fn(&ProtectedValue) -> Value| {
+        let tables = Arc::clone(&tables);
+        move |args: &HashMap<String, Value>| -> tera::Result<Value> {
+            Ok(find_row(&tables, args)?.map_or_else(not_available, |row| f(row.value())))
+        }
+    };
+    tera.register_function("rate", helper(rate));
+    tera.register_function("count", helper(count));
+    tera.register_function("mean", helper(mean));
+    let extremes_tables = Arc::clone(&tables);
+    tera.register_function("extremes", move |args: &HashMap<String, Value>| {
+        extremes(&extremes_tables, args)
+    });
+    let chart_tables = Arc::clone(&tables);
+    tera.register_function("chart", move |args: &HashMap<String, Value>| {
+        let table = table_named(&chart_tables, args)?;
+        Ok(Value::String(format!(
+            "{CHART_DIRECTIVE}{}",
+            table.metadata().id
+        )))
+    });
+    let table_tables = Arc::clone(&tables);
+    tera.register_function("table", move |args: &HashMap<String, Value>| {
+        let table = table_named(&table_tables, args)?;
+        let breakdowns = match args.get("breakdowns") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|i| i.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("table(): breakdowns must be a list of names")?,
+            Some(_) => return Err("table(): breakdowns must be a list of names".into()),
+            None => Vec::new(),
+        };
+        Ok(Value::String(format!(
+            "{TABLE_DIRECTIVE}{}: {}",
+            table.metadata().id,
+            breakdowns.join("; ")
+        )))
+    });
+    tera.render(name, context).map_err(|e| describe(&e))
+}
+
+/// A tera error with its causes: tera puts the useful part in the source.
+fn describe(error: &tera::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn table_named<'a>(
+    tables: &'a [ProtectedTable],
+    args: &HashMap<String, Value>,
+) -> tera::Result<&'a ProtectedTable> {
+    let id = args
+        .get("table")
+        .and_then(Value::as_str)
+        .ok_or("a helper needs table=\"<table id>\"")?;
+    tables
+        .iter()
+        .find(|t| t.metadata().id == id)
+        .ok_or_else(|| format!("no table has the id `{id}`").into())
+}
+
+/// The one row of `table=` whose dimensions match the other arguments;
+/// `breakdown` is `National` and `group` `All` unless given. No row (a
+/// group with nobody in it this year) is `None`; a dimension or breakdown
+/// the table does not have is an error, as is naming too little to pick
+/// one row.
+fn find_row<'a>(
+    tables: &'a [ProtectedTable],
+    args: &HashMap<String, Value>,
+) -> tera::Result<Option<&'a ProtectedRow>> {
+    let table = table_named(tables, args)?;
+    let id = &table.metadata().id;
+    if table.rows().is_empty() {
+        // An empty result has no columns to check the arguments against.
+        return Ok(None);
+    }
+    for name in args.keys() {
+        if name != "table" && !table.dimensions().contains(name) {
+            return Err(format!(
+                "table `{id}` has no dimension `{name}`; it has {}",
+                table.dimensions().join(", ")
+            )
+            .into());
+        }
+    }
+    if let Some(breakdown) = args.get("breakdown").and_then(Value::as_str)
+        && !table.metadata().breakdowns.iter().any(|b| b == breakdown)
+    {
+        return Err(format!(
+            "table `{id}` has no breakdown \"{breakdown}\"; it has {}",
+            table.metadata().breakdowns.join(", ")
+        )
+        .into());
+    }
+    let wanted: Vec<(usize, String)> = table
+        .dimensions()
+        .iter()
+        .enumerate()
+        .filter_map(|(column, dimension)| {
+            let given = args
+                .get(dimension)
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let default = match dimension.as_str() {
+                "breakdown" => Some("National".to_string()),
+                "group" => Some("All".to_string()),
+                _ => None,
+            };
+            given.or(default).map(|value| (column, value))
+        })
+        .collect();
+    let matching: Vec<&ProtectedRow> = table
+        .rows()
+        .iter()
+        .filter(|row| wanted.iter().all(|(c, v)| &row.groups()[*c] == v))
+        .collect();
+    match matching.as_slice() {
+        [] => Ok(None),
+        [row] => Ok(Some(row)),
+        rows => Err(format!(
+            "table `{id}` has {} rows for {}: name every dimension",
+            rows.len(),
+            describe_wanted(table, &wanted)
+        )
+        .into()),
+    }
+}
+
+/// What every helper gives for a row the table does not have.
+fn not_available() -> Value {
+    json!({
+        "shown": false,
+        "percent": NOT_AVAILABLE,
+        "text": NOT_AVAILABLE,
+        "numerator": NOT_AVAILABLE,
+        "denominator": NOT_AVAILABLE,
+        "low_reliability": false,
+        "change": { "available": false, "sentence": "is not available" },
+    })
+}
+
+fn describe_wanted(table: &ProtectedTable, wanted: &[(usize, String)]) -> String {
+    wanted
+        .iter()
+        .map(|(c, v)| format!("{}=\"{v}\"", table.dimensions()[*c]))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Text taken from the extract, made safe to stand in Markdown.
+pub fn markdown_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_punctuation() {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const WITHHELD: &str = "[c]";
+const NOT_AVAILABLE: &str = "[x]";
+
+fn shown_count(figure: Shown<u64>) -> Value {
+    figure
+        .value()
+        .map_or(json!(WITHHELD), |n| json!(format::thousands(n)))
+}
+
+fn rate(value: &ProtectedValue) -> Value {
+    let ProtectedValue::Rate(rate) = value else {
+        return json!({ "shown": false, "percent": WITHHELD });
+    };
+    let estimate = rate.estimate().value().flatten();
+    let change = match (rate.change(), estimate) {
+        (Some(change), Some((now, _))) => {
+            let previous = change.previous_numerator as f64 / change.previous_denominator as f64;
+            let size = format::points(change.difference.abs())
+                .trim_start_matches('+')
+                .to_string();
+            let direction = match (change.significant, change.difference > 0.0) {
+                (false, _) => "did not change significantly",
+                (true, true) => "rose",
+                (true, false) => "fell",
+            };
+            let sentence = if change.significant {
+                format!(
+                    "{direction} from {} to {}",
+                    format::percent(previous),
+                    format::percent(now)
+                )
+            } else {
+                format!(
+                    "was {}, not significantly different from {} a year earlier",
+                    format::percent(now),
+                    format::percent(previous)
+                )
+            };
+            json!({
+                "available": true,
+                "previous": format::percent(previous),
+                "points": format::points(change.difference),
+                "size": format!("{size} percentage points"),
+                "significant": change.significant,
+                "direction": direction,
+                "sentence": sentence,
+            })
+        }
+        _ => json!({
+            "available": false,
+            "sentence": match estimate {
+                Some((now, _)) => format!("was {}", format::percent(now)),
+                None => "cannot be shown".to_string(),
+            },
+        }),
+    };
+    match estimate {
+        Some((now, interval)) => json!({
+            "shown": true,
+            "percent": format::percent(now),
+            "lower": format::percent(interval.lower),
+            "upper": format::percent(interval.upper),
+            "numerator": shown_count(rate.numerator()),
+            "denominator": shown_count(rate.denominator()),
+            "low_reliability": rate.low_reliability(),
+            "change": change,
+        }),
+        None => json!({
+            "shown": false,
+            "percent": WITHHELD,
+            "numerator": shown_count(rate.numerator()),
+            "denominator": shown_count(rate.denominator()),
+            "low_reliability": rate.low_reliability(),
+            "change": change,
+        }),
+    }
+}
+
+fn count(value: &ProtectedValue) -> Value {
+    match value {
+        ProtectedValue::Count(Shown::Value(n)) => {
+            json!({ "shown": true, "text": format::thousands(*n), "value": n })
+        }
+        _ => json!({ "shown": false, "text": WITHHELD, "value": null }),
+    }
+}
+
+fn mean(value: &ProtectedValue) -> Value {
+    match value {
+        ProtectedValue::Mean(mean) => match mean.mean() {
+            Shown::Value(Some(m)) => json!({
+                "shown": true,
+                "text": format::mean(m),
+                "total": shown_count(mean.total()),
+                "denominator": shown_count(mean.denominator()),
+            }),
+            _ => json!({ "shown": false, "text": WITHHELD }),
+        },
+        _ => json!({ "shown": false, "text": WITHHELD }),
+    }
+}
+
+/// The highest and lowest rates of a breakdown, among those shown and not
+/// of low reliability.
+fn extremes(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let table = table_named(tables, args)?;
+    let breakdown = args
+        .get("breakdown")
+        .and_then(Value::as_str)
+        .ok_or("extremes() needs breakdown=\"<breakdown>\"")?;
+    let column = |name: &str| table.dimensions().iter().position(|d| d == name);
+    let (Some(breakdown_column), Some(group_column)) = (column("breakdown"), column("group"))
+    else {
+        if table.rows().is_empty() {
+            return Ok(json!({ "highest": null, "lowest": null, "withheld": 0 }));
+        }
+        return Err(format!("table `{}` has no breakdowns", table.metadata().id).into());
+    };
+    let mut shown = Vec::new();
+    let mut withheld = 0;
+    for row in table.rows() {
+        if row.groups()[breakdown_column] != breakdown {
+            continue;
+        }
+        let ProtectedValue::Rate(rate) = row.value() else {
+            return Err(format!("table `{}` has no rates", table.metadata().id).into());
+        };
+        match rate.estimate() {
+            Shown::Withheld => withheld += 1,
+            Shown::Value(Some((value, _))) if !rate.low_reliability() => {
+                shown.push((row.groups()[group_column].as_str(), value));
+            }
+            Shown::Value(_) => {}
+        }
+    }
+    let describe = |pick: Option<&(&str, f64)>| {
+        pick.map_or(Value::Null, |(group, value)| {
+            json!({ "group": markdown_escape(group), "percent": format::percent(*value) })
+        })
+    };
+    Ok(json!({
+        "highest": describe(shown.iter().max_by(|a, b| a.1.total_cmp(&b.1))),
+        "lowest": describe(shown.iter().min_by(|a, b| a.1.total_cmp(&b.1))),
+        "withheld": withheld,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown_escape;
+
+    #[test]
+    fn extract_text_cannot_become_markdown() {
+        assert_eq!(
+            markdown_escape("early_good_progress"),
+            "early\\_good\\_progress"
+        );
+        assert_eq!(markdown_escape("*x* [a](b)"), "\\*x\\* \\[a\\]\\(b\\)");
+    }
+}

@@ -1,0 +1,78 @@
+//! Do the groups of each breakdown add up to the national figure? Checked
+//! before disclosure control, on the full figures, for the sign-off report;
+//! the outcome carries no figure, only whether each breakdown adds up.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{StatTable, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TotalCheck {
+    pub table: String,
+    pub breakdown: String,
+    /// The other dimensions' values, e.g. `termination_reason=completed`.
+    pub within: String,
+    pub groups: usize,
+    pub adds_up: bool,
+}
+
+/// Every count a row carries: the count, or a rate's numerator and
+/// denominator, or a mean's total and denominator.
+fn counts(value: &Value) -> Vec<u64> {
+    match value {
+        Value::Count(n) => vec![*n],
+        Value::Rate(rate) => vec![rate.numerator, rate.denominator],
+        Value::Mean(mean) => vec![mean.total, mean.denominator],
+    }
+}
+
+/// One check per breakdown (other than `National`) and combination of the
+/// table's other dimensions, for tables that have a `National` row.
+pub fn check(table: &StatTable) -> Vec<TotalCheck> {
+    let column = |name: &str| table.dimensions.iter().position(|d| d == name);
+    let (Some(breakdown), Some(group)) = (column("breakdown"), column("group")) else {
+        return Vec::new();
+    };
+    let within = |groups: &[String]| {
+        table
+            .dimensions
+            .iter()
+            .zip(groups)
+            .enumerate()
+            .filter(|(i, _)| *i != breakdown && *i != group)
+            .map(|(_, (d, g))| format!("{d}={g}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut national: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut sums: BTreeMap<(String, String), (usize, Vec<u64>)> = BTreeMap::new();
+    for row in &table.rows {
+        let key = within(&row.groups);
+        let figures = counts(&row.value);
+        if row.groups[breakdown] == "National" {
+            national.insert(key, figures);
+            continue;
+        }
+        let entry = sums
+            .entry((row.groups[breakdown].clone(), key))
+            .or_insert_with(|| (0, vec![0; figures.len()]));
+        entry.0 += 1;
+        for (sum, figure) in entry.1.iter_mut().zip(figures) {
+            *sum += figure;
+        }
+    }
+    sums.into_iter()
+        .filter_map(|((breakdown, within), (groups, sum))| {
+            let total = national.get(&within)?;
+            Some(TotalCheck {
+                table: table.metadata.id.clone(),
+                breakdown,
+                within,
+                groups,
+                adds_up: &sum == total,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,293 @@
+//! The publication as a reader gets it: the PDF is tagged with its title
+//! and sections, the spreadsheet opens in an independent reader with its
+//! cover, contents and notes and the same figures as the CSVs, the HTML is
+//! self-contained and passes axe-core, and a template that fails leaves
+//! the previous edition as it was.
+
+mod readers;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use calamine::{Data, Ods, Reader, open_workbook};
+use dtto::config::Config;
+use dtto::format::thousands;
+use dtto::period::Period;
+use dtto::run::{RunError, RunOptions, run};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn options(work: &Path, templates: PathBuf) -> RunOptions {
+    RunOptions {
+        extract: repo().join("fixtures/measures"),
+        warehouse: work.join("warehouse"),
+        queries: repo().join("queries"),
+        templates,
+        output: work.join("output"),
+        period: Some("2003Q4".parse::<Period>().unwrap()),
+        // Threshold 2: the hand-made delivery is small, and most of its
+        // figures should be shown.
+        config: Config {
+            disclosure: dtto::config::DisclosureConfig { threshold: 2 },
+            ..Config::default()
+        },
+    }
+}
+
+fn publish(work: &Path) -> PathBuf {
+    let options = options(work, repo().join("templates"));
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run(&options))
+        .unwrap()
+        .output
+}
+
+fn tool(program: &str, args: &[&str]) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} (poppler-utils) is needed: {e}"));
+    assert!(output.status.success(), "{program} {args:?} failed");
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+#[test]
+fn the_pdf_is_tagged_with_its_title_and_sections() {
+    let work = tempfile::tempdir().unwrap();
+    let output = publish(work.path());
+    let pdf = output.join("bulletin.pdf");
+    let pdf = pdf.to_str().unwrap();
+    let info = tool("pdfinfo", &[pdf]);
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    assert!(
+        info.contains(
+            "Title:           Drug Treatment and Testing Order statistics: \
+             the year ending December 2003"
+        ),
+        "{info}"
+    );
+    // The period's end, not the time of the run.
+    assert!(info.contains("CreationDate:    Wed Dec 31"), "{info}");
+    let text = tool("pdftotext", &["-layout", pdf, "-"]);
+    for section in [
+        "Key points",
+        "Completion",
+        "Proven reconviction",
+        "Methodology and definitions",
+        "Confidentiality and shorthand",
+        "Figure 1:",
+        "Table 1:",
+    ] {
+        assert!(text.contains(section), "no `{section}` in the PDF");
+    }
+    let fonts = tool("pdffonts", &[pdf]);
+    assert!(fonts.contains("LiberationSans"), "{fonts}");
+    assert!(
+        !fonts.lines().skip(2).any(|l| l.contains(" no  ")),
+        "{fonts}"
+    );
+}
+
+fn text(cell: &Data) -> String {
+    match cell {
+        Data::String(s) => s.clone(),
+        Data::Float(f) => f.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
+    let work = tempfile::tempdir().unwrap();
+    let output = publish(work.path());
+    let mut book: Ods<_> = open_workbook(output.join("tables.ods")).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(&names[..3], ["Cover", "Contents", "Notes"]);
+    let csvs: Vec<String> = readers::read_csvs(&output).into_keys().collect();
+    let mut sheets: Vec<String> = names[3..].to_vec();
+    sheets.sort();
+    assert_eq!(sheets, csvs, "one sheet per table");
+
+    let cover = book.worksheet_range("Cover").unwrap();
+    assert!(text(cover.get((0, 0)).unwrap()).contains("tables, the year ending December 2003"));
+    let notes = book.worksheet_range("Notes").unwrap();
+    let shorthand: Vec<String> = notes.rows().skip(3).map(|r| text(&r[0])).collect();
+    for mark in ["[c]", "[u]", "[x]", "[z]"] {
+        assert!(
+            shorthand.contains(&mark.to_string()),
+            "{mark} is not explained"
+        );
+    }
+
+    // Each table: the same rows and counts as its CSV, numbers stored as
+    // numbers and `[c]` only where the CSV withholds.
+    let problems = readers::spreadsheet_problems(&output, &readers::read_csvs(&output));
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    // By hand (tests/measures.rs): 2 of the 6 Orders ended in 2003 were
+    // completed; the Wilson interval of 2/6 is 9.7% to 70.0%.
+    let completion = book.worksheet_range("completion_rate").unwrap();
+    let national = completion
+        .rows()
+        .find(|r| text(&r[0]) == "National")
+        .unwrap();
+    assert_eq!(national[2], Data::Float(33.3));
+    assert_eq!(national[3], Data::Float(9.7));
+    assert_eq!(national[4], Data::Float(70.0));
+    assert_eq!(national[5], Data::Float(2.0));
+    assert_eq!(national[6], Data::Float(6.0));
+}
+
+#[test]
+fn the_html_is_one_self_contained_accessible_page() {
+    let work = tempfile::tempdir().unwrap();
+    let output = publish(work.path());
+    let html = std::fs::read_to_string(output.join("index.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en-GB\">"));
+    assert!(html.contains("<a class=\"skip-link\" href=\"#main\">"));
+    for outside in ["<script", "src=\"http", "href=\"http", "@import", "url("] {
+        assert!(!html.contains(outside), "the page loads `{outside}`");
+    }
+    // Every chart is inline, named, and followed by its data.
+    let charts = std::fs::read_dir(output.join("charts")).unwrap().count();
+    assert!(charts >= 8, "{charts} charts");
+    assert!(html.matches("<svg ").count() >= 8);
+    assert!(
+        html.matches("role=\"img\" aria-label=\"Bar chart of")
+            .count()
+            >= 8
+    );
+    assert_eq!(
+        html.matches("<figure ").count(),
+        html.matches("<caption id=\"figure-").count()
+    );
+    // The data tables show the CSVs' counts and withhold what they do.
+    assert!(html.matches("data-table=").count() >= 15);
+    let problems = readers::html_problems(&html, &readers::read_csvs(&output));
+    assert!(problems.is_empty(), "{problems:#?}");
+
+    let check = repo().join("tests/a11y/check.sh");
+    let result = Command::new("bash")
+        .arg(&check)
+        .arg(output.join("index.html"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&result.stdout).to_string()
+        + &String::from_utf8_lossy(&result.stderr);
+    assert!(
+        result.status.success(),
+        "axe-core on index.html (run .ci/test-tools first):\n{report}"
+    );
+    let result = Command::new("bash")
+        .arg(&check)
+        .arg(output.join("qa.html"))
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "axe-core on qa.html:\n{}",
+        String::from_utf8_lossy(&result.stdout)
+    );
+}
+
+#[test]
+fn a_template_that_fails_leaves_the_previous_edition() {
+    let work = tempfile::tempdir().unwrap();
+    let output = publish(work.path());
+    let before = std::fs::read(output.join("index.html")).unwrap();
+
+    let templates = work.path().join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    for entry in std::fs::read_dir(repo().join("templates")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, templates.join(path.file_name().unwrap())).unwrap();
+    }
+    let words = templates.join("bulletin.md");
+    let broken = std::fs::read_to_string(&words).unwrap()
+        + "\n{{ rate(table=\"completion_rate\", breakdown=\"Shoe size\").percent }}\n";
+    std::fs::write(&words, broken).unwrap();
+    let error = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run(&options(work.path(), templates)))
+        .unwrap_err();
+    assert!(matches!(error, RunError::Render(_)), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("bulletin.md"), "{message}");
+    assert!(message.contains("Shoe size"), "{message}");
+    assert_eq!(std::fs::read(output.join("index.html")).unwrap(), before);
+}
+
+#[test]
+fn the_bundled_extract_tells_its_story_for_2003q4() {
+    let work = tempfile::tempdir().unwrap();
+    let extract = work.path().join("extract");
+    dtto::synth::generate(
+        &dtto::synth::GeneratorOptions {
+            seed: 1,
+            scale: 1.0,
+            as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
+        },
+        &extract,
+    )
+    .unwrap();
+    let options = RunOptions {
+        extract: extract.clone(),
+        period: Some("2003Q4".parse::<Period>().unwrap()),
+        config: Config::default(),
+        ..options(work.path(), repo().join("templates"))
+    };
+    let output = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run(&options))
+        .unwrap()
+        .output;
+
+    // Independently, from the delivered orders: those ended in 2003, and
+    // those of them completed or ended early for good progress.
+    let mut reader = csv::Reader::from_path(extract.join("orders.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (ended_on, reason) = (column("termination_date"), column("termination_reason"));
+    let (mut ended, mut completed) = (0u64, 0u64);
+    for record in reader.records() {
+        let record = record.unwrap();
+        if record[ended_on].starts_with("2003-") {
+            ended += 1;
+            if ["completed", "early_good_progress"].contains(&&record[reason]) {
+                completed += 1;
+            }
+        }
+    }
+    let rate = 100.0 * completed as f64 / ended as f64;
+    assert!((25.0..32.0).contains(&rate), "about 28 %: {rate}");
+    let percent = format!("{rate:.1}%");
+
+    let html = std::fs::read_to_string(output.join("index.html")).unwrap();
+    let pdf = tool(
+        "pdftotext",
+        &[output.join("bulletin.pdf").to_str().unwrap(), "-"],
+    );
+    let key_point = format!(
+        "{} of the {} Orders that ended were completed or ended early for good progress",
+        thousands(completed),
+        thousands(ended)
+    );
+    assert!(html.contains(&key_point), "{key_point}");
+    assert!(
+        html.contains(&format!("to {percent}:")) || html.contains(&format!("was {percent},")),
+        "{percent}"
+    );
+    assert!(pdf.replace('\n', " ").contains(&percent), "{percent}");
+    // With its breakdowns by age, sex and ethnic group.
+    let completion = html
+        .split("Table 1: Completion rate by age band, sex and ethnic group")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .unwrap();
+    for group in ["16-17", "40 and over", "Female", "Male", "White", "Mixed"] {
+        assert!(completion.contains(&format!(">{group}</th>")), "{group}");
+    }
+}

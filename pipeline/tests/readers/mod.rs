@@ -1,0 +1,222 @@
+//! Reader-side checks shared by the tests: each output that shows table
+//! figures (the spreadsheet, the HTML pages) must show exactly the counts
+//! the CSVs publish, and `[c]` exactly where they withhold. Written
+//! against the files, not the pipeline's code.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use calamine::{Data, Ods, Reader, open_workbook};
+
+/// The CSV columns that hold counts, in the order tables show them.
+const COUNT_COLUMNS: [&str; 5] = ["target", "count", "numerator", "denominator", "total"];
+
+/// One CSV: its dimension values → its counts in column order (`None`
+/// where withheld).
+pub struct CsvTable {
+    pub dimensions: usize,
+    pub rows: BTreeMap<Vec<String>, Vec<Option<u64>>>,
+}
+
+pub fn read_csv(path: &Path) -> CsvTable {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let counts: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| COUNT_COLUMNS.contains(&h.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let dimensions = counts[0];
+    let rows = reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            let groups = record.iter().take(dimensions).map(String::from).collect();
+            let figures = counts
+                .iter()
+                .map(|&c| record[c].parse::<u64>().ok())
+                .collect();
+            (groups, figures)
+        })
+        .collect();
+    CsvTable { dimensions, rows }
+}
+
+pub fn read_csvs(output: &Path) -> BTreeMap<String, CsvTable> {
+    std::fs::read_dir(output.join("data"))
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let id = path.file_stem().unwrap().to_string_lossy().to_string();
+            (id, read_csv(&path))
+        })
+        .collect()
+}
+
+/// A shown count as a reader sees it: `1,678` or `[c]`.
+fn shown(text: &str) -> Result<Option<u64>, String> {
+    if text == "[c]" {
+        return Ok(None);
+    }
+    text.replace(',', "")
+        .parse::<u64>()
+        .map(Some)
+        .map_err(|_| format!("`{text}` is not a count"))
+}
+
+/// Checks one displayed row against the CSV: problems as messages.
+fn compare_row(
+    id: &str,
+    csv: &CsvTable,
+    groups: &[String],
+    counts: &[String],
+    problems: &mut Vec<String>,
+) {
+    let Some(published) = csv.rows.get(groups) else {
+        problems.push(format!("{id} {groups:?}: a row the CSV does not have"));
+        return;
+    };
+    if counts.len() != published.len() {
+        problems.push(format!(
+            "{id} {groups:?}: {} counts, CSV {}",
+            counts.len(),
+            published.len()
+        ));
+        return;
+    }
+    for (text, csv_value) in counts.iter().zip(published) {
+        match shown(text) {
+            Ok(value) if value == *csv_value => {}
+            Ok(value) => problems.push(format!(
+                "{id} {groups:?}: shows {value:?} where the CSV has {csv_value:?}"
+            )),
+            Err(problem) => problems.push(format!("{id} {groups:?}: {problem}")),
+        }
+    }
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::String(s) => s.clone(),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Empty => String::new(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// `tables.ods`: every table sheet against its CSV.
+pub fn spreadsheet_problems(output: &Path, csvs: &BTreeMap<String, CsvTable>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut book: Ods<_> = match open_workbook(output.join("tables.ods")) {
+        Ok(book) => book,
+        Err(e) => return vec![format!("tables.ods does not open: {e}")],
+    };
+    for (id, csv) in csvs {
+        let Ok(sheet) = book.worksheet_range(id) else {
+            problems.push(format!("tables.ods has no sheet {id}"));
+            continue;
+        };
+        let rows: Vec<&[Data]> = sheet.rows().collect();
+        // The header row is the first whose cells end in a "(number)" heading.
+        let Some(header) = rows
+            .iter()
+            .position(|r| r.iter().any(|c| cell_text(c).ends_with("(number)")))
+        else {
+            problems.push(format!("tables.ods {id}: no header row"));
+            continue;
+        };
+        let count_columns: Vec<usize> = rows[header]
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| cell_text(c).ends_with("(number)"))
+            .map(|(i, _)| i)
+            .collect();
+        let body = &rows[header + 1..];
+        if body.len() != csv.rows.len() {
+            problems.push(format!(
+                "tables.ods {id}: {} rows, CSV {}",
+                body.len(),
+                csv.rows.len()
+            ));
+        }
+        for row in body {
+            let groups: Vec<String> = row[..csv.dimensions].iter().map(cell_text).collect();
+            let counts: Vec<String> = count_columns
+                .iter()
+                .map(|&c| match &row[c] {
+                    Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
+                    other => cell_text(other),
+                })
+                .collect();
+            compare_row(id, csv, &groups, &counts, &mut problems);
+        }
+    }
+    problems
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&")
+}
+
+/// The text of each `<th>`/`<td>` in `row`.
+fn cells(row: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = row;
+    while let Some(start) = rest.find(['<']) {
+        let tag = &rest[start..];
+        let is_cell = tag.starts_with("<td") || tag.starts_with("<th");
+        let Some(open_end) = tag.find('>') else { break };
+        if is_cell {
+            let content = &tag[open_end + 1..];
+            let close = content.find("</t").unwrap_or(content.len());
+            found.push(unescape(&content[..close]));
+            rest = &content[close..];
+        } else {
+            rest = &tag[open_end + 1..];
+        }
+    }
+    found
+}
+
+/// An HTML page: every `<table data-table="…">` against its CSV.
+pub fn html_problems(html: &str, csvs: &BTreeMap<String, CsvTable>) -> Vec<String> {
+    let mut problems = Vec::new();
+    for table in html.split("<table ").skip(1) {
+        let Some(id) = table
+            .split("data-table=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        else {
+            continue;
+        };
+        let id = unescape(id);
+        let Some(csv) = csvs.get(&id) else {
+            problems.push(format!("a table shows `{id}`, which has no CSV"));
+            continue;
+        };
+        let table = table.split("</table>").next().unwrap_or_default();
+        let mut rows = table.split("<tr>").skip(1);
+        let Some(header) = rows.next() else { continue };
+        let count_columns: Vec<usize> = cells(header)
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.ends_with("(number)"))
+            .map(|(i, _)| i)
+            .collect();
+        for row in rows {
+            let row = cells(row);
+            let groups = row[..csv.dimensions].to_vec();
+            let counts: Vec<String> = count_columns.iter().map(|&c| row[c].clone()).collect();
+            compare_row(&id, csv, &groups, &counts, &mut problems);
+        }
+    }
+    problems
+}
