@@ -37,8 +37,9 @@ pub fn render(
     book.push_sheet(cover(edition));
     book.push_sheet(contents(tables, edition));
     book.push_sheet(notes(tables));
+    let notes = numbered_notes(tables);
     for table in tables {
-        book.push_sheet(table_sheet(table, edition));
+        book.push_sheet(table_sheet(table, edition, &notes));
     }
     let written = spreadsheet_ods::write_ods_buf(&mut book, Vec::new())
         .map_err(|e| format!("tables.ods: {e}"))?;
@@ -130,13 +131,11 @@ fn notes(tables: &[ProtectedTable]) -> Sheet {
         sheet.set_value(row, 2, meaning);
         row += 1;
     }
-    for table in tables {
-        for note in &table.metadata().notes {
-            sheet.set_value(row, 0, "Note");
-            sheet.set_value(row, 1, sheet_name(table));
-            sheet.set_value(row, 2, note.as_str());
-            row += 1;
-        }
+    for (number, (table, note)) in numbered_notes(tables).into_iter().enumerate() {
+        sheet.set_value(row, 0, format!("[note {}]", number + 1));
+        sheet.set_value(row, 1, sheet_name(table));
+        sheet.set_value(row, 2, note);
+        row += 1;
     }
     for (column, width) in [3.0, 6.0, 20.0].into_iter().enumerate() {
         sheet.set_col_width(column as u32, Length::Cm(width));
@@ -144,12 +143,30 @@ fn notes(tables: &[ProtectedTable]) -> Sheet {
     sheet
 }
 
+/// Every table's notes, in table order: `[note 1]` is the first.
+fn numbered_notes(tables: &[ProtectedTable]) -> Vec<(&ProtectedTable, &str)> {
+    tables
+        .iter()
+        .flat_map(|table| {
+            table
+                .metadata()
+                .notes
+                .iter()
+                .map(move |note| (table, note.as_str()))
+        })
+        .collect()
+}
+
 /// The table's id: sheet names are at most 31 characters.
 fn sheet_name(table: &ProtectedTable) -> String {
     table.metadata().id.chars().take(31).collect()
 }
 
-fn table_sheet(table: &ProtectedTable, edition: &Edition) -> Sheet {
+fn table_sheet(
+    table: &ProtectedTable,
+    edition: &Edition,
+    notes: &[(&ProtectedTable, &str)],
+) -> Sheet {
     let metadata = table.metadata();
     let data = lay_out(table, Detail::Full, |_| true);
     let mut sheet = Sheet::new(sheet_name(table));
@@ -162,7 +179,13 @@ fn table_sheet(table: &ProtectedTable, edition: &Edition) -> Sheet {
         ),
         format!("Source: {}", edition.source),
     ];
-    about.extend(metadata.notes.iter().map(|note| format!("Note: {note}")));
+    about.extend(
+        notes
+            .iter()
+            .enumerate()
+            .filter(|(_, (of, _))| of.metadata().id == metadata.id)
+            .map(|(number, (_, note))| format!("[note {}] {note}", number + 1)),
+    );
     lines(&mut sheet, &about);
     let header = about.len() as u32;
     for (column, heading) in data.headings.iter().enumerate() {
