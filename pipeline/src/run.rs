@@ -99,7 +99,7 @@ fn render(
     protected: &Protected,
 ) -> Result<Rendered, RunError> {
     let templates = &options.templates;
-    let charts = protected
+    let charts: Vec<Chart> = protected
         .tables
         .iter()
         .filter_map(|table| charts::chart(table, &edition.year_ending))
@@ -107,8 +107,8 @@ fn render(
     let ods = ods::render(&protected.tables, &edition, date).map_err(RunError::Render)?;
     let qa = qa::render(templates, &edition, &ingested.summary, totals, protected)
         .map_err(RunError::Render)?;
-    let bulletin =
-        bulletin::build(templates, edition, &protected.tables).map_err(RunError::Render)?;
+    let bulletin = bulletin::build(templates, edition, &protected.tables, &charts)
+        .map_err(RunError::Render)?;
     Ok(Rendered {
         html: html::render(&bulletin, templates).map_err(RunError::Render)?,
         pdf: pdf::render(&bulletin, templates, date).map_err(RunError::Render)?,

@@ -91,11 +91,13 @@ impl Bulletin {
 }
 
 /// Renders the words in `templates` against the protected tables and
-/// resolves their figures and tables.
+/// resolves their figures (from `charts`, drawn from the same tables) and
+/// tables.
 pub fn build(
     templates: &Path,
     edition: Edition,
     tables: &[ProtectedTable],
+    charts: &[Chart],
 ) -> Result<Bulletin, String> {
     let path = templates.join(WORDS);
     let template =
@@ -108,7 +110,7 @@ pub fn build(
     let mut numbers = Numbers::default();
     let parts = blocks
         .into_iter()
-        .map(|block| resolve(block, tables, &edition, &mut numbers))
+        .map(|block| resolve(block, tables, charts, &edition, &mut numbers))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Bulletin { edition, parts })
@@ -123,6 +125,7 @@ struct Numbers {
 fn resolve(
     block: Block,
     tables: &[ProtectedTable],
+    charts: &[Chart],
     edition: &Edition,
     numbers: &mut Numbers,
 ) -> Result<Part, String> {
@@ -151,7 +154,7 @@ fn resolve(
                 edition.year_ending
             );
             // Nothing to draw (no rows this period): the data table alone.
-            let Some(chart) = super::charts::chart(table, &edition.year_ending) else {
+            let Some(chart) = charts.iter().find(|c| c.id == id).cloned() else {
                 numbers.tables += 1;
                 return Ok(Part::Table {
                     id: format!("table-{}", numbers.tables),
