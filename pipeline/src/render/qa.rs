@@ -64,7 +64,7 @@ pub fn render(
     context.insert("delivery", &ingest.key);
     context.insert("supplier", &ingest.supplier);
     context.insert("files", &files(ingest));
-    context.insert("totals", totals);
+    context.insert("totals", &breakdown_checks(totals));
     context.insert(
         "totals_flagged",
         &totals.iter().filter(|t| !t.adds_up).count(),
@@ -73,6 +73,49 @@ pub fn render(
     context.insert("disclosure", &disclosure_summary(protected));
     context.insert("changes", &largest_changes(protected));
     page(templates, LAYOUT, context)
+}
+
+#[derive(Debug, Serialize)]
+struct BreakdownCheck {
+    table: String,
+    breakdown: String,
+    groups: usize,
+    /// How many combinations of the table's other dimensions were checked.
+    checked: usize,
+    /// Those whose groups do not add up to the national figure.
+    flagged: Vec<String>,
+}
+
+/// One line per table and breakdown, those that do not add up first.
+fn breakdown_checks(totals: &[TotalCheck]) -> Vec<BreakdownCheck> {
+    let mut lines: Vec<BreakdownCheck> = Vec::new();
+    for check in totals {
+        let same =
+            |line: &BreakdownCheck| line.table == check.table && line.breakdown == check.breakdown;
+        if !lines.last().is_some_and(same) {
+            lines.push(BreakdownCheck {
+                table: check.table.clone(),
+                breakdown: check.breakdown.clone(),
+                groups: 0,
+                checked: 0,
+                flagged: Vec::new(),
+            });
+        }
+        let Some(line) = lines.last_mut() else {
+            continue;
+        };
+        line.groups = line.groups.max(check.groups);
+        line.checked += 1;
+        if !check.adds_up {
+            line.flagged.push(if check.within.is_empty() {
+                "the national figure".to_string()
+            } else {
+                check.within.clone()
+            });
+        }
+    }
+    lines.sort_by_key(|line| line.flagged.is_empty());
+    lines
 }
 
 fn files(ingest: &IngestSummary) -> Vec<FileCheck> {

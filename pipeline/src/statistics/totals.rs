@@ -76,3 +76,45 @@ pub fn check(table: &StatTable) -> Vec<TotalCheck> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::statistics::StatRow;
+
+    fn table(rows: &[(&str, &str, u64)]) -> StatTable {
+        let metadata = toml::from_str(
+            "id = \"orders\"\ntitle = \"Orders\"\nmeasure = 1\nkind = \"count\"\n\
+             counted = \"Orders\"\nbreakdowns = [\"National\", \"Sex\", \"Age band\"]\n\
+             [chart]\nkind = \"none\"\n",
+        )
+        .unwrap();
+        StatTable {
+            metadata,
+            dimensions: vec!["breakdown".into(), "group".into()],
+            rows: rows
+                .iter()
+                .map(|(breakdown, group, n)| StatRow {
+                    groups: vec![breakdown.to_string(), group.to_string()],
+                    value: Value::Count(*n),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_breakdown_that_misses_the_national_figure_is_flagged() {
+        let checks = check(&table(&[
+            ("National", "All", 10),
+            ("Sex", "Female", 4),
+            ("Sex", "Male", 6),
+            ("Age band", "16-17", 3),
+            ("Age band", "18-21", 6),
+        ]));
+        let outcome: Vec<(&str, usize, bool)> = checks
+            .iter()
+            .map(|c| (c.breakdown.as_str(), c.groups, c.adds_up))
+            .collect();
+        assert_eq!(outcome, [("Age band", 2, false), ("Sex", 2, true)]);
+    }
+}
