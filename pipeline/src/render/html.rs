@@ -10,6 +10,7 @@ use tera::{Context, Tera, escape_html};
 use super::bulletin::{Bulletin, Part};
 use super::display::DisplayTable;
 use super::document::Inline;
+use super::words::describe;
 
 pub const LAYOUT: &str = "index.html";
 pub const STYLE: &str = "style.css";
@@ -21,14 +22,11 @@ pub fn page(templates: &Path, name: &str, mut context: Context) -> Result<String
         let path = templates.join(file);
         std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
     };
+    let failed = |e: tera::Error| format!("{}: {}", templates.join(name).display(), describe(&e));
     let mut tera = Tera::default();
-    tera.add_raw_template(name, &read(name)?)
-        .map_err(|e| format!("{}: {e}", templates.join(name).display()))?;
+    tera.add_raw_template(name, &read(name)?).map_err(failed)?;
     context.insert("style", &read(STYLE)?);
-    tera.render(name, &context).map_err(|e| {
-        let cause = std::error::Error::source(&e).map_or(String::new(), |c| format!(": {c}"));
-        format!("{}: {e}{cause}", templates.join(name).display())
-    })
+    tera.render(name, &context).map_err(failed)
 }
 
 pub fn render(bulletin: &Bulletin, templates: &Path) -> Result<String, String> {

@@ -18,6 +18,7 @@ use super::charts::Chart;
 use super::display::DisplayTable;
 use super::document::Inline;
 use super::fonts;
+use super::words::describe;
 
 pub const LAYOUT: &str = "bulletin.typ";
 
@@ -96,18 +97,15 @@ fn source(
     tera.autoescape_on(vec![]);
     tera.register_filter("markup", text_filter(markup));
     tera.register_filter("string", text_filter(string));
-    tera.add_raw_template(LAYOUT, &layout)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let failed = |e: tera::Error| format!("{}: {}", path.display(), describe(&e));
+    tera.add_raw_template(LAYOUT, &layout).map_err(failed)?;
     let mut context = Context::new();
     context.insert("edition", &bulletin.edition);
     context.insert("year", &date.year());
     context.insert("month", &date.month());
     context.insert("day", &date.day());
     context.insert("body", &body(&bulletin.parts));
-    tera.render(LAYOUT, &context).map_err(|e| {
-        let cause = std::error::Error::source(&e).map_or(String::new(), |c| format!(": {c}"));
-        format!("{}: {e}{cause}", path.display())
-    })
+    tera.render(LAYOUT, &context).map_err(failed)
 }
 
 fn text_filter(

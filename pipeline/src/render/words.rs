@@ -84,7 +84,7 @@ pub fn render(
 }
 
 /// A tera error with its causes: tera puts the useful part in the source.
-fn describe(error: &tera::Error) -> String {
+pub fn describe(error: &tera::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
