@@ -53,6 +53,14 @@ fn lines(sheet: &mut Sheet, lines: &[String]) {
     }
 }
 
+/// A header row at `row`: each heading with its column's width in cm.
+fn header_row(sheet: &mut Sheet, row: u32, columns: &[(&str, f64)]) {
+    for (column, (heading, width)) in columns.iter().enumerate() {
+        sheet.set_value(row, column as u32, *heading);
+        sheet.set_col_width(column as u32, Length::Cm(*width));
+    }
+}
+
 fn cover(edition: &Edition) -> Sheet {
     let mut sheet = Sheet::new("Cover");
     lines(
@@ -88,12 +96,15 @@ fn contents(tables: &[ProtectedTable], edition: &Edition) -> Sheet {
         ],
     );
     let header = 2;
-    for (column, heading) in ["Sheet name", "Table title", "What is counted"]
-        .into_iter()
-        .enumerate()
-    {
-        sheet.set_value(header, column as u32, heading);
-    }
+    header_row(
+        &mut sheet,
+        header,
+        &[
+            ("Sheet name", 6.0),
+            ("Table title", 12.0),
+            ("What is counted", 14.0),
+        ],
+    );
     for (index, table) in tables.iter().enumerate() {
         let row = header + 1 + index as u32;
         let metadata = table.metadata();
@@ -104,9 +115,6 @@ fn contents(tables: &[ProtectedTable], edition: &Edition) -> Sheet {
             format!("{}, {}", metadata.title, edition.year_ending),
         );
         sheet.set_value(row, 2, metadata.counted.as_str());
-    }
-    for (column, width) in [6.0, 12.0, 14.0].into_iter().enumerate() {
-        sheet.set_col_width(column as u32, Length::Cm(width));
     }
     sheet
 }
@@ -121,9 +129,11 @@ fn notes(tables: &[ProtectedTable]) -> Sheet {
         ],
     );
     let header = 2;
-    for (column, heading) in ["Note", "Applies to", "Meaning"].into_iter().enumerate() {
-        sheet.set_value(header, column as u32, heading);
-    }
+    header_row(
+        &mut sheet,
+        header,
+        &[("Note", 3.0), ("Applies to", 6.0), ("Meaning", 20.0)],
+    );
     let mut row = header + 1;
     for (shorthand, meaning) in SHORTHAND {
         sheet.set_value(row, 0, shorthand);
@@ -136,9 +146,6 @@ fn notes(tables: &[ProtectedTable]) -> Sheet {
         sheet.set_value(row, 1, sheet_name(table));
         sheet.set_value(row, 2, note);
         row += 1;
-    }
-    for (column, width) in [3.0, 6.0, 20.0].into_iter().enumerate() {
-        sheet.set_col_width(column as u32, Length::Cm(width));
     }
     sheet
 }

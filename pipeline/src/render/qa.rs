@@ -146,6 +146,14 @@ fn year_name(year: Year) -> &'static str {
     }
 }
 
+/// A row named by its dimensions: `breakdown=Sex, group=Female`.
+fn row_label<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> String {
+    pairs
+        .map(|(dimension, group)| format!("{dimension}={group}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn audit(protected: &Protected) -> Vec<AuditLine> {
     protected
         .audit
@@ -153,12 +161,7 @@ fn audit(protected: &Protected) -> Vec<AuditLine> {
         .map(|w| AuditLine {
             table: w.table.clone(),
             year: year_name(w.year),
-            row: w
-                .dimensions
-                .iter()
-                .map(|(d, g)| format!("{d}={g}"))
-                .collect::<Vec<_>>()
-                .join(", "),
+            row: row_label(w.dimensions.iter().map(|(d, g)| (d, g))),
             figure: w.figure.name().to_string(),
             rule: w.rule,
             reason: w.reason.clone(),
@@ -207,13 +210,7 @@ fn largest_changes(protected: &Protected) -> Vec<ChangeLine> {
                 change.difference.abs(),
                 ChangeLine {
                     table: table.metadata().id.clone(),
-                    row: table
-                        .dimensions()
-                        .iter()
-                        .zip(row.groups())
-                        .map(|(d, g)| format!("{d}={g}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    row: row_label(table.dimensions().iter().zip(row.groups())),
                     previous: format::percent(previous),
                     current: format::percent(current),
                     points: format::points(change.difference),
