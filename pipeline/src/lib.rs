@@ -7,6 +7,8 @@ pub mod disclosure;
 pub mod format;
 pub mod ingest;
 pub mod period;
+#[cfg(test)]
+mod proptest_config;
 pub mod query;
 pub mod reference;
 pub mod render;

@@ -217,12 +217,12 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 })
                 .map_err(|e| (10, e.to_string()))?;
             if csv {
-                let mut writer = arrow::csv::Writer::new(std::io::stdout());
+                let mut writer = datafusion::arrow::csv::Writer::new(std::io::stdout());
                 for batch in &batches {
                     writer.write(batch).map_err(|e| (1, e.to_string()))?;
                 }
             } else {
-                let table = arrow::util::pretty::pretty_format_batches(&batches)
+                let table = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
                     .map_err(|e| (1, e.to_string()))?;
                 println!("{table}");
             }

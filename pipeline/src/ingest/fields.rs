@@ -192,6 +192,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proptest_config::deterministic(256, 1024))]
+
         #[test]
         fn date_parsing_round_trips(days in -700_000i32..2_900_000) {
             let text = format_days(days);

@@ -103,6 +103,8 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #![proptest_config(crate::proptest_config::deterministic(256, 1024))]
+
         /// Whatever the order, a key is reported exactly when an earlier
         /// copy was inserted, with that copy's line.
         #[test]

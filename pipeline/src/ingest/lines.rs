@@ -109,6 +109,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proptest_config::deterministic(256, 1024))]
+
         /// For any mix of line ends, blank lines and quoted breaks, each
         /// record's line is one plus the line breaks before its first byte.
         #[test]

@@ -39,7 +39,7 @@ use crate::reference::ReferenceLists;
 pub const CONTROL_FILE: &str = "extract.toml";
 
 /// The Arrow schema of a file's dataset in the warehouse.
-pub fn dataset_schema(file: ExtractFile) -> arrow::datatypes::SchemaRef {
+pub fn dataset_schema(file: ExtractFile) -> datafusion::arrow::datatypes::SchemaRef {
     table::schema(file.columns())
 }
 

@@ -7,17 +7,17 @@ use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-use arrow::array::{
+use datafusion::arrow::array::{
     ArrayRef, Date32Builder, DictionaryArray, Int16Builder, Int32Builder, StringArray,
     StringBuilder,
 };
-use arrow::datatypes::{DataType, Field as ArrowField, Int16Type, Schema, SchemaRef};
-use arrow::error::ArrowError;
-use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::errors::ParquetError;
-use parquet::file::properties::WriterProperties;
+use datafusion::arrow::datatypes::{DataType, Field as ArrowField, Int16Type, Schema, SchemaRef};
+use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::basic::{Compression, ZstdLevel};
+use datafusion::parquet::errors::ParquetError;
+use datafusion::parquet::file::properties::WriterProperties;
 
 use super::contract::{Column, ExtractFile, Kind};
 use super::fields::{Field, FieldParser};

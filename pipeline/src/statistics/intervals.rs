@@ -91,6 +91,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(crate::proptest_config::deterministic(256, 1024))]
+
         #[test]
         fn wilson_lies_in_the_unit_interval_around_the_estimate(n in 1u64..100_000, x_share in 0.0f64..=1.0) {
             let x = ((n as f64) * x_share).round() as u64;

@@ -8,8 +8,8 @@ pub mod totals;
 
 use std::collections::HashMap;
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Int64Type};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
 
 use crate::query::catalogue::{TableKind, TableMetadata};
 pub use intervals::{Interval, newcombe_difference, wilson};
@@ -180,7 +180,7 @@ fn counted(batches: &[RecordBatch], counts: &[&str]) -> Result<Counted, String> 
             } else {
                 DataType::Utf8
             };
-            let cast = arrow::compute::cast(column, &target)
+            let cast = datafusion::arrow::compute::cast(column, &target)
                 .map_err(|e| format!("column {}: {e}", field.name()))?;
             for row in 0..batch.num_rows() {
                 if let Some(index) = count_index {

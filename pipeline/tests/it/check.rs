@@ -7,9 +7,10 @@ use chrono::NaiveDate;
 use dtto::query::catalogue::Problem;
 use dtto::query::check;
 use dtto::query::parameters::Parameters;
+use crate::support::repo;
 
 fn queries() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../queries")
+    repo().join("queries")
 }
 
 fn copy_queries() -> tempfile::TempDir {

@@ -6,15 +6,12 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Date32Type, Int32Type};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Int32Type};
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use dtto::ingest::{IngestError, IngestOptions, ingest};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::support::repo;
 
 fn fixture(name: &str) -> PathBuf {
     repo().join("fixtures/ingest").join(name)
@@ -37,12 +34,12 @@ fn read_dataset(delivery: &Path, name: &str) -> RecordBatch {
         .build()
         .unwrap();
     let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
-    arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
+    datafusion::arrow::compute::concat_batches(&batches[0].schema(), &batches).unwrap()
 }
 
 fn column_text(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
     let column = batch.column_by_name(name).unwrap();
-    let column = arrow::compute::cast(column, &DataType::Utf8).unwrap();
+    let column = datafusion::arrow::compute::cast(column, &DataType::Utf8).unwrap();
     column
         .as_string::<i32>()
         .iter()

@@ -3,8 +3,6 @@
 //! extracts. The checks read the published CSVs the way a reader could,
 //! knowing only that groups add up to totals and rates to their counts.
 
-mod readers;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -13,12 +11,10 @@ use dtto::period::Period;
 use dtto::run::{RunOptions, run};
 use dtto::synth::{GeneratorOptions, generate};
 use proptest::prelude::*;
+use crate::readers;
+use crate::support::repo;
 
 const THRESHOLD: u64 = 5;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// Runs the publication of `period` for the delivery in `extract`; returns
 /// the folder written.
@@ -449,7 +445,7 @@ fn the_checker_sees_a_lone_withheld_group() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4))]
+    #![proptest_config(crate::proptest_config::deterministic(4, 16))]
 
     #[test]
     fn random_small_extracts_publish_nothing_disclosive(seed in 0u64..1_000_000, scale in 0.003f64..0.02) {

@@ -8,6 +8,7 @@ use std::path::Path;
 use proptest::prelude::*;
 
 use dtto::ingest::{IngestOptions, ingest};
+use crate::support::repo;
 
 const FILES: [&str; 5] = [
     "orders",
@@ -124,7 +125,7 @@ fn write_delivery(dir: &Path, files: &[Vec<u8>], counts: &[u64], count_rows: boo
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(crate::proptest_config::deterministic(256, 1024))]
 
     #[test]
     fn ingest_never_panics_and_what_it_loads_reconciles(
@@ -137,7 +138,7 @@ proptest! {
         let options = IngestOptions {
             extract: extract.path().to_path_buf(),
             warehouse: warehouse.path().to_path_buf(),
-            reference: Path::new(env!("CARGO_MANIFEST_DIR")).join("../queries/reference"),
+            reference: repo().join("queries/reference"),
             force: false,
             max_quarantined_share: 1.0,
         };

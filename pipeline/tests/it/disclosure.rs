@@ -304,7 +304,7 @@ fn split_columns(totals: Vec<u64>, rows: usize) -> impl Strategy<Value = Vec<Vec
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(crate::proptest_config::deterministic(300, 1024))]
 
     #[test]
     fn no_published_count_is_small_and_no_withheld_count_can_be_recovered(layout in layouts()) {

@@ -4,8 +4,6 @@
 //! self-contained and passes axe-core, and a template that fails leaves
 //! the previous edition as it was.
 
-mod readers;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,10 +12,8 @@ use dtto::config::Config;
 use dtto::format::thousands;
 use dtto::period::Period;
 use dtto::run::{RunError, RunOptions, run};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::readers;
+use crate::support::repo;
 
 fn options(work: &Path, templates: PathBuf) -> RunOptions {
     RunOptions {

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 
 use dtto::ingest::{IngestOptions, ingest};
 use dtto::synth::{GeneratorOptions, generate};
+use crate::support::repo;
 
 fn options(seed: u64, scale: f64) -> GeneratorOptions {
     GeneratorOptions {
@@ -54,7 +55,7 @@ fn a_generated_delivery_keeps_every_rule_of_the_contract() {
     let ingested = ingest(&IngestOptions {
         extract: extract.path().to_path_buf(),
         warehouse: warehouse.path().to_path_buf(),
-        reference: Path::new(env!("CARGO_MANIFEST_DIR")).join("../queries/reference"),
+        reference: repo().join("queries/reference"),
         force: false,
         max_quarantined_share: 0.0,
     })

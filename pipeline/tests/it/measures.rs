@@ -10,10 +10,7 @@ use dtto::config::Config;
 use dtto::period::Period;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
 use dtto::statistics::{StatTable, Value};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use crate::support::repo;
 
 /// A run of the hand-made delivery with `queries`, writing under `work`.
 fn options(work: &Path, queries: PathBuf, period: &str) -> RunOptions {
@@ -325,10 +322,10 @@ fn ad_hoc_queries_read_and_refuse_to_write() {
             .await
             .unwrap();
         let n =
-            arrow::compute::cast(batches[0].column(0), &arrow::datatypes::DataType::Int64).unwrap();
+            datafusion::arrow::compute::cast(batches[0].column(0), &datafusion::arrow::datatypes::DataType::Int64).unwrap();
         assert_eq!(
             n.as_any()
-                .downcast_ref::<arrow::array::Int64Array>()
+                .downcast_ref::<datafusion::arrow::array::Int64Array>()
                 .unwrap()
                 .value(0),
             21

@@ -1,0 +1,16 @@
+//! Every integration test, in one executable: one link of the library and
+//! its dependencies instead of one per file. Each module is one area.
+
+mod check;
+mod disclosure;
+mod disclosure_outputs;
+mod fuzz;
+mod ingest;
+mod measures;
+mod publication;
+mod readers;
+mod support;
+mod synth;
+
+#[path = "../../src/proptest_config.rs"]
+mod proptest_config;
