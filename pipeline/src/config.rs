@@ -1,9 +1,11 @@
 //! The publication's configuration, `dtto.toml`: the settings a team
 //! changes between editions without touching code.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::exit::Exit;
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -76,27 +78,60 @@ impl Default for IngestConfig {
     }
 }
 
+/// Why `dtto.toml` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configuration {}: {problem}", path.display())]
+    Invalid {
+        path: PathBuf,
+        problem: ConfigProblem,
+    },
+}
+
+/// What is wrong with the configuration's text.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigProblem {
+    #[error(transparent)]
+    Syntax(#[from] toml::de::Error),
+    #[error("ingest.max_quarantined_share is {0}; it is a share between 0 and 1 (0.01 is 1 %)")]
+    QuarantineShare(f64),
+    #[error("disclosure.threshold is {0}; at 1 or below no count would be withheld")]
+    Threshold(u64),
+}
+
+impl ConfigError {
+    pub fn exit(&self) -> Exit {
+        Exit::Configuration
+    }
+}
+
 impl Config {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Self, ConfigProblem> {
+        let config: Config = toml::from_str(text)?;
         let share = config.ingest.max_quarantined_share;
         if !(0.0..=1.0).contains(&share) {
-            return Err(format!(
-                "ingest.max_quarantined_share is {share}; it is a share between 0 and 1 (0.01 is 1 %)"
-            ));
+            return Err(ConfigProblem::QuarantineShare(share));
         }
         if config.disclosure.threshold < 2 {
-            return Err(format!(
-                "disclosure.threshold is {}; at 1 or below no count would be withheld",
-                config.disclosure.threshold
-            ));
+            return Err(ConfigProblem::Threshold(config.disclosure.threshold));
         }
         Ok(config)
     }
 
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|problem| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problem,
+        })
     }
 }
 
@@ -115,7 +150,7 @@ mod tests {
     #[test]
     fn a_percentage_written_as_a_whole_number_is_refused() {
         let err = Config::parse("[ingest]\nmax_quarantined_share = 5.0").unwrap_err();
-        assert!(err.contains("between 0 and 1"), "{err}");
+        assert!(err.to_string().contains("between 0 and 1"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod disclosure;
+pub mod exit;
 pub mod format;
 pub mod ingest;
 pub mod period;

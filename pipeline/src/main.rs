@@ -1,20 +1,24 @@
-//! `dtto`: the command line over the pipeline library.
+//! `dtto`: the command line over the pipeline library. One function per
+//! command; every failure leaves with the exit code of its kind
+//! (`dtto::exit::Exit`, the README's table "Exit codes").
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use dtto::config::Config;
+use dtto::config::{Config, ConfigError};
 use dtto::disclosure::{Year, audit};
+use dtto::exit::Exit;
+use dtto::ingest::contract::ExtractFile;
 use dtto::ingest::warehouse::Warehouse;
-use dtto::ingest::{IngestOptions, ingest};
+use dtto::ingest::{IngestError, IngestOptions, ingest};
 use dtto::period::Period;
 use dtto::query::catalogue::Catalogue;
 use dtto::query::parameters::Parameters;
 use dtto::query::{adhoc, check, open};
-use dtto::run::{RunOptions, run};
+use dtto::run::{RunError, RunOptions, RunOutcome, run};
 use dtto::synth::{GeneratorOptions, generate};
 
 /// Quarterly official statistics on the Drug Treatment and Testing Order.
@@ -31,59 +35,86 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Validate a delivery and load it into the warehouse as Parquet.
-    Ingest {
-        /// The delivery folder: extract.toml and the five CSV files.
-        #[arg(long)]
-        extract: PathBuf,
-        #[arg(long, default_value = "warehouse")]
-        warehouse: PathBuf,
-        /// Where the reference lists live.
-        #[arg(long, default_value = "queries/reference")]
-        reference: PathBuf,
-        /// Ingest again even if this delivery is already in the warehouse.
-        #[arg(long)]
-        force: bool,
-    },
+    Ingest(IngestArgs),
     /// Ingest if needed, then compute every table of the period.
-    Run {
-        /// The delivery folder: extract.toml and the five CSV files.
-        #[arg(long)]
-        extract: PathBuf,
-        /// The quarter to publish, e.g. 2003Q4; the extract's latest
-        /// complete quarter when not given.
-        #[arg(long)]
-        period: Option<Period>,
-        #[arg(long, default_value = "warehouse")]
-        warehouse: PathBuf,
-        #[arg(long, default_value = "queries")]
-        queries: PathBuf,
-        #[arg(long, default_value = "templates")]
-        templates: PathBuf,
-        #[arg(long, default_value = "output")]
-        output: PathBuf,
-    },
+    Run(RunArgs),
     /// Plan every query against the warehouse schemas, without data, and
     /// report each problem with its file, line and column.
-    Check {
-        #[arg(long, default_value = "queries")]
-        queries: PathBuf,
-    },
+    Check(QueriesArg),
     /// Run a read-only SQL query on the current delivery.
-    Query {
-        sql: String,
-        /// Print CSV instead of a table.
-        #[arg(long)]
-        csv: bool,
-        #[arg(long, default_value = "warehouse")]
-        warehouse: PathBuf,
-        #[arg(long, default_value = "queries")]
-        queries: PathBuf,
-    },
+    Query(QueryArgs),
     /// Synthetic deliveries for development, tests and benchmarks.
     Fixtures {
         #[command(subcommand)]
         command: FixturesCommand,
     },
+}
+
+#[derive(Args)]
+struct ExtractArg {
+    /// The delivery folder: extract.toml and the five CSV files.
+    #[arg(long)]
+    extract: PathBuf,
+}
+
+#[derive(Args)]
+struct WarehouseArg {
+    /// Where ingested deliveries are kept.
+    #[arg(long, default_value = "warehouse")]
+    warehouse: PathBuf,
+}
+
+#[derive(Args)]
+struct QueriesArg {
+    /// The statisticians' folder: tables, views and reference lists.
+    #[arg(long, default_value = "queries")]
+    queries: PathBuf,
+}
+
+#[derive(Args)]
+struct IngestArgs {
+    #[command(flatten)]
+    extract: ExtractArg,
+    #[command(flatten)]
+    warehouse: WarehouseArg,
+    /// Where the reference lists live.
+    #[arg(long, default_value = "queries/reference")]
+    reference: PathBuf,
+    /// Ingest again even if this delivery is already in the warehouse.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    extract: ExtractArg,
+    /// The quarter to publish, e.g. 2003Q4; the extract's latest complete
+    /// quarter when not given.
+    #[arg(long)]
+    period: Option<Period>,
+    #[command(flatten)]
+    warehouse: WarehouseArg,
+    #[command(flatten)]
+    queries: QueriesArg,
+    /// The bulletin's words and page designs.
+    #[arg(long, default_value = "templates")]
+    templates: PathBuf,
+    /// Where editions are published, one folder per period.
+    #[arg(long, default_value = "output")]
+    output: PathBuf,
+}
+
+#[derive(Args)]
+struct QueryArgs {
+    sql: String,
+    /// Print CSV instead of a table.
+    #[arg(long)]
+    csv: bool,
+    #[command(flatten)]
+    warehouse: WarehouseArg,
+    #[command(flatten)]
+    queries: QueriesArg,
 }
 
 #[derive(Subcommand)]
@@ -103,168 +134,47 @@ enum FixturesCommand {
     },
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err((code, message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(code)
+/// A failure as the user sees it: what went wrong, and the exit code that
+/// says what to do about it.
+struct Failure {
+    exit: Exit,
+    message: String,
+}
+
+impl Failure {
+    fn new(exit: Exit, message: impl std::fmt::Display) -> Self {
+        Failure {
+            exit,
+            message: message.to_string(),
         }
     }
 }
 
-/// A failure: the exit code and the message for the user.
-type Failure = (u8, String);
+impl From<RunError> for Failure {
+    fn from(e: RunError) -> Self {
+        Failure::new(e.exit(), e)
+    }
+}
 
-fn dispatch(cli: Cli) -> Result<(), Failure> {
-    match cli.command {
-        Command::Run {
-            extract,
-            period,
-            warehouse,
-            queries,
-            templates,
-            output,
-        } => {
-            let options = RunOptions {
-                extract,
-                warehouse,
-                queries,
-                templates,
-                output,
-                period,
-                config: load_config(&cli.config)?,
-            };
-            let outcome = runtime()?
-                .block_on(run(&options))
-                .map_err(|e| (e.exit_code(), e.to_string()))?;
-            println!("{}", outcome.ingested.summary.table());
-            println!(
-                "Period {}: {} tables computed in {:.2} s",
-                outcome.period,
-                outcome.tables.len(),
-                outcome.query_seconds,
-            );
-            for (year, name) in [
-                (Year::Reference, "reference year"),
-                (Year::YearEarlier, "a year earlier"),
-            ] {
-                let (by_rule, withheld, figures) = audit::summary(&outcome.protected, year);
-                let counts: Vec<String> = by_rule
-                    .iter()
-                    .map(|(rule, count)| format!("{rule} {count}"))
-                    .collect();
-                println!(
-                    "Disclosure control, {name}: {withheld} of {figures} figures withheld ({:.1} %): {}",
-                    withheld as f64 * 100.0 / figures.max(1) as f64,
-                    counts.join(", "),
-                );
-            }
-            let at = |file: &str| outcome.output.join(file).display().to_string();
-            println!("Bulletin: {} and {}", at("index.html"), at("bulletin.pdf"));
-            println!("Tables: {} and {}", at("tables.ods"), at("data"));
-            println!(
-                "For sign-off: {} and {}",
-                at("qa.html"),
-                at("disclosure_audit.csv")
-            );
-            Ok(())
-        }
-        Command::Check { queries } => {
-            let today = chrono::Local::now().date_naive();
-            let parameters = Parameters::new(Period::latest_complete(today), today);
-            let started = std::time::Instant::now();
-            let problems = runtime()?
-                .block_on(check(&queries, &parameters))
-                .map_err(|e| (10, e.to_string()))?;
-            for problem in &problems {
-                eprintln!("{problem}\n");
-            }
-            if problems.is_empty() {
-                println!(
-                    "queries/ is fine: every query planned in {:.2} s",
-                    started.elapsed().as_secs_f64()
-                );
-                Ok(())
-            } else {
-                Err((
-                    10,
-                    format!("{} problem(s) in {}", problems.len(), queries.display()),
-                ))
-            }
-        }
-        Command::Query {
-            sql,
-            csv,
-            warehouse,
-            queries,
-        } => {
-            let delivery = Warehouse::new(&warehouse).current_dir().ok_or_else(|| {
-                (
-                    4,
-                    format!(
-                        "{} holds no ingested delivery: run dtto ingest first",
-                        warehouse.display()
-                    ),
-                )
-            })?;
-            let (catalogue, _) = Catalogue::load(&queries);
-            let batches = runtime()?
-                .block_on(async {
-                    let ctx = open(&delivery, &catalogue).await?;
-                    adhoc(&ctx, &sql).await
-                })
-                .map_err(|e| (10, e.to_string()))?;
-            if csv {
-                let mut writer = datafusion::arrow::csv::Writer::new(std::io::stdout());
-                for batch in &batches {
-                    writer.write(batch).map_err(|e| (1, e.to_string()))?;
-                }
-            } else {
-                let table = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
-                    .map_err(|e| (1, e.to_string()))?;
-                println!("{table}");
-            }
-            Ok(())
-        }
-        Command::Ingest {
-            extract,
-            warehouse,
-            reference,
-            force,
-        } => {
-            let config = load_config(&cli.config)?;
-            let options = IngestOptions {
-                extract,
-                warehouse,
-                reference,
-                force,
-                max_quarantined_share: config.ingest.max_quarantined_share,
-            };
-            let ingested = ingest(&options).map_err(|e| (e.exit_code(), e.to_string()))?;
-            if ingested.reused {
-                println!(
-                    "This delivery was ingested before; using {} (--force ingests it again).",
-                    ingested.dir.display()
-                );
-            }
-            println!("{}", ingested.summary.table());
-            for file in &ingested.summary.files {
-                for warning in &file.warnings {
-                    println!("warning: {}: {warning}", file.source);
-                }
-            }
-            let quarantined: u64 = ingested.summary.files.iter().map(|f| f.quarantined).sum();
-            if quarantined > 0 {
-                println!(
-                    "{quarantined} rows quarantined: see {}",
-                    ingested.dir.join("quarantine").display()
-                );
-            }
-            println!("Loaded into {}", ingested.dir.display());
-            Ok(())
-        }
+impl From<IngestError> for Failure {
+    fn from(e: IngestError) -> Self {
+        Failure::new(e.exit(), e)
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::new(e.exit(), e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let done = match cli.command {
+        Command::Ingest(args) => ingest_command(args, &cli.config),
+        Command::Run(args) => run_command(args, &cli.config),
+        Command::Check(args) => check_command(args),
+        Command::Query(args) => query_command(args),
         Command::Fixtures {
             command:
                 FixturesCommand::Generate {
@@ -273,25 +183,175 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     as_at,
                     out,
                 },
-        } => {
-            let options = GeneratorOptions { seed, scale, as_at };
-            let control = generate(&options, &out).map_err(|e| (1, e.to_string()))?;
-            println!(
-                "Wrote a synthetic delivery to {}: {} Orders, {} drug tests",
-                out.display(),
-                control.rows_of(dtto::ingest::contract::ExtractFile::Orders),
-                control.rows_of(dtto::ingest::contract::ExtractFile::DrugTests)
-            );
-            Ok(())
+        } => generate_command(GeneratorOptions { seed, scale, as_at }, &out),
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.exit.code())
         }
     }
+}
+
+fn ingest_command(args: IngestArgs, config: &Path) -> Result<(), Failure> {
+    let config = load_config(config)?;
+    let ingested = ingest(&IngestOptions {
+        extract: args.extract.extract,
+        warehouse: args.warehouse.warehouse,
+        reference: args.reference,
+        force: args.force,
+        max_quarantined_share: config.ingest.max_quarantined_share,
+    })?;
+    if ingested.reused {
+        println!(
+            "This delivery was ingested before; using {} (--force ingests it again).",
+            ingested.dir.display()
+        );
+    }
+    println!("{}", ingested.summary.table());
+    for file in &ingested.summary.files {
+        for warning in &file.warnings {
+            println!("warning: {}: {warning}", file.source);
+        }
+    }
+    let quarantined: u64 = ingested.summary.files.iter().map(|f| f.quarantined).sum();
+    if quarantined > 0 {
+        println!(
+            "{quarantined} rows quarantined: see {}",
+            ingested.dir.join("quarantine").display()
+        );
+    }
+    println!("Loaded into {}", ingested.dir.display());
+    Ok(())
+}
+
+fn run_command(args: RunArgs, config: &Path) -> Result<(), Failure> {
+    let options = RunOptions {
+        extract: args.extract.extract,
+        warehouse: args.warehouse.warehouse,
+        queries: args.queries.queries,
+        templates: args.templates,
+        output: args.output,
+        period: args.period,
+        config: load_config(config)?,
+    };
+    let outcome = runtime()?.block_on(run(&options))?;
+    print_run_summary(&outcome);
+    Ok(())
+}
+
+/// What a run did and where its files are.
+fn print_run_summary(outcome: &RunOutcome) {
+    println!("{}", outcome.ingested.summary.table());
+    println!(
+        "Period {}: {} tables computed in {:.2} s",
+        outcome.period,
+        outcome.tables.len(),
+        outcome.query_seconds,
+    );
+    for (year, name) in [
+        (Year::Reference, "reference year"),
+        (Year::YearEarlier, "a year earlier"),
+    ] {
+        let (by_rule, withheld, figures) = audit::summary(&outcome.protected, year);
+        let counts: Vec<String> = by_rule
+            .iter()
+            .map(|(rule, count)| format!("{rule} {count}"))
+            .collect();
+        println!(
+            "Disclosure control, {name}: {withheld} of {figures} figures withheld ({:.1} %): {}",
+            withheld as f64 * 100.0 / figures.max(1) as f64,
+            counts.join(", "),
+        );
+    }
+    let at = |file: &str| outcome.output.join(file).display().to_string();
+    println!("Bulletin: {} and {}", at("index.html"), at("bulletin.pdf"));
+    println!("Tables: {} and {}", at("tables.ods"), at("data"));
+    println!(
+        "For sign-off: {} and {}",
+        at("qa.html"),
+        at("disclosure_audit.csv")
+    );
+}
+
+fn check_command(args: QueriesArg) -> Result<(), Failure> {
+    let today = chrono::Local::now().date_naive();
+    let parameters = Parameters::new(Period::latest_complete(today), today);
+    let started = std::time::Instant::now();
+    let problems = runtime()?
+        .block_on(check(&args.queries, &parameters))
+        .map_err(|e| Failure::new(Exit::Queries, e))?;
+    for problem in &problems {
+        eprintln!("{problem}\n");
+    }
+    if !problems.is_empty() {
+        return Err(Failure::new(
+            Exit::Queries,
+            format!(
+                "{} problem(s) in {}",
+                problems.len(),
+                args.queries.display()
+            ),
+        ));
+    }
+    println!(
+        "{} is fine: every query planned in {:.2} s",
+        args.queries.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn query_command(args: QueryArgs) -> Result<(), Failure> {
+    let warehouse = args.warehouse.warehouse;
+    let delivery = Warehouse::new(&warehouse).current_dir().ok_or_else(|| {
+        Failure::new(
+            Exit::NoDelivery,
+            format!(
+                "{} holds no ingested delivery: run dtto ingest first",
+                warehouse.display()
+            ),
+        )
+    })?;
+    let (catalogue, _) = Catalogue::load(&args.queries.queries);
+    let batches = runtime()?
+        .block_on(async {
+            let ctx = open(&delivery, &catalogue).await?;
+            adhoc(&ctx, &args.sql).await
+        })
+        .map_err(|e| Failure::new(Exit::Queries, e))?;
+    let printed = if args.csv {
+        let mut writer = datafusion::arrow::csv::Writer::new(std::io::stdout());
+        batches.iter().try_for_each(|batch| writer.write(batch))
+    } else {
+        datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+            .map(|table| println!("{table}"))
+    };
+    printed.map_err(|e| Failure::new(Exit::Storage, format!("printing the result: {e}")))
+}
+
+fn generate_command(options: GeneratorOptions, out: &Path) -> Result<(), Failure> {
+    let control = generate(&options, out).map_err(|e| Failure::new(Exit::Storage, e))?;
+    println!(
+        "Wrote a synthetic delivery to {}: {} Orders, {} drug tests",
+        out.display(),
+        control.rows_of(ExtractFile::Orders),
+        control.rows_of(ExtractFile::DrugTests)
+    );
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| (1, format!("could not start the query runtime: {e}")))
+        .map_err(|e| {
+            Failure::new(
+                Exit::Storage,
+                format!("could not start the query runtime: {e}"),
+            )
+        })
 }
 
 /// The configuration, or its defaults when the default file is absent.
@@ -299,5 +359,5 @@ fn load_config(path: &Path) -> Result<Config, Failure> {
     if !path.exists() && path == Path::new("dtto.toml") {
         return Ok(Config::default());
     }
-    Config::read(path).map_err(|e| (8, format!("configuration {e}")))
+    Ok(Config::read(path)?)
 }

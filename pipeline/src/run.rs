@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::config::Config;
 use crate::disclosure::{self, DisclosureError, Protected, audit};
+use crate::exit::Exit;
 use crate::ingest::{IngestError, IngestOptions, Ingested, ingest};
 use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
@@ -16,7 +17,7 @@ use crate::render::bulletin::{self, Edition};
 use crate::render::charts::{self, Chart};
 use crate::render::edition::{self, EditionError};
 use crate::render::manifest::Manifest;
-use crate::render::{html, ods, pdf, qa, tidy_csv};
+use crate::render::{RenderError, html, ods, pdf, qa, tidy_csv};
 use crate::statistics::totals::{self, TotalCheck};
 use crate::statistics::{StatTable, StatisticsError, compute};
 
@@ -61,21 +62,32 @@ pub enum RunError {
     Statistics(#[from] StatisticsError),
     #[error(transparent)]
     Disclosure(#[from] DisclosureError),
-    #[error("{path}: {problem}")]
-    Output { path: PathBuf, problem: String },
-    /// A template that does not render: its words, helpers or layout.
-    #[error("{0}")]
-    Render(String),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// A file of the edition that cannot be written.
+    #[error("{}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl RunError {
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit(&self) -> Exit {
         match self {
-            RunError::Ingest(e) => e.exit_code(),
-            RunError::Period(_) => 9,
-            RunError::Query(_) | RunError::Statistics(_) | RunError::Disclosure(_) => 10,
-            RunError::Output { .. } => 1,
-            RunError::Render(_) => 11,
+            RunError::Ingest(e) => e.exit(),
+            RunError::Period(_) => Exit::Period,
+            RunError::Query(_) | RunError::Statistics(_) | RunError::Disclosure(_) => Exit::Queries,
+            RunError::Render(e) => e.exit(),
+            RunError::Write { .. } => Exit::Storage,
+        }
+    }
+
+    /// For `map_err` on a write of `path`.
+    fn write_at(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| RunError::Write {
+            path: path.to_path_buf(),
+            source,
         }
     }
 }
@@ -99,19 +111,16 @@ fn render(
     protected: &Protected,
 ) -> Result<Rendered, RunError> {
     let templates = &options.templates;
-    let charts: Vec<Chart> = protected
-        .tables
-        .iter()
-        .filter_map(|table| charts::chart(table, &edition.year_ending))
-        .collect();
-    let ods = ods::render(&protected.tables, &edition, date).map_err(RunError::Render)?;
-    let qa = qa::render(templates, &edition, &ingested.summary, totals, protected)
-        .map_err(RunError::Render)?;
-    let bulletin = bulletin::build(templates, edition, &protected.tables, &charts)
-        .map_err(RunError::Render)?;
+    let mut charts: Vec<Chart> = Vec::new();
+    for table in &protected.tables {
+        charts.extend(charts::chart(table, &edition.year_ending)?);
+    }
+    let ods = ods::render(&protected.tables, &edition, date)?;
+    let qa = qa::render(templates, &edition, &ingested.summary, totals, protected)?;
+    let bulletin = bulletin::build(templates, edition, &protected.tables, &charts)?;
     Ok(Rendered {
-        html: html::render(&bulletin, templates).map_err(RunError::Render)?,
-        pdf: pdf::render(&bulletin, templates, date).map_err(RunError::Render)?,
+        html: html::render(&bulletin, templates)?,
+        pdf: pdf::render(&bulletin, templates, date)?,
         ods,
         qa,
         charts,
@@ -125,32 +134,24 @@ fn write_edition(
     manifest: &Manifest,
     dir: &Path,
 ) -> Result<(), RunError> {
-    let failed = |path: &Path| {
+    let csv_failed = |path: &Path| {
         let path = path.to_path_buf();
-        move |e: csv::Error| RunError::Output {
-            path,
-            problem: e.to_string(),
-        }
+        move |e: csv::Error| RunError::write_at(&path)(e.into())
     };
     for table in &protected.tables {
         let path = dir
             .join("data")
             .join(format!("{}.csv", table.metadata().id));
-        tidy_csv::write(table, &path).map_err(failed(&path))?;
+        tidy_csv::write(table, &path).map_err(csv_failed(&path))?;
     }
     let path = dir.join("disclosure_audit.csv");
-    audit::write(protected, &path).map_err(failed(&path))?;
+    audit::write(protected, &path).map_err(csv_failed(&path))?;
     let write = |name: &str, bytes: &[u8]| {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| RunError::Output {
-            path,
-            problem: e.to_string(),
-        })
+        std::fs::write(&path, bytes).map_err(RunError::write_at(&path))
     };
-    std::fs::create_dir_all(dir.join("charts")).map_err(|e| RunError::Output {
-        path: dir.join("charts"),
-        problem: e.to_string(),
-    })?;
+    let charts = dir.join("charts");
+    std::fs::create_dir_all(&charts).map_err(RunError::write_at(&charts))?;
     for chart in &rendered.charts {
         write(&format!("charts/{}.svg", chart.id), chart.svg.as_bytes())?;
     }
@@ -158,10 +159,7 @@ fn write_edition(
     write("bulletin.pdf", &rendered.pdf)?;
     write("tables.ods", &rendered.ods)?;
     write("qa.html", rendered.qa.as_bytes())?;
-    let path = dir.join("manifest.json");
-    manifest
-        .write(&path)
-        .map_err(|problem| RunError::Output { path, problem })
+    Ok(manifest.write(&dir.join("manifest.json"))?)
 }
 
 /// What the templates are told about this edition.
@@ -190,10 +188,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         max_quarantined_share: options.config.ingest.max_quarantined_share,
     })?;
     let as_at = NaiveDate::parse_from_str(&ingested.summary.as_at, "%Y-%m-%d").map_err(|e| {
-        RunError::Output {
-            path: ingested.dir.clone(),
-            problem: format!("as_at in the ingest summary: {e}"),
-        }
+        IngestError::storage(&ingested.dir, format!("as_at in the ingest summary: {e}"))
     })?;
     let period = options
         .period
@@ -243,21 +238,14 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         &options.queries,
         &options.templates,
         &options.config,
-    )
-    .map_err(|problem| RunError::Output {
-        path: options.queries.clone(),
-        problem,
-    })?;
+    )?;
     let output = options.output.join(period.to_string());
     edition::publish(&output, |staging| {
         write_edition(&protected, &rendered, &manifest, staging)
     })
     .map_err(|e| match e {
         EditionError::Write(e) => e,
-        EditionError::Io { path, source } => RunError::Output {
-            path,
-            problem: source.to_string(),
-        },
+        EditionError::Io { path, source } => RunError::Write { path, source },
     })?;
     Ok(RunOutcome {
         ingested,

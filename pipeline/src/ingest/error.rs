@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::exit::Exit;
 use crate::reference::ReferenceError;
 
 #[derive(Debug, thiserror::Error)]
@@ -76,20 +77,20 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    /// The process exit code for this problem.
-    pub fn exit_code(&self) -> u8 {
+    /// What the operator should do about this problem.
+    pub fn exit(&self) -> Exit {
         match self {
-            IngestError::Storage { .. } => 1,
-            IngestError::Control { .. } => 3,
+            IngestError::Storage { .. } => Exit::Storage,
+            IngestError::Control { .. } => Exit::ControlFile,
             IngestError::MissingFile { .. }
             | IngestError::AmbiguousFile { .. }
             | IngestError::MissingColumns { .. }
-            | IngestError::DuplicateColumn { .. } => 4,
-            IngestError::NotUtf8 { .. } | IngestError::Unreadable { .. } => 5,
-            IngestError::CountMismatch { .. } => 6,
-            IngestError::TooManyQuarantined { .. } => 7,
-            IngestError::Reference(_) => 8,
-            IngestError::Several(errors) => errors.first().map_or(1, IngestError::exit_code),
+            | IngestError::DuplicateColumn { .. } => Exit::DeliveryIncomplete,
+            IngestError::NotUtf8 { .. } | IngestError::Unreadable { .. } => Exit::Unreadable,
+            IngestError::CountMismatch { .. } => Exit::RowCount,
+            IngestError::TooManyQuarantined { .. } => Exit::TooManyQuarantined,
+            IngestError::Reference(_) => Exit::Configuration,
+            IngestError::Several(errors) => errors.first().map_or(Exit::Storage, IngestError::exit),
         }
     }
 

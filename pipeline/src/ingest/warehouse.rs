@@ -14,7 +14,7 @@
 //! delivery in use.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -137,7 +137,7 @@ pub fn delivery_key(
     let named = std::iter::once((super::CONTROL_FILE.to_string(), control))
         .chain(sources.iter().map(|s| (s.file_name(), s.path.as_path())));
     for (name, path) in named {
-        let digest = file_sha256(path)?;
+        let digest = file_sha256(path).map_err(|e| IngestError::storage(path, e))?;
         hasher.update(format!("{name}\0{digest}\0"));
         files.insert(name, digest);
     }
@@ -145,22 +145,8 @@ pub fn delivery_key(
 }
 
 /// The SHA-256 of a file's bytes, in hex.
-pub fn file_sha256(path: &Path) -> Result<String, IngestError> {
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     let mut hasher = Sha256::new();
-    hash_file(&mut hasher, path)?;
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
     Ok(format!("{:x}", hasher.finalize()))
-}
-
-fn hash_file(hasher: &mut Sha256, path: &Path) -> Result<(), IngestError> {
-    let mut file = std::fs::File::open(path).map_err(|e| IngestError::storage(path, e))?;
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .map_err(|e| IngestError::storage(path, e))?;
-        if n == 0 {
-            return Ok(());
-        }
-        hasher.update(&buffer[..n]);
-    }
 }

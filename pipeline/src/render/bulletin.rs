@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 use tera::Context;
 
+use super::RenderError;
 use super::charts::Chart;
 use super::display::{Detail, DisplayTable, lay_out};
 use super::document::{Block, Inline, parse};
@@ -98,21 +99,20 @@ pub fn build(
     edition: Edition,
     tables: &[ProtectedTable],
     charts: &[Chart],
-) -> Result<Bulletin, String> {
+) -> Result<Bulletin, RenderError> {
     let path = templates.join(WORDS);
-    let template =
-        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let failed = |reason: String| RenderError::template(&path, reason);
+    let template = std::fs::read_to_string(&path).map_err(|e| failed(e.to_string()))?;
     let mut context = Context::new();
     context.insert("edition", &edition);
-    let markdown = words::render(WORDS, &template, tables, &context)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let blocks = parse(&markdown).map_err(|e| format!("{}: {e}", path.display()))?;
+    let markdown = words::render(WORDS, &template, tables, &context).map_err(failed)?;
+    let blocks = parse(&markdown).map_err(failed)?;
     let mut numbers = Numbers::default();
     let parts = blocks
         .into_iter()
         .map(|block| resolve(block, tables, charts, &edition, &mut numbers))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(failed)?;
     Ok(Bulletin { edition, parts })
 }
 

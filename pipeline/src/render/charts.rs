@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use tera::escape_html;
 
-use super::fonts;
+use super::{RenderError, fonts};
 use crate::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 use crate::format;
 use crate::query::catalogue::{ChartKind, TableKind};
@@ -68,24 +68,32 @@ struct Plot {
     kind: TableKind,
 }
 
+/// What plotters reports when it cannot draw into the SVG.
+type DrawingError = DrawingAreaErrorKind<<SVGBackend<'static> as DrawingBackend>::ErrorType>;
+
 /// The chart of `table`, if its metadata asks for one and it has something
 /// to draw. `when` names the reference year in the alt text.
-pub fn chart(table: &ProtectedTable, when: &str) -> Option<Chart> {
+pub fn chart(table: &ProtectedTable, when: &str) -> Result<Option<Chart>, RenderError> {
     let metadata = table.metadata();
     if metadata.chart.kind == ChartKind::None {
-        return None;
+        return Ok(None);
     }
-    let plot = plot(table)?;
+    let Some(plot) = plot(table) else {
+        return Ok(None);
+    };
     fonts::register_for_charts();
     let alt = alt_text(table, &plot, when);
-    let (svg, height) = draw(&plot, &metadata.title, &alt)?;
-    Some(Chart {
+    let (svg, height) = draw(&plot, &metadata.title, &alt).map_err(|e| RenderError::Chart {
+        table: metadata.id.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok(Some(Chart {
         id: metadata.id.clone(),
         svg,
         alt,
         width: WIDTH,
         height,
-    })
+    }))
 }
 
 /// The rows of the chart's breakdown; categories are its groups or, where
@@ -235,7 +243,7 @@ fn nice_ceiling(value: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-fn draw(plot: &Plot, title: &str, alt: &str) -> Option<(String, u32)> {
+fn draw(plot: &Plot, title: &str, alt: &str) -> Result<(String, u32), DrawingError> {
     let font = || (fonts::FAMILY, FONT_SIZE).into_font();
     let label_width = plot
         .categories
@@ -259,7 +267,7 @@ fn draw(plot: &Plot, title: &str, alt: &str) -> Option<(String, u32)> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, height as u32)).into_drawing_area();
-        root.fill(&WHITE).ok()?;
+        root.fill(&WHITE)?;
         let text = |anchor: Pos| font().color(&TEXT).pos(anchor);
         let ticks = if plot.kind == TableKind::Rate { 5 } else { 4 };
         for tick in 0..=ticks {
@@ -268,14 +276,12 @@ fn draw(plot: &Plot, title: &str, alt: &str) -> Option<(String, u32)> {
             root.draw(&PathElement::new(
                 vec![(at, plot_top), (at, plot_bottom)],
                 GRID.stroke_width(1),
-            ))
-            .ok()?;
+            ))?;
             root.draw(&Text::new(
                 tick_label(plot.kind, value),
                 (at, plot_bottom + 6),
                 text(Pos::new(HPos::Center, VPos::Top)),
-            ))
-            .ok()?;
+            ))?;
         }
         let axis_title = match plot.kind {
             TableKind::Rate => "Percentage",
@@ -286,22 +292,19 @@ fn draw(plot: &Plot, title: &str, alt: &str) -> Option<(String, u32)> {
             axis_title,
             ((left + right) / 2, plot_bottom + 26),
             text(Pos::new(HPos::Center, VPos::Top)),
-        ))
-        .ok()?;
+        ))?;
         if series_count > 1 {
             let mut at = left;
             for (name, colour) in plot.series.iter().zip(PALETTE) {
                 root.draw(&Rectangle::new(
                     [(at, TOP + 2), (at + 14, TOP + 16)],
                     colour.filled(),
-                ))
-                .ok()?;
+                ))?;
                 root.draw(&Text::new(
                     name.clone(),
                     (at + 20, TOP + 9),
                     text(Pos::new(HPos::Left, VPos::Center)),
-                ))
-                .ok()?;
+                ))?;
                 at += 20 + font().box_size(name).map_or(80, |(w, _)| w as i32) + 24;
             }
         }
@@ -312,8 +315,7 @@ fn draw(plot: &Plot, title: &str, alt: &str) -> Option<(String, u32)> {
                 category.clone(),
                 (left - 8, middle),
                 text(Pos::new(HPos::Right, VPos::Center)),
-            ))
-            .ok()?;
+            ))?;
             for (position, (bar, colour)) in bars.iter().zip(PALETTE).enumerate() {
                 let top = block_top + position as i32 * (BAR + BAR_GAP);
                 let centre = top + BAR / 2;
@@ -329,20 +331,20 @@ fn draw(plot: &Plot, title: &str, alt: &str) -> Option<(String, u32)> {
                         root.draw(&Rectangle::new(
                             [(left, top), (x(value).max(left + 1), top + BAR)],
                             colour.filled(),
-                        ))
-                        .ok()?;
+                        ))?;
                         let mut end = x(value);
                         if let Some((lower, upper)) = interval {
                             let style = ERROR_BAR.stroke_width(2);
                             let (from, to) = (x(lower), x(upper));
-                            root.draw(&PathElement::new(vec![(from, centre), (to, centre)], style))
-                                .ok()?;
+                            root.draw(&PathElement::new(
+                                vec![(from, centre), (to, centre)],
+                                style,
+                            ))?;
                             for cap in [from, to] {
                                 root.draw(&PathElement::new(
                                     vec![(cap, centre - 5), (cap, centre + 5)],
                                     style,
-                                ))
-                                .ok()?;
+                                ))?;
                             }
                             end = end.max(to);
                         }
@@ -350,17 +352,16 @@ fn draw(plot: &Plot, title: &str, alt: &str) -> Option<(String, u32)> {
                             label(plot.kind, value),
                             (end + 6, centre),
                             text(Pos::new(HPos::Left, VPos::Center)),
-                        ))
-                        .ok()?;
+                        ))?;
                     }
-                    Bar::Withheld => root.draw(&note("[c] withheld")).ok()?,
-                    Bar::NotApplicable => root.draw(&note("[z] none")).ok()?,
+                    Bar::Withheld => root.draw(&note("[c] withheld"))?,
+                    Bar::NotApplicable => root.draw(&note("[z] none"))?,
                 }
             }
         }
-        root.present().ok()?;
+        root.present()?;
     }
-    Some((accessible(&svg, title, alt), height as u32))
+    Ok((accessible(&svg, title, alt), height as u32))
 }
 
 /// The SVG as an image with a name: `role="img"`, its alt text as the

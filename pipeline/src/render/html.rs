@@ -7,6 +7,7 @@ use std::path::Path;
 
 use tera::{Context, Tera, escape_html};
 
+use super::RenderError;
 use super::bulletin::{Bulletin, Part};
 use super::display::DisplayTable;
 use super::document::Inline;
@@ -17,19 +18,19 @@ pub const STYLE: &str = "style.css";
 
 /// Renders a page template from `templates`, with `style.css` and the
 /// given context. HTML templates escape every value unless marked safe.
-pub fn page(templates: &Path, name: &str, mut context: Context) -> Result<String, String> {
+pub fn page(templates: &Path, name: &str, mut context: Context) -> Result<String, RenderError> {
     let read = |file: &str| {
         let path = templates.join(file);
-        std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))
+        std::fs::read_to_string(&path).map_err(|e| RenderError::template(&path, e))
     };
-    let failed = |e: tera::Error| format!("{}: {}", templates.join(name).display(), describe(&e));
+    let failed = |e: tera::Error| RenderError::template(&templates.join(name), describe(&e));
     let mut tera = Tera::default();
     tera.add_raw_template(name, &read(name)?).map_err(failed)?;
     context.insert("style", &read(STYLE)?);
     tera.render(name, &context).map_err(failed)
 }
 
-pub fn render(bulletin: &Bulletin, templates: &Path) -> Result<String, String> {
+pub fn render(bulletin: &Bulletin, templates: &Path) -> Result<String, RenderError> {
     let mut context = Context::new();
     context.insert("edition", &bulletin.edition);
     context.insert("sections", &bulletin.sections());

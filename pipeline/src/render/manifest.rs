@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::RenderError;
 use crate::config::Config;
 use crate::ingest::report::IngestSummary;
 use crate::ingest::warehouse::file_sha256;
@@ -38,8 +39,7 @@ impl Manifest {
         queries: &Path,
         templates: &Path,
         config: &Config,
-    ) -> Result<Manifest, String> {
-        let canonical = serde_json::to_string(config).map_err(|e| e.to_string())?;
+    ) -> Result<Manifest, RenderError> {
         Ok(Manifest {
             program: env!("CARGO_PKG_NAME"),
             program_version: env!("CARGO_PKG_VERSION"),
@@ -49,16 +49,23 @@ impl Manifest {
             inputs: ingest.inputs.clone(),
             queries: hashes_under(queries)?,
             templates: hashes_under(templates)?,
-            configuration_sha256: sha256_hex(canonical.as_bytes()),
+            configuration_sha256: sha256_hex(json(serde_json::to_string(config))?.as_bytes()),
             configuration: config.clone(),
         })
     }
 
-    pub fn write(&self, path: &Path) -> Result<(), String> {
-        let mut text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+    pub fn write(&self, path: &Path) -> Result<(), RenderError> {
+        let mut text = json(serde_json::to_string_pretty(self))?;
         text.push('\n');
-        std::fs::write(path, text).map_err(|e| e.to_string())
+        std::fs::write(path, text).map_err(RenderError::io_at(path))
     }
+}
+
+fn json(written: serde_json::Result<String>) -> Result<String, RenderError> {
+    written.map_err(|e| RenderError::Assembly {
+        file: "manifest.json",
+        reason: e.to_string(),
+    })
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -67,24 +74,23 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Every file under `root`, by its `/`-separated path relative to it.
-fn hashes_under(root: &Path) -> Result<BTreeMap<String, String>, String> {
+fn hashes_under(root: &Path) -> Result<BTreeMap<String, String>, RenderError> {
     let mut hashes = BTreeMap::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for entry in entries {
-            let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
+        for entry in std::fs::read_dir(&dir).map_err(RenderError::io_at(&dir))? {
+            let path = entry.map_err(RenderError::io_at(&dir))?.path();
             if path.is_dir() {
                 pending.push(path);
             } else {
                 let relative = path
                     .strip_prefix(root)
-                    .map_err(|e| e.to_string())?
+                    .unwrap_or(&path)
                     .components()
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                let digest = file_sha256(&path).map_err(|e| e.to_string())?;
+                let digest = file_sha256(&path).map_err(RenderError::io_at(&path))?;
                 hashes.insert(relative, digest);
             }
         }

@@ -15,3 +15,55 @@ pub mod pdf;
 pub mod qa;
 pub mod tidy_csv;
 pub mod words;
+
+use std::path::{Path, PathBuf};
+
+use crate::exit::Exit;
+
+/// Why an output of the edition could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A file in `templates/` that does not render: an unknown helper,
+    /// table or row, bad Markdown, a typst error.
+    #[error("{}: {reason}", file.display())]
+    Template { file: PathBuf, reason: String },
+    /// A file the edition is made from, or its manifest, that cannot be
+    /// read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A chart plotters could not draw from good figures.
+    #[error("the chart of {table}: {reason}")]
+    Chart { table: String, reason: String },
+    /// A file (the spreadsheet, the manifest) that could not be assembled
+    /// from good figures.
+    #[error("{file}: {reason}")]
+    Assembly { file: &'static str, reason: String },
+}
+
+impl RenderError {
+    pub fn exit(&self) -> Exit {
+        match self {
+            RenderError::Template { .. } => Exit::Templates,
+            RenderError::Io { .. } => Exit::Storage,
+            RenderError::Chart { .. } | RenderError::Assembly { .. } => Exit::Fault,
+        }
+    }
+
+    pub fn template(file: &Path, reason: impl std::fmt::Display) -> Self {
+        RenderError::Template {
+            file: file.to_path_buf(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// For `map_err` on a read or write of `path`.
+    pub fn io_at(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| RenderError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

@@ -9,6 +9,7 @@ use spreadsheet_ods::{Length, Sheet, WorkBook};
 use zip::DateTime;
 use zip::write::{SimpleFileOptions, ZipWriter};
 
+use super::RenderError;
 use super::bulletin::Edition;
 use super::canonical_xml::canonical;
 use super::display::{Cell, Detail, lay_out};
@@ -32,7 +33,7 @@ pub fn render(
     tables: &[ProtectedTable],
     edition: &Edition,
     date: chrono::NaiveDate,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, RenderError> {
     let mut book = WorkBook::new_empty();
     book.push_sheet(cover(edition));
     book.push_sheet(contents(tables, edition));
@@ -41,9 +42,13 @@ pub fn render(
     for table in tables {
         book.push_sheet(table_sheet(table, edition, &notes));
     }
-    let written = spreadsheet_ods::write_ods_buf(&mut book, Vec::new())
-        .map_err(|e| format!("tables.ods: {e}"))?;
-    stamp(&written, date).map_err(|e| format!("tables.ods: {e}"))
+    let failed = |reason: String| RenderError::Assembly {
+        file: "tables.ods",
+        reason,
+    };
+    let written =
+        spreadsheet_ods::write_ods_buf(&mut book, Vec::new()).map_err(|e| failed(e.to_string()))?;
+    stamp(&written, date).map_err(failed)
 }
 
 /// Lines of text down column A, from the first row.

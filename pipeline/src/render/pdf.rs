@@ -13,6 +13,7 @@ use typst_as_lib::TypstEngine;
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
+use super::RenderError;
 use super::bulletin::{Bulletin, Part};
 use super::charts::Chart;
 use super::display::DisplayTable;
@@ -48,8 +49,9 @@ pub fn render(
     bulletin: &Bulletin,
     templates: &Path,
     date: chrono::NaiveDate,
-) -> Result<Vec<u8>, String> {
-    let source = source(bulletin, templates, date)?;
+) -> Result<Vec<u8>, RenderError> {
+    let layout = templates.join(LAYOUT);
+    let source = source(bulletin, &layout, date)?;
     let charts: Vec<(String, Vec<u8>)> = bulletin
         .charts()
         .map(|chart| {
@@ -71,33 +73,33 @@ pub fn render(
     let document: PagedDocument = engine
         .compile()
         .output
-        .map_err(|e| format!("{}: typst: {e}", templates.join(LAYOUT).display()))?;
+        .map_err(|e| RenderError::template(&layout, format!("typst: {e}")))?;
     let options = PdfOptions {
         ident: Smart::Custom(format!("dtto-bulletin-{}", bulletin.edition.period)),
         standards: PdfStandards::new(&[PdfStandard::Ua_1])
-            .map_err(|e| format!("PDF standards: {}", e.message()))?,
+            .map_err(|e| RenderError::template(&layout, e.message()))?,
         ..PdfOptions::default()
     };
+    // PDF/UA-1 refuses what the layout left out (alt text, a title, ...).
     typst_pdf::pdf(&document, &options).map_err(|errors| {
         let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
-        format!("PDF: {}", messages.join("; "))
+        RenderError::template(&layout, format!("PDF/UA-1: {}", messages.join("; ")))
     })
 }
 
 /// The typst source: the layout template around the body.
 fn source(
     bulletin: &Bulletin,
-    templates: &Path,
+    path: &Path,
     date: chrono::NaiveDate,
-) -> Result<String, String> {
+) -> Result<String, RenderError> {
     use chrono::Datelike;
-    let path = templates.join(LAYOUT);
-    let layout = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let layout = std::fs::read_to_string(path).map_err(|e| RenderError::template(path, e))?;
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
     tera.register_filter("markup", text_filter(markup));
     tera.register_filter("string", text_filter(string));
-    let failed = |e: tera::Error| format!("{}: {}", path.display(), describe(&e));
+    let failed = |e: tera::Error| RenderError::template(path, describe(&e));
     tera.add_raw_template(LAYOUT, &layout).map_err(failed)?;
     let mut context = Context::new();
     context.insert("edition", &bulletin.edition);

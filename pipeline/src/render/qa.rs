@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 use tera::Context;
 
+use super::RenderError;
 use super::bulletin::Edition;
 use super::html::page;
 use crate::disclosure::{Protected, ProtectedValue, Year, audit};
@@ -58,7 +59,7 @@ pub fn render(
     ingest: &IngestSummary,
     totals: &[TotalCheck],
     protected: &Protected,
-) -> Result<String, String> {
+) -> Result<String, RenderError> {
     let mut context = Context::new();
     context.insert("edition", edition);
     context.insert("delivery", &ingest.key);

@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use crate::support::repo;
 use dtto::query::catalogue::Problem;
 use dtto::query::check;
 use dtto::query::parameters::Parameters;
-use crate::support::repo;
 
 fn queries() -> PathBuf {
     repo().join("queries")

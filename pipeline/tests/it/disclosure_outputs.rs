@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::readers;
+use crate::support::repo;
 use dtto::config::Config;
 use dtto::period::Period;
 use dtto::run::{RunOptions, run};
 use dtto::synth::{GeneratorOptions, generate};
 use proptest::prelude::*;
-use crate::readers;
-use crate::support::repo;
 
 const THRESHOLD: u64 = 5;
 

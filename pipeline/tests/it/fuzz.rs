@@ -7,8 +7,8 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use dtto::ingest::{IngestOptions, ingest};
 use crate::support::repo;
+use dtto::ingest::{IngestOptions, ingest};
 
 const FILES: [&str; 5] = [
     "orders",
@@ -149,7 +149,7 @@ proptest! {
                 }
             }
             Err(error) => {
-                prop_assert!((3..=7).contains(&error.exit_code()), "{}", error);
+                prop_assert!((3..=7).contains(&error.exit().code()), "{}", error);
                 prop_assert!(!warehouse.path().join("current").exists());
             }
         }

@@ -10,8 +10,8 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Date32Type, Int32Type};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use dtto::ingest::{IngestError, IngestOptions, ingest};
 use crate::support::repo;
+use dtto::ingest::{IngestError, IngestOptions, ingest};
 
 fn fixture(name: &str) -> PathBuf {
     repo().join("fixtures/ingest").join(name)
@@ -299,7 +299,7 @@ fn every_whole_file_failure_stops_with_its_exit_code_and_names_the_file() {
 fn too_many_quarantined_rows_fail_the_delivery_and_keep_them_for_inspection() {
     let warehouse = tempfile::tempdir().unwrap();
     let error = ingest(&options(&fixture("bad-rows"), warehouse.path(), 0.01)).unwrap_err();
-    assert_eq!(error.exit_code(), 7);
+    assert_eq!(error.exit().code(), 7);
     // All five files are over the limit, and all are reported.
     let IngestError::Several(failures) = &error else {
         panic!("expected every file reported: {error}");

@@ -2,6 +2,7 @@
 //! its dependencies instead of one per file. Each module is one area.
 
 mod check;
+mod cli;
 mod disclosure;
 mod disclosure_outputs;
 mod fuzz;

@@ -6,11 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::support::repo;
 use dtto::config::Config;
 use dtto::period::Period;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
 use dtto::statistics::{StatTable, Value};
-use crate::support::repo;
 
 /// A run of the hand-made delivery with `queries`, writing under `work`.
 fn options(work: &Path, queries: PathBuf, period: &str) -> RunOptions {
@@ -235,7 +235,7 @@ fn a_period_after_as_at_is_refused() {
         .block_on(run(&options))
         .unwrap_err();
     assert!(matches!(error, RunError::Period(_)), "{error}");
-    assert_eq!(error.exit_code(), 9);
+    assert_eq!(error.exit().code(), 9);
     assert!(error.to_string().contains("2005-06-30"), "{error}");
 }
 
@@ -321,8 +321,11 @@ fn ad_hoc_queries_read_and_refuse_to_write() {
         let batches = dtto::query::adhoc(&ctx, "SELECT count(*) AS n FROM orders")
             .await
             .unwrap();
-        let n =
-            datafusion::arrow::compute::cast(batches[0].column(0), &datafusion::arrow::datatypes::DataType::Int64).unwrap();
+        let n = datafusion::arrow::compute::cast(
+            batches[0].column(0),
+            &datafusion::arrow::datatypes::DataType::Int64,
+        )
+        .unwrap();
         assert_eq!(
             n.as_any()
                 .downcast_ref::<datafusion::arrow::array::Int64Array>()

@@ -7,13 +7,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::readers;
+use crate::support::{Tool, repo, require};
 use calamine::{Data, Ods, Reader, open_workbook};
 use dtto::config::Config;
 use dtto::format::thousands;
 use dtto::period::Period;
+use dtto::render::RenderError;
 use dtto::run::{RunError, RunOptions, run};
-use crate::readers;
-use crate::support::repo;
 
 fn options(work: &Path, templates: PathBuf) -> RunOptions {
     RunOptions {
@@ -45,13 +46,14 @@ fn tool(program: &str, args: &[&str]) -> String {
     let output = Command::new(program)
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("{program} (poppler-utils) is needed: {e}"));
+        .unwrap_or_else(|e| panic!("{program}: {e}"));
     assert!(output.status.success(), "{program} {args:?} failed");
     String::from_utf8_lossy(&output.stdout).to_string()
 }
 
 #[test]
 fn the_pdf_is_tagged_with_its_title_and_sections() {
+    require(&[Tool::Poppler]);
     let work = tempfile::tempdir().unwrap();
     let output = publish(work.path());
     let pdf = output.join("bulletin.pdf");
@@ -139,6 +141,7 @@ fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
 
 #[test]
 fn the_html_is_one_self_contained_accessible_page() {
+    require(&[Tool::AxeInChromium]);
     let work = tempfile::tempdir().unwrap();
     let output = publish(work.path());
     let html = std::fs::read_to_string(output.join("index.html")).unwrap();
@@ -173,10 +176,7 @@ fn the_html_is_one_self_contained_accessible_page() {
         .unwrap();
     let report = String::from_utf8_lossy(&result.stdout).to_string()
         + &String::from_utf8_lossy(&result.stderr);
-    assert!(
-        result.status.success(),
-        "axe-core on index.html (run .ci/test-tools first):\n{report}"
-    );
+    assert!(result.status.success(), "axe-core on index.html:\n{report}");
     let result = Command::new("bash")
         .arg(&check)
         .arg(output.join("qa.html"))
@@ -209,7 +209,11 @@ fn a_template_that_fails_leaves_the_previous_edition() {
         .unwrap()
         .block_on(run(&options(work.path(), templates)))
         .unwrap_err();
-    assert!(matches!(error, RunError::Render(_)), "{error}");
+    assert!(
+        matches!(error, RunError::Render(RenderError::Template { .. })),
+        "{error}"
+    );
+    assert_eq!(error.exit().code(), 11);
     let message = error.to_string();
     assert!(message.contains("bulletin.md"), "{message}");
     assert!(message.contains("Shoe size"), "{message}");
@@ -218,6 +222,7 @@ fn a_template_that_fails_leaves_the_previous_edition() {
 
 #[test]
 fn the_bundled_extract_tells_its_story_for_2003q4() {
+    require(&[Tool::Poppler]);
     let work = tempfile::tempdir().unwrap();
     let extract = work.path().join("extract");
     dtto::synth::generate(

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+use crate::support::repo;
 use dtto::ingest::{IngestOptions, ingest};
 use dtto::synth::{GeneratorOptions, generate};
-use crate::support::repo;
 
 fn options(seed: u64, scale: f64) -> GeneratorOptions {
     GeneratorOptions {

@@ -1,0 +1,60 @@
+//! The exit codes of `dtto`, one per kind of failure, each telling the
+//! operator what to do next (the README's table "Exit codes" lists the
+//! same). Every stage's error says which of these it is; no other code
+//! chooses a number.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The warehouse or an output folder could not be read or written
+    /// (disk, permissions): fix the storage and run again.
+    Storage,
+    /// The command line was wrong: see `dtto --help`.
+    CommandLine,
+    /// `extract.toml` does not parse: ask the supplier for a corrected one.
+    ControlFile,
+    /// A file, or a required column, is missing, doubled or ambiguous: ask
+    /// the supplier to resend the delivery.
+    DeliveryIncomplete,
+    /// A file is not UTF-8 or cannot be read: ask for a re-export.
+    Unreadable,
+    /// A file's rows do not match `extract.toml`: the delivery may be
+    /// truncated.
+    RowCount,
+    /// More than the allowed share of a file's rows was quarantined.
+    TooManyQuarantined,
+    /// A reference list or `dtto.toml` is invalid: fix the file named.
+    Configuration,
+    /// The period cannot be published from this extract.
+    Period,
+    /// A query failed, or `dtto check` found problems: fix the SQL or
+    /// metadata named.
+    Queries,
+    /// A template did not render: fix the template named.
+    Templates,
+    /// The warehouse holds no delivery yet: run `dtto ingest` (or
+    /// `dtto run`) first.
+    NoDelivery,
+    /// dtto could not make an output from good inputs (a chart, the
+    /// spreadsheet): a fault in dtto; report it with the message.
+    Fault,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Storage => 1,
+            Exit::CommandLine => 2,
+            Exit::ControlFile => 3,
+            Exit::DeliveryIncomplete => 4,
+            Exit::Unreadable => 5,
+            Exit::RowCount => 6,
+            Exit::TooManyQuarantined => 7,
+            Exit::Configuration => 8,
+            Exit::Period => 9,
+            Exit::Queries => 10,
+            Exit::Templates => 11,
+            Exit::NoDelivery => 12,
+            Exit::Fault => 13,
+        }
+    }
+}
