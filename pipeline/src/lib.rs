@@ -15,3 +15,4 @@ pub mod render;
 pub mod run;
 pub mod statistics;
 pub mod synth;
+pub mod table;
