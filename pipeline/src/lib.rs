@@ -16,3 +16,4 @@ pub mod render;
 pub mod run;
 pub mod statistics;
 pub mod synth;
+pub mod table;

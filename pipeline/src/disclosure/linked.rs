@@ -22,63 +22,21 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::query::catalogue::Link;
 use crate::statistics::{StatRow, StatTable, Value};
+use crate::table::{Figure, NATIONAL, is_all};
 
 use super::suppression::{Relation, Unprinted};
 
-/// Which of a row's counts a cell is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Figure {
-    Count,
-    Numerator,
-    Denominator,
-    /// Denominator − numerator: never printed, but known to a reader who
-    /// sees both.
-    Difference,
-    /// A mean's total.
-    Total,
-}
-
-impl Figure {
-    /// The figure a table's column holds.
-    pub fn from_name(name: &str) -> Option<Figure> {
-        [
-            Figure::Count,
-            Figure::Numerator,
-            Figure::Denominator,
-            Figure::Total,
-        ]
-        .into_iter()
-        .find(|f| f.name() == name)
+/// A row's counts as cells, with a rate's difference, which a reader can
+/// work out.
+fn cells_of(value: &Value) -> Vec<(Figure, u64)> {
+    let mut cells = value.figures();
+    if let Value::Rate(rate) = value {
+        cells.push((
+            Figure::Difference,
+            rate.denominator.saturating_sub(rate.numerator),
+        ));
     }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Figure::Count => "count",
-            Figure::Numerator => "numerator",
-            Figure::Denominator => "denominator",
-            Figure::Difference => "denominator - numerator",
-            Figure::Total => "total",
-        }
-    }
-
-    /// A row's counts, as cells.
-    pub fn of(value: &Value) -> Vec<(Figure, u64)> {
-        match value {
-            Value::Count(count) => vec![(Figure::Count, *count)],
-            Value::Rate(rate) => vec![
-                (Figure::Numerator, rate.numerator),
-                (Figure::Denominator, rate.denominator),
-                (
-                    Figure::Difference,
-                    rate.denominator.saturating_sub(rate.numerator),
-                ),
-            ],
-            Value::Mean(mean) => vec![
-                (Figure::Total, mean.total),
-                (Figure::Denominator, mean.denominator),
-            ],
-        }
-    }
+    cells
 }
 
 /// Where a cell comes from: a figure of a row of a table.
@@ -111,7 +69,7 @@ impl Linked {
         let mut linked = Linked::default();
         for (t, table) in tables.iter().enumerate() {
             for (r, row) in table.rows.iter().enumerate() {
-                for (figure, value) in Figure::of(&row.value) {
+                for (figure, value) in cells_of(&row.value) {
                     let cell = CellRef {
                         table: t,
                         row: r,
@@ -172,7 +130,7 @@ impl Linked {
     }
 
     fn link_breakdowns(&mut self, t: usize, table: &StatTable) {
-        let (Some(b), Some(g)) = (dimension(table, "breakdown"), dimension(table, "group")) else {
+        let Some((b, g)) = table.layout().breakdown_and_group() else {
             return;
         };
         // Rows by the values of the other dimensions, then by breakdown.
@@ -210,8 +168,9 @@ impl Linked {
     }
 
     fn link_all_rows(&mut self, t: usize, table: &StatTable) {
+        let layout = table.layout();
         for d in 0..table.dimensions.len() {
-            if ["breakdown", "group"].contains(&table.dimensions[d].as_str())
+            if layout.is_breakdown_or_group(d)
                 || table.metadata.descriptive.contains(&table.dimensions[d])
             {
                 continue;
@@ -363,7 +322,7 @@ impl Linked {
         total: usize,
         description: String,
     ) {
-        for (figure, _) in Figure::of(&table.rows[total].value) {
+        for (figure, _) in cells_of(&table.rows[total].value) {
             let at = |row| CellRef {
                 table: t,
                 row,
@@ -395,18 +354,6 @@ impl Linked {
         self.descriptions.push(description);
         true
     }
-}
-
-/// The breakdown holding the national total.
-pub const NATIONAL: &str = "National";
-
-/// A dimension value naming the total of the others: `All`, `All areas`.
-pub fn is_all(value: &str) -> bool {
-    value == "All" || value.starts_with("All ")
-}
-
-fn dimension(table: &StatTable, name: &str) -> Option<usize> {
-    table.dimensions.iter().position(|d| d == name)
 }
 
 /// A row's values in the dimensions that identify it, leaving out `skip`

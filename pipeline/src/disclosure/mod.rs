@@ -16,7 +16,8 @@ pub mod suppression;
 
 use crate::query::catalogue::TableMetadata;
 use crate::statistics::{Change, Interval, StatTable, Value};
-use linked::{CellRef, Figure, Linked};
+use crate::table::{Figure, Layout, RowStatus, Shorthand};
+use linked::{CellRef, Linked};
 use suppression::{Rule, suppress};
 
 /// A figure as published: its value, or withheld (`[c]`).
@@ -56,6 +57,10 @@ impl ProtectedTable {
         &self.dimensions
     }
 
+    pub fn layout(&self) -> Layout {
+        Layout::of(&self.dimensions)
+    }
+
     pub fn rows(&self) -> &[ProtectedRow] {
         &self.rows
     }
@@ -82,6 +87,29 @@ pub enum ProtectedValue {
     Count(Shown<u64>),
     Rate(ProtectedRate),
     Mean(ProtectedMean),
+}
+
+impl ProtectedValue {
+    /// The shorthand the row's status carries, if any.
+    pub fn status(&self) -> Option<Shorthand> {
+        let status = match self {
+            ProtectedValue::Count(count) => RowStatus {
+                withheld: count.is_withheld(),
+                ..RowStatus::default()
+            },
+            ProtectedValue::Rate(rate) => RowStatus {
+                withheld: rate.estimate.is_withheld(),
+                no_denominator: rate.estimate.value().is_some_and(|e| e.is_none()),
+                low_reliability: rate.low_reliability,
+            },
+            ProtectedValue::Mean(mean) => RowStatus {
+                withheld: mean.mean.is_withheld(),
+                no_denominator: mean.mean.value().is_some_and(|m| m.is_none()),
+                low_reliability: mean.low_reliability,
+            },
+        };
+        status.shorthand()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -16,30 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// What a table's query returns, and so which columns it must have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TableKind {
-    /// `numerator` and `denominator` per group: the statistics module adds
-    /// the rate, its interval and the change on a year earlier.
-    Rate,
-    /// A `count` per group.
-    Count,
-    /// A `total` and a `denominator` per group: the statistics module adds
-    /// the mean, total / denominator.
-    Mean,
-}
-
-impl TableKind {
-    /// The columns a query of this kind must return.
-    pub fn required_columns(self) -> &'static [&'static str] {
-        match self {
-            TableKind::Rate => &["numerator", "denominator"],
-            TableKind::Count => &["count"],
-            TableKind::Mean => &["total", "denominator"],
-        }
-    }
-}
+use crate::table::TableKind;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -251,23 +228,12 @@ impl Catalogue {
                         format!("links: {message}"),
                     ))
                 };
-                if !table
-                    .metadata
-                    .kind
-                    .required_columns()
-                    .contains(&link.figure.as_str())
-                {
+                if !table.metadata.kind.carries(&link.figure) {
                     wrong(format!("this table has no figure {:?}", link.figure));
                 }
                 match self.tables.iter().find(|t| t.metadata.id == link.table) {
                     None => wrong(format!("there is no table {:?}", link.table)),
-                    Some(other)
-                        if !other
-                            .metadata
-                            .kind
-                            .required_columns()
-                            .contains(&link.table_figure.as_str()) =>
-                    {
+                    Some(other) if !other.metadata.kind.carries(&link.table_figure) => {
                         wrong(format!(
                             "table {:?} has no figure {:?}",
                             link.table, link.table_figure

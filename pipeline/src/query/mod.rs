@@ -66,8 +66,6 @@ async fn plan(
         .metadata
         .kind
         .required_columns()
-        .iter()
-        .copied()
         .filter(|c| !columns.contains(c))
         .collect();
     if !missing.is_empty() {

@@ -14,6 +14,7 @@ use super::document::{Block, Inline, parse};
 use super::words;
 use crate::disclosure::{ProtectedRow, ProtectedTable};
 use crate::query::catalogue::ChartKind;
+use crate::table::NATIONAL;
 
 /// The words' template, under the templates folder.
 pub const WORDS: &str = "bulletin.md";
@@ -197,7 +198,7 @@ fn resolve(
 fn by(breakdowns: &[String]) -> String {
     let named: Vec<String> = breakdowns
         .iter()
-        .filter(|b| *b != "National")
+        .filter(|b| *b != NATIONAL)
         .map(|b| b.to_lowercase())
         .collect();
     match named.as_slice() {
@@ -210,7 +211,7 @@ fn by(breakdowns: &[String]) -> String {
 /// Rows in the order their breakdowns were named (`National` first, if it
 /// was named first), each breakdown's groups in the table's order.
 fn in_order_named(table: &ProtectedTable, breakdowns: &[String], data: &mut DisplayTable) {
-    if let Some(column) = table.dimensions().iter().position(|d| d == "breakdown") {
+    if let Some(column) = table.layout().breakdown {
         data.rows.sort_by_key(|row| {
             breakdowns
                 .iter()
@@ -226,7 +227,7 @@ fn in_breakdowns<'a>(
     table: &ProtectedTable,
     breakdowns: &'a [String],
 ) -> impl Fn(&ProtectedRow) -> bool + 'a {
-    let column = table.dimensions().iter().position(|d| d == "breakdown");
+    let column = table.layout().breakdown;
     move |row| match column {
         Some(column) if !breakdowns.is_empty() => breakdowns.contains(&row.groups()[column]),
         _ => true,

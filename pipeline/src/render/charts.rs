@@ -13,7 +13,8 @@ use tera::escape_html;
 use super::{RenderError, fonts};
 use crate::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 use crate::format;
-use crate::query::catalogue::{ChartKind, TableKind};
+use crate::query::catalogue::ChartKind;
+use crate::table::{NATIONAL, Shorthand, TableKind};
 
 /// The Analysis Function categorical palette, in the order it is used.
 pub const PALETTE: [RGBColor; 4] = [
@@ -98,11 +99,11 @@ pub fn chart(table: &ProtectedTable, when: &str) -> Result<Option<Chart>, Render
 
 /// The rows of the chart's breakdown; categories are its groups or, where
 /// it has only one (`National`), the values of the next dimension; the
-/// remaining dimensions make the series. `All …` totals are not drawn.
+/// remaining dimensions make the series. Their `All …` totals are not drawn.
 fn plot(table: &ProtectedTable) -> Option<Plot> {
     let dimensions = table.dimensions();
-    let breakdown_column = dimensions.iter().position(|d| d == "breakdown");
-    let group_column = dimensions.iter().position(|d| d == "group");
+    let layout = table.layout();
+    let (breakdown_column, group_column) = (layout.breakdown, layout.group);
     let wanted = table.metadata().chart.breakdown.as_deref();
     let rows: Vec<&ProtectedRow> = table
         .rows()
@@ -111,10 +112,10 @@ fn plot(table: &ProtectedTable) -> Option<Plot> {
             (Some(column), Some(wanted)) => row.groups()[column] == wanted,
             _ => true,
         })
-        .filter(|row| !row.groups().iter().any(|g| g.starts_with("All ")))
+        .filter(|row| !layout.totals_a_dimension(row.groups()))
         .collect();
     let mut others: Vec<usize> = (0..dimensions.len())
-        .filter(|&d| Some(d) != breakdown_column && Some(d) != group_column)
+        .filter(|&d| !layout.is_breakdown_or_group(d))
         .collect();
     let distinct = |column: usize| unique(rows.iter().map(|r| r.groups()[column].clone()));
     let category_column = match group_column {
@@ -354,8 +355,12 @@ fn draw(plot: &Plot, title: &str, alt: &str) -> Result<(String, u32), DrawingErr
                             text(Pos::new(HPos::Left, VPos::Center)),
                         ))?;
                     }
-                    Bar::Withheld => root.draw(&note("[c] withheld"))?,
-                    Bar::NotApplicable => root.draw(&note("[z] none"))?,
+                    Bar::Withheld => {
+                        root.draw(&note(&format!("{} withheld", Shorthand::Confidential)))?
+                    }
+                    Bar::NotApplicable => {
+                        root.draw(&note(&format!("{} none", Shorthand::NotApplicable)))?
+                    }
                 }
             }
         }
@@ -388,7 +393,7 @@ fn alt_text(table: &ProtectedTable, plot: &Plot, when: &str) -> String {
         .chart
         .breakdown
         .as_deref()
-        .filter(|b| *b != "National")
+        .filter(|b| *b != NATIONAL)
         .map_or(String::new(), |b| format!(" by {}", b.to_lowercase()));
     let mut words = format!(
         "Bar chart of {}{by}, {when}.",

@@ -5,8 +5,7 @@
 
 use crate::disclosure::{ProtectedRate, ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 use crate::format;
-use crate::query::catalogue::TableKind;
-use crate::render::tidy_csv::{CONFIDENTIAL, LOW_RELIABILITY, NOT_APPLICABLE};
+use crate::table::{Shorthand, TableKind};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -16,7 +15,7 @@ pub enum Cell {
         text: String,
     },
     /// `[c]`, `[z]` or `[x]` in place of a number.
-    Shorthand(&'static str),
+    Shorthand(Shorthand),
     Empty,
 }
 
@@ -24,7 +23,7 @@ impl Cell {
     pub fn text(&self) -> &str {
         match self {
             Cell::Text(text) | Cell::Number { text, .. } => text,
-            Cell::Shorthand(shorthand) => shorthand,
+            Cell::Shorthand(shorthand) => shorthand.mark(),
             Cell::Empty => "",
         }
     }
@@ -39,7 +38,7 @@ impl Cell {
                 value: n as f64,
                 text: format::thousands(n),
             },
-            Shown::Withheld => Cell::Shorthand(CONFIDENTIAL),
+            Shown::Withheld => Cell::Shorthand(Shorthand::Confidential),
         }
     }
 
@@ -119,6 +118,7 @@ pub fn lay_out(
                 })
                 .collect();
             cells.extend(figure_cells(row.value(), detail));
+            cells.push(notes(row.value()));
             cells
         })
         .collect();
@@ -168,12 +168,7 @@ fn figure_headings(table: &ProtectedTable, detail: Detail) -> Vec<String> {
 
 fn figure_cells(value: &ProtectedValue, detail: Detail) -> Vec<Cell> {
     match value {
-        ProtectedValue::Count(count) => {
-            vec![
-                Cell::count(*count),
-                notes(count.is_withheld(), false, false),
-            ]
-        }
+        ProtectedValue::Count(count) => vec![Cell::count(*count)],
         ProtectedValue::Mean(mean) => {
             let shown = mean.mean();
             let value = match shown {
@@ -181,18 +176,13 @@ fn figure_cells(value: &ProtectedValue, detail: Detail) -> Vec<Cell> {
                     value: (m * 100.0).round() / 100.0,
                     text: format::mean(m),
                 },
-                Shown::Value(None) => Cell::Shorthand(NOT_APPLICABLE),
-                Shown::Withheld => Cell::Shorthand(CONFIDENTIAL),
+                Shown::Value(None) => Cell::Shorthand(Shorthand::NotApplicable),
+                Shown::Withheld => Cell::Shorthand(Shorthand::Confidential),
             };
             vec![
                 Cell::count(mean.total()),
                 Cell::count(mean.denominator()),
                 value,
-                notes(
-                    shown.is_withheld(),
-                    matches!(shown, Shown::Value(None)),
-                    mean.low_reliability(),
-                ),
             ]
         }
         ProtectedValue::Rate(rate) => rate_cells(rate, detail),
@@ -202,8 +192,8 @@ fn figure_cells(value: &ProtectedValue, detail: Detail) -> Vec<Cell> {
 fn rate_cells(rate: &ProtectedRate, detail: Detail) -> Vec<Cell> {
     let estimate = rate.estimate();
     let unavailable = match estimate {
-        Shown::Withheld => Cell::Shorthand(CONFIDENTIAL),
-        Shown::Value(_) => Cell::Shorthand(NOT_APPLICABLE),
+        Shown::Withheld => Cell::Shorthand(Shorthand::Confidential),
+        Shown::Value(_) => Cell::Shorthand(Shorthand::NotApplicable),
     };
     let mut cells = match estimate.value().flatten() {
         Some((value, interval)) => vec![
@@ -230,28 +220,20 @@ fn rate_cells(rate: &ProtectedRate, detail: Detail) -> Vec<Cell> {
         }
         None => {
             let columns = if detail == Detail::Full { 4 } else { 2 };
-            cells.extend(std::iter::repeat_n(Cell::Shorthand("[x]"), columns));
+            cells.extend(std::iter::repeat_n(
+                Cell::Shorthand(Shorthand::NotAvailable),
+                columns,
+            ));
         }
     }
-    cells.push(notes(
-        estimate.is_withheld(),
-        matches!(estimate, Shown::Value(None)),
-        rate.low_reliability(),
-    ));
     cells
 }
 
-/// The shorthand that explains a row, strongest first.
-fn notes(withheld: bool, no_denominator: bool, low_reliability: bool) -> Cell {
-    if withheld {
-        Cell::Text(CONFIDENTIAL.to_string())
-    } else if no_denominator {
-        Cell::Text(NOT_APPLICABLE.to_string())
-    } else if low_reliability {
-        Cell::Text(LOW_RELIABILITY.to_string())
-    } else {
-        Cell::Empty
-    }
+/// The shorthand that explains a row, as words in its notes column.
+fn notes(value: &ProtectedValue) -> Cell {
+    value
+        .status()
+        .map_or(Cell::Empty, |shorthand| Cell::Text(shorthand.to_string()))
 }
 
 #[cfg(test)]

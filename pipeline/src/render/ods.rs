@@ -14,20 +14,7 @@ use super::bulletin::Edition;
 use super::canonical_xml::canonical;
 use super::display::{Cell, Detail, lay_out};
 use crate::disclosure::ProtectedTable;
-
-/// The shorthand used in the tables, with what it means.
-pub const SHORTHAND: [(&str, &str); 4] = [
-    (
-        "[c]",
-        "Confidential: withheld to protect the people it describes",
-    ),
-    (
-        "[u]",
-        "Low reliability: the rate rests on a small denominator",
-    ),
-    ("[x]", "Not available"),
-    ("[z]", "Not applicable: there is no denominator"),
-];
+use crate::table::Shorthand;
 
 pub fn render(
     tables: &[ProtectedTable],
@@ -82,8 +69,9 @@ fn cover(edition: &Edition) -> Sheet {
             "Rates are percentages. Intervals are 95% confidence intervals (Wilson score); changes are on the same 12 months a year earlier, with Newcombe's interval."
                 .to_string(),
             format!(
-                "Figures that could identify fewer than {} people are withheld and shown as [c].",
-                edition.threshold
+                "Figures that could identify fewer than {} people are withheld and shown as {}.",
+                edition.threshold,
+                Shorthand::Confidential
             ),
         ],
     );
@@ -140,10 +128,10 @@ fn notes(tables: &[ProtectedTable]) -> Sheet {
         &[("Note", 3.0), ("Applies to", 6.0), ("Meaning", 20.0)],
     );
     let mut row = header + 1;
-    for (shorthand, meaning) in SHORTHAND {
-        sheet.set_value(row, 0, shorthand);
+    for shorthand in Shorthand::ALL {
+        sheet.set_value(row, 0, shorthand.mark());
         sheet.set_value(row, 1, "All tables");
-        sheet.set_value(row, 2, meaning);
+        sheet.set_value(row, 2, shorthand.meaning());
         row += 1;
     }
     for (number, (table, note)) in numbered_notes(tables).into_iter().enumerate() {
@@ -212,7 +200,7 @@ fn table_sheet(
             match cell {
                 Cell::Number { value, .. } => sheet.set_value(row, column, *value),
                 Cell::Text(text) => sheet.set_value(row, column, text.as_str()),
-                Cell::Shorthand(shorthand) => sheet.set_value(row, column, *shorthand),
+                Cell::Shorthand(shorthand) => sheet.set_value(row, column, shorthand.mark()),
                 Cell::Empty => {}
             }
         }

@@ -7,25 +7,8 @@
 use std::path::Path;
 
 use crate::disclosure::{ProtectedTable, ProtectedValue, Shown};
-use crate::query::catalogue::TableKind;
-
-/// Shorthand for a withheld figure.
-pub const CONFIDENTIAL: &str = "[c]";
-/// Shorthand for a rate on a denominator below the minimum.
-pub const LOW_RELIABILITY: &str = "[u]";
-/// Shorthand for a rate with no denominator.
-pub const NOT_APPLICABLE: &str = "[z]";
-
-const RATE_COLUMNS: [&str; 6] = [
-    "numerator",
-    "denominator",
-    "rate",
-    "ci_lower",
-    "ci_upper",
-    "status",
-];
-const COUNT_COLUMNS: [&str; 2] = ["count", "status"];
-const MEAN_COLUMNS: [&str; 4] = ["total", "denominator", "mean", "status"];
+use crate::statistics::Interval;
+use crate::table::Shorthand;
 
 pub fn write(table: &ProtectedTable, path: &Path) -> Result<(), csv::Error> {
     if let Some(parent) = path.parent() {
@@ -35,40 +18,25 @@ pub fn write(table: &ProtectedTable, path: &Path) -> Result<(), csv::Error> {
         .terminator(csv::Terminator::Any(b'\n'))
         .from_path(path)?;
     let mut header: Vec<&str> = table.dimensions().iter().map(String::as_str).collect();
-    header.extend(match table.metadata().kind {
-        TableKind::Rate => &RATE_COLUMNS[..],
-        TableKind::Count => &COUNT_COLUMNS[..],
-        TableKind::Mean => &MEAN_COLUMNS[..],
-    });
+    header.extend(table.metadata().kind.csv_columns());
     out.write_record(&header)?;
     for row in table.rows() {
         let mut record: Vec<String> = row.groups().to_vec();
         record.extend(figures(row.value()));
+        record.push(row.value().status().map_or("", Shorthand::mark).to_string());
         out.write_record(&record)?;
     }
     out.flush()?;
     Ok(())
 }
 
-/// A row's figures and status, as the CSV shows them.
+/// A row's figures, as the CSV shows them.
 fn figures(value: &ProtectedValue) -> Vec<String> {
     match value {
-        ProtectedValue::Count(count) => {
-            let status = if count.is_withheld() {
-                CONFIDENTIAL
-            } else {
-                ""
-            };
-            vec![whole(*count), status.to_string()]
-        }
+        ProtectedValue::Count(count) => vec![whole(*count)],
         ProtectedValue::Rate(rate) => {
             let estimate = rate.estimate();
-            let status = status(
-                estimate.is_withheld(),
-                estimate.value().is_some_and(|e| e.is_none()),
-                rate.low_reliability(),
-            );
-            let part = |pick: fn(&(f64, crate::statistics::Interval)) -> f64| {
+            let part = |pick: fn(&(f64, Interval)) -> f64| {
                 proportion(estimate.value().flatten().map(|e| pick(&e)))
             };
             vec![
@@ -77,36 +45,13 @@ fn figures(value: &ProtectedValue) -> Vec<String> {
                 part(|e| e.0),
                 part(|e| e.1.lower),
                 part(|e| e.1.upper),
-                status.to_string(),
             ]
         }
-        ProtectedValue::Mean(mean) => {
-            let status = status(
-                mean.mean().is_withheld(),
-                mean.mean().value().is_some_and(|m| m.is_none()),
-                mean.low_reliability(),
-            );
-            vec![
-                whole(mean.total()),
-                whole(mean.denominator()),
-                proportion(mean.mean().value().flatten()),
-                status.to_string(),
-            ]
-        }
-    }
-}
-
-/// One shorthand per row, the strongest first: a withheld figure, then no
-/// denominator, then low reliability.
-fn status(withheld: bool, no_denominator: bool, low_reliability: bool) -> &'static str {
-    if withheld {
-        CONFIDENTIAL
-    } else if no_denominator {
-        NOT_APPLICABLE
-    } else if low_reliability {
-        LOW_RELIABILITY
-    } else {
-        ""
+        ProtectedValue::Mean(mean) => vec![
+            whole(mean.total()),
+            whole(mean.denominator()),
+            proportion(mean.mean().value().flatten()),
+        ],
     }
 }
 

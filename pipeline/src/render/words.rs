@@ -24,6 +24,7 @@ use tera::{Context, Tera};
 
 use crate::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 use crate::format;
+use crate::table::{BREAKDOWN, Shorthand, national};
 
 /// What a directive line starts with.
 pub const CHART_DIRECTIVE: &str = "@chart ";
@@ -133,7 +134,7 @@ fn find_row<'a>(
             .into());
         }
     }
-    if let Some(breakdown) = args.get("breakdown").and_then(Value::as_str)
+    if let Some(breakdown) = args.get(BREAKDOWN).and_then(Value::as_str)
         && !table.metadata().breakdowns.iter().any(|b| b == breakdown)
     {
         return Err(format!(
@@ -151,11 +152,7 @@ fn find_row<'a>(
                 .get(dimension)
                 .and_then(Value::as_str)
                 .map(str::to_string);
-            let default = match dimension.as_str() {
-                "breakdown" => Some("National".to_string()),
-                "group" => Some("All".to_string()),
-                _ => None,
-            };
+            let default = national(dimension).map(str::to_string);
             given.or(default).map(|value| (column, value))
         })
         .collect();
@@ -209,8 +206,8 @@ pub fn markdown_escape(text: &str) -> String {
     out
 }
 
-const WITHHELD: &str = "[c]";
-const NOT_AVAILABLE: &str = "[x]";
+const WITHHELD: &str = Shorthand::Confidential.mark();
+const NOT_AVAILABLE: &str = Shorthand::NotAvailable.mark();
 
 fn shown_count(figure: Shown<u64>) -> Value {
     figure
@@ -316,12 +313,10 @@ fn mean(value: &ProtectedValue) -> Value {
 fn extremes(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::Result<Value> {
     let table = table_named(tables, args)?;
     let breakdown = args
-        .get("breakdown")
+        .get(BREAKDOWN)
         .and_then(Value::as_str)
         .ok_or("extremes() needs breakdown=\"<breakdown>\"")?;
-    let column = |name: &str| table.dimensions().iter().position(|d| d == name);
-    let (Some(breakdown_column), Some(group_column)) = (column("breakdown"), column("group"))
-    else {
+    let Some((breakdown_column, group_column)) = table.layout().breakdown_and_group() else {
         if table.rows().is_empty() {
             return Ok(json!({ "highest": null, "lowest": null, "withheld": 0 }));
         }

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 
-use crate::query::catalogue::{TableKind, TableMetadata};
+use crate::query::catalogue::TableMetadata;
+use crate::table::{Figure, Layout, TableKind};
 pub use intervals::{Interval, newcombe_difference, wilson};
 
 /// A table with its statistics, before disclosure control.
@@ -21,6 +22,12 @@ pub struct StatTable {
     /// Names of the dimension columns, in query order.
     pub dimensions: Vec<String>,
     pub rows: Vec<StatRow>,
+}
+
+impl StatTable {
+    pub fn layout(&self) -> Layout {
+        Layout::of(&self.dimensions)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +42,24 @@ pub enum Value {
     Count(u64),
     Rate(Rate),
     Mean(Mean),
+}
+
+impl Value {
+    /// The counts the row carries, in the order of its kind's
+    /// [`TableKind::counts`].
+    pub fn figures(&self) -> Vec<(Figure, u64)> {
+        match self {
+            Value::Count(count) => vec![(Figure::Count, *count)],
+            Value::Rate(rate) => vec![
+                (Figure::Numerator, rate.numerator),
+                (Figure::Denominator, rate.denominator),
+            ],
+            Value::Mean(mean) => vec![
+                (Figure::Total, mean.total),
+                (Figure::Denominator, mean.denominator),
+            ],
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +119,7 @@ pub fn compute(
         table: metadata.id.clone(),
         problem,
     };
-    let counts = metadata.kind.required_columns();
+    let counts = metadata.kind.counts();
     let dimensions = dimension_names(current, counts);
     let current_rows = counted(current, counts).map_err(fail)?;
     let previous_rows: HashMap<Vec<String>, Vec<u64>> = counted(previous, counts)
@@ -154,19 +179,19 @@ pub fn rate(
     }
 }
 
-fn dimension_names(batches: &[RecordBatch], counts: &[&str]) -> Vec<String> {
+fn dimension_names(batches: &[RecordBatch], counts: &[Figure]) -> Vec<String> {
     batches.first().map_or_else(Vec::new, |b| {
         b.schema()
             .fields()
             .iter()
             .map(|f| f.name().clone())
-            .filter(|n| !counts.contains(&n.as_str()))
+            .filter(|n| !counts.iter().any(|c| c.name() == n))
             .collect()
     })
 }
 
 /// Dimension values as text and the count columns as whole numbers.
-fn counted(batches: &[RecordBatch], counts: &[&str]) -> Result<Counted, String> {
+fn counted(batches: &[RecordBatch], counts: &[Figure]) -> Result<Counted, String> {
     let mut rows = Vec::new();
     for batch in batches {
         let schema = batch.schema();
@@ -174,7 +199,7 @@ fn counted(batches: &[RecordBatch], counts: &[&str]) -> Result<Counted, String> 
         // In the order of `counts`, whatever the query's column order.
         let mut values: Vec<Vec<u64>> = vec![vec![0; counts.len()]; batch.num_rows()];
         for (field, column) in schema.fields().iter().zip(batch.columns()) {
-            let count_index = counts.iter().position(|c| c == field.name());
+            let count_index = counts.iter().position(|c| c.name() == field.name());
             let target = if count_index.is_some() {
                 DataType::Int64
             } else {
@@ -212,6 +237,34 @@ fn counted(batches: &[RecordBatch], counts: &[&str]) -> Result<Counted, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_carries_the_counts_of_its_kind_in_order() {
+        let rate = Value::Rate(rate(3, 10, None, 20));
+        let mean = Value::Mean(Mean {
+            total: 7,
+            denominator: 2,
+            mean: Some(3.5),
+            low_reliability: true,
+        });
+        assert_eq!(
+            rate.figures(),
+            [(Figure::Numerator, 3), (Figure::Denominator, 10)]
+        );
+        assert_eq!(
+            mean.figures(),
+            [(Figure::Total, 7), (Figure::Denominator, 2)]
+        );
+        assert_eq!(Value::Count(4).figures(), [(Figure::Count, 4)]);
+        for (value, kind) in [
+            (rate, TableKind::Rate),
+            (mean, TableKind::Mean),
+            (Value::Count(4), TableKind::Count),
+        ] {
+            let figures: Vec<Figure> = value.figures().into_iter().map(|(f, _)| f).collect();
+            assert_eq!(figures, kind.counts());
+        }
+    }
 
     #[test]
     fn a_rate_carries_its_interval_change_and_flags() {

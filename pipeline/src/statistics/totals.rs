@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{StatTable, Value};
+use super::StatTable;
+use crate::table::NATIONAL;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TotalCheck {
@@ -18,21 +19,10 @@ pub struct TotalCheck {
     pub adds_up: bool,
 }
 
-/// Every count a row carries: the count, or a rate's numerator and
-/// denominator, or a mean's total and denominator.
-fn counts(value: &Value) -> Vec<u64> {
-    match value {
-        Value::Count(n) => vec![*n],
-        Value::Rate(rate) => vec![rate.numerator, rate.denominator],
-        Value::Mean(mean) => vec![mean.total, mean.denominator],
-    }
-}
-
 /// One check per breakdown (other than `National`) and combination of the
 /// table's other dimensions, for tables that have a `National` row.
 pub fn check(table: &StatTable) -> Vec<TotalCheck> {
-    let column = |name: &str| table.dimensions.iter().position(|d| d == name);
-    let (Some(breakdown), Some(group)) = (column("breakdown"), column("group")) else {
+    let Some((breakdown, group)) = table.layout().breakdown_and_group() else {
         return Vec::new();
     };
     let within = |groups: &[String]| {
@@ -50,8 +40,8 @@ pub fn check(table: &StatTable) -> Vec<TotalCheck> {
     let mut sums: BTreeMap<(String, String), (usize, Vec<u64>)> = BTreeMap::new();
     for row in &table.rows {
         let key = within(&row.groups);
-        let figures = counts(&row.value);
-        if row.groups[breakdown] == "National" {
+        let figures: Vec<u64> = row.value.figures().into_iter().map(|(_, n)| n).collect();
+        if row.groups[breakdown] == NATIONAL {
             national.insert(key, figures);
             continue;
         }
@@ -80,7 +70,7 @@ pub fn check(table: &StatTable) -> Vec<TotalCheck> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::statistics::StatRow;
+    use crate::statistics::{StatRow, Value};
 
     fn table(rows: &[(&str, &str, u64)]) -> StatTable {
         let metadata = toml::from_str(

@@ -1,0 +1,338 @@
+//! The model of a published table, in one place: which figures each kind
+//! of table carries and in what order, the columns of its tidy CSV, the
+//! dimensions that name a breakdown and its groups, the national row, the
+//! `All …` totals, and the GSS status shorthand with its precedence.
+//!
+//! It stands at the crate's root, beneath every stage that reads a table,
+//! and depends on none of them: the catalogue checks queries against it,
+//! the statistics build rows by it, disclosure control finds the sums a
+//! reader knows through it, and every renderer writes by it. A convention
+//! changed here changes everywhere at once.
+
+use std::fmt;
+
+use serde::Deserialize;
+
+/// What a table's query returns, and so which figures its rows carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableKind {
+    /// `numerator` and `denominator` per group: the statistics module adds
+    /// the rate, its interval and the change on a year earlier.
+    Rate,
+    /// A `count` per group.
+    Count,
+    /// A `total` and a `denominator` per group: the statistics module adds
+    /// the mean, total / denominator.
+    Mean,
+}
+
+impl TableKind {
+    /// The counts a query of this kind returns, in the order every output
+    /// gives them.
+    pub fn counts(self) -> &'static [Figure] {
+        match self {
+            TableKind::Rate => &[Figure::Numerator, Figure::Denominator],
+            TableKind::Count => &[Figure::Count],
+            TableKind::Mean => &[Figure::Total, Figure::Denominator],
+        }
+    }
+
+    /// The columns a query of this kind must return: its counts.
+    pub fn required_columns(self) -> impl Iterator<Item = &'static str> {
+        self.counts().iter().map(|figure| figure.name())
+    }
+
+    /// A row of this kind has a column named `name` among its counts.
+    pub fn carries(self, name: &str) -> bool {
+        self.required_columns().any(|column| column == name)
+    }
+
+    /// The columns of `data/<table>.csv` after the dimensions: the counts,
+    /// what the statistics make of them, then the status.
+    pub fn csv_columns(self) -> Vec<&'static str> {
+        let derived: &[&str] = match self {
+            TableKind::Rate => &["rate", "ci_lower", "ci_upper"],
+            TableKind::Count => &[],
+            TableKind::Mean => &["mean"],
+        };
+        self.required_columns()
+            .chain(derived.iter().copied())
+            .chain([STATUS])
+            .collect()
+    }
+}
+
+/// The CSV column carrying a row's shorthand.
+pub const STATUS: &str = "status";
+
+/// Which of a row's counts a figure is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Figure {
+    Count,
+    Numerator,
+    Denominator,
+    /// Denominator − numerator: never printed, but known to a reader who
+    /// sees both.
+    Difference,
+    /// A mean's total.
+    Total,
+}
+
+impl Figure {
+    /// The figure a table's column holds.
+    pub fn from_name(name: &str) -> Option<Figure> {
+        [
+            Figure::Count,
+            Figure::Numerator,
+            Figure::Denominator,
+            Figure::Total,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Figure::Count => "count",
+            Figure::Numerator => "numerator",
+            Figure::Denominator => "denominator",
+            Figure::Difference => "denominator - numerator",
+            Figure::Total => "total",
+        }
+    }
+}
+
+/// The dimension naming a row's breakdown: `Sex`, or [`NATIONAL`].
+pub const BREAKDOWN: &str = "breakdown";
+/// The dimension naming a row's group within its breakdown: `Female`.
+pub const GROUP: &str = "group";
+/// The breakdown of the national figure, whose only group is [`ALL`]: the
+/// groups of every other breakdown add up to it.
+pub const NATIONAL: &str = "National";
+/// The national figure's group.
+pub const ALL: &str = "All";
+
+/// A value naming the total of the other values of its dimension: `All`,
+/// `All reasons`, `All areas`.
+pub fn is_all(value: &str) -> bool {
+    value == ALL || value.starts_with("All ")
+}
+
+/// The national row's value in `dimension`, where the conventions fix it.
+pub fn national(dimension: &str) -> Option<&'static str> {
+    match dimension {
+        BREAKDOWN => Some(NATIONAL),
+        GROUP => Some(ALL),
+        _ => None,
+    }
+}
+
+/// Where a table's breakdown and group columns are, among its dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub breakdown: Option<usize>,
+    pub group: Option<usize>,
+}
+
+impl Layout {
+    pub fn of(dimensions: &[String]) -> Layout {
+        let column = |name: &str| dimensions.iter().position(|d| d == name);
+        Layout {
+            breakdown: column(BREAKDOWN),
+            group: column(GROUP),
+        }
+    }
+
+    /// Both columns, for a table broken down into groups.
+    pub fn breakdown_and_group(self) -> Option<(usize, usize)> {
+        self.breakdown.zip(self.group)
+    }
+
+    pub fn is_breakdown_or_group(self, column: usize) -> bool {
+        Some(column) == self.breakdown || Some(column) == self.group
+    }
+
+    /// A row that is the `All …` total of a dimension other than its
+    /// breakdown and group (the national group `All` totals a breakdown,
+    /// not a dimension).
+    pub fn totals_a_dimension(self, groups: &[String]) -> bool {
+        groups
+            .iter()
+            .enumerate()
+            .any(|(column, value)| !self.is_breakdown_or_group(column) && is_all(value))
+    }
+}
+
+/// The GSS shorthand that stands in for a figure, or flags a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shorthand {
+    Confidential,
+    LowReliability,
+    NotAvailable,
+    NotApplicable,
+}
+
+impl Shorthand {
+    /// Every shorthand, in the order readers are told about them.
+    pub const ALL: [Shorthand; 4] = [
+        Shorthand::Confidential,
+        Shorthand::LowReliability,
+        Shorthand::NotAvailable,
+        Shorthand::NotApplicable,
+    ];
+
+    pub const fn mark(self) -> &'static str {
+        self.text().0
+    }
+
+    pub const fn meaning(self) -> &'static str {
+        self.text().1
+    }
+
+    /// The shorthand as written, and what it means.
+    const fn text(self) -> (&'static str, &'static str) {
+        match self {
+            Shorthand::Confidential => (
+                "[c]",
+                "Confidential: withheld to protect the people it describes",
+            ),
+            Shorthand::LowReliability => (
+                "[u]",
+                "Low reliability: the rate rests on a small denominator",
+            ),
+            Shorthand::NotAvailable => ("[x]", "Not available"),
+            Shorthand::NotApplicable => ("[z]", "Not applicable: there is no denominator"),
+        }
+    }
+}
+
+impl fmt::Display for Shorthand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.mark())
+    }
+}
+
+/// What can be said of a row's figures, for its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RowStatus {
+    /// A figure of the row is withheld.
+    pub withheld: bool,
+    /// Its denominator is zero.
+    pub no_denominator: bool,
+    /// Its denominator is below the minimum for a reliable figure.
+    pub low_reliability: bool,
+}
+
+impl RowStatus {
+    /// One shorthand per row, the strongest: a withheld figure, then no
+    /// denominator, then low reliability.
+    pub fn shorthand(self) -> Option<Shorthand> {
+        if self.withheld {
+            Some(Shorthand::Confidential)
+        } else if self.no_denominator {
+            Some(Shorthand::NotApplicable)
+        } else if self.low_reliability {
+            Some(Shorthand::LowReliability)
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_carries_its_counts_in_order() {
+        assert_eq!(
+            TableKind::Rate.required_columns().collect::<Vec<_>>(),
+            ["numerator", "denominator"]
+        );
+        assert_eq!(
+            TableKind::Mean.required_columns().collect::<Vec<_>>(),
+            ["total", "denominator"]
+        );
+        assert!(TableKind::Count.carries("count"));
+        assert!(!TableKind::Count.carries("denominator"));
+        assert!(!TableKind::Rate.carries("denominator - numerator"));
+    }
+
+    #[test]
+    fn the_csv_gives_counts_then_estimates_then_status() {
+        assert_eq!(
+            TableKind::Rate.csv_columns(),
+            [
+                "numerator",
+                "denominator",
+                "rate",
+                "ci_lower",
+                "ci_upper",
+                "status"
+            ]
+        );
+        assert_eq!(TableKind::Count.csv_columns(), ["count", "status"]);
+        assert_eq!(
+            TableKind::Mean.csv_columns(),
+            ["total", "denominator", "mean", "status"]
+        );
+    }
+
+    #[test]
+    fn figures_are_found_by_their_column_name_only() {
+        assert_eq!(Figure::from_name("total"), Some(Figure::Total));
+        assert_eq!(Figure::from_name("denominator - numerator"), None);
+        assert_eq!(Figure::from_name("rate"), None);
+    }
+
+    #[test]
+    fn all_and_all_something_are_totals() {
+        assert!(is_all("All"));
+        assert!(is_all("All reasons"));
+        assert!(!is_all("Allerdale"));
+        assert!(!is_all("all"));
+        assert!(!is_all("Not All"));
+    }
+
+    #[test]
+    fn the_national_row_is_national_all() {
+        assert_eq!(national("breakdown"), Some("National"));
+        assert_eq!(national("group"), Some("All"));
+        assert_eq!(national("termination_reason"), None);
+    }
+
+    #[test]
+    fn a_layout_finds_the_breakdown_and_group_columns() {
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let layout = Layout::of(&names(&["period", "breakdown", "group", "reason"]));
+        assert_eq!(layout.breakdown_and_group(), Some((1, 2)));
+        assert!(layout.is_breakdown_or_group(2) && !layout.is_breakdown_or_group(3));
+        assert_eq!(Layout::of(&names(&["group"])).breakdown_and_group(), None);
+        assert!(!layout.totals_a_dimension(&names(&["2004", "National", "All", "died"])));
+        assert!(layout.totals_a_dimension(&names(&["2004", "Sex", "Male", "All reasons"])));
+    }
+
+    #[test]
+    fn a_withheld_figure_outranks_no_denominator_which_outranks_low_reliability() {
+        let status = |withheld, no_denominator, low_reliability| {
+            RowStatus {
+                withheld,
+                no_denominator,
+                low_reliability,
+            }
+            .shorthand()
+            .map(Shorthand::mark)
+        };
+        assert_eq!(status(true, true, true), Some("[c]"));
+        assert_eq!(status(false, true, true), Some("[z]"));
+        assert_eq!(status(false, false, true), Some("[u]"));
+        assert_eq!(status(false, false, false), None);
+    }
+
+    #[test]
+    fn shorthand_is_written_in_square_brackets() {
+        let marks: Vec<String> = Shorthand::ALL.iter().map(ToString::to_string).collect();
+        assert_eq!(marks, ["[c]", "[u]", "[x]", "[z]"]);
+    }
+}
