@@ -1,15 +1,13 @@
 //! The exit codes of `dtto`, one per kind of failure, each telling the
 //! operator what to do next (the README's table "Exit codes" lists the
 //! same). Every stage's error says which of these it is; no other code
-//! chooses a number.
+//! chooses a number. Code 2, a wrong command line, is clap's own.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// The warehouse or an output folder could not be read or written
     /// (disk, permissions): fix the storage and run again.
     Storage,
-    /// The command line was wrong: see `dtto --help`.
-    CommandLine,
     /// `extract.toml` does not parse: ask the supplier for a corrected one.
     ControlFile,
     /// A file, or a required column, is missing, doubled or ambiguous: ask
@@ -43,7 +41,6 @@ impl Exit {
     pub fn code(self) -> u8 {
         match self {
             Exit::Storage => 1,
-            Exit::CommandLine => 2,
             Exit::ControlFile => 3,
             Exit::DeliveryIncomplete => 4,
             Exit::Unreadable => 5,
