@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench: the ingest and the query stage. Ingest: a scale-10 delivery (about 300,000 Orders and 20
+# make bench: the ingest, the query stage and disclosure control. Ingest: a scale-10 delivery (about 300,000 Orders and 20
 # million drug tests) ingested by dtto and, in the same run, loaded plainly by
 # DuckDB. Installs DuckDB from PyPI into a private virtualenv.
 set -euo pipefail
@@ -36,3 +36,4 @@ fi
 sync
 "$venv/bin/python" bench/ingest.py "$dtto" "$delivery" "$shuffled" "$work"
 "$venv/bin/python" bench/queries.py "$dtto" "$delivery" "$work" 2005Q1
+bash bench/disclosure.sh "$dtto" "$work" "$delivery"

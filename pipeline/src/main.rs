@@ -265,6 +265,10 @@ fn print_run_summary(outcome: &RunOutcome) {
             counts.join(", "),
         );
     }
+    println!(
+        "Disclosure control decided in {:.2} s",
+        outcome.disclosure_seconds
+    );
     let at = |file: &str| outcome.output.join(file).display().to_string();
     println!("Bulletin: {} and {}", at("index.html"), at("bulletin.pdf"));
     println!("Tables: {} and {}", at("tables.ods"), at("data"));

@@ -48,6 +48,8 @@ pub struct RunOutcome {
     /// Wall time of the query stage: every table planned and run for both
     /// years, with its statistics.
     pub query_seconds: f64,
+    /// Wall time of disclosure control, both years.
+    pub disclosure_seconds: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -214,12 +216,14 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         .collect::<Result<Vec<_>, _>>()?;
     let query_seconds = started.elapsed().as_secs_f64();
     let financial_years = [period, period.earlier(4)].map(Period::financial_year);
+    let started = std::time::Instant::now();
     let protected = disclosure::protect(
         &tables,
         &year_earlier,
         financial_years.each_ref().map(Option::as_deref),
         options.config.disclosure.threshold,
     )?;
+    let disclosure_seconds = started.elapsed().as_secs_f64();
 
     let totals: Vec<TotalCheck> = tables.iter().flat_map(totals::check).collect();
     let edition = edition(options, period, as_at);
@@ -254,5 +258,6 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         protected,
         output,
         query_seconds,
+        disclosure_seconds,
     })
 }

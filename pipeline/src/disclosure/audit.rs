@@ -37,7 +37,7 @@ pub fn write(protected: &Protected, path: &Path) -> Result<(), csv::Error> {
 /// withheld in all, and of how many.
 pub fn summary(protected: &Protected, year: Year) -> (Vec<(&'static str, usize)>, usize, usize) {
     let withheld: Vec<_> = protected.audit.iter().filter(|w| w.year == year).collect();
-    let by_rule = ["primary", "unprinted", "complement", "range"]
+    let by_rule = ["primary", "unprinted", "complement", "range", "budget"]
         .into_iter()
         .map(|rule| (rule, withheld.iter().filter(|w| w.rule == rule).count()))
         .collect();

@@ -20,6 +20,15 @@
 //!    programme, counts being non-negative); where that range holds one
 //!    value, or lies inside 1 .. threshold − 1, the smallest published cell
 //!    next to it is withheld too. Steps 2 and 3 repeat until nothing changes.
+//!
+//! Step 3 is where the time goes, so it avoids linear programmes it does
+//! not need: one filling of the unknowns (a solution of the relations with
+//! the published figures fixed) shows many cells at once to take a value far
+//! enough from their own, and a cell so shown stays hidden in later rounds
+//! (withholding more only widens what every cell can take). Its work is
+//! bounded all the same: once the [`Budget`] is spent, every figure linked
+//! to a cell not yet shown hidden is withheld ([`Rule::Budget`]); with all
+//! of them withheld, every count could be 0, so nothing is narrowed.
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
@@ -60,7 +69,42 @@ pub enum Rule {
     /// withheld cell could still be narrowed to one value or to a small
     /// number through this relation.
     Range { relation: usize },
+    /// Linked to a withheld cell that was not yet shown to stay hidden when
+    /// the budget for linear programmes ran out.
+    Budget,
 }
+
+/// How much solving step 3 may do before it stops deciding cell by cell and
+/// withholds whole linked sets instead. Each linear programme costs its
+/// number of unknowns (at least 1): a rough, machine-independent measure of
+/// its work, so the same input always gets the same answer.
+#[derive(Debug)]
+pub struct Budget {
+    left: std::cell::Cell<u64>,
+}
+
+impl Budget {
+    pub fn new(unknowns: u64) -> Budget {
+        Budget {
+            left: std::cell::Cell::new(unknowns),
+        }
+    }
+
+    /// Pays for one programme; `Err` when the budget cannot.
+    fn spend(&self, unknowns: u64) -> Result<(), OutOfBudget> {
+        let left = self
+            .left
+            .get()
+            .checked_sub(unknowns.max(1))
+            .ok_or(OutOfBudget)?;
+        self.left.set(left);
+        Ok(())
+    }
+}
+
+/// The budget ran out before every withheld cell was decided.
+#[derive(Debug)]
+struct OutOfBudget;
 
 /// The range a withheld cell can take given the published cells.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,6 +130,7 @@ pub fn suppress(
     relations: &[Relation],
     unprinted: &[Unprinted],
     threshold: u64,
+    budget: &Budget,
 ) -> Vec<Option<Rule>> {
     let mut withheld: Vec<Option<Rule>> = values
         .iter()
@@ -93,6 +138,7 @@ pub fn suppress(
         .collect();
     let relations_of = relations_of_cells(values.len(), relations);
     let known = known_zeros(values.len(), relations);
+    let mut hidden = vec![false; values.len()];
     loop {
         add_complements(
             values,
@@ -102,8 +148,13 @@ pub fn suppress(
             threshold,
             &mut withheld,
         );
+        let Ok(exposed) = exposed(values, relations, &withheld, threshold, &mut hidden, budget)
+        else {
+            withhold_linked(relations, &hidden, &known, &mut withheld);
+            return withheld;
+        };
         let mut added = false;
-        for cell in exposed(values, relations, &withheld, threshold) {
+        for cell in exposed {
             if let Some((relation, pick)) =
                 nearest_published(cell, values, relations, &relations_of, &known, &withheld)
             {
@@ -253,49 +304,90 @@ fn relations_of_cells(cells: usize, relations: &[Relation]) -> Vec<Vec<usize>> {
 }
 
 /// Step 3: the withheld cells whose range, given the published ones, pins
-/// them down.
+/// them down. `hidden` carries the cells already shown to stay hidden from
+/// one round to the next: withholding more only widens what every cell can
+/// take, so a cell once hidden stays hidden.
 fn exposed(
     values: &[u64],
     relations: &[Relation],
     withheld: &[Option<Rule>],
     threshold: u64,
-) -> Vec<usize> {
+    hidden: &mut [bool],
+    budget: &Budget,
+) -> Result<Vec<usize>, OutOfBudget> {
     let mut exposed = Vec::new();
+    let mut outcome = Ok(());
     for_each_component(relations, withheld, |component, component_relations| {
-        for &cell in component {
-            // Most withheld cells could be 0 as well as their own non-zero
-            // value: two values, one not small. One feasibility check
-            // settles those; the rest need their full range.
+        if outcome.is_ok() {
             let lp = Lp {
                 values,
                 relations: component_relations,
                 unknowns: component,
+                budget,
             };
-            if values[cell] > 0 && lp.could_be_zero(cell) {
-                continue;
-            }
-            if lp.range(cell).discloses(threshold) {
-                exposed.push(cell);
-            }
+            outcome = lp.exposed(threshold, hidden, &mut exposed);
         }
     });
-    exposed
+    outcome.map(|()| exposed)
+}
+
+/// When the budget runs out: withholds every cell linked, through any chain
+/// of relations, to a withheld cell not shown hidden. Every relation such a
+/// cell is in then has all its members withheld, so all of them could be 0.
+fn withhold_linked(
+    relations: &[Relation],
+    hidden: &[bool],
+    known: &[bool],
+    withheld: &mut [Option<Rule>],
+) {
+    let undecided = |c: usize| withheld[c].is_some() && !hidden[c];
+    let mut reached: Vec<bool> = (0..withheld.len()).map(undecided).collect();
+    let mut frontier: Vec<usize> = (0..withheld.len()).filter(|&c| reached[c]).collect();
+    let relations_of = relations_of_cells(withheld.len(), relations);
+    while let Some(cell) = frontier.pop() {
+        for &r in &relations_of[cell] {
+            for member in relations[r].members() {
+                if !reached[member] && !known[member] {
+                    reached[member] = true;
+                    frontier.push(member);
+                }
+            }
+        }
+    }
+    for (cell, rule) in withheld.iter_mut().enumerate() {
+        if reached[cell] && rule.is_none() {
+            *rule = Some(Rule::Budget);
+        }
+    }
 }
 
 /// The range of every withheld cell given the published ones.
-pub fn ranges(
+#[cfg(test)]
+fn ranges(
     values: &[u64],
     relations: &[Relation],
     withheld: &[Option<Rule>],
 ) -> Vec<(usize, Range)> {
     let mut result = Vec::new();
+    let budget = Budget::new(u64::MAX);
     for_each_component(relations, withheld, |component, component_relations| {
         let lp = Lp {
             values,
             relations: component_relations,
             unknowns: component,
+            budget: &budget,
         };
-        result.extend(component.iter().map(|&cell| (cell, lp.range(cell))));
+        result.extend(component.iter().map(|&cell| {
+            let [low, high] = [
+                OptimizationDirection::Minimize,
+                OptimizationDirection::Maximize,
+            ]
+            .map(|direction| {
+                lp.optimum(cell, direction, |_| ())
+                    .expect("an unlimited budget")
+            });
+            (cell, Range { low, high })
+        }));
     });
     result
 }
@@ -357,44 +449,136 @@ struct Lp<'a> {
     relations: &'a [&'a Relation],
     /// Sorted.
     unknowns: &'a [usize],
+    budget: &'a Budget,
+}
+
+/// What one programme gave.
+enum Answer {
+    /// Values of the unknowns, in their order, that agree with every
+    /// published figure, and the objective they reach.
+    Filling {
+        objective: f64,
+        values: Vec<f64>,
+    },
+    Unbounded,
+    /// Infeasible, or the solver could not tell.
+    Unknown,
 }
 
 impl Lp<'_> {
-    fn range(&self, cell: usize) -> Range {
-        Range {
-            low: self.optimum(cell, OptimizationDirection::Minimize),
-            high: self.optimum(cell, OptimizationDirection::Maximize),
+    /// Step 3 for this component: its withheld cells whose range discloses
+    /// go onto `exposed`; the others are marked hidden.
+    fn exposed(
+        &self,
+        threshold: u64,
+        hidden: &mut [bool],
+        exposed: &mut Vec<usize>,
+    ) -> Result<(), OutOfBudget> {
+        self.hide_together(threshold, hidden)?;
+        for &cell in self.unknowns {
+            if hidden[cell] {
+                continue;
+            }
+            // The filling that reaches the least value often settles the
+            // cell (most withheld cells could be 0 as well as their own
+            // non-zero value), or the one that reaches the greatest; each
+            // settles other cells too. Only what is left needs both ends.
+            let low = self.optimum(cell, OptimizationDirection::Minimize, |filling| {
+                self.hide_by(filling, threshold, hidden)
+            })?;
+            if hidden[cell] {
+                continue;
+            }
+            let high = self.optimum(cell, OptimizationDirection::Maximize, |filling| {
+                self.hide_by(filling, threshold, hidden)
+            })?;
+            if hidden[cell] {
+                continue;
+            }
+            if (Range { low, high }).discloses(threshold) {
+                exposed.push(cell);
+            } else {
+                hidden[cell] = true;
+            }
         }
+        Ok(())
     }
 
-    /// The least or greatest value `cell` can take. When the solver cannot
-    /// answer, the answer is the one that withholds more: the cell's own
-    /// value, as if pinned.
-    fn optimum(&self, cell: usize, direction: OptimizationDirection) -> f64 {
+    /// The least or greatest value `cell` can take; `on_filling` sees the
+    /// filling that reaches it. When the solver cannot answer, the answer is
+    /// the one that withholds more: the cell's own value, as if pinned.
+    fn optimum(
+        &self,
+        cell: usize,
+        direction: OptimizationDirection,
+        on_filling: impl FnOnce(&[f64]),
+    ) -> Result<f64, OutOfBudget> {
         let problem = self.problem(direction, |c| {
             (if c == cell { 1.0 } else { 0.0 }, (0.0, f64::INFINITY))
         });
-        match problem.solve() {
-            Ok(microlp::SolveOutcome::Solution(solution)) => solution.objective(),
-            Err(microlp::Error::Unbounded) => f64::INFINITY,
-            _ => self.values[cell] as f64,
+        Ok(match self.solve(&problem)? {
+            Answer::Filling { objective, values } => {
+                on_filling(&values);
+                objective
+            }
+            Answer::Unbounded => f64::INFINITY,
+            Answer::Unknown => self.values[cell] as f64,
+        })
+    }
+
+    /// One programme for every cell not yet hidden: their non-zero cells
+    /// pulled towards 0 and their zeros pushed towards 1. Each filling hides
+    /// many cells at once; repeated while it hides any.
+    fn hide_together(&self, threshold: u64, hidden: &mut [bool]) -> Result<(), OutOfBudget> {
+        let open = |hidden: &[bool]| self.unknowns.iter().filter(|&&c| !hidden[c]).count();
+        loop {
+            let before = open(hidden);
+            if before == 0 {
+                return Ok(());
+            }
+            let problem = self.problem(OptimizationDirection::Minimize, |c| {
+                match (hidden[c], self.values[c]) {
+                    (true, _) => (0.0, (0.0, f64::INFINITY)),
+                    (false, 0) => (-1.0, (0.0, 1.0)),
+                    (false, _) => (1.0, (0.0, f64::INFINITY)),
+                }
+            });
+            let Answer::Filling { values, .. } = self.solve(&problem)? else {
+                return Ok(());
+            };
+            self.hide_by(&values, threshold, hidden);
+            if open(hidden) == before {
+                return Ok(());
+            }
         }
     }
 
-    /// Whether the published figures allow `cell` to be 0. When the solver
-    /// cannot answer: no.
-    fn could_be_zero(&self, cell: usize) -> bool {
-        let problem = self.problem(OptimizationDirection::Minimize, |c| {
-            (
-                0.0,
-                if c == cell {
-                    (0.0, 0.0)
-                } else {
-                    (0.0, f64::INFINITY)
-                },
-            )
-        });
-        matches!(problem.solve(), Ok(microlp::SolveOutcome::Solution(_)))
+    /// Marks hidden every unknown whose value in `filling` and its own value
+    /// leave a range that discloses nothing: its true range holds both.
+    fn hide_by(&self, filling: &[f64], threshold: u64, hidden: &mut [bool]) {
+        for (&cell, &other) in self.unknowns.iter().zip(filling) {
+            let own = self.values[cell] as f64;
+            let seen = Range {
+                low: own.min(other),
+                high: own.max(other),
+            };
+            if !seen.discloses(threshold) {
+                hidden[cell] = true;
+            }
+        }
+    }
+
+    /// Solves one programme, paid from the budget.
+    fn solve(&self, problem: &Problem) -> Result<Answer, OutOfBudget> {
+        self.budget.spend(self.unknowns.len() as u64)?;
+        Ok(match problem.solve() {
+            Ok(microlp::SolveOutcome::Solution(solution)) => Answer::Filling {
+                objective: solution.objective(),
+                values: solution.iter().map(|(_, value)| value).collect(),
+            },
+            Err(microlp::Error::Unbounded) => Answer::Unbounded,
+            _ => Answer::Unknown,
+        })
     }
 
     /// `variable` gives each unknown its objective coefficient and bounds.
@@ -437,6 +621,10 @@ impl Lp<'_> {
 mod tests {
     use super::*;
 
+    fn unlimited() -> Budget {
+        Budget::new(u64::MAX)
+    }
+
     fn relation(parts: &[usize], total: usize) -> Relation {
         Relation {
             parts: parts.to_vec(),
@@ -448,7 +636,7 @@ mod tests {
     fn a_small_group_takes_the_smallest_other_group_with_it() {
         // Groups 3, 40, 12, 20 of a national 75.
         let values = [3, 40, 12, 20, 75];
-        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], &[], 5);
+        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], &[], 5, &unlimited());
         assert_eq!(withheld[0], Some(Rule::Primary));
         assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
         assert_eq!([withheld[1], withheld[3], withheld[4]], [None, None, None]);
@@ -458,7 +646,7 @@ mod tests {
     fn two_small_groups_that_add_up_to_a_small_number_take_a_third() {
         // 1 + 2 = 3 would be known from 50 - 20 - 27.
         let values = [1, 2, 20, 27, 50];
-        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], &[], 5);
+        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], &[], 5, &unlimited());
         assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
         assert_eq!(withheld[3], None);
     }
@@ -478,7 +666,7 @@ mod tests {
             relation(&[1, 4], 7),
             relation(&[2, 5], 8),
         ];
-        let withheld = suppress(&values, &relations, &[], 5);
+        let withheld = suppress(&values, &relations, &[], 5, &unlimited());
         for (cell, range) in ranges(&values, &relations, &withheld) {
             assert!(!range.discloses(5), "cell {cell}: {range:?}");
         }
@@ -487,6 +675,41 @@ mod tests {
         let rectangle = [0, 1, 3, 4];
         for (cell, rule) in withheld.iter().enumerate() {
             assert_eq!(rule.is_some(), rectangle.contains(&cell), "cell {cell}");
+        }
+    }
+    #[test]
+    fn out_of_budget_every_linked_figure_is_withheld() {
+        // The two-way table above with nothing to solve with: the
+        // complements still come first (cells 3 and 4 under the small row),
+        // then every figure linked to them is withheld, which leaves each
+        // free to be 0.
+        let values = [3, 2, 5, 9, 10, 19, 12, 12, 24];
+        let relations = [
+            relation(&[0, 1], 2),
+            relation(&[3, 4], 5),
+            relation(&[6, 7], 8),
+            relation(&[0, 3], 6),
+            relation(&[1, 4], 7),
+            relation(&[2, 5], 8),
+        ];
+        let withheld = suppress(&values, &relations, &[], 5, &Budget::new(0));
+        let complement = |relation| Some(Rule::Complement { relation });
+        assert_eq!(
+            withheld,
+            [
+                Some(Rule::Primary),
+                Some(Rule::Primary),
+                Some(Rule::Budget),
+                complement(3),
+                complement(4),
+                Some(Rule::Budget),
+                Some(Rule::Budget),
+                Some(Rule::Budget),
+                Some(Rule::Budget),
+            ]
+        );
+        for (cell, range) in ranges(&values, &relations, &withheld) {
+            assert!(!range.discloses(5), "cell {cell}: {range:?}");
         }
     }
 }

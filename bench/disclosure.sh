@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# make bench, disclosure control: how long `dtto run` takes to decide what to
+# withhold (both years), on generated deliveries from scale 0.02 to 10, for
+# the first and the last complete quarter. Goal: under 10 s each.
+# Usage: disclosure.sh DTTO WORK SCALE10_DELIVERY
+set -euo pipefail
+dtto=$1
+work=$2
+scale10=$3
+generator=$(cat pipeline/src/synth/*.rs | sha256sum | cut -d' ' -f1)
+
+deliveries=()
+for scale in 0.02 0.05 1; do
+  delivery="$work/disclosure-$scale"
+  if [ ! -f "$delivery/extract.toml" ] || [ "$(cat "$delivery.generator" 2>/dev/null)" != "$generator" ]; then
+    rm -rf "$delivery"
+    "$dtto" fixtures generate --seed 1 --scale "$scale" --as-at 2005-03-31 "$delivery" > /dev/null
+    echo "$generator" > "$delivery.generator"
+  fi
+  deliveries+=("$scale:$delivery")
+done
+deliveries+=("10:$scale10")
+
+echo
+echo "Disclosure control (goal: under 10 s for every delivery and period)"
+printf '%-8s %-8s %10s %12s\n' scale period seconds withheld
+for entry in "${deliveries[@]}"; do
+  scale=${entry%%:*}
+  delivery=${entry#*:}
+  # The first quarter whose year the generated data covers, and the last.
+  for period in 2000Q4 2005Q1; do
+    summary=$("$dtto" run --extract "$delivery" --warehouse "$work/disclosure-warehouse" \
+      --output "$work/disclosure-output" --period "$period")
+    seconds=$(sed -n 's/^Disclosure control decided in \([0-9.]*\) s$/\1/p' <<< "$summary")
+    withheld=$(sed -n 's/^Disclosure control, reference year: \([0-9]* of [0-9]*\) figures.*/\1/p' <<< "$summary")
+    printf '%-8s %-8s %10s %12s\n' "$scale" "$period" "$seconds" "$withheld"
+  done
+done
