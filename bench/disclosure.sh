@@ -30,7 +30,7 @@ for entry in "${deliveries[@]}"; do
   # The first quarter whose year the generated data covers, and the last.
   for period in 2000Q4 2005Q1; do
     summary=$("$dtto" run --extract "$delivery" --warehouse "$work/disclosure-warehouse" \
-      --output "$work/disclosure-output" --period "$period")
+      --output "$work/disclosure-output" --period "$period" 2>> "$work/disclosure.log")
     seconds=$(sed -n 's/^Disclosure control decided in \([0-9.]*\) s$/\1/p' <<< "$summary")
     withheld=$(sed -n 's/^Disclosure control, reference year: \([0-9]* of [0-9]*\) figures.*/\1/p' <<< "$summary")
     printf '%-8s %-8s %10s %12s\n' "$scale" "$period" "$seconds" "$withheld"
