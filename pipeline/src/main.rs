@@ -269,13 +269,22 @@ fn print_run_summary(outcome: &RunOutcome) {
         "Disclosure control decided in {:.2} s",
         outcome.disclosure_seconds
     );
-    let at = |file: &str| outcome.output.join(file).display().to_string();
-    println!("Bulletin: {} and {}", at("index.html"), at("bulletin.pdf"));
-    println!("Tables: {} and {}", at("tables.ods"), at("data"));
+    let public = |file: &str| outcome.public().join(file).display().to_string();
+    let sign_off = |file: &str| outcome.sign_off().join(file).display().to_string();
     println!(
-        "For sign-off: {} and {}",
-        at("qa.html"),
-        at("disclosure_audit.csv")
+        "Public edition, to publish whole: {}",
+        outcome.public().display()
+    );
+    println!(
+        "Bulletin: {} and {}",
+        public("index.html"),
+        public("bulletin.pdf")
+    );
+    println!("Tables: {} and {}", public("tables.ods"), public("data"));
+    println!(
+        "For sign-off only, never to publish: {} and {}",
+        sign_off("qa.html"),
+        sign_off("disclosure_audit.csv")
     );
 }
 

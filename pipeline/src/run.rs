@@ -44,12 +44,30 @@ pub struct RunOutcome {
     /// Before disclosure control: for tests and checks, never for output.
     pub tables: Vec<StatTable>,
     pub protected: Protected,
+    /// The edition's folder: `output/<period>`.
     pub output: PathBuf,
     /// Wall time of the query stage: every table planned and run for both
     /// years, with its statistics.
     pub query_seconds: f64,
     /// Wall time of disclosure control, both years.
     pub disclosure_seconds: f64,
+}
+
+/// The two parts of an edition, in folders of their own: the public edition,
+/// which a publisher copies whole to the website, and the sign-off material
+/// (`qa.html`, the disclosure audit), which must never go public because it
+/// says which figures were small.
+pub const PUBLIC: &str = "public";
+pub const SIGN_OFF: &str = "sign-off";
+
+impl RunOutcome {
+    pub fn public(&self) -> PathBuf {
+        self.output.join(PUBLIC)
+    }
+
+    pub fn sign_off(&self) -> PathBuf {
+        self.output.join(SIGN_OFF)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,39 +147,43 @@ fn render(
     })
 }
 
-/// Every file of the edition, into `dir`.
+/// Every file of the edition, into `dir`: the public edition and the
+/// sign-off material apart, and last the manifest covering both.
 fn write_edition(
     protected: &Protected,
     rendered: &Rendered,
     manifest: &Manifest,
     dir: &Path,
 ) -> Result<(), RunError> {
+    let public = dir.join(PUBLIC);
+    let sign_off = dir.join(SIGN_OFF);
+    for folder in [public.join("data"), public.join("charts"), sign_off.clone()] {
+        std::fs::create_dir_all(&folder).map_err(RunError::write_at(&folder))?;
+    }
     let csv_failed = |path: &Path| {
         let path = path.to_path_buf();
         move |e: csv::Error| RunError::write_at(&path)(e.into())
     };
     for table in &protected.tables {
-        let path = dir
+        let path = public
             .join("data")
             .join(format!("{}.csv", table.metadata().id));
         tidy_csv::write(table, &path).map_err(csv_failed(&path))?;
     }
-    let path = dir.join("disclosure_audit.csv");
+    let path = sign_off.join("disclosure_audit.csv");
     audit::write(protected, &path).map_err(csv_failed(&path))?;
-    let write = |name: &str, bytes: &[u8]| {
-        let path = dir.join(name);
+    let write = |path: PathBuf, bytes: &[u8]| {
         std::fs::write(&path, bytes).map_err(RunError::write_at(&path))
     };
-    let charts = dir.join("charts");
-    std::fs::create_dir_all(&charts).map_err(RunError::write_at(&charts))?;
     for chart in &rendered.charts {
-        write(&format!("charts/{}.svg", chart.id), chart.svg.as_bytes())?;
+        let name = format!("{}.svg", chart.id);
+        write(public.join("charts").join(name), chart.svg.as_bytes())?;
     }
-    write("index.html", rendered.html.as_bytes())?;
-    write("bulletin.pdf", &rendered.pdf)?;
-    write("tables.ods", &rendered.ods)?;
-    write("qa.html", rendered.qa.as_bytes())?;
-    Ok(manifest.write(&dir.join("manifest.json"))?)
+    write(public.join("index.html"), rendered.html.as_bytes())?;
+    write(public.join("bulletin.pdf"), &rendered.pdf)?;
+    write(public.join("tables.ods"), &rendered.ods)?;
+    write(sign_off.join("qa.html"), rendered.qa.as_bytes())?;
+    Ok(manifest.write(dir, &public.join("manifest.json"))?)
 }
 
 /// What the templates are told about this edition.

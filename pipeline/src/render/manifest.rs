@@ -1,6 +1,8 @@
 //! `manifest.json`: enough to reproduce an edition: the program and its
 //! version, the period, the SHA-256 of every delivered file, of every file
-//! under `queries/` and `templates/`, and of the effective configuration.
+//! under `queries/` and `templates/`, and of the effective configuration;
+//! and the SHA-256 of every other file the edition holds, public and
+//! sign-off, so what was signed off can be shown to be what is published.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -54,11 +56,26 @@ impl Manifest {
         })
     }
 
-    pub fn write(&self, path: &Path) -> Result<(), RenderError> {
-        let mut text = json(serde_json::to_string_pretty(self))?;
+    /// Writes the manifest to `path`, with the hash of every file already
+    /// written under `edition`.
+    pub fn write(&self, edition: &Path, path: &Path) -> Result<(), RenderError> {
+        let covering = Covering {
+            manifest: self,
+            outputs: hashes_under(edition)?,
+        };
+        let mut text = json(serde_json::to_string_pretty(&covering))?;
         text.push('\n');
         std::fs::write(path, text).map_err(RenderError::io_at(path))
     }
+}
+
+/// The manifest as written: with the edition's files, by their path in the
+/// edition (`public/index.html`, `sign-off/qa.html`).
+#[derive(Serialize)]
+struct Covering<'a> {
+    #[serde(flatten)]
+    manifest: &'a Manifest,
+    outputs: BTreeMap<String, String>,
 }
 
 fn json(written: serde_json::Result<String>) -> Result<String, RenderError> {

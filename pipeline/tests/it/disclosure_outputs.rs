@@ -79,10 +79,10 @@ fn read(path: &Path) -> Published {
 }
 
 /// Every way the check found a figure disclosed, as messages.
-fn disclosures(output: &Path) -> Vec<String> {
+fn disclosures(edition: &Path) -> Vec<String> {
     let mut found = Vec::new();
     let mut tables = BTreeMap::new();
-    for entry in std::fs::read_dir(output.join("data")).unwrap() {
+    for entry in std::fs::read_dir(edition.join("public/data")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         tables.insert(name, read(&path));
@@ -104,8 +104,8 @@ fn disclosures(output: &Path) -> Vec<String> {
         }
     }
     found.extend(completion_against_terminations(&tables));
-    found.extend(unchecked_files(output));
-    let audit = std::fs::read_to_string(output.join("disclosure_audit.csv")).unwrap();
+    found.extend(unchecked_files(edition));
+    let audit = std::fs::read_to_string(edition.join("sign-off/disclosure_audit.csv")).unwrap();
     if audit.lines().next() != Some("table,year,row,figure,rule,reason") {
         found.push("the audit has other columns than its rule and reason".to_string());
     }
@@ -116,34 +116,62 @@ fn disclosures(output: &Path) -> Vec<String> {
 /// before it can pass. The spreadsheet and the HTML pages' tables are read
 /// back against the CSVs; the PDF is set from the same parts as
 /// `index.html`, and each chart draws the rates of the data table printed
-/// beside it.
-fn unchecked_files(output: &Path) -> Vec<String> {
+/// beside it. Sign-off material in the public edition is a finding too.
+fn unchecked_files(edition: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    let csvs = readers::read_csvs(output);
-    for entry in std::fs::read_dir(output).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let public = edition.join("public");
+    let csvs = readers::read_csvs(&public);
+    for (path, name) in entries(edition) {
+        if name != "public" && name != "sign-off" {
+            found.push(format!("{} is in neither part", path.display()));
+        }
+    }
+    for (path, name) in entries(&public) {
         match name.as_str() {
             "data" | "charts" => {
                 let wanted = if name == "data" { "csv" } else { "svg" };
-                for file in std::fs::read_dir(&path).unwrap() {
-                    let file = file.unwrap().path();
+                for (file, _) in entries(&path) {
                     if file.extension().is_none_or(|e| e != wanted) {
                         found.push(format!("{} is not checked", file.display()));
                     }
                 }
             }
             "manifest.json" => found.extend(manifest_problems(&path)),
-            "tables.ods" => found.extend(readers::spreadsheet_problems(output, &csvs)),
-            "index.html" | "qa.html" => {
+            "tables.ods" => found.extend(readers::spreadsheet_problems(&public, &csvs)),
+            "index.html" => {
                 let html = std::fs::read_to_string(&path).unwrap();
                 found.extend(readers::html_problems(&html, &csvs));
             }
-            "disclosure_audit.csv" | "bulletin.pdf" => {}
+            "bulletin.pdf" => {}
+            "qa.html" | "disclosure_audit.csv" => {
+                found.push(format!("{} is sign-off material", path.display()));
+            }
+            _ => found.push(format!("{} is not checked", path.display())),
+        }
+    }
+    for (path, name) in entries(&edition.join("sign-off")) {
+        match name.as_str() {
+            "qa.html" => {
+                let html = std::fs::read_to_string(&path).unwrap();
+                found.extend(readers::html_problems(&html, &csvs));
+            }
+            "disclosure_audit.csv" => {}
             _ => found.push(format!("{} is not checked", path.display())),
         }
     }
     found
+}
+
+/// The paths and names of a folder's entries.
+fn entries(dir: &Path) -> Vec<(PathBuf, String)> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            (path, name)
+        })
+        .collect()
 }
 
 /// Hashes and settings only: any new field must be looked at.
@@ -163,6 +191,7 @@ fn manifest_problems(path: &Path) -> Vec<String> {
         "configuration_sha256",
         "delivery",
         "inputs",
+        "outputs",
         "period",
         "program",
         "program_version",
@@ -411,14 +440,14 @@ fn a_dangerous_delivery_publishes_nothing_disclosive() {
 
     // The dangers were there to be caught: the 3 women of Avon and
     // Somerset, the 2 Asian people, and Dorset where all 20 completed.
-    let terminations = read(&output.join("data/terminations_by_reason.csv"));
+    let terminations = read(&output.join("public/data/terminations_by_reason.csv"));
     let sex_female = terminations
         .rows
         .iter()
         .find(|(g, _)| g == &["Sex", "Female", "All reasons"])
         .unwrap();
     assert_eq!(sex_female.1["count"], None);
-    let completion = read(&output.join("data/completion_rate.csv"));
+    let completion = read(&output.join("public/data/completion_rate.csv"));
     let asian = completion
         .rows
         .iter()

@@ -246,7 +246,7 @@ fn the_tidy_csv_has_the_counts_and_statistics() {
     let mut options = options(work.path(), repo().join("queries"), "2003Q4");
     options.config.disclosure.threshold = 2;
     let outcome = run_with(&options).unwrap();
-    let text = std::fs::read_to_string(outcome.output.join("data/completion_rate.csv")).unwrap();
+    let text = std::fs::read_to_string(outcome.public().join("data/completion_rate.csv")).unwrap();
     let mut lines = text.lines();
     assert_eq!(
         lines.next(),
@@ -266,9 +266,9 @@ fn at_the_default_threshold_small_counts_are_withheld() {
     // 2 completed of 6, and so 4 not: both below 5. The rate and its
     // interval go with them; the denominator 6 alone reveals neither.
     let (outcome, _work) = run_period("2003Q4");
-    let text = std::fs::read_to_string(outcome.output.join("data/completion_rate.csv")).unwrap();
+    let text = std::fs::read_to_string(outcome.public().join("data/completion_rate.csv")).unwrap();
     assert!(text.contains("National,All,,6,,,,[c]"), "{text}");
-    let audit = std::fs::read_to_string(outcome.output.join("disclosure_audit.csv")).unwrap();
+    let audit = std::fs::read_to_string(outcome.sign_off().join("disclosure_audit.csv")).unwrap();
     assert!(
         audit.contains(
             "completion_rate,reference year,breakdown=National; group=All,numerator,primary,"
@@ -305,7 +305,12 @@ fn a_new_sql_file_with_its_metadata_adds_a_table() {
     let outcome = run_with(&options(work.path(), queries, "2003Q4")).unwrap();
     // R1..R6 commenced in 2003, all at the magistrates' court: 0 / 6.
     assert_eq!(national(table(&outcome, "crown_court_share")), Some((0, 6)));
-    assert!(outcome.output.join("data/crown_court_share.csv").is_file());
+    assert!(
+        outcome
+            .public()
+            .join("data/crown_court_share.csv")
+            .is_file()
+    );
 }
 
 #[test]
@@ -385,15 +390,16 @@ fn running_twice_gives_identical_files() {
     let names =
         |files: &[(PathBuf, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
     for file in [
-        "index.html",
-        "bulletin.pdf",
-        "tables.ods",
-        "qa.html",
-        "manifest.json",
+        "public/index.html",
+        "public/bulletin.pdf",
+        "public/tables.ods",
+        "public/manifest.json",
+        "public/charts/completion_rate.svg",
+        "sign-off/qa.html",
+        "sign-off/disclosure_audit.csv",
     ] {
         assert!(names(&before).contains(&PathBuf::from(file)), "no {file}");
     }
-    assert!(names(&before).contains(&PathBuf::from("charts/completion_rate.svg")));
     assert_eq!(names(&before), names(&after));
     for ((name, first), (_, second)) in before.iter().zip(&after) {
         assert!(
@@ -408,7 +414,7 @@ fn running_twice_gives_identical_files() {
 fn the_manifest_has_the_hash_of_every_input() {
     use sha2::{Digest, Sha256};
     let (outcome, _work) = run_period("2003Q4");
-    let text = std::fs::read_to_string(outcome.output.join("manifest.json")).unwrap();
+    let text = std::fs::read_to_string(outcome.public().join("manifest.json")).unwrap();
     let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
     let sha256 = |path: PathBuf| format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()));
     let delivery = repo().join("fixtures/measures");
@@ -425,4 +431,36 @@ fn the_manifest_has_the_hash_of_every_input() {
     );
     assert_eq!(manifest["period"], "2003Q4");
     assert_eq!(manifest["configuration"]["disclosure"]["threshold"], 5);
+}
+
+#[test]
+fn the_public_edition_holds_no_sign_off_material_and_the_manifest_covers_both() {
+    use sha2::{Digest, Sha256};
+    let (outcome, _work) = run_period("2003Q4");
+    let public: Vec<PathBuf> = files(&outcome.public()).into_iter().map(|f| f.0).collect();
+    for secret in ["qa.html", "disclosure_audit.csv"] {
+        assert!(
+            !public.contains(&PathBuf::from(secret)),
+            "{secret} is public"
+        );
+        assert!(outcome.sign_off().join(secret).is_file(), "no {secret}");
+    }
+    let text = std::fs::read_to_string(outcome.public().join("manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let written = files(&outcome.output);
+    let covered = written
+        .iter()
+        .filter(|(path, _)| path != &PathBuf::from("public/manifest.json"));
+    for (path, bytes) in covered.clone() {
+        let path = path.to_str().unwrap();
+        assert_eq!(
+            manifest["outputs"][path].as_str(),
+            Some(format!("{:x}", Sha256::digest(bytes)).as_str()),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        manifest["outputs"].as_object().unwrap().len(),
+        covered.count()
+    );
 }

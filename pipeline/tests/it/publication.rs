@@ -56,7 +56,7 @@ fn the_pdf_is_tagged_with_its_title_and_sections() {
     require(&[Tool::Poppler]);
     let work = tempfile::tempdir().unwrap();
     let output = publish(work.path());
-    let pdf = output.join("bulletin.pdf");
+    let pdf = output.join("public/bulletin.pdf");
     let pdf = pdf.to_str().unwrap();
     let info = tool("pdfinfo", &[pdf]);
     assert!(info.contains("Tagged:          yes"), "{info}");
@@ -101,10 +101,12 @@ fn text(cell: &Data) -> String {
 fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
     let work = tempfile::tempdir().unwrap();
     let output = publish(work.path());
-    let mut book: Ods<_> = open_workbook(output.join("tables.ods")).unwrap();
+    let mut book: Ods<_> = open_workbook(output.join("public/tables.ods")).unwrap();
     let names = book.sheet_names();
     assert_eq!(&names[..3], ["Cover", "Contents", "Notes"]);
-    let csvs: Vec<String> = readers::read_csvs(&output).into_keys().collect();
+    let csvs: Vec<String> = readers::read_csvs(&output.join("public"))
+        .into_keys()
+        .collect();
     let mut sheets: Vec<String> = names[3..].to_vec();
     sheets.sort();
     assert_eq!(sheets, csvs, "one sheet per table");
@@ -122,7 +124,10 @@ fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
 
     // Each table: the same rows and counts as its CSV, numbers stored as
     // numbers and `[c]` only where the CSV withholds.
-    let problems = readers::spreadsheet_problems(&output, &readers::read_csvs(&output));
+    let problems = readers::spreadsheet_problems(
+        &output.join("public"),
+        &readers::read_csvs(&output.join("public")),
+    );
     assert!(problems.is_empty(), "{problems:#?}");
 
     // By hand (tests/measures.rs): 2 of the 6 Orders ended in 2003 were
@@ -144,14 +149,16 @@ fn the_html_is_one_self_contained_accessible_page() {
     require(&[Tool::AxeInChromium]);
     let work = tempfile::tempdir().unwrap();
     let output = publish(work.path());
-    let html = std::fs::read_to_string(output.join("index.html")).unwrap();
+    let html = std::fs::read_to_string(output.join("public/index.html")).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en-GB\">"));
     assert!(html.contains("<a class=\"skip-link\" href=\"#main\">"));
     for outside in ["<script", "src=\"http", "href=\"http", "@import", "url("] {
         assert!(!html.contains(outside), "the page loads `{outside}`");
     }
     // Every chart is inline, named, and followed by its data.
-    let charts = std::fs::read_dir(output.join("charts")).unwrap().count();
+    let charts = std::fs::read_dir(output.join("public/charts"))
+        .unwrap()
+        .count();
     assert!(charts >= 8, "{charts} charts");
     assert!(html.matches("<svg ").count() >= 8);
     assert!(
@@ -165,13 +172,13 @@ fn the_html_is_one_self_contained_accessible_page() {
     );
     // The data tables show the CSVs' counts and withhold what they do.
     assert!(html.matches("data-table=").count() >= 15);
-    let problems = readers::html_problems(&html, &readers::read_csvs(&output));
+    let problems = readers::html_problems(&html, &readers::read_csvs(&output.join("public")));
     assert!(problems.is_empty(), "{problems:#?}");
 
     let check = repo().join("tests/a11y/check.sh");
     let result = Command::new("bash")
         .arg(&check)
-        .arg(output.join("index.html"))
+        .arg(output.join("public/index.html"))
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&result.stdout).to_string()
@@ -179,7 +186,7 @@ fn the_html_is_one_self_contained_accessible_page() {
     assert!(result.status.success(), "axe-core on index.html:\n{report}");
     let result = Command::new("bash")
         .arg(&check)
-        .arg(output.join("qa.html"))
+        .arg(output.join("sign-off/qa.html"))
         .output()
         .unwrap();
     assert!(
@@ -193,7 +200,7 @@ fn the_html_is_one_self_contained_accessible_page() {
 fn a_template_that_fails_leaves_the_previous_edition() {
     let work = tempfile::tempdir().unwrap();
     let output = publish(work.path());
-    let before = std::fs::read(output.join("index.html")).unwrap();
+    let before = std::fs::read(output.join("public/index.html")).unwrap();
 
     let templates = work.path().join("templates");
     std::fs::create_dir_all(&templates).unwrap();
@@ -217,7 +224,10 @@ fn a_template_that_fails_leaves_the_previous_edition() {
     let message = error.to_string();
     assert!(message.contains("bulletin.md"), "{message}");
     assert!(message.contains("Shoe size"), "{message}");
-    assert_eq!(std::fs::read(output.join("index.html")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(output.join("public/index.html")).unwrap(),
+        before
+    );
 }
 
 #[test]
@@ -266,10 +276,10 @@ fn the_bundled_extract_tells_its_story_for_2003q4() {
     assert!((25.0..32.0).contains(&rate), "about 28 %: {rate}");
     let percent = format!("{rate:.1}%");
 
-    let html = std::fs::read_to_string(output.join("index.html")).unwrap();
+    let html = std::fs::read_to_string(output.join("public/index.html")).unwrap();
     let pdf = tool(
         "pdftotext",
-        &[output.join("bulletin.pdf").to_str().unwrap(), "-"],
+        &[output.join("public/bulletin.pdf").to_str().unwrap(), "-"],
     );
     let key_point = format!(
         "{} of the {} Orders that ended were completed or ended early for good progress",
