@@ -20,6 +20,7 @@ use dtto::query::parameters::Parameters;
 use dtto::query::{adhoc, check, open};
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
 use dtto::synth::{GeneratorOptions, generate};
+use dtto::terminal::printable;
 
 /// Quarterly official statistics on the Drug Treatment and Testing Order.
 #[derive(Parser)]
@@ -188,7 +189,7 @@ fn main() -> ExitCode {
     match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            eprintln!("error: {}", printable(&failure.message));
             ExitCode::from(failure.exit.code())
         }
     }
@@ -202,6 +203,7 @@ fn ingest_command(args: IngestArgs, config: &Path) -> Result<(), Failure> {
         reference: args.reference,
         force: args.force,
         max_quarantined_share: config.ingest.max_quarantined_share,
+        limits: config.ingest.limits(),
     })?;
     if ingested.reused {
         println!(
@@ -212,7 +214,7 @@ fn ingest_command(args: IngestArgs, config: &Path) -> Result<(), Failure> {
     println!("{}", ingested.summary.table());
     for file in &ingested.summary.files {
         for warning in &file.warnings {
-            println!("warning: {}: {warning}", file.source);
+            println!("warning: {}: {}", file.source, printable(warning));
         }
     }
     let quarantined: u64 = ingested.summary.files.iter().map(|f| f.quarantined).sum();
