@@ -183,7 +183,7 @@ impl Scanner {
         self.field_bytes = 0;
         if self.fields > self.limits.columns {
             return Err(Breach::Columns {
-                line: self.line,
+                line: self.record_line(),
                 limit: self.limits.columns,
             });
         }
@@ -215,8 +215,13 @@ impl Scanner {
         Ok(())
     }
 
+    /// The line the record being read started on.
+    fn record_line(&self) -> u64 {
+        self.starts.back().map_or(self.line, |&(_, line)| line)
+    }
+
     fn check_sizes(&self) -> Result<(), Breach> {
-        let line = self.starts.back().map_or(self.line, |&(_, line)| line);
+        let line = self.record_line();
         if self.field_bytes > self.limits.field_bytes {
             return Err(Breach::Field {
                 line,
@@ -367,10 +372,7 @@ mod tests {
                 },
             ),
             // 13 bytes from line 2, over a quoted line break.
-            (
-                b"a\n1,\"2\n\",3,4444\n",
-                Breach::Line { line: 2, limit: 12 },
-            ),
+            (b"a\n12,\"2\n\",4444\n", Breach::Line { line: 2, limit: 12 }),
             (b"a,b,c,d\n", Breach::Columns { line: 1, limit: 3 }),
             // 13 blank-line bytes after line 1.
             (
