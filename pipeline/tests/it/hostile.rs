@@ -138,6 +138,36 @@ fn long_person_ids(dir: &Path) -> String {
     "orders.csv.gz: line 2, column \"person_id\": a field longer than 4,096 bytes".to_string()
 }
 
+/// The configuration a case runs with, beside its folder; without one, the
+/// repository's `dtto.toml`.
+fn config_of(case: &Path) -> PathBuf {
+    case.with_extension("toml")
+}
+
+/// The same 60,000 Orders beside the valid ones, under a field limit that
+/// lets them load: 2.4 GB of text through the batches and Parquet, which
+/// must cut them by bytes. A treatment episode promised but missing then
+/// fails the delivery.
+fn long_person_ids_within_a_raised_limit(dir: &Path) -> String {
+    let (_, rows) = header_and_rows(dir, "orders");
+    let valid = rows.lines().count() as u64;
+    long_person_ids(dir);
+    let mut gz = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("orders.csv.gz"))
+        .unwrap();
+    gz.write_all(&member(rows.as_bytes())).unwrap();
+    promise_rows(dir, "orders", 60_000 + valid);
+    let (_, episodes) = header_and_rows(dir, "treatment_episodes");
+    let episodes = episodes.lines().count() as u64;
+    promise_rows(dir, "treatment_episodes", episodes + 1);
+    std::fs::write(config_of(dir), "[ingest]\nmax_field_bytes = 65536\n").unwrap();
+    format!(
+        "says {} data rows but the file holds {episodes}",
+        episodes + 1
+    )
+}
+
 /// The control file promises 3 treatment episodes; the file holds 200,000.
 fn more_rows_than_promised(dir: &Path) -> String {
     let (header, rows) = header_and_rows(dir, "treatment_episodes");
@@ -164,6 +194,27 @@ fn every_row_bad(dir: &Path) -> String {
     // 1 % of 200,000 may be quarantined: the 2,001st bad row, on line
     // 2,002, stops the reading.
     "2001 of the first 2001 rows quarantined by line 2002".to_string()
+}
+
+/// Every bad row allowed (a share of 1), but only 1 MiB of them kept.
+fn quarantine_cap(dir: &Path) -> String {
+    every_row_bad(dir);
+    std::fs::write(
+        config_of(dir),
+        "[ingest]\nmax_quarantined_share = 1.0\nmax_quarantine_bytes = 1048576\n",
+    )
+    .unwrap();
+    "treatment_episodes.csv.gz: the rejected rows and their errors passed 1,048,576 bytes"
+        .to_string()
+}
+
+/// 100,000 column names under a column limit that lets the header be
+/// read: checked for doubles in linear time. The Orders then have too few
+/// fields: the 16th quarantined is more than 1 % of the 1,501 promised.
+fn wide_header_within_a_raised_limit(dir: &Path) -> String {
+    wide_header(dir);
+    std::fs::write(config_of(dir), "[ingest]\nmax_columns = 200000\n").unwrap();
+    "16 of the first 16 rows quarantined by line 17".to_string()
 }
 
 fn wide_header(dir: &Path) -> String {
@@ -237,6 +288,10 @@ struct Outcome {
 /// Runs `dtto` and waits for it with `wait4`, which reports the child's
 /// peak resident memory. A child still running after twice the time limit
 /// is killed.
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, which the Child handle does not know of"
+)]
 fn measured(args: &[String], work: &Path) -> Outcome {
     let stderr_path = work.join("stderr.txt");
     let started = Instant::now();
@@ -299,13 +354,26 @@ fn copy_delivery(from: &Path, to: &Path) {
 /// (`None`: `dtto ingest`).
 type Case = (&'static str, fn(&Path) -> String, i32, Option<&'static str>);
 
-const CASES: [Case; 11] = [
+const CASES: [Case; 14] = [
     ("blank-lines", blank_lines, 5, None),
     ("huge-header-field", huge_header_field, 5, None),
     ("long-person-ids", long_person_ids, 5, None),
+    (
+        "long-person-ids-within-a-raised-limit",
+        long_person_ids_within_a_raised_limit,
+        6,
+        None,
+    ),
     ("more-rows-than-promised", more_rows_than_promised, 6, None),
     ("every-row-bad", every_row_bad, 7, None),
+    ("quarantine-cap", quarantine_cap, 7, None),
     ("wide-header", wide_header, 5, None),
+    (
+        "wide-header-within-a-raised-limit",
+        wide_header_within_a_raised_limit,
+        7,
+        None,
+    ),
     ("escape-in-header", escape_in_header, 4, None),
     ("quoted-line-breaks", quoted_line_breaks, 5, None),
     ("truncated-gzip", truncated_gzip, 5, None),
@@ -370,7 +438,7 @@ fn every_hostile_delivery_fails_as_documented_within_bounds() {
         let extract = work.join(name);
         copy_delivery(&good, &extract);
         let says = make(&extract);
-        let args = match period {
+        let mut args = match period {
             None => ingest(&extract),
             Some(period) => vec![
                 "run".into(),
@@ -383,6 +451,9 @@ fn every_hostile_delivery_fails_as_documented_within_bounds() {
                 format!("--period={period}"),
             ],
         };
+        if config_of(&extract).exists() {
+            args.extend(["--config".into(), arg(&config_of(&extract))]);
+        }
         let outcome = measured(&args, &work);
         eprintln!(
             "{name}: exit {:?}, {} MiB, {:.2} s",
@@ -424,7 +495,7 @@ fn every_hostile_delivery_fails_as_documented_within_bounds() {
             assert!(!output.join(period).exists(), "{name}");
         }
     }
-    // Nine failed ingests; the oldest are pruned.
+    // Twelve failed ingests; the oldest are pruned.
     let rejected = std::fs::read_dir(warehouse.join("rejected"))
         .unwrap()
         .count();
