@@ -130,6 +130,13 @@ impl Scanner {
                 _ => Some(0),
             }
             .unwrap_or(text.len() - at);
+            // No further than the first byte over a limit: which limit a
+            // breach names must not depend on how the text was cut into
+            // reads.
+            let room = (self.limits.field_bytes.saturating_sub(self.field_bytes))
+                .min(self.limits.line_bytes.saturating_sub(self.record_bytes))
+                + 1;
+            let run = run.min(usize::try_from(room).unwrap_or(usize::MAX));
             if run > 0 {
                 self.field_bytes += run as u64;
                 self.record_bytes += run as u64;
