@@ -2,6 +2,7 @@
 //! command; every failure leaves with the exit code of its kind
 //! (`dtto::exit::Exit`, the README's table "Exit codes").
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -323,12 +324,24 @@ fn query_command(args: QueryArgs) -> Result<(), Failure> {
             adhoc(&ctx, &args.sql).await
         })
         .map_err(|e| Failure::new(Exit::Queries, e))?;
-    let printed = if args.csv {
+    // The values come from the supplier's files: on a terminal they are
+    // escaped; into a pipe or a file, CSV goes as it is.
+    let on_terminal = std::io::stdout().is_terminal();
+    let printed = if args.csv && !on_terminal {
         let mut writer = datafusion::arrow::csv::Writer::new(std::io::stdout());
         batches.iter().try_for_each(|batch| writer.write(batch))
+    } else if args.csv {
+        let mut writer = datafusion::arrow::csv::Writer::new(Vec::new());
+        batches
+            .iter()
+            .try_for_each(|batch| writer.write(batch))
+            .map(|()| {
+                let text = String::from_utf8_lossy(&writer.into_inner()).into_owned();
+                print!("{}", printable(&text));
+            })
     } else {
         datafusion::arrow::util::pretty::pretty_format_batches(&batches)
-            .map(|table| println!("{table}"))
+            .map(|table| println!("{}", printable(&table.to_string())))
     };
     printed.map_err(|e| Failure::new(Exit::Storage, format!("printing the result: {e}")))
 }

@@ -138,6 +138,14 @@ fn long_person_ids(dir: &Path) -> String {
     "orders.csv.gz: line 2, column \"person_id\": a field longer than 4,096 bytes".to_string()
 }
 
+/// A control file of 2 MiB of comments.
+fn huge_control_file(dir: &Path) -> String {
+    let path = dir.join("extract.toml");
+    let control = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, "#\n".repeat(1 << 20) + &control).unwrap();
+    "extract.toml: the control file does not parse: it is larger than 1,048,576 bytes".to_string()
+}
+
 /// The configuration a case runs with, beside its folder; without one, the
 /// repository's `dtto.toml`.
 fn config_of(case: &Path) -> PathBuf {
@@ -354,7 +362,7 @@ fn copy_delivery(from: &Path, to: &Path) {
 /// (`None`: `dtto ingest`).
 type Case = (&'static str, fn(&Path) -> String, i32, Option<&'static str>);
 
-const CASES: [Case; 14] = [
+const CASES: [Case; 15] = [
     ("blank-lines", blank_lines, 5, None),
     ("huge-header-field", huge_header_field, 5, None),
     ("long-person-ids", long_person_ids, 5, None),
@@ -375,6 +383,7 @@ const CASES: [Case; 14] = [
         None,
     ),
     ("escape-in-header", escape_in_header, 4, None),
+    ("huge-control-file", huge_control_file, 3, None),
     ("quoted-line-breaks", quoted_line_breaks, 5, None),
     ("truncated-gzip", truncated_gzip, 5, None),
     ("malformed-period", malformed_period, 2, Some("-999Q1")),
