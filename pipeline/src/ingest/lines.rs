@@ -165,7 +165,7 @@ impl Scanner {
         let fields = line.iter().filter(|&&b| b == b',').count() as u64 + 1;
         let plain = !line.is_empty()
             && line.len() as u64 <= self.limits.field_bytes
-            && end as u64 + 1 <= self.limits.line_bytes
+            && (end as u64) < self.limits.line_bytes
             && fields <= self.limits.columns
             && memchr::memchr2(b'"', b'\r', line).is_none();
         if !plain {
