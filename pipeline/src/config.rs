@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::exit::Exit;
+use crate::ingest::{Limits, MAX_LINE_BYTES, RecordLimits};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -64,16 +65,63 @@ pub struct IngestConfig {
     /// Above this share of a file's rows quarantined, a delivery fails.
     #[serde(default = "default_max_quarantined_share")]
     pub max_quarantined_share: f64,
+    // The limits below are not written into an edition's manifest: they
+    // only ever refuse a delivery, never change what an edition holds.
+    /// Bytes of one record (header or row), and of a run of blank lines.
+    #[serde(default = "default_max_line_bytes", skip_serializing)]
+    pub max_line_bytes: u64,
+    /// Bytes of one field.
+    #[serde(default = "default_max_field_bytes", skip_serializing)]
+    pub max_field_bytes: u64,
+    /// Fields of one record.
+    #[serde(default = "default_max_columns", skip_serializing)]
+    pub max_columns: u64,
+    /// Bytes of rejected rows and errors one delivery may leave.
+    #[serde(default = "default_max_quarantine_bytes", skip_serializing)]
+    pub max_quarantine_bytes: u64,
 }
 
 fn default_max_quarantined_share() -> f64 {
     0.01
 }
 
+fn default_max_line_bytes() -> u64 {
+    Limits::default().record.line_bytes
+}
+
+fn default_max_field_bytes() -> u64 {
+    Limits::default().record.field_bytes
+}
+
+fn default_max_columns() -> u64 {
+    Limits::default().record.columns
+}
+
+fn default_max_quarantine_bytes() -> u64 {
+    Limits::default().quarantine_bytes
+}
+
 impl Default for IngestConfig {
     fn default() -> Self {
         IngestConfig {
             max_quarantined_share: default_max_quarantined_share(),
+            max_line_bytes: default_max_line_bytes(),
+            max_field_bytes: default_max_field_bytes(),
+            max_columns: default_max_columns(),
+            max_quarantine_bytes: default_max_quarantine_bytes(),
+        }
+    }
+}
+
+impl IngestConfig {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            record: RecordLimits {
+                line_bytes: self.max_line_bytes,
+                field_bytes: self.max_field_bytes,
+                columns: self.max_columns,
+            },
+            quarantine_bytes: self.max_quarantine_bytes,
         }
     }
 }
@@ -100,6 +148,12 @@ pub enum ConfigProblem {
     Syntax(#[from] toml::de::Error),
     #[error("ingest.max_quarantined_share is {0}; it is a share between 0 and 1 (0.01 is 1 %)")]
     QuarantineShare(f64),
+    #[error(
+        "ingest.max_field_bytes ({field}) and ingest.max_line_bytes ({line}) must satisfy 1 <= field <= line <= {MAX_LINE_BYTES}"
+    )]
+    RecordLimits { field: u64, line: u64 },
+    #[error("ingest.max_columns is 0; no header could be read")]
+    Columns,
     #[error("disclosure.threshold is {0}; at 1 or below no count would be withheld")]
     Threshold(u64),
 }
@@ -116,6 +170,14 @@ impl Config {
         let share = config.ingest.max_quarantined_share;
         if !(0.0..=1.0).contains(&share) {
             return Err(ConfigProblem::QuarantineShare(share));
+        }
+        let ingest = &config.ingest;
+        let (field, line) = (ingest.max_field_bytes, ingest.max_line_bytes);
+        if !(1 <= field && field <= line && line <= MAX_LINE_BYTES) {
+            return Err(ConfigProblem::RecordLimits { field, line });
+        }
+        if ingest.max_columns == 0 {
+            return Err(ConfigProblem::Columns);
         }
         if config.disclosure.threshold < 2 {
             return Err(ConfigProblem::Threshold(config.disclosure.threshold));
@@ -151,6 +213,28 @@ mod tests {
     fn a_percentage_written_as_a_whole_number_is_refused() {
         let err = Config::parse("[ingest]\nmax_quarantined_share = 5.0").unwrap_err();
         assert!(err.to_string().contains("between 0 and 1"), "{err}");
+    }
+
+    #[test]
+    fn record_limits_must_nest_and_stay_below_the_batch_bound() {
+        let limits =
+            |text: &str| Config::parse(&format!("[ingest]\n{text}")).map(|c| c.ingest.limits());
+        assert_eq!(limits("").unwrap(), Limits::default());
+        assert_eq!(
+            limits("max_field_bytes = 10\nmax_line_bytes = 10")
+                .unwrap()
+                .record
+                .line_bytes,
+            10
+        );
+        for bad in [
+            "max_field_bytes = 0",
+            "max_field_bytes = 11\nmax_line_bytes = 10",
+            "max_line_bytes = 268435457",
+            "max_columns = 0",
+        ] {
+            assert!(limits(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

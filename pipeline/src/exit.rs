@@ -8,21 +8,25 @@ pub enum Exit {
     /// The warehouse or an output folder could not be read or written
     /// (disk, permissions): fix the storage and run again.
     Storage,
-    /// `extract.toml` does not parse: ask the supplier for a corrected one.
+    /// `extract.toml` does not parse, or is larger than 1 MiB: ask the
+    /// supplier for a corrected one.
     ControlFile,
     /// A file, or a required column, is missing, doubled or ambiguous: ask
     /// the supplier to resend the delivery.
     DeliveryIncomplete,
-    /// A file is not UTF-8 or cannot be read: ask for a re-export.
+    /// A file is not UTF-8, cannot be read, or breaks a line, field or
+    /// column limit of `dtto.toml`: ask for a re-export.
     Unreadable,
-    /// A file's rows do not match `extract.toml`: the delivery may be
-    /// truncated.
+    /// A file's rows do not match `extract.toml` (reading stops at the
+    /// first row too many): the delivery may be truncated or corrupt.
     RowCount,
-    /// More than the allowed share of a file's rows was quarantined.
+    /// More than the allowed share of a file's rows was quarantined (reading
+    /// stops once that is certain), or the quarantine outgrew its cap.
     TooManyQuarantined,
     /// A reference list or `dtto.toml` is invalid: fix the file named.
     Configuration,
-    /// The period cannot be published from this extract.
+    /// The period cannot be published from this extract: it ends after
+    /// as_at, or before the first Order commenced.
     Period,
     /// A query failed, or `dtto check` found problems: fix the SQL or
     /// metadata named.

@@ -17,3 +17,4 @@ pub mod run;
 pub mod statistics;
 pub mod synth;
 pub mod table;
+pub mod terminal;

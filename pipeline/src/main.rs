@@ -2,6 +2,7 @@
 //! command; every failure leaves with the exit code of its kind
 //! (`dtto::exit::Exit`, the README's table "Exit codes").
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -20,6 +21,7 @@ use dtto::query::parameters::Parameters;
 use dtto::query::{adhoc, check, open};
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
 use dtto::synth::{GeneratorOptions, generate};
+use dtto::terminal::printable;
 
 /// Quarterly official statistics on the Drug Treatment and Testing Order.
 #[derive(Parser)]
@@ -188,7 +190,7 @@ fn main() -> ExitCode {
     match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            eprintln!("error: {}", printable(&failure.message));
             ExitCode::from(failure.exit.code())
         }
     }
@@ -202,6 +204,7 @@ fn ingest_command(args: IngestArgs, config: &Path) -> Result<(), Failure> {
         reference: args.reference,
         force: args.force,
         max_quarantined_share: config.ingest.max_quarantined_share,
+        limits: config.ingest.limits(),
     })?;
     if ingested.reused {
         println!(
@@ -212,7 +215,7 @@ fn ingest_command(args: IngestArgs, config: &Path) -> Result<(), Failure> {
     println!("{}", ingested.summary.table());
     for file in &ingested.summary.files {
         for warning in &file.warnings {
-            println!("warning: {}: {warning}", file.source);
+            println!("warning: {}: {}", file.source, printable(warning));
         }
     }
     let quarantined: u64 = ingested.summary.files.iter().map(|f| f.quarantined).sum();
@@ -334,12 +337,24 @@ fn query_command(args: QueryArgs) -> Result<(), Failure> {
             adhoc(&ctx, &args.sql).await
         })
         .map_err(|e| Failure::new(Exit::Queries, e))?;
-    let printed = if args.csv {
+    // The values come from the supplier's files: on a terminal they are
+    // escaped; into a pipe or a file, CSV goes as it is.
+    let on_terminal = std::io::stdout().is_terminal();
+    let printed = if args.csv && !on_terminal {
         let mut writer = datafusion::arrow::csv::Writer::new(std::io::stdout());
         batches.iter().try_for_each(|batch| writer.write(batch))
+    } else if args.csv {
+        let mut writer = datafusion::arrow::csv::Writer::new(Vec::new());
+        batches
+            .iter()
+            .try_for_each(|batch| writer.write(batch))
+            .map(|()| {
+                let text = String::from_utf8_lossy(&writer.into_inner()).into_owned();
+                print!("{}", printable(&text));
+            })
     } else {
         datafusion::arrow::util::pretty::pretty_format_batches(&batches)
-            .map(|table| println!("{table}"))
+            .map(|table| println!("{}", printable(&table.to_string())))
     };
     printed.map_err(|e| Failure::new(Exit::Storage, format!("printing the result: {e}")))
 }

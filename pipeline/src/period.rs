@@ -15,7 +15,7 @@ pub struct Period {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PeriodError {
-    #[error("period {0:?} is not a quarter written like 2003Q4")]
+    #[error("period {0:?} is not a quarter written like 2003Q4 (four digits of year, Q, 1 to 4)")]
     Malformed(String),
     #[error(
         "period {period} ends on {end}, after the extract's as_at date {as_at}: it cannot be published from this extract"
@@ -25,6 +25,16 @@ pub enum PeriodError {
         end: NaiveDate,
         as_at: NaiveDate,
     },
+    #[error(
+        "period {period} ends on {end}, before the extract's first Order commenced on {begins}: there is nothing \
+         to publish. Choose a period from {first} on"
+    )]
+    BeforeData {
+        period: Period,
+        end: NaiveDate,
+        begins: NaiveDate,
+        first: Period,
+    },
 }
 
 impl FromStr for Period {
@@ -33,11 +43,19 @@ impl FromStr for Period {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let malformed = || PeriodError::Malformed(text.to_string());
         let (year, quarter) = text.split_once('Q').ok_or_else(malformed)?;
-        let year: i32 = year.parse().map_err(|_| malformed())?;
-        let quarter: u32 = quarter.parse().map_err(|_| malformed())?;
-        if year.to_string().len() != 4 || !(1..=4).contains(&quarter) {
-            return Err(malformed());
-        }
+        // Digits only: `str::parse` would take a sign, and `-999` has four
+        // characters.
+        let digits = |part: &str, width: usize| {
+            (part.len() == width && part.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| part.parse::<u32>().ok())
+                .flatten()
+        };
+        let year = digits(year, 4)
+            .and_then(|y| i32::try_from(y).ok())
+            .ok_or_else(malformed)?;
+        let quarter = digits(quarter, 1)
+            .filter(|q| (1..=4).contains(q))
+            .ok_or_else(malformed)?;
         Ok(Period { year, quarter })
     }
 }
@@ -108,8 +126,22 @@ impl Period {
         Window { start, end }
     }
 
-    /// Refuses a period that ends after the extract was taken.
-    pub fn check_against(self, as_at: NaiveDate) -> Result<(), PeriodError> {
+    /// The quarter a date falls in.
+    pub fn of(date: NaiveDate) -> Period {
+        Period {
+            year: date.year(),
+            quarter: date.month0() / 3 + 1,
+        }
+    }
+
+    /// Refuses a period that ends after the extract was taken, or before
+    /// its first Order commenced (`begins`; none in an extract without
+    /// Orders): either would publish figures the extract cannot give.
+    pub fn check_against(
+        self,
+        as_at: NaiveDate,
+        begins: Option<NaiveDate>,
+    ) -> Result<(), PeriodError> {
         if self.end() > as_at {
             return Err(PeriodError::AfterAsAt {
                 period: self,
@@ -117,7 +149,15 @@ impl Period {
                 as_at,
             });
         }
-        Ok(())
+        match begins {
+            Some(begins) if self.end() < begins => Err(PeriodError::BeforeData {
+                period: self,
+                end: self.end(),
+                begins,
+                first: Period::of(begins),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -134,7 +174,8 @@ mod tests {
         let p: Period = "2003Q4".parse().unwrap();
         assert_eq!(p.to_string(), "2003Q4");
         for bad in [
-            "2003Q5", "2003Q0", "2003", "03Q4", "2003q4", "Q4", "2003Q4x",
+            "2003Q5", "2003Q0", "2003", "03Q4", "2003q4", "Q4", "2003Q4x", "-999Q1", "+203Q1",
+            "2003Q+4", "2003Q04", "２003Q4",
         ] {
             assert!(bad.parse::<Period>().is_err(), "{bad}");
         }
@@ -209,6 +250,23 @@ mod tests {
     }
 
     #[test]
+    fn a_period_before_the_first_order_is_refused_with_the_first_it_could_be() {
+        let begins = Some(date(2000, 10, 2));
+        let p = |text: &str| text.parse::<Period>().unwrap();
+        assert_eq!(
+            p("2000Q3").check_against(date(2005, 3, 31), begins),
+            Err(PeriodError::BeforeData {
+                period: p("2000Q3"),
+                end: date(2000, 9, 30),
+                begins: date(2000, 10, 2),
+                first: p("2000Q4"),
+            })
+        );
+        assert_eq!(p("2000Q4").check_against(date(2005, 3, 31), begins), Ok(()));
+        assert_eq!(p("1000Q1").check_against(date(2005, 3, 31), None), Ok(()));
+    }
+
+    #[test]
     fn the_latest_complete_quarter_and_a_period_after_as_at() {
         assert_eq!(
             Period::latest_complete(date(2005, 3, 31)).to_string(),
@@ -220,14 +278,14 @@ mod tests {
         );
         let p: Period = "2005Q2".parse().unwrap();
         assert!(matches!(
-            p.check_against(date(2005, 3, 31)),
+            p.check_against(date(2005, 3, 31), None),
             Err(PeriodError::AfterAsAt { .. })
         ));
         assert!(
             "2005Q1"
                 .parse::<Period>()
                 .unwrap()
-                .check_against(date(2005, 3, 31))
+                .check_against(date(2005, 3, 31), None)
                 .is_ok()
         );
     }

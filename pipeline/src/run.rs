@@ -4,15 +4,19 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::datatypes::Date32Type;
+use datafusion::prelude::SessionContext;
 
 use crate::config::Config;
 use crate::disclosure::{self, DisclosureError, Protected, audit};
 use crate::exit::Exit;
+use crate::ingest::fields::date_from_days;
 use crate::ingest::{IngestError, IngestOptions, Ingested, ingest};
 use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
 use crate::query::parameters::Parameters;
-use crate::query::{QueryError, open, run_tables};
+use crate::query::{QueryError, adhoc, open, run_tables};
 use crate::render::bulletin::{self, Edition};
 use crate::render::charts::{self, Chart};
 use crate::render::edition::{self, EditionError};
@@ -203,6 +207,18 @@ fn edition(options: &RunOptions, period: Period, as_at: NaiveDate) -> Edition {
     }
 }
 
+/// The day the delivery's first Order commenced: no measure has anything
+/// to count in a period that ends before it.
+async fn first_commencement(ctx: &SessionContext) -> Result<Option<NaiveDate>, RunError> {
+    let batches = adhoc(ctx, "SELECT min(commencement_date) FROM orders").await?;
+    Ok(batches
+        .iter()
+        .find(|batch| batch.num_rows() > 0)
+        .and_then(|batch| batch.column(0).as_primitive_opt::<Date32Type>())
+        .filter(|days| days.is_valid(0))
+        .and_then(|days| date_from_days(days.value(0))))
+}
+
 pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     let ingested = ingest(&IngestOptions {
         extract: options.extract.clone(),
@@ -210,6 +226,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         reference: options.queries.join("reference"),
         force: false,
         max_quarantined_share: options.config.ingest.max_quarantined_share,
+        limits: options.config.ingest.limits(),
     })?;
     let as_at = NaiveDate::parse_from_str(&ingested.summary.as_at, "%Y-%m-%d").map_err(|e| {
         IngestError::storage(&ingested.dir, format!("as_at in the ingest summary: {e}"))
@@ -217,7 +234,6 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     let period = options
         .period
         .unwrap_or_else(|| Period::latest_complete(as_at));
-    period.check_against(as_at)?;
 
     let (catalogue, problems) = Catalogue::load(&options.queries);
     if !problems.is_empty() {
@@ -225,6 +241,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     }
     let started = std::time::Instant::now();
     let ctx = open(&ingested.dir, &catalogue).await?;
+    period.check_against(as_at, first_commencement(&ctx).await?)?;
     let parameters = Parameters::new(period, as_at);
     let results = run_tables(&ctx, &catalogue, &parameters).await?;
     let minimum = options.config.statistics.low_reliability_below;

@@ -2,12 +2,16 @@
 //! and how many data rows each file holds.
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::contract::ExtractFile;
+
+/// The largest control file read.
+pub const MAX_BYTES: u64 = 1 << 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ControlFile {
@@ -69,8 +73,19 @@ impl ControlFile {
         })
     }
 
+    /// Reads at most [`MAX_BYTES`]: a control file is a few lines, and a
+    /// hostile one must not take memory.
     pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_BYTES + 1).read_to_string(&mut text))
+            .map_err(|e| e.to_string())?;
+        if text.len() as u64 > MAX_BYTES {
+            return Err(format!(
+                "it is larger than {} bytes; a control file is a few lines",
+                crate::format::thousands(MAX_BYTES)
+            ));
+        }
         Self::parse(&text)
     }
 

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use super::lines::Breach;
 use crate::exit::Exit;
 use crate::reference::ReferenceError;
 
@@ -22,6 +23,7 @@ pub enum IngestError {
     #[error("{path}: required column(s) missing from the header: {columns}")]
     MissingColumns { path: PathBuf, columns: String },
 
+    /// `column` is quoted: it comes from the supplier's file.
     #[error("{path}: column {column} appears more than once in the header")]
     DuplicateColumn { path: PathBuf, column: String },
 
@@ -34,7 +36,12 @@ pub enum IngestError {
         column: String,
     },
 
-    #[error("{path}: unreadable near line {line}: {problem}")]
+    #[error(
+        "{path}: {breach}. The file is refused whole: ask the supplier to re-export it, or raise the limit in dtto.toml if the file is genuine"
+    )]
+    TooLarge { path: PathBuf, breach: Breach },
+
+    #[error("{path}: unreadable at line {line}: {problem}. Ask the supplier to re-export the file")]
     Unreadable {
         path: PathBuf,
         line: u64,
@@ -48,6 +55,50 @@ pub enum IngestError {
         path: PathBuf,
         expected: u64,
         found: u64,
+    },
+
+    /// Reading stopped at the first row beyond the control file's count.
+    #[error(
+        "{path}: extract.toml says {expected} data rows but the file holds more: reading stopped at line {line}, \
+         data row {rows}, as the counts can no longer match. The delivery may be corrupt: ask the supplier to resend it"
+    )]
+    TooManyRows {
+        path: PathBuf,
+        expected: u64,
+        rows: u64,
+        line: u64,
+    },
+
+    /// Reading stopped once the quarantined rows were over the share of
+    /// the control file's count.
+    #[error(
+        "{path}: {quarantined} of the first {rows} rows quarantined by line {line}, more than the {limit:.2} % \
+         allowed of the {expected} rows extract.toml promises: the file cannot pass, so reading stopped there. \
+         The rejected rows read so far and their errors are in {kept}"
+    )]
+    QuarantineLost {
+        path: PathBuf,
+        quarantined: u64,
+        rows: u64,
+        line: u64,
+        expected: u64,
+        limit: f64,
+        kept: PathBuf,
+    },
+
+    /// The delivery's rejected rows outgrew what may be kept of them.
+    #[error(
+        "{path}: the rejected rows and their errors passed {} bytes (ingest.max_quarantine_bytes) at line {line}, \
+         after {rows} rows read: reading stopped there. What was kept is in {kept}; \
+         ask the supplier to correct the file",
+        crate::format::thousands(*limit)
+    )]
+    QuarantineFull {
+        path: PathBuf,
+        rows: u64,
+        line: u64,
+        limit: u64,
+        kept: PathBuf,
     },
 
     #[error(
@@ -86,9 +137,13 @@ impl IngestError {
             | IngestError::AmbiguousFile { .. }
             | IngestError::MissingColumns { .. }
             | IngestError::DuplicateColumn { .. } => Exit::DeliveryIncomplete,
-            IngestError::NotUtf8 { .. } | IngestError::Unreadable { .. } => Exit::Unreadable,
-            IngestError::CountMismatch { .. } => Exit::RowCount,
-            IngestError::TooManyQuarantined { .. } => Exit::TooManyQuarantined,
+            IngestError::NotUtf8 { .. }
+            | IngestError::TooLarge { .. }
+            | IngestError::Unreadable { .. } => Exit::Unreadable,
+            IngestError::CountMismatch { .. } | IngestError::TooManyRows { .. } => Exit::RowCount,
+            IngestError::TooManyQuarantined { .. }
+            | IngestError::QuarantineLost { .. }
+            | IngestError::QuarantineFull { .. } => Exit::TooManyQuarantined,
             IngestError::Reference(_) => Exit::Configuration,
             IngestError::Several(errors) => errors.first().map_or(Exit::Storage, IngestError::exit),
         }

@@ -1,26 +1,292 @@
-//! Line numbers as a person opening the file counts them. The csv crate's
-//! own count drifts on `\r\n` line ends and blank lines, so the reader is
-//! wrapped to note where every line break falls, and a record's line is
-//! worked out from its byte offset.
+//! Line numbers as a person opening the file counts them, and the limits
+//! that keep a hostile file from taking unbounded memory. The text the csv
+//! reader parses first passes through a scanner that splits records as the
+//! csv crate does (RFC 4180, `\r`, `\n` or `\r\n` ends, blank lines
+//! skipped). The scanner notes the line each record starts on (the csv
+//! crate's own count drifts on `\r\n` and blank lines), and fails the read
+//! as soon as a record, a field, a record's field count or a run of blank
+//! lines passes its limit: before the parser has buffered it.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::Read;
 use std::rc::Rc;
 
-/// Wraps the text the csv reader parses and notes its line breaks.
+use crate::format::thousands;
+
+/// How large a file's records may be before the file is refused whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordLimits {
+    /// Bytes of one record (the header or a row, with any line breaks
+    /// quoted inside it), and of a run of blank lines.
+    pub line_bytes: u64,
+    /// Bytes of one field, without its quotes.
+    pub field_bytes: u64,
+    /// Fields of one record.
+    pub columns: u64,
+}
+
+/// A record, field or run of blank lines over its limit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Breach {
+    #[error("line {line}: a record longer than {} bytes, the limit (ingest.max_line_bytes)", thousands(*limit))]
+    Line { line: u64, limit: u64 },
+    #[error("line {line}, {}: a field longer than {} bytes, the limit (ingest.max_field_bytes)", name.as_deref().map_or_else(|| format!("field {field}"), |n| format!("column {n}")), thousands(*limit))]
+    Field {
+        line: u64,
+        /// 1-based.
+        field: u64,
+        /// The column's name, quoted, once the header is known.
+        name: Option<String>,
+        limit: u64,
+    },
+    #[error("line {line}: more than {} fields, the limit (ingest.max_columns)", thousands(*limit))]
+    Columns { line: u64, limit: u64 },
+    #[error("from line {line}: more than {} bytes of blank lines, the limit (ingest.max_line_bytes)", thousands(*limit))]
+    BlankLines { line: u64, limit: u64 },
+}
+
+impl Breach {
+    /// Names a field by its column in the header, when it has one.
+    pub fn with_column_names(self, header: &csv::StringRecord) -> Breach {
+        match self {
+            Breach::Field {
+                line, field, limit, ..
+            } => Breach::Field {
+                line,
+                field,
+                name: usize::try_from(field - 1)
+                    .ok()
+                    .and_then(|i| header.get(i))
+                    .map(crate::terminal::quoted),
+                limit,
+            },
+            other => other,
+        }
+    }
+}
+
+/// Where the scanner is within the CSV grammar, as csv-core's parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Between records: line breaks here are blank lines.
+    StartRecord,
+    StartField,
+    InField,
+    InQuoted,
+    /// A `"` inside a quoted field: a doubled quote or the field's end.
+    QuoteInQuoted,
+}
+
+/// Follows the text byte by byte (runs without structure are skipped with
+/// memchr), counting lines, records, fields and their sizes.
+struct Scanner {
+    limits: RecordLimits,
+    state: State,
+    /// 1-based line of the next byte.
+    line: u64,
+    /// Offset of the next byte.
+    offset: u64,
+    record_bytes: u64,
+    field_bytes: u64,
+    fields: u64,
+    blank_bytes: u64,
+    blank_from: u64,
+    /// Records started but not yet passed by the parser: offset of the
+    /// first byte and its line. Holds only what is read ahead of the
+    /// parser, so it stays small whatever the file.
+    starts: VecDeque<(u64, u64)>,
+}
+
+impl Scanner {
+    fn new(limits: RecordLimits) -> Self {
+        Scanner {
+            limits,
+            state: State::StartRecord,
+            line: 1,
+            offset: 0,
+            record_bytes: 0,
+            field_bytes: 0,
+            fields: 0,
+            blank_bytes: 0,
+            blank_from: 1,
+            starts: VecDeque::new(),
+        }
+    }
+
+    fn scan(&mut self, text: &[u8]) -> Result<(), Breach> {
+        let mut at = 0;
+        while at < text.len() {
+            if self.state == State::StartRecord
+                && let Some(taken) = self.plain_record(&text[at..])
+            {
+                at += taken;
+                continue;
+            }
+            let byte = text[at];
+            let run = match self.state {
+                State::InField => memchr::memchr3(b',', b'\r', b'\n', &text[at..]),
+                State::InQuoted => memchr::memchr2(b'"', b'\n', &text[at..]),
+                _ => Some(0),
+            }
+            .unwrap_or(text.len() - at);
+            // No further than the first byte over a limit: which limit a
+            // breach names must not depend on how the text was cut into
+            // reads.
+            let room = (self.limits.field_bytes.saturating_sub(self.field_bytes))
+                .min(self.limits.line_bytes.saturating_sub(self.record_bytes))
+                + 1;
+            let run = run.min(usize::try_from(room).unwrap_or(usize::MAX));
+            if run > 0 {
+                self.field_bytes += run as u64;
+                self.record_bytes += run as u64;
+                self.offset += run as u64;
+                at += run;
+                self.check_sizes()?;
+                continue;
+            }
+            self.step(byte)?;
+            if byte == b'\n' {
+                self.line += 1;
+            }
+            self.offset += 1;
+            at += 1;
+        }
+        Ok(())
+    }
+
+    /// A whole record on one line of `text`, without quotes or `\r`, and
+    /// too short for any field of it to be over the limit: the common case,
+    /// taken in a few vectorised passes rather than byte by byte. `None`
+    /// leaves the text to the byte-by-byte path.
+    fn plain_record(&mut self, text: &[u8]) -> Option<usize> {
+        let end = memchr::memchr(b'\n', text)?;
+        let line = &text[..end];
+        let fields = line.iter().filter(|&&b| b == b',').count() as u64 + 1;
+        let plain = !line.is_empty()
+            && line.len() as u64 <= self.limits.field_bytes
+            && (end as u64) < self.limits.line_bytes
+            && fields <= self.limits.columns
+            && memchr::memchr2(b'"', b'\r', line).is_none();
+        if !plain {
+            return None;
+        }
+        self.starts.push_back((self.offset, self.line));
+        self.state = self.end_record();
+        self.line += 1;
+        self.offset += end as u64 + 1;
+        Some(end + 1)
+    }
+
+    /// One byte that may change the state (runs are counted by `scan`).
+    fn step(&mut self, byte: u8) -> Result<(), Breach> {
+        let is_break = byte == b'\r' || byte == b'\n';
+        if self.state == State::StartRecord {
+            if is_break {
+                return self.blank_byte();
+            }
+            self.starts.push_back((self.offset, self.line));
+            self.record_bytes = 0;
+            self.fields = 0;
+            self.state = State::StartField;
+        }
+        self.record_bytes += 1;
+        self.state = match (self.state, byte) {
+            // A record's first byte has just made the state StartField.
+            (State::StartRecord | State::StartField, _) => self.start_field(byte, is_break)?,
+            (State::InQuoted, b'"') => State::QuoteInQuoted,
+            (State::InQuoted, _) => {
+                self.field_bytes += 1;
+                State::InQuoted
+            }
+            (State::QuoteInQuoted, b'"') => {
+                self.field_bytes += 1;
+                State::InQuoted
+            }
+            (State::InField | State::QuoteInQuoted, b',') => State::StartField,
+            (State::InField | State::QuoteInQuoted, _) if is_break => self.end_record(),
+            // After a closing quote, csv-core reads on as an unquoted field.
+            (State::InField | State::QuoteInQuoted, _) => {
+                self.field_bytes += 1;
+                State::InField
+            }
+        };
+        self.check_sizes()
+    }
+
+    fn start_field(&mut self, byte: u8, is_break: bool) -> Result<State, Breach> {
+        self.fields += 1;
+        self.field_bytes = 0;
+        if self.fields > self.limits.columns {
+            return Err(Breach::Columns {
+                line: self.record_line(),
+                limit: self.limits.columns,
+            });
+        }
+        Ok(match byte {
+            b'"' => State::InQuoted,
+            b',' => State::StartField,
+            _ if is_break => self.end_record(),
+            _ => {
+                self.field_bytes = 1;
+                State::InField
+            }
+        })
+    }
+
+    fn end_record(&mut self) -> State {
+        self.blank_bytes = 0;
+        self.blank_from = self.line + 1;
+        State::StartRecord
+    }
+
+    fn blank_byte(&mut self) -> Result<(), Breach> {
+        self.blank_bytes += 1;
+        if self.blank_bytes > self.limits.line_bytes {
+            return Err(Breach::BlankLines {
+                line: self.blank_from,
+                limit: self.limits.line_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// The line the record being read started on.
+    fn record_line(&self) -> u64 {
+        self.starts.back().map_or(self.line, |&(_, line)| line)
+    }
+
+    fn check_sizes(&self) -> Result<(), Breach> {
+        let line = self.record_line();
+        if self.field_bytes > self.limits.field_bytes {
+            return Err(Breach::Field {
+                line,
+                field: self.fields,
+                name: None,
+                limit: self.limits.field_bytes,
+            });
+        }
+        if self.record_bytes > self.limits.line_bytes {
+            return Err(Breach::Line {
+                line,
+                limit: self.limits.line_bytes,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Wraps the text the csv reader parses, scanning it on the way.
 pub struct LineTrackingReader<R> {
     inner: R,
-    offset: u64,
     lines: LineCounter,
 }
 
 impl<R: Read> LineTrackingReader<R> {
-    pub fn new(inner: R) -> (Self, LineCounter) {
-        let lines = LineCounter::default();
+    pub fn new(inner: R, limits: RecordLimits) -> (Self, LineCounter) {
+        let lines = LineCounter(Rc::new(RefCell::new(Scanner::new(limits))));
         let reader = LineTrackingReader {
             inner,
-            offset: 0,
             lines: lines.clone(),
         };
         (reader, lines)
@@ -28,51 +294,44 @@ impl<R: Read> LineTrackingReader<R> {
 }
 
 impl<R: Read> Read for LineTrackingReader<R> {
+    /// A breach is an error of the read, carrying the [`Breach`]: the
+    /// parser stops before it buffers what is over the limit.
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut state = self.lines.0.borrow_mut();
-        for at in memchr::memchr2_iter(b'\r', b'\n', &buf[..n]) {
-            state.breaks.push_back((self.offset + at as u64, buf[at]));
-        }
-        self.offset += n as u64;
+        self.lines
+            .0
+            .borrow_mut()
+            .scan(&buf[..n])
+            .map_err(std::io::Error::other)?;
         Ok(n)
     }
 }
 
 /// Answers "which line does the record starting at this byte start on?"
-/// for records in file order. It holds only the breaks read ahead of the
-/// parser, so its memory stays small.
-#[derive(Clone, Default)]
-pub struct LineCounter(Rc<RefCell<LineState>>);
-
-#[derive(Default)]
-struct LineState {
-    /// `\r` and `\n` bytes read but not yet passed, with their offsets.
-    breaks: VecDeque<(u64, u8)>,
-    /// `\n` bytes passed so far.
-    passed_newlines: u64,
-}
+/// for records in file order, and "where had reading got to?".
+#[derive(Clone)]
+pub struct LineCounter(Rc<RefCell<Scanner>>);
 
 impl LineCounter {
     /// The 1-based line of a record whose parse began at byte `start`. The
     /// parser reports the byte after the previous record, which may still
-    /// be the `\n` of a `\r\n` or a blank line: those are skipped.
+    /// be the `\n` of a `\r\n` or a blank line: the record is the first
+    /// the scanner saw start at or after it.
     pub fn line_of(&self, start: u64) -> u64 {
-        let mut state = self.0.borrow_mut();
-        let mut first_content = start;
-        while let Some(&(at, byte)) = state.breaks.front() {
-            if at < start {
-            } else if at == first_content {
-                first_content += 1;
-            } else {
-                break;
-            }
-            if byte == b'\n' {
-                state.passed_newlines += 1;
-            }
-            state.breaks.pop_front();
+        let mut scanner = self.0.borrow_mut();
+        while scanner.starts.front().is_some_and(|&(at, _)| at < start) {
+            scanner.starts.pop_front();
         }
-        state.passed_newlines + 1
+        scanner
+            .starts
+            .front()
+            .map_or(scanner.line, |&(_, line)| line)
+    }
+
+    /// The line the text had reached: where a truncated or corrupt file
+    /// broke off.
+    pub fn line_reached(&self) -> u64 {
+        self.0.borrow().line
     }
 }
 
@@ -81,8 +340,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    const GENEROUS: RecordLimits = RecordLimits {
+        line_bytes: 1 << 20,
+        field_bytes: 1 << 20,
+        columns: 1000,
+    };
+
     fn record_lines(text: &str) -> Vec<(String, u64)> {
-        let (reader, lines) = LineTrackingReader::new(text.as_bytes());
+        let (reader, lines) = LineTrackingReader::new(text.as_bytes(), GENEROUS);
         let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
         let mut record = csv::StringRecord::new();
         let mut out = Vec::new();
@@ -91,6 +356,12 @@ mod tests {
             out.push((record[0].to_string(), lines.line_of(start)));
         }
         out
+    }
+
+    /// The breach reading `text` in chunks of `chunk` bytes meets, if any.
+    fn breach(text: &[u8], limits: RecordLimits, chunk: usize) -> Option<Breach> {
+        let mut scanner = Scanner::new(limits);
+        text.chunks(chunk).find_map(|part| scanner.scan(part).err())
     }
 
     #[test]
@@ -106,6 +377,83 @@ mod tests {
             expected
         );
         assert_eq!(record_lines("a,b\r\nx,1\n\r\ny,\"2\n\"\r\nz,3"), expected);
+    }
+
+    #[test]
+    fn each_limit_is_met_at_its_line_whatever_the_chunks() {
+        let limits = RecordLimits {
+            line_bytes: 12,
+            field_bytes: 4,
+            columns: 3,
+        };
+        let cases: [(&[u8], Breach); 5] = [
+            // Line 3's second field has 5 bytes.
+            (
+                b"a,b\nab,cd\n1,12345\n",
+                Breach::Field {
+                    line: 3,
+                    field: 2,
+                    name: None,
+                    limit: 4,
+                },
+            ),
+            // Quotes are not counted; the doubled quote is one byte: 5.
+            (
+                b"a\n\"12\"\"34\"\n",
+                Breach::Field {
+                    line: 2,
+                    field: 1,
+                    name: None,
+                    limit: 4,
+                },
+            ),
+            // 13 bytes from line 2, over a quoted line break.
+            (b"a\n12,\"2\n\",4444\n", Breach::Line { line: 2, limit: 12 }),
+            (b"a,b,c,d\n", Breach::Columns { line: 1, limit: 3 }),
+            // 13 blank-line bytes after line 1.
+            (
+                b"a\n\r\n\r\n\r\n\r\n\r\n\r\n\n1\n",
+                Breach::BlankLines { line: 2, limit: 12 },
+            ),
+        ];
+        for (text, expected) in cases {
+            for chunk in [1, 3, text.len()] {
+                assert_eq!(
+                    breach(text, limits, chunk),
+                    Some(expected.clone()),
+                    "{:?} in chunks of {chunk}",
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+        // Exactly at every limit is fine.
+        assert_eq!(
+            breach(b"ab,c,\"efgh\"\n\r\n\r\n\r\n\r\n\r\n\r\n1\n", limits, 1),
+            None
+        );
+    }
+
+    #[test]
+    fn a_field_is_named_by_its_column_once_the_header_is_known() {
+        let header = csv::StringRecord::from(vec!["order_id", "person\u{1b}id"]);
+        let named = Breach::Field {
+            line: 7,
+            field: 2,
+            name: None,
+            limit: 4096,
+        }
+        .with_column_names(&header);
+        assert_eq!(
+            named.to_string(),
+            "line 7, column \"person\\u{1b}id\": a field longer than 4,096 bytes, the limit (ingest.max_field_bytes)"
+        );
+    }
+
+    #[test]
+    fn reading_stopped_on_the_line_where_the_text_broke_off() {
+        let (mut reader, lines) = LineTrackingReader::new(&b"a\n1\n\"2\n3"[..], GENEROUS);
+        std::io::copy(&mut reader, &mut std::io::sink()).unwrap();
+        assert_eq!(lines.line_reached(), 4);
     }
 
     proptest! {
@@ -129,6 +477,55 @@ mod tests {
                 text.push_str(&format!("{value},{second}{end}"));
             }
             prop_assert_eq!(record_lines(&text), expected);
+        }
+
+        /// However the text arrives, in whole lines (the fast path) or byte
+        /// by byte, the scanner finds the same records and the same breach.
+        #[test]
+        fn the_fast_path_and_the_byte_by_byte_one_agree(
+            text in proptest::collection::vec(prop_oneof![
+                Just(b'"'), Just(b','), Just(b'\r'), Just(b'\n'), Just(b'a'), Just(b'a')
+            ], 0..60),
+            field_bytes in 1u64..6,
+            more_for_a_line in 0u64..6,
+            columns in 1u64..5,
+        ) {
+            let limits = RecordLimits {
+                line_bytes: field_bytes + more_for_a_line,
+                field_bytes,
+                columns,
+            };
+            let scan = |chunk: usize| {
+                let mut scanner = Scanner::new(limits);
+                let breach = text.chunks(chunk).find_map(|part| scanner.scan(part).err());
+                (breach, scanner.starts)
+            };
+            prop_assert_eq!(scan(1), scan(text.len().max(1)));
+        }
+
+        /// Whatever the bytes, the scanner starts a record exactly where
+        /// the csv crate does.
+        #[test]
+        fn records_start_where_the_csv_crate_starts_them(
+            text in proptest::collection::vec(prop_oneof![
+                Just(b'"'), Just(b','), Just(b'\r'), Just(b'\n'), Just(b'a')
+            ], 0..40)
+        ) {
+            let (reader, lines) = LineTrackingReader::new(text.as_slice(), GENEROUS);
+            let mut csv = csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(false)
+                .from_reader(reader);
+            let mut record = csv::ByteRecord::new();
+            while csv.read_byte_record(&mut record).unwrap() {
+                let from = record.position().map_or(0, |p| p.byte()) as usize;
+                let first = text[from..]
+                    .iter()
+                    .position(|&b| b != b'\r' && b != b'\n')
+                    .map_or(text.len(), |i| from + i);
+                let line = text[..first].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+                prop_assert_eq!(lines.line_of(from as u64), line);
+            }
         }
     }
 }

@@ -2,23 +2,25 @@
 //! Parquet, bad rows to quarantine, and the counts to prove nothing was
 //! lost.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use csv::StringRecord;
 use indicatif::ProgressBar;
 
+use super::Limits;
 use super::error::IngestError;
 use super::fields::{Field, FieldParser};
 use super::keys::KeyIndex;
-use super::lines::LineCounter;
+use super::lines::{Breach, LineCounter};
 use super::quarantine::Quarantine;
-use super::report::FileSummary;
+use super::report::{FileSummary, over_share};
 use super::rules::{FileRules, OrderIndex, Row};
 use super::source::Source;
-use super::table::{BATCH_ROWS, BatchBuilder, ParquetSink, schema};
+use super::table::{BatchBuilder, ParquetSink, schema};
 use super::violation::{Rule, Violation};
 use crate::reference::ReferenceLists;
+use crate::terminal::quoted;
 
 /// What the files of one delivery share while they load.
 pub struct LoadContext<'a> {
@@ -26,6 +28,22 @@ pub struct LoadContext<'a> {
     pub reference: &'a ReferenceLists,
     /// Filled while orders load; read by drug tests.
     pub orders: OrderIndex,
+    pub limits: Limits,
+    /// Above this share of a file's rows quarantined, the file fails.
+    pub max_quarantined_share: f64,
+    /// Where the quarantine will be kept if the delivery fails.
+    pub rejected_quarantine: PathBuf,
+}
+
+/// Why a file was not read to its end: it could no longer pass, and
+/// reading on would only cost time and disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// A row beyond the control file's count, on this line.
+    TooManyRows { line: u64 },
+    /// More rows quarantined, by this line, than the share allowed of the
+    /// control file's count.
+    QuarantineLost { line: u64 },
 }
 
 /// Where each contract column sits in the file's header.
@@ -46,13 +64,12 @@ fn map_header(source: &Source, header: &StringRecord) -> Result<HeaderMap, Inges
             }
         })
         .collect();
-    for (i, name) in names.iter().enumerate() {
-        if names[..i].contains(name) {
-            return Err(IngestError::DuplicateColumn {
-                path: source.path.clone(),
-                column: name.to_string(),
-            });
-        }
+    let mut seen = HashSet::with_capacity(names.len());
+    if let Some(doubled) = names.iter().find(|name| !seen.insert(**name)) {
+        return Err(IngestError::DuplicateColumn {
+            path: source.path.clone(),
+            column: quoted(doubled),
+        });
     }
     let columns = source.file.columns();
     let positions: Vec<Option<usize>> = columns
@@ -74,7 +91,12 @@ fn map_header(source: &Source, header: &StringRecord) -> Result<HeaderMap, Inges
     let mut warnings: Vec<String> = names
         .iter()
         .filter(|n| !columns.iter().any(|c| c.name == **n))
-        .map(|n| format!("column {n:?} is not in the contract and was not loaded"))
+        .map(|n| {
+            format!(
+                "column {} is not in the contract and was not loaded",
+                quoted(n)
+            )
+        })
         .collect();
     warnings.extend(
         columns
@@ -95,26 +117,40 @@ fn csv_error(
     header: &StringRecord,
     error: csv::Error,
 ) -> IngestError {
-    let line = error.position().map_or(1, |p| lines.line_of(p.byte()));
     match error.kind() {
-        csv::ErrorKind::Utf8 { err, .. } => IngestError::NotUtf8 {
+        csv::ErrorKind::Utf8 { pos, err } => IngestError::NotUtf8 {
             path: source.path.clone(),
-            line,
+            line: pos.as_ref().map_or(1, |p| lines.line_of(p.byte())),
             column: header
                 .get(err.field())
-                .map_or_else(|| format!("field {}", err.field() + 1), str::to_string),
+                .map_or_else(|| format!("field {}", err.field() + 1), quoted),
+        },
+        csv::ErrorKind::Io(e) => match e.get_ref().and_then(|e| e.downcast_ref::<Breach>()) {
+            Some(breach) => IngestError::TooLarge {
+                path: source.path.clone(),
+                breach: breach.clone().with_column_names(header),
+            },
+            // Where the text broke off, e.g. a truncated gzip.
+            None => IngestError::Unreadable {
+                path: source.path.clone(),
+                line: lines.line_reached(),
+                problem: e.to_string(),
+            },
         },
         _ => IngestError::Unreadable {
             path: source.path.clone(),
-            line,
+            line: error
+                .position()
+                .map_or_else(|| lines.line_reached(), |p| lines.line_of(p.byte())),
             problem: error.to_string(),
         },
     }
 }
 
 /// Loads one file into `<staging>/<file>/` and its rejected rows into
-/// quarantine. Returns the file's counts; whether they reconcile with the
-/// control file's `expected_rows` is the caller's check.
+/// quarantine. Returns the file's counts, and why reading stopped early if
+/// it did; whether the counts reconcile with the control file's
+/// `expected_rows` is the caller's check.
 pub fn load_file(
     source: &Source,
     expected_rows: u64,
@@ -122,9 +158,9 @@ pub fn load_file(
     context: &mut LoadContext,
     quarantine: &mut Quarantine,
     progress: &ProgressBar,
-) -> Result<FileSummary, IngestError> {
+) -> Result<(FileSummary, Option<Stopped>), IngestError> {
     let file = source.file;
-    let (mut reader, lines) = source.open(progress)?;
+    let (mut reader, lines) = source.open(progress, context.limits.record)?;
     let header = reader
         .headers()
         .map_err(|e| csv_error(source, &lines, &StringRecord::new(), e))?
@@ -156,7 +192,8 @@ pub fn load_file(
     let mut fields = vec![Field::Null; parsers.len()];
     let mut violations: Vec<Violation> = Vec::new();
     let mut line = 1;
-    loop {
+    let mut stopped = None;
+    while stopped.is_none() {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
@@ -221,7 +258,7 @@ pub fn load_file(
         if loaded {
             batch.append(&row);
             summary.loaded += 1;
-            if batch.len() == BATCH_ROWS {
+            if batch.is_full() {
                 let full = batch.finish().map_err(|e| storage_error(&e))?;
                 sink.write(full).map_err(|e| storage_error(&e))?;
             }
@@ -237,7 +274,17 @@ pub fn load_file(
                 )
                 .map_err(|e| IngestError::storage(quarantine.dir(), e))?;
             summary.count_rejection(&violations);
+            if quarantine.bytes() > context.limits.quarantine_bytes {
+                return Err(IngestError::QuarantineFull {
+                    path: source.path.clone(),
+                    rows: summary.rows(),
+                    line,
+                    limit: context.limits.quarantine_bytes,
+                    kept: context.rejected_quarantine.clone(),
+                });
+            }
         }
+        stopped = cannot_pass(&summary, expected_rows, context.max_quarantined_share, line);
     }
     if !batch.is_empty() {
         let rest = batch.finish().map_err(|e| storage_error(&e))?;
@@ -245,7 +292,25 @@ pub fn load_file(
     }
     sink.finish().map_err(|e| storage_error(&e))?;
     summary.warnings = header_map.warnings;
-    Ok(summary)
+    Ok((summary, stopped))
+}
+
+/// Whether the rows read so far already fail the file, whatever follows:
+/// one row too many, or more quarantined than the share allows of the
+/// count the file must have.
+fn cannot_pass(
+    summary: &FileSummary,
+    expected_rows: u64,
+    max_quarantined_share: f64,
+    line: u64,
+) -> Option<Stopped> {
+    if summary.rows() > expected_rows {
+        Some(Stopped::TooManyRows { line })
+    } else if over_share(summary.quarantined, expected_rows, max_quarantined_share) {
+        Some(Stopped::QuarantineLost { line })
+    } else {
+        None
+    }
 }
 
 /// Rows quarantined per rule: a row breaking two rules counts under each.

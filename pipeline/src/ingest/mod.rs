@@ -28,15 +28,45 @@ use contract::ExtractFile;
 use control::ControlFile;
 pub use error::IngestError;
 use fields::days_since_epoch;
-use load::{LoadContext, load_file};
+pub use lines::{Breach, RecordLimits};
+use load::{LoadContext, Stopped, load_file};
 use quarantine::Quarantine;
-pub use report::{FileSummary, IngestSummary};
+pub use report::{FileSummary, IngestSummary, over_share};
 use source::Source;
 use warehouse::{SUMMARY_FILE, Warehouse, delivery_key};
 
 use crate::reference::ReferenceLists;
 
 pub const CONTROL_FILE: &str = "extract.toml";
+
+/// The most `max_line_bytes` may be set to: one record in memory, and at
+/// most 32 MiB of text plus one record in an Arrow batch, far below the
+/// 2 GiB its 32-bit offsets allow.
+pub const MAX_LINE_BYTES: u64 = 256 << 20;
+
+/// How much of a hostile delivery ingest will hold or keep before it
+/// refuses the delivery (`[ingest]` in `dtto.toml`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub record: RecordLimits,
+    /// Bytes of rejected rows and their errors one delivery may leave.
+    pub quarantine_bytes: u64,
+}
+
+impl Default for Limits {
+    /// Generous for real extracts: their rows are a few hundred bytes of
+    /// ids, codes and dates in at most 17 columns.
+    fn default() -> Self {
+        Limits {
+            record: RecordLimits {
+                line_bytes: 1 << 20,
+                field_bytes: 4096,
+                columns: 1000,
+            },
+            quarantine_bytes: 128 << 20,
+        }
+    }
+}
 
 /// The Arrow schema of a file's dataset in the warehouse.
 pub fn dataset_schema(file: ExtractFile) -> datafusion::arrow::datatypes::SchemaRef {
@@ -54,6 +84,9 @@ pub struct IngestOptions {
     pub force: bool,
     /// Above this share of a file's rows quarantined, the delivery fails.
     pub max_quarantined_share: f64,
+    /// A breach fails the delivery. Not part of the delivery's key: a
+    /// delivery that loads, loads the same rows under any limits.
+    pub limits: Limits,
 }
 
 /// A delivery in the warehouse, ready for the queries.
@@ -140,6 +173,9 @@ fn load_delivery(
         as_at: days_since_epoch(control.as_at),
         reference,
         orders: Default::default(),
+        limits: options.limits,
+        max_quarantined_share: options.max_quarantined_share,
+        rejected_quarantine: warehouse.rejected_dir(key).join("quarantine"),
     };
     let mut quarantine = Quarantine::new(&staging.join("quarantine"));
     let mut files = Vec::new();
@@ -150,7 +186,7 @@ fn load_delivery(
     for source in sources {
         let progress = progress_bar(source, interactive);
         let expected = control.rows_of(source.file);
-        let mut summary = load_file(
+        let (mut summary, stopped) = load_file(
             source,
             expected,
             staging,
@@ -169,12 +205,7 @@ fn load_delivery(
                 summary.quarantined
             );
         }
-        if let Err(failure) = reconcile(
-            source,
-            &summary,
-            options.max_quarantined_share,
-            &warehouse.rejected_dir(key),
-        ) {
+        if let Err(failure) = reconcile(source, &summary, stopped, &context) {
             failures.push(failure);
         }
         files.push(summary);
@@ -202,28 +233,43 @@ fn load_delivery(
 fn reconcile(
     source: &Source,
     summary: &FileSummary,
-    max_quarantined_share: f64,
-    rejected: &Path,
+    stopped: Option<Stopped>,
+    context: &LoadContext,
 ) -> Result<(), IngestError> {
-    if summary.rows() != summary.expected {
-        return Err(IngestError::CountMismatch {
+    let max_share = context.max_quarantined_share;
+    match stopped {
+        Some(Stopped::TooManyRows { line }) => Err(IngestError::TooManyRows {
             path: source.path.clone(),
             expected: summary.expected,
-            found: summary.rows(),
-        });
-    }
-    let share = summary.quarantined_percent();
-    if share > 100.0 * max_quarantined_share {
-        return Err(IngestError::TooManyQuarantined {
+            rows: summary.rows(),
+            line,
+        }),
+        Some(Stopped::QuarantineLost { line }) => Err(IngestError::QuarantineLost {
             path: source.path.clone(),
             quarantined: summary.quarantined,
             rows: summary.rows(),
-            share,
-            limit: 100.0 * max_quarantined_share,
-            kept: rejected.join("quarantine"),
-        });
+            line,
+            expected: summary.expected,
+            limit: 100.0 * max_share,
+            kept: context.rejected_quarantine.clone(),
+        }),
+        None if summary.rows() != summary.expected => Err(IngestError::CountMismatch {
+            path: source.path.clone(),
+            expected: summary.expected,
+            found: summary.rows(),
+        }),
+        None if over_share(summary.quarantined, summary.rows(), max_share) => {
+            Err(IngestError::TooManyQuarantined {
+                path: source.path.clone(),
+                quarantined: summary.quarantined,
+                rows: summary.rows(),
+                share: summary.quarantined_percent(),
+                limit: 100.0 * max_share,
+                kept: context.rejected_quarantine.clone(),
+            })
+        }
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn progress_bar(source: &Source, interactive: bool) -> ProgressBar {

@@ -3,19 +3,26 @@
 //! file's own header; `quarantine/errors.csv` says for every row which
 //! line, column and rule.
 
+use std::cell::Cell;
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::contract::ExtractFile;
 use super::violation::Violation;
 
 pub const ERRORS_FILE: &str = "errors.csv";
 
+type Output = csv::Writer<Counted<BufWriter<File>>>;
+
 pub struct Quarantine {
     dir: PathBuf,
-    errors: Option<csv::Writer<BufWriter<File>>>,
-    rows: Option<csv::Writer<BufWriter<File>>>,
+    errors: Option<Output>,
+    rows: Option<Output>,
+    /// Bytes handed to both files so far, so that what a delivery leaves
+    /// on disk can be capped.
+    bytes: Rc<Cell<u64>>,
 }
 
 impl Quarantine {
@@ -24,7 +31,14 @@ impl Quarantine {
             dir: dir.to_path_buf(),
             errors: None,
             rows: None,
+            bytes: Rc::default(),
         }
+    }
+
+    /// Bytes of rejected rows and errors written so far (within the csv
+    /// writers' small buffers).
+    pub fn bytes(&self) -> u64 {
+        self.bytes.get()
     }
 
     pub fn dir(&self) -> &Path {
@@ -80,13 +94,34 @@ impl Quarantine {
         Ok(())
     }
 
-    fn open(&self, name: &str) -> Result<csv::Writer<BufWriter<File>>, csv::Error> {
+    fn open(&self, name: &str) -> Result<Output, csv::Error> {
         std::fs::create_dir_all(&self.dir)?;
         let file = File::create(self.dir.join(name))?;
         // Rows may have a different field count from the header: a short
         // or long row is kept as it came.
         Ok(csv::WriterBuilder::new()
             .flexible(true)
-            .from_writer(BufWriter::new(file)))
+            .from_writer(Counted {
+                inner: BufWriter::new(file),
+                bytes: self.bytes.clone(),
+            }))
+    }
+}
+
+/// A writer that adds what passes through it to a shared count.
+struct Counted<W> {
+    inner: W,
+    bytes: Rc<Cell<u64>>,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes.set(self.bytes.get() + n as u64);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }

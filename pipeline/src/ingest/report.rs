@@ -41,7 +41,8 @@ impl FileSummary {
         self.loaded + self.quarantined
     }
 
-    /// Quarantined rows as a percentage of the rows read.
+    /// Quarantined rows as a percentage of the rows read (the share
+    /// [`over_share`] compares).
     pub fn quarantined_percent(&self) -> f64 {
         if self.rows() == 0 {
             0.0
@@ -49,6 +50,12 @@ impl FileSummary {
             100.0 * self.quarantined as f64 / self.rows() as f64
         }
     }
+}
+
+/// Whether `quarantined` of `rows` is more than `max_share` (0.01 is 1 %):
+/// one comparison for the end of a file and for stopping early.
+pub fn over_share(quarantined: u64, rows: u64, max_share: f64) -> bool {
+    quarantined > 0 && (rows == 0 || 100.0 * quarantined as f64 / rows as f64 > 100.0 * max_share)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,4 +105,19 @@ impl IngestSummary {
 
 fn number(n: u64) -> Cell {
     Cell::new(thousands(n)).set_alignment(CellAlignment::Right)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_share_is_over_only_above_the_limit() {
+        // 1 of 100 is 1 %, allowed; 2 of 100 is not; none is never over.
+        assert!(!over_share(1, 100, 0.01));
+        assert!(over_share(2, 100, 0.01));
+        assert!(!over_share(0, 0, 0.0));
+        assert!(over_share(1, 0, 1.0));
+        assert!(!over_share(17, 17, 1.0));
+    }
 }

@@ -10,7 +10,7 @@ use indicatif::ProgressBar;
 
 use super::contract::ExtractFile;
 use super::error::IngestError;
-use super::lines::{LineCounter, LineTrackingReader};
+use super::lines::{LineCounter, LineTrackingReader, RecordLimits};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -64,10 +64,11 @@ impl Source {
 
     /// A CSV reader over the file's text, decompressed and without its BOM,
     /// and the counter that gives its records' line numbers. Bytes read
-    /// from disk advance `progress`.
+    /// from disk advance `progress`. A record over `limits` fails the read.
     pub fn open(
         &self,
         progress: &ProgressBar,
+        limits: RecordLimits,
     ) -> Result<(csv::Reader<Box<dyn Read>>, LineCounter), IngestError> {
         let file = File::open(&self.path).map_err(|e| unreadable(&self.path, e))?;
         let raw = progress.wrap_read(file);
@@ -77,7 +78,7 @@ impl Source {
             Box::new(raw)
         };
         let text = without_bom(text).map_err(|e| unreadable(&self.path, e))?;
-        let (text, lines) = LineTrackingReader::new(text);
+        let (text, lines) = LineTrackingReader::new(text, limits);
         let reader = csv::ReaderBuilder::new()
             .flexible(true)
             .buffer_capacity(1 << 18)

@@ -27,6 +27,17 @@ use super::rules::Row;
 /// memory stays flat however big the file is.
 pub const BATCH_ROWS: usize = 64 * 1024;
 
+/// Text bytes per Arrow batch: a batch is also cut here, so that long
+/// fields keep memory flat too, and a text column's 32-bit offsets (at most
+/// 2 GiB a batch) can never overflow whatever the field limit (one field is
+/// at most `MAX_LINE_BYTES`, checked with the configuration).
+pub const BATCH_TEXT_BYTES: usize = 32 << 20;
+
+/// Encoded bytes a Parquet row group may hold in memory before it is
+/// written out; real extracts stay far below it (a million rows are a few
+/// tens of MiB), so only long fields cut row groups short.
+const ROW_GROUP_BYTES: usize = 256 << 20;
+
 /// The Arrow schema of a file's dataset.
 pub fn schema(columns: &[Column]) -> SchemaRef {
     let fields: Vec<ArrowField> = columns
@@ -63,6 +74,7 @@ pub struct BatchBuilder {
     schema: SchemaRef,
     columns: Vec<ColumnBuilder>,
     rows: usize,
+    text_bytes: usize,
 }
 
 impl BatchBuilder {
@@ -85,11 +97,13 @@ impl BatchBuilder {
             schema: schema(file.columns()),
             columns,
             rows: 0,
+            text_bytes: 0,
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.rows
+    /// Whether the batch should be written before another row is added.
+    pub fn is_full(&self) -> bool {
+        self.rows >= BATCH_ROWS || self.text_bytes >= BATCH_TEXT_BYTES
     }
 
     pub fn is_empty(&self) -> bool {
@@ -99,7 +113,11 @@ impl BatchBuilder {
     pub fn append(&mut self, row: &Row) {
         for (column, (builder, field)) in self.columns.iter_mut().zip(row.fields).enumerate() {
             match (builder, *field) {
-                (ColumnBuilder::Text(b), Field::Text) => b.append_value(row.text(column)),
+                (ColumnBuilder::Text(b), Field::Text) => {
+                    let text = row.text(column);
+                    self.text_bytes += text.len();
+                    b.append_value(text);
+                }
                 (ColumnBuilder::Date(b), Field::Date(days)) => b.append_value(days),
                 (ColumnBuilder::Int(b), Field::Int(value)) => b.append_value(value),
                 (ColumnBuilder::Code { keys, .. }, Field::Code(key)) => keys.append_value(key),
@@ -129,6 +147,7 @@ impl BatchBuilder {
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.rows = 0;
+        self.text_bytes = 0;
         RecordBatch::try_new(self.schema.clone(), arrays)
     }
 }
@@ -161,6 +180,9 @@ impl ParquetSink {
         let handle = std::thread::spawn(move || {
             for batch in receiver {
                 writer.write(&batch)?;
+                if writer.in_progress_size() > ROW_GROUP_BYTES {
+                    writer.flush()?;
+                }
             }
             writer.close().map(|_| ())
         });
@@ -199,5 +221,48 @@ impl ParquetSink {
                 self.path.display()
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::ReferenceLists;
+
+    #[test]
+    fn a_batch_is_cut_at_its_text_bytes_as_well_as_its_rows() {
+        let reference = ReferenceLists::load(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../queries/reference"),
+        )
+        .unwrap();
+        let file = ExtractFile::TreatmentEpisodes;
+        let parsers: Vec<FieldParser> = file
+            .columns()
+            .iter()
+            .map(|c| FieldParser::new(*c, &reference))
+            .collect();
+        let mut batch = BatchBuilder::new(file, &parsers);
+        // person_id of 1 MiB, start_date, setting.
+        let record = csv::StringRecord::from(vec![
+            "p".repeat(1 << 20),
+            "2004-01-01".into(),
+            "prison".into(),
+        ]);
+        let fields = [Field::Text, Field::Date(12_418), Field::Code(2)];
+        let positions = [Some(0), Some(1), Some(2)];
+        let row = Row {
+            fields: &fields,
+            record: &record,
+            positions: &positions,
+        };
+        // 32 rows of 1 MiB are the 32 MiB a batch may hold.
+        for _ in 0..31 {
+            batch.append(&row);
+        }
+        assert!(!batch.is_full());
+        batch.append(&row);
+        assert!(batch.is_full());
+        assert_eq!(batch.finish().unwrap().num_rows(), 32);
+        assert!(!batch.is_full());
     }
 }

@@ -5,7 +5,8 @@
 //! warehouse/
 //!   current                  the key of the delivery in use
 //!   deliveries/<key>/        <file>/part-00000.parquet, quarantine/, ingest.json
-//!   rejected/<key>/          what a failed ingest had written, for inspection
+//!   rejected/<key>/          a failed ingest's quarantine, for inspection
+//!                            (the latest few failures only)
 //!   .staging-<key>/          an ingest in progress
 //! ```
 //!
@@ -19,11 +20,15 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::contract::ExtractFile;
 use super::error::IngestError;
 use super::source::Source;
 
 pub const SUMMARY_FILE: &str = "ingest.json";
 const CURRENT: &str = "current";
+/// Failed ingests kept under `rejected/`, newest first; older ones are
+/// removed, so repeated hostile deliveries cannot fill the disk.
+pub const REJECTS_KEPT: usize = 5;
 
 pub struct Warehouse {
     root: PathBuf,
@@ -86,16 +91,20 @@ impl Warehouse {
         Ok(target)
     }
 
-    /// Keeps a failed ingest's staging folder under `rejected/` for a
-    /// person to inspect.
+    /// Keeps a failed ingest's quarantine under `rejected/` for a person to
+    /// inspect; its loaded rows are of no use and are dropped, and so are
+    /// all but the latest [`REJECTS_KEPT`] failures.
     pub fn reject(&self, key: &str) -> Result<PathBuf, IngestError> {
         let staging = self.staging_dir(key);
         let target = self.rejected_dir(key);
         remove_if_present(&target)?;
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| IngestError::storage(parent, e))?;
+        let parent = self.root.join("rejected");
+        std::fs::create_dir_all(&parent).map_err(|e| IngestError::storage(&parent, e))?;
+        for file in ExtractFile::ALL {
+            remove_if_present(&staging.join(file.name()))?;
         }
         std::fs::rename(&staging, &target).map_err(|e| IngestError::storage(&target, e))?;
+        prune(&parent, &target)?;
         Ok(target)
     }
 
@@ -112,6 +121,29 @@ impl Warehouse {
         };
         write().map_err(|e| IngestError::storage(&pointer, e))
     }
+}
+
+/// Removes all but the newest [`REJECTS_KEPT`] folders of `rejected`,
+/// always keeping `latest`, the one just made.
+fn prune(rejected: &Path, latest: &Path) -> Result<(), IngestError> {
+    let failed = |e: std::io::Error| IngestError::storage(rejected, e);
+    let mut folders = Vec::new();
+    for entry in std::fs::read_dir(rejected).map_err(failed)? {
+        let path = entry.map_err(failed)?.path();
+        if path != latest {
+            let modified = std::fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .map_err(failed)?;
+            folders.push((modified, path));
+        }
+    }
+    // Newest first; the name breaks ties, so the choice is the same on
+    // every run.
+    folders.sort_by(|a, b| b.cmp(a));
+    for (_, path) in folders.iter().skip(REJECTS_KEPT - 1) {
+        remove_if_present(path)?;
+    }
+    Ok(())
 }
 
 fn remove_if_present(path: &Path) -> Result<(), IngestError> {

@@ -8,7 +8,7 @@ use std::path::Path;
 use proptest::prelude::*;
 
 use crate::support::repo;
-use dtto::ingest::{IngestOptions, ingest};
+use dtto::ingest::{IngestOptions, Limits, ingest};
 
 const FILES: [&str; 5] = [
     "orders",
@@ -141,6 +141,7 @@ proptest! {
             reference: repo().join("queries/reference"),
             force: false,
             max_quarantined_share: 1.0,
+            limits: Limits::default(),
         };
         match ingest(&options) {
             Ok(ingested) => {

@@ -11,7 +11,7 @@ use datafusion::arrow::datatypes::{DataType, Date32Type, Int32Type};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::support::repo;
-use dtto::ingest::{IngestError, IngestOptions, ingest};
+use dtto::ingest::{IngestError, IngestOptions, Limits, ingest};
 
 fn fixture(name: &str) -> PathBuf {
     repo().join("fixtures/ingest").join(name)
@@ -24,6 +24,7 @@ fn options(extract: &Path, warehouse: &Path, max_quarantined_share: f64) -> Inge
         reference: repo().join("queries/reference"),
         force: false,
         max_quarantined_share,
+        limits: Limits::default(),
     }
 }
 

@@ -6,6 +6,7 @@ mod cli;
 mod disclosure;
 mod disclosure_outputs;
 mod fuzz;
+mod hostile;
 mod ingest;
 mod measures;
 mod publication;

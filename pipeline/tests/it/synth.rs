@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::support::repo;
-use dtto::ingest::{IngestOptions, ingest};
+use dtto::ingest::{IngestOptions, Limits, ingest};
 use dtto::synth::{GeneratorOptions, generate};
 
 fn options(seed: u64, scale: f64) -> GeneratorOptions {
@@ -58,6 +58,7 @@ fn a_generated_delivery_keeps_every_rule_of_the_contract() {
         reference: repo().join("queries/reference"),
         force: false,
         max_quarantined_share: 0.0,
+        limits: Limits::default(),
     })
     .unwrap();
     for file in &ingested.summary.files {
