@@ -65,19 +65,17 @@ pub struct IngestConfig {
     /// Above this share of a file's rows quarantined, a delivery fails.
     #[serde(default = "default_max_quarantined_share")]
     pub max_quarantined_share: f64,
-    // The limits below are not written into an edition's manifest: they
-    // only ever refuse a delivery, never change what an edition holds.
     /// Bytes of one record (header or row), and of a run of blank lines.
-    #[serde(default = "default_max_line_bytes", skip_serializing)]
+    #[serde(default = "default_max_line_bytes")]
     pub max_line_bytes: u64,
     /// Bytes of one field.
-    #[serde(default = "default_max_field_bytes", skip_serializing)]
+    #[serde(default = "default_max_field_bytes")]
     pub max_field_bytes: u64,
     /// Fields of one record.
-    #[serde(default = "default_max_columns", skip_serializing)]
+    #[serde(default = "default_max_columns")]
     pub max_columns: u64,
     /// Bytes of rejected rows and errors one delivery may leave.
-    #[serde(default = "default_max_quarantine_bytes", skip_serializing)]
+    #[serde(default = "default_max_quarantine_bytes")]
     pub max_quarantine_bytes: u64,
 }
 
