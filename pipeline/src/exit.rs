@@ -39,6 +39,9 @@ pub enum Exit {
     /// dtto could not make an output from good inputs (a chart, the
     /// spreadsheet): a fault in dtto; report it with the message.
     Fault,
+    /// Another dtto is using the warehouse or the output folder: wait for
+    /// it to finish, or run again with `--wait`.
+    Busy,
 }
 
 impl Exit {
@@ -56,6 +59,7 @@ impl Exit {
             Exit::Templates => 11,
             Exit::NoDelivery => 12,
             Exit::Fault => 13,
+            Exit::Busy => 14,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod disclosure;
 pub mod exit;
 pub mod format;
 pub mod ingest;
+pub mod lock;
 pub mod period;
 #[cfg(test)]
 mod proptest_config;

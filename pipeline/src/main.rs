@@ -15,6 +15,7 @@ use dtto::exit::Exit;
 use dtto::ingest::contract::ExtractFile;
 use dtto::ingest::warehouse::Warehouse;
 use dtto::ingest::{IngestError, IngestOptions, ingest};
+use dtto::lock::{Access, Lock, LockError};
 use dtto::period::Period;
 use dtto::query::catalogue::Catalogue;
 use dtto::query::parameters::Parameters;
@@ -30,6 +31,10 @@ struct Cli {
     /// The publication's configuration file.
     #[arg(long, global = true, default_value = "dtto.toml")]
     config: PathBuf,
+    /// When another dtto is using the warehouse or the output folder, wait
+    /// for it to finish instead of failing at once (exit 14).
+    #[arg(long, global = true)]
+    wait: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -164,6 +169,12 @@ impl From<IngestError> for Failure {
     }
 }
 
+impl From<LockError> for Failure {
+    fn from(e: LockError) -> Self {
+        Failure::new(e.exit(), e)
+    }
+}
+
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Self {
         Failure::new(e.exit(), e)
@@ -173,10 +184,10 @@ impl From<ConfigError> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let done = match cli.command {
-        Command::Ingest(args) => ingest_command(args, &cli.config),
-        Command::Run(args) => run_command(args, &cli.config),
+        Command::Ingest(args) => ingest_command(args, &cli.config, cli.wait),
+        Command::Run(args) => run_command(args, &cli.config, cli.wait),
         Command::Check(args) => check_command(args),
-        Command::Query(args) => query_command(args),
+        Command::Query(args) => query_command(args, cli.wait),
         Command::Fixtures {
             command:
                 FixturesCommand::Generate {
@@ -196,8 +207,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn ingest_command(args: IngestArgs, config: &Path) -> Result<(), Failure> {
+fn ingest_command(args: IngestArgs, config: &Path, wait: bool) -> Result<(), Failure> {
     let config = load_config(config)?;
+    let _warehouse = Lock::acquire(&args.warehouse.warehouse, Access::Exclusive, wait)?;
     let ingested = ingest(&IngestOptions {
         extract: args.extract.extract,
         warehouse: args.warehouse.warehouse,
@@ -229,7 +241,9 @@ fn ingest_command(args: IngestArgs, config: &Path) -> Result<(), Failure> {
     Ok(())
 }
 
-fn run_command(args: RunArgs, config: &Path) -> Result<(), Failure> {
+fn run_command(args: RunArgs, config: &Path, wait: bool) -> Result<(), Failure> {
+    let _warehouse = Lock::acquire(&args.warehouse.warehouse, Access::Exclusive, wait)?;
+    let _output = Lock::acquire(&args.output, Access::Exclusive, wait)?;
     let options = RunOptions {
         extract: args.extract.extract,
         warehouse: args.warehouse.warehouse,
@@ -319,9 +333,9 @@ fn check_command(args: QueriesArg) -> Result<(), Failure> {
     Ok(())
 }
 
-fn query_command(args: QueryArgs) -> Result<(), Failure> {
+fn query_command(args: QueryArgs, wait: bool) -> Result<(), Failure> {
     let warehouse = args.warehouse.warehouse;
-    let delivery = Warehouse::new(&warehouse).current_dir().ok_or_else(|| {
+    let no_delivery = || {
         Failure::new(
             Exit::NoDelivery,
             format!(
@@ -329,7 +343,14 @@ fn query_command(args: QueryArgs) -> Result<(), Failure> {
                 warehouse.display()
             ),
         )
-    })?;
+    };
+    if !warehouse.is_dir() {
+        return Err(no_delivery());
+    }
+    let _warehouse = Lock::acquire(&warehouse, Access::Shared, wait)?;
+    let delivery = Warehouse::new(&warehouse)
+        .current_dir()
+        .ok_or_else(no_delivery)?;
     let (catalogue, _) = Catalogue::load(&args.queries.queries);
     let batches = runtime()?
         .block_on(async {

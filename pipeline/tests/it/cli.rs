@@ -54,3 +54,38 @@ fn a_configuration_out_of_range_is_named_with_its_file() {
     assert!(message.contains("strict.toml"), "{message}");
     assert!(message.contains("disclosure.threshold is 1"), "{message}");
 }
+
+#[test]
+fn a_second_ingest_into_a_busy_warehouse_fails_at_once_or_waits_with_wait() {
+    use dtto::lock::{Access, Lock};
+    let work = tempfile::tempdir().unwrap();
+    let warehouse = work.path().join("warehouse");
+    let held = Lock::acquire(&warehouse, Access::Exclusive, false).unwrap();
+    let args = [
+        "ingest",
+        "--extract",
+        "fixtures/measures",
+        "--warehouse",
+        warehouse.to_str().unwrap(),
+    ];
+    let output = dtto(&args);
+    assert_eq!(output.status.code(), Some(14), "{}", stderr(&output));
+    let holder = format!("is in use by another dtto (process {})", std::process::id());
+    assert!(stderr(&output).contains(&holder), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--wait"), "{}", stderr(&output));
+
+    let waiting = Command::new(env!("CARGO_BIN_EXE_dtto"))
+        .current_dir(repo())
+        .args(args)
+        .arg("--wait")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let mut waiting = waiting;
+    assert!(waiting.try_wait().unwrap().is_none(), "it did not wait");
+    drop(held);
+    let output = waiting.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+}
