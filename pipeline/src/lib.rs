@@ -12,6 +12,7 @@ pub mod period;
 #[cfg(test)]
 mod proptest_config;
 pub mod query;
+pub mod record;
 pub mod reference;
 pub mod render;
 pub mod run;

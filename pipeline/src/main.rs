@@ -20,6 +20,8 @@ use dtto::period::Period;
 use dtto::query::catalogue::Catalogue;
 use dtto::query::parameters::Parameters;
 use dtto::query::{adhoc, check, open};
+use dtto::record::RunRecord;
+use dtto::render::edition::Published;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
 use dtto::synth::{GeneratorOptions, generate};
 use dtto::terminal::printable;
@@ -244,6 +246,26 @@ fn ingest_command(args: IngestArgs, config: &Path, wait: bool) -> Result<(), Fai
 fn run_command(args: RunArgs, config: &Path, wait: bool) -> Result<(), Failure> {
     let _warehouse = Lock::acquire(&args.warehouse.warehouse, Access::Exclusive, wait)?;
     let _output = Lock::acquire(&args.output, Access::Exclusive, wait)?;
+    let started = chrono::Utc::now();
+    let output = args.output.clone();
+    let done = publish(args, config);
+    let record = RunRecord::new(
+        started,
+        done.as_ref().map_err(|f| (f.exit, f.message.as_str())),
+    );
+    if let Err(e) = record.write(&output) {
+        let message = format!("writing the run record into {}: {e}", output.display());
+        // A failed run's own message matters more than its record's.
+        match &done {
+            Ok(_) => return Err(Failure::new(Exit::Storage, message)),
+            Err(_) => eprintln!("warning: {message}"),
+        }
+    }
+    print_run_summary(&done?);
+    Ok(())
+}
+
+fn publish(args: RunArgs, config: &Path) -> Result<RunOutcome, Failure> {
     let options = RunOptions {
         extract: args.extract.extract,
         warehouse: args.warehouse.warehouse,
@@ -253,9 +275,7 @@ fn run_command(args: RunArgs, config: &Path, wait: bool) -> Result<(), Failure> 
         period: args.period,
         config: load_config(config)?,
     };
-    let outcome = runtime()?.block_on(run(&options))?;
-    print_run_summary(&outcome);
-    Ok(())
+    Ok(runtime()?.block_on(run(&options))?)
 }
 
 /// What a run did and where its files are.
@@ -286,6 +306,12 @@ fn print_run_summary(outcome: &RunOutcome) {
         "Disclosure control decided in {:.2} s",
         outcome.disclosure_seconds
     );
+    if outcome.published == Published::Unchanged {
+        println!(
+            "Edition {} unchanged: the same inputs gave the same files, so nothing was rewritten",
+            outcome.output.display()
+        );
+    }
     let public = |file: &str| outcome.public().join(file).display().to_string();
     let sign_off = |file: &str| outcome.sign_off().join(file).display().to_string();
     println!(

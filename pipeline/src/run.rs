@@ -19,7 +19,7 @@ use crate::query::parameters::Parameters;
 use crate::query::{QueryError, adhoc, open, run_tables};
 use crate::render::bulletin::{self, Edition};
 use crate::render::charts::{self, Chart};
-use crate::render::edition::{self, EditionError};
+use crate::render::edition::{self, EditionError, Published};
 use crate::render::manifest::Manifest;
 use crate::render::{RenderError, html, ods, pdf, qa, tidy_csv};
 use crate::statistics::totals::{self, TotalCheck};
@@ -50,6 +50,8 @@ pub struct RunOutcome {
     pub protected: Protected,
     /// The edition's folder: `output/<period>`.
     pub output: PathBuf,
+    /// Whether the edition was written, or its files were already in place.
+    pub published: Published,
     /// Wall time of the query stage: every table planned and run for both
     /// years, with its statistics.
     pub query_seconds: f64,
@@ -283,7 +285,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         &options.config,
     )?;
     let output = options.output.join(period.to_string());
-    edition::publish(&output, |staging| {
+    let published = edition::publish(&output, |staging| {
         write_edition(&protected, &rendered, &manifest, staging)
     })
     .map_err(|e| match e {
@@ -296,6 +298,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         tables,
         protected,
         output,
+        published,
         query_seconds,
         disclosure_seconds,
     })

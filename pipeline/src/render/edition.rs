@@ -1,7 +1,10 @@
 //! Publishing an edition all at once: its files are written into a staging
 //! folder beside the edition's, which replaces the previous edition only
 //! when every file was written. A failure part-way leaves the previous
-//! edition as it was, and no half-written edition is ever in place.
+//! edition as it was, and no half-written edition is ever in place. An
+//! edition whose files come out byte for byte the same as those in place is
+//! not rewritten at all: a scheduled re-run with unchanged inputs leaves
+//! every file, and its modification time, as it was.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -15,12 +18,20 @@ pub enum EditionError<E> {
     Io { path: PathBuf, source: io::Error },
 }
 
+/// What publishing did to the edition in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Published {
+    Written,
+    /// The new files were the same as those in place: nothing was touched.
+    Unchanged,
+}
+
 /// Calls `write` with an empty staging folder and, if it succeeds, puts
-/// that folder in place at `edition`.
+/// that folder in place at `edition`, unless it holds the same files.
 pub fn publish<E>(
     edition: &Path,
     write: impl FnOnce(&Path) -> Result<(), E>,
-) -> Result<(), EditionError<E>> {
+) -> Result<Published, EditionError<E>> {
     let staging = sibling(edition, ".staging-");
     let previous = sibling(edition, ".previous-");
     // Left over from a run that was killed: never published, safe to drop.
@@ -32,6 +43,10 @@ pub fn publish<E>(
         remove_if_present(&staging)?;
         return Err(EditionError::Write(e));
     }
+    if same_files(&staging, edition).map_err(io_at(edition))? {
+        remove_if_present(&staging)?;
+        return Ok(Published::Unchanged);
+    }
     if edition.exists() {
         std::fs::rename(edition, &previous).map_err(io_at(edition))?;
     }
@@ -42,7 +57,44 @@ pub fn publish<E>(
         }
         return Err(io_at(&staging)(e));
     }
-    remove_if_present(&previous)
+    remove_if_present(&previous)?;
+    Ok(Published::Written)
+}
+
+/// Whether the two folders hold the same files with the same bytes. A
+/// missing `b` holds nothing the same.
+fn same_files(a: &Path, b: &Path) -> io::Result<bool> {
+    if !b.is_dir() {
+        return Ok(false);
+    }
+    let (a_files, b_files) = (files_under(a)?, files_under(b)?);
+    if a_files.keys().ne(b_files.keys()) {
+        return Ok(false);
+    }
+    for (relative, path) in &a_files {
+        if std::fs::read(path)? != std::fs::read(&b_files[relative])? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Every file under `root`, by its path relative to it.
+fn files_under(root: &Path) -> io::Result<std::collections::BTreeMap<PathBuf, PathBuf>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+                files.insert(relative, path);
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// `output/2003Q4` → `output/.staging-2003Q4`.
@@ -96,6 +148,25 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["2003Q4"], "no staging folder is left behind");
+    }
+
+    #[test]
+    fn the_same_files_again_are_not_rewritten() {
+        use std::os::unix::fs::MetadataExt;
+        let work = tempfile::tempdir().unwrap();
+        let edition = work.path().join("2003Q4");
+        let file = edition.join("data/a.csv");
+        let inode = || std::fs::metadata(&file).unwrap().ino();
+        let first = publish(&edition, |dir| write_files(dir, "same")).unwrap();
+        let written = inode();
+        let again = publish(&edition, |dir| write_files(dir, "same")).unwrap();
+        assert_eq!(inode(), written, "the file in place was replaced");
+        let changed = publish(&edition, |dir| write_files(dir, "other")).unwrap();
+        assert_eq!(
+            [first, again, changed],
+            [Published::Written, Published::Unchanged, Published::Written]
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "other");
     }
 
     #[test]

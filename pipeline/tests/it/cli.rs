@@ -89,3 +89,59 @@ fn a_second_ingest_into_a_busy_warehouse_fails_at_once_or_waits_with_wait() {
     let output = waiting.wait_with_output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+#[test]
+fn every_run_leaves_a_record_and_a_rerun_on_the_same_inputs_rewrites_nothing() {
+    use std::os::unix::fs::MetadataExt;
+    let work = tempfile::tempdir().unwrap();
+    let output = work.path().join("output");
+    let run = |period: &str| {
+        dtto(&[
+            "run",
+            "--extract",
+            "fixtures/measures",
+            "--warehouse",
+            work.path().join("warehouse").to_str().unwrap(),
+            "--output",
+            output.to_str().unwrap(),
+            "--period",
+            period,
+        ])
+    };
+    let record = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(output.join("last-run.json")).unwrap())
+            .unwrap()
+    };
+    let bulletin = output.join("2003Q4/public/index.html");
+    let inode = || std::fs::metadata(&bulletin).unwrap().ino();
+
+    let first = run("2003Q4");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(record()["edition_status"], "written");
+    assert_eq!(record()["period"], "2003Q4");
+    assert_eq!(record()["exit_code"], 0);
+    let written = inode();
+
+    let again = run("2003Q4");
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing was rewritten"));
+    assert_eq!(record()["edition_status"], "unchanged");
+    assert_eq!(inode(), written, "the bulletin was written again");
+
+    let refused = run("1999Q1");
+    assert_eq!(refused.status.code(), Some(9), "{}", stderr(&refused));
+    assert_eq!(record()["exit_code"], 9);
+    assert_eq!(record()["edition_status"], "not written");
+    assert!(record()["error"].as_str().unwrap().contains("1999Q1"));
+
+    let history = std::fs::read_to_string(output.join("runs.jsonl")).unwrap();
+    let codes: Vec<u64> = history
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["exit_code"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(codes, [0, 0, 9]);
+}
