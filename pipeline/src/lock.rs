@@ -1,9 +1,10 @@
 //! One dtto at a time per warehouse and per output folder. A scheduled run
 //! that starts while another is still writing must not interleave with it:
 //! two ingests a second apart once left a delivery holding half its
-//! datasets. The lock is the operating system's advisory lock on a `.lock`
-//! file in the folder, released when the process ends however it ends, so a
-//! killed run never leaves a stale lock behind.
+//! datasets. The lock is the operating system's advisory lock on a file in
+//! the folder (`.warehouse.lock`, `.output.lock`: one folder may serve as
+//! both), released when the process ends however it ends, so a killed run
+//! never leaves a stale lock behind.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{self, Read, Write};
@@ -23,7 +24,8 @@ pub enum Access {
 /// Held for as long as it lives.
 #[derive(Debug)]
 pub struct Lock {
-    _file: File,
+    file: File,
+    access: Access,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,22 +49,39 @@ impl LockError {
 }
 
 impl Lock {
-    /// Locks `folder` (created if missing). When another process holds it:
-    /// waits for it if `wait`, otherwise fails at once.
-    pub fn acquire(folder: &Path, access: Access, wait: bool) -> Result<Lock, LockError> {
-        let path = folder.join(".lock");
+    /// Locks a warehouse (created if missing, unless only read). When
+    /// another process holds it: waits if `wait`, otherwise fails at once.
+    pub fn warehouse(folder: &Path, access: Access, wait: bool) -> Result<Lock, LockError> {
+        Lock::acquire(folder, ".warehouse.lock", access, wait)
+    }
+
+    /// Locks an output folder (created if missing) for one writer.
+    pub fn output(folder: &Path, wait: bool) -> Result<Lock, LockError> {
+        Lock::acquire(folder, ".output.lock", Access::Exclusive, wait)
+    }
+
+    fn acquire(folder: &Path, name: &str, access: Access, wait: bool) -> Result<Lock, LockError> {
+        let path = folder.join(name);
         let io_at = |source| LockError::Io {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(folder).map_err(io_at)?;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(io_at)?;
+        let writer = access == Access::Exclusive;
+        if writer {
+            std::fs::create_dir_all(folder).map_err(io_at)?;
+        }
+        // A reader needs no write access to the folder once the file exists.
+        let opened = OpenOptions::new().read(true).write(writer).open(&path);
+        let mut file = match opened {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path),
+            opened => opened,
+        }
+        .map_err(io_at)?;
         let taken = match (access, wait) {
             (Access::Shared, true) => file.lock_shared().map_err(TryLockError::Error),
             (Access::Exclusive, true) => file.lock().map_err(TryLockError::Error),
@@ -79,12 +98,23 @@ impl Lock {
             }
             Err(TryLockError::Error(e)) => return Err(io_at(e)),
         }
-        if access == Access::Exclusive {
-            // For the message another run gets while this one holds it.
+        if writer {
+            // For the message another run gets while this one holds it;
+            // cleared again when this one lets go.
             file.set_len(0).map_err(io_at)?;
             writeln!(file, "{}", std::process::id()).map_err(io_at)?;
         }
-        Ok(Lock { _file: file })
+        Ok(Lock { file, access })
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if self.access == Access::Exclusive {
+            // Best effort: a number left behind only names a process that
+            // no longer holds the lock.
+            let _ = self.file.set_len(0);
+        }
     }
 }
 
@@ -98,5 +128,47 @@ fn holder(file: &mut File) -> String {
             Err(_) => String::new(),
         },
         Err(_) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn busy(locked: Result<Lock, LockError>) -> Option<String> {
+        match locked {
+            Err(LockError::Busy { holder, .. }) => Some(holder),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn readers_share_a_warehouse_and_a_writer_has_it_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let readers = [
+            Lock::warehouse(dir.path(), Access::Shared, false).unwrap(),
+            Lock::warehouse(dir.path(), Access::Shared, false).unwrap(),
+        ];
+        let refused = Lock::warehouse(dir.path(), Access::Exclusive, false);
+        assert_eq!(
+            busy(refused),
+            Some(String::new()),
+            "readers leave no number"
+        );
+        drop(readers);
+        let writer = Lock::warehouse(dir.path(), Access::Exclusive, false).unwrap();
+        let refused = Lock::warehouse(dir.path(), Access::Shared, false);
+        let this = format!(" (process {})", std::process::id());
+        assert_eq!(busy(refused), Some(this));
+        drop(writer);
+        let file = dir.path().join(".warehouse.lock");
+        assert_eq!(std::fs::read_to_string(file).unwrap(), "");
+    }
+
+    #[test]
+    fn one_folder_can_be_warehouse_and_output_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let _warehouse = Lock::warehouse(dir.path(), Access::Exclusive, false).unwrap();
+        let _output = Lock::output(dir.path(), false).unwrap();
     }
 }

@@ -211,7 +211,7 @@ fn main() -> ExitCode {
 
 fn ingest_command(args: IngestArgs, config: &Path, wait: bool) -> Result<(), Failure> {
     let config = load_config(config)?;
-    let _warehouse = Lock::acquire(&args.warehouse.warehouse, Access::Exclusive, wait)?;
+    let _warehouse = Lock::warehouse(&args.warehouse.warehouse, Access::Exclusive, wait)?;
     let ingested = ingest(&IngestOptions {
         extract: args.extract.extract,
         warehouse: args.warehouse.warehouse,
@@ -244,8 +244,8 @@ fn ingest_command(args: IngestArgs, config: &Path, wait: bool) -> Result<(), Fai
 }
 
 fn run_command(args: RunArgs, config: &Path, wait: bool) -> Result<(), Failure> {
-    let _warehouse = Lock::acquire(&args.warehouse.warehouse, Access::Exclusive, wait)?;
-    let _output = Lock::acquire(&args.output, Access::Exclusive, wait)?;
+    let _warehouse = Lock::warehouse(&args.warehouse.warehouse, Access::Exclusive, wait)?;
+    let _output = Lock::output(&args.output, wait)?;
     let started = chrono::Utc::now();
     let output = args.output.clone();
     let done = publish(args, config);
@@ -373,7 +373,7 @@ fn query_command(args: QueryArgs, wait: bool) -> Result<(), Failure> {
     if !warehouse.is_dir() {
         return Err(no_delivery());
     }
-    let _warehouse = Lock::acquire(&warehouse, Access::Shared, wait)?;
+    let _warehouse = Lock::warehouse(&warehouse, Access::Shared, wait)?;
     let delivery = Warehouse::new(&warehouse)
         .current_dir()
         .ok_or_else(no_delivery)?;

@@ -154,7 +154,8 @@ fn render(
 }
 
 /// Every file of the edition, into `dir`: the public edition and the
-/// sign-off material apart, and last the manifest covering both.
+/// sign-off material apart, each with its manifest, the sign-off one
+/// covering both.
 fn write_edition(
     protected: &Protected,
     rendered: &Rendered,
@@ -189,7 +190,10 @@ fn write_edition(
     write(public.join("bulletin.pdf"), &rendered.pdf)?;
     write(public.join("tables.ods"), &rendered.ods)?;
     write(sign_off.join("qa.html"), rendered.qa.as_bytes())?;
-    Ok(manifest.write(dir, &public.join("manifest.json"))?)
+    // The public manifest hashes public files only: a hash of the audit
+    // would let a reader confirm a guess of which figures were small.
+    manifest.write(&public, &public.join("manifest.json"))?;
+    Ok(manifest.write(dir, &sign_off.join("manifest.json"))?)
 }
 
 /// What the templates are told about this edition.

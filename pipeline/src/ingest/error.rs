@@ -41,7 +41,10 @@ pub enum IngestError {
     )]
     TooLarge { path: PathBuf, breach: Breach },
 
-    #[error("{path}: unreadable at line {line}: {problem}. Ask the supplier to re-export the file")]
+    #[error(
+        "{path}: unreadable{}: {problem}. Ask the supplier to re-export the file",
+        at_line(*line)
+    )]
     Unreadable {
         path: PathBuf,
         line: u64,
@@ -154,5 +157,14 @@ impl IngestError {
             path: path.into(),
             problem: problem.to_string(),
         }
+    }
+}
+
+/// ` at line N`, or nothing when the line is not known (0).
+fn at_line(line: u64) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(" at line {line}")
     }
 }

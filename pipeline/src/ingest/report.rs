@@ -55,7 +55,9 @@ impl FileSummary {
 /// Whether `quarantined` of `rows` is more than `max_share` (0.01 is 1 %):
 /// one comparison for the end of a file and for stopping early.
 pub fn over_share(quarantined: u64, rows: u64, max_share: f64) -> bool {
-    quarantined > 0 && (rows == 0 || 100.0 * quarantined as f64 / rows as f64 > 100.0 * max_share)
+    // One correctly rounded division, compared with the share as written:
+    // scaling both sides by 100 would refuse 29 of 100 at 0.29.
+    quarantined > 0 && (rows == 0 || quarantined as f64 / rows as f64 > max_share)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,5 +121,9 @@ mod tests {
         assert!(!over_share(0, 0, 0.0));
         assert!(over_share(1, 0, 1.0));
         assert!(!over_share(17, 17, 1.0));
+        // Exactly at shares that scaled by 100 do not come out whole.
+        assert!(!over_share(29, 100, 0.29));
+        assert!(!over_share(57, 100, 0.57));
+        assert!(over_share(30, 100, 0.29));
     }
 }

@@ -1,8 +1,9 @@
 //! `manifest.json`: enough to reproduce an edition: the program and its
 //! version, the period, the SHA-256 of every delivered file, of every file
 //! under `queries/` and `templates/`, and of the effective configuration;
-//! and the SHA-256 of every other file the edition holds, public and
-//! sign-off, so what was signed off can be shown to be what is published.
+//! and the SHA-256 of the files it covers: `public/manifest.json` those of
+//! the public edition, `sign-off/manifest.json` every file of both parts,
+//! so what was signed off can be shown to be what is published.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -57,11 +58,11 @@ impl Manifest {
     }
 
     /// Writes the manifest to `path`, with the hash of every file already
-    /// written under `edition`.
-    pub fn write(&self, edition: &Path, path: &Path) -> Result<(), RenderError> {
+    /// written under `covered`.
+    pub fn write(&self, covered: &Path, path: &Path) -> Result<(), RenderError> {
         let covering = Covering {
             manifest: self,
-            outputs: hashes_under(edition)?,
+            outputs: hashes_under(covered)?,
         };
         let mut text = json(serde_json::to_string_pretty(&covering))?;
         text.push('\n');
@@ -69,8 +70,8 @@ impl Manifest {
     }
 }
 
-/// The manifest as written: with the edition's files, by their path in the
-/// edition (`public/index.html`, `sign-off/qa.html`).
+/// The manifest as written: with the files it covers, by their path in the
+/// folder covered (`index.html`; `public/index.html`, `sign-off/qa.html`).
 #[derive(Serialize)]
 struct Covering<'a> {
     #[serde(flatten)]

@@ -60,7 +60,7 @@ fn a_second_ingest_into_a_busy_warehouse_fails_at_once_or_waits_with_wait() {
     use dtto::lock::{Access, Lock};
     let work = tempfile::tempdir().unwrap();
     let warehouse = work.path().join("warehouse");
-    let held = Lock::acquire(&warehouse, Access::Exclusive, false).unwrap();
+    let held = Lock::warehouse(&warehouse, Access::Exclusive, false).unwrap();
     let args = [
         "ingest",
         "--extract",

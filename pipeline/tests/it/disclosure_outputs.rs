@@ -156,6 +156,7 @@ fn unchecked_files(edition: &Path) -> Vec<String> {
                 found.extend(readers::html_problems(&html, &csvs));
             }
             "disclosure_audit.csv" => {}
+            "manifest.json" => found.extend(manifest_problems(&path)),
             _ => found.push(format!("{} is not checked", path.display())),
         }
     }
