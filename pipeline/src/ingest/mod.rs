@@ -160,6 +160,16 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
     }
 }
 
+/// `last`, or all the failures when there were earlier ones.
+fn all_of(mut earlier: Vec<IngestError>, last: IngestError) -> IngestError {
+    if earlier.is_empty() {
+        last
+    } else {
+        earlier.push(last);
+        IngestError::Several(earlier)
+    }
+}
+
 fn load_delivery(
     control: &ControlFile,
     sources: &[Source],
@@ -186,14 +196,19 @@ fn load_delivery(
     for source in sources {
         let progress = progress_bar(source, interactive);
         let expected = control.rows_of(source.file);
-        let (mut summary, stopped) = load_file(
+        let loaded = load_file(
             source,
             expected,
             staging,
             &mut context,
             &mut quarantine,
             &progress,
-        )?;
+        );
+        let (mut summary, stopped) = match loaded {
+            Ok(loaded) => loaded,
+            // The problems found before this one are reported with it.
+            Err(error) => return Err(all_of(failures, error)),
+        };
         progress.finish_and_clear();
         summary.expected = expected;
         if !interactive {
@@ -213,10 +228,8 @@ fn load_delivery(
     quarantine
         .finish()
         .map_err(|e| IngestError::storage(quarantine.dir(), e))?;
-    if failures.len() == 1 {
-        return Err(failures.remove(0));
-    } else if !failures.is_empty() {
-        return Err(IngestError::Several(failures));
+    if let Some(last) = failures.pop() {
+        return Err(all_of(failures, last));
     }
     Ok(IngestSummary {
         key: key.to_string(),
