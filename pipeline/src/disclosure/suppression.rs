@@ -150,7 +150,7 @@ pub fn suppress(
         );
         let Ok(exposed) = exposed(values, relations, &withheld, threshold, &mut hidden, budget)
         else {
-            withhold_linked(relations, &hidden, &known, &mut withheld);
+            withhold_linked(relations, &relations_of, &hidden, &known, &mut withheld);
             return withheld;
         };
         let mut added = false;
@@ -336,6 +336,7 @@ fn exposed(
 /// cell is in then has all its members withheld, so all of them could be 0.
 fn withhold_linked(
     relations: &[Relation],
+    relations_of: &[Vec<usize>],
     hidden: &[bool],
     known: &[bool],
     withheld: &mut [Option<Rule>],
@@ -343,7 +344,6 @@ fn withhold_linked(
     let undecided = |c: usize| withheld[c].is_some() && !hidden[c];
     let mut reached: Vec<bool> = (0..withheld.len()).map(undecided).collect();
     let mut frontier: Vec<usize> = (0..withheld.len()).filter(|&c| reached[c]).collect();
-    let relations_of = relations_of_cells(withheld.len(), relations);
     while let Some(cell) = frontier.pop() {
         for &r in &relations_of[cell] {
             for member in relations[r].members() {
@@ -651,12 +651,13 @@ mod tests {
         assert_eq!(withheld[3], None);
     }
 
-    #[test]
-    fn a_two_way_table_withholds_a_rectangle() {
-        //      c0  c1  total
-        // r0    3   2    5    (cells 0, 1, total 2)
-        // r1    9  10   19    (cells 3, 4, total 5)
-        // tot  12  12   24    (cells 6, 7, total 8)
+    /// ```text
+    ///      c0  c1  total
+    /// r0    3   2    5    (cells 0, 1, total 2)
+    /// r1    9  10   19    (cells 3, 4, total 5)
+    /// tot  12  12   24    (cells 6, 7, total 8)
+    /// ```
+    fn two_way_table() -> ([u64; 9], [Relation; 6]) {
         let values = [3, 2, 5, 9, 10, 19, 12, 12, 24];
         let relations = [
             relation(&[0, 1], 2),
@@ -666,6 +667,12 @@ mod tests {
             relation(&[1, 4], 7),
             relation(&[2, 5], 8),
         ];
+        (values, relations)
+    }
+
+    #[test]
+    fn a_two_way_table_withholds_a_rectangle() {
+        let (values, relations) = two_way_table();
         let withheld = suppress(&values, &relations, &[], 5, &unlimited());
         for (cell, range) in ranges(&values, &relations, &withheld) {
             assert!(!range.discloses(5), "cell {cell}: {range:?}");
@@ -677,21 +684,14 @@ mod tests {
             assert_eq!(rule.is_some(), rectangle.contains(&cell), "cell {cell}");
         }
     }
+
     #[test]
     fn out_of_budget_every_linked_figure_is_withheld() {
-        // The two-way table above with nothing to solve with: the
+        // The two-way table with nothing to solve with: the
         // complements still come first (cells 3 and 4 under the small row),
         // then every figure linked to them is withheld, which leaves each
         // free to be 0.
-        let values = [3, 2, 5, 9, 10, 19, 12, 12, 24];
-        let relations = [
-            relation(&[0, 1], 2),
-            relation(&[3, 4], 5),
-            relation(&[6, 7], 8),
-            relation(&[0, 3], 6),
-            relation(&[1, 4], 7),
-            relation(&[2, 5], 8),
-        ];
+        let (values, relations) = two_way_table();
         let withheld = suppress(&values, &relations, &[], 5, &Budget::new(0));
         let complement = |relation| Some(Rule::Complement { relation });
         assert_eq!(
