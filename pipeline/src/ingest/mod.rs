@@ -220,6 +220,9 @@ fn load_delivery(
                 summary.quarantined
             );
         }
+        if source.file == ExtractFile::Orders && stopped.is_some() {
+            context.orders.cut_short();
+        }
         if let Err(failure) = reconcile(source, &summary, stopped, &context) {
             failures.push(failure);
         }

@@ -356,3 +356,29 @@ fn a_failed_ingest_leaves_the_previous_delivery_current_and_intact() {
         .count();
     assert_eq!(staging_left, 0);
 }
+
+#[test]
+fn orders_cut_short_do_not_make_their_drug_tests_fail() {
+    // A generated delivery whose control file promises 1,000 of its 1,501
+    // Orders: reading stops at the 1,001st. The drug tests of the Orders
+    // never read (a third of them) are not blamed on an unknown Order.
+    let work = tempfile::tempdir().unwrap();
+    let delivery = work.path().join("delivery");
+    let generated = dtto::synth::GeneratorOptions {
+        seed: 1,
+        scale: 0.05,
+        as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
+    };
+    dtto::synth::generate(&generated, &delivery).unwrap();
+    let control = std::fs::read_to_string(delivery.join("extract.toml")).unwrap();
+    assert!(control.contains("orders = 1501"), "{control}");
+    let control = control.replace("orders = 1501", "orders = 1000");
+    std::fs::write(delivery.join("extract.toml"), control).unwrap();
+
+    let error = ingest(&options(&delivery, &work.path().join("warehouse"), 0.01)).unwrap_err();
+    assert!(
+        matches!(error, IngestError::TooManyRows { .. }),
+        "only orders.csv fails: {error}"
+    );
+    assert_eq!(error.exit().code(), 6);
+}
