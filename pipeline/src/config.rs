@@ -17,6 +17,85 @@ pub struct Config {
     pub statistics: StatisticsConfig,
     #[serde(default)]
     pub disclosure: DisclosureConfig,
+    /// When and by whom the edition is released; without it, every edition
+    /// is a draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<ReleaseConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseConfig {
+    /// The day of publication, a TOML date (`published = 2005-05-12`).
+    pub published: toml::value::Datetime,
+    /// The time of publication, `HH:MM`.
+    #[serde(default = "default_release_time")]
+    pub time: String,
+    /// The day of the next edition, if announced.
+    pub next: Option<toml::value::Datetime>,
+    pub producer: String,
+    pub contact: String,
+    pub status: ReleaseStatus,
+}
+
+fn default_release_time() -> String {
+    "09:30".to_string()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum ReleaseStatus {
+    #[serde(rename = "Official statistics")]
+    Official,
+    #[serde(rename = "Official statistics in development")]
+    InDevelopment,
+}
+
+impl ReleaseStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReleaseStatus::Official => "Official statistics",
+            ReleaseStatus::InDevelopment => "Official statistics in development",
+        }
+    }
+}
+
+impl ReleaseConfig {
+    pub fn published_date(&self) -> Option<chrono::NaiveDate> {
+        date_of(&self.published)
+    }
+
+    pub fn next_date(&self) -> Option<chrono::NaiveDate> {
+        self.next.as_ref().and_then(date_of)
+    }
+
+    fn problem(&self) -> Option<ConfigProblem> {
+        let bad = |what: &str| Some(ConfigProblem::Release(what.to_string()));
+        if self.published_date().is_none() {
+            return bad("release.published must be a date, e.g. 2005-05-12");
+        }
+        if self.next.is_some() && self.next_date().is_none() {
+            return bad("release.next must be a date, e.g. 2005-08-11");
+        }
+        if chrono::NaiveTime::parse_from_str(&self.time, "%H:%M").is_err() {
+            return bad("release.time must be HH:MM, e.g. 09:30");
+        }
+        if self.producer.trim().is_empty() || self.contact.trim().is_empty() {
+            return bad("release.producer and release.contact must not be empty");
+        }
+        None
+    }
+}
+
+/// A TOML date with no time of day.
+fn date_of(value: &toml::value::Datetime) -> Option<chrono::NaiveDate> {
+    match (value.date, value.time) {
+        (Some(date), None) => chrono::NaiveDate::from_ymd_opt(
+            i32::from(date.year),
+            u32::from(date.month),
+            u32::from(date.day),
+        ),
+        _ => None,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -154,6 +233,8 @@ pub enum ConfigProblem {
     Columns,
     #[error("disclosure.threshold is {0}; at 1 or below no count would be withheld")]
     Threshold(u64),
+    #[error("{0}")]
+    Release(String),
 }
 
 impl ConfigError {
@@ -180,6 +261,9 @@ impl Config {
         if config.disclosure.threshold < 2 {
             return Err(ConfigProblem::Threshold(config.disclosure.threshold));
         }
+        if let Some(problem) = config.release.as_ref().and_then(ReleaseConfig::problem) {
+            return Err(problem);
+        }
         Ok(config)
     }
 
@@ -198,6 +282,33 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_release_is_read_with_its_dates_and_a_bad_one_is_named() {
+        let release = "[release]\npublished = 2005-05-12\nnext = 2005-08-11\n\
+            producer = \"Home Office\"\ncontact = \"stats@example.gov.uk\"\n\
+            status = \"Official statistics in development\"\n";
+        let config = Config::parse(release).unwrap();
+        let release = config.release.unwrap();
+        assert_eq!(
+            release.published_date(),
+            chrono::NaiveDate::from_ymd_opt(2005, 5, 12)
+        );
+        assert_eq!(
+            release.next_date(),
+            chrono::NaiveDate::from_ymd_opt(2005, 8, 11)
+        );
+        assert_eq!(release.time, "09:30");
+        assert_eq!(release.status, ReleaseStatus::InDevelopment);
+        let late = "[release]\npublished = 2005-05-12\ntime = \"9.30am\"\n\
+            producer = \"x\"\ncontact = \"y\"\nstatus = \"Official statistics\"\n";
+        let err = Config::parse(late).unwrap_err();
+        assert!(
+            err.to_string().contains("release.time must be HH:MM"),
+            "{err}"
+        );
+        assert_eq!(Config::parse("").unwrap().release, None);
+    }
 
     #[test]
     fn the_default_limit_is_one_percent() {

@@ -17,7 +17,7 @@ use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
 use crate::query::parameters::Parameters;
 use crate::query::{QueryError, adhoc, open, run_tables};
-use crate::render::bulletin::{self, Edition};
+use crate::render::bulletin::{self, Edition, Release};
 use crate::render::charts::{self, Chart};
 use crate::render::edition::{self, EditionError, Published};
 use crate::render::manifest::Manifest;
@@ -200,6 +200,15 @@ fn write_edition(
 fn edition(options: &RunOptions, period: Period, as_at: NaiveDate) -> Edition {
     let month_year = |date: NaiveDate| date.format("%B %Y").to_string();
     let long = |date: NaiveDate| date.format("%-d %B %Y").to_string();
+    let configured = options.config.release.as_ref();
+    let release = configured.and_then(|release| {
+        Some(Release {
+            published: format!("{}, {}", long(release.published_date()?), release.time),
+            next: release.next_date().map(long),
+            producer: release.producer.clone(),
+            contact: release.contact.clone(),
+        })
+    });
     Edition {
         title: TITLE.to_string(),
         period: period.to_string(),
@@ -210,7 +219,25 @@ fn edition(options: &RunOptions, period: Period, as_at: NaiveDate) -> Edition {
         source: format!("DTTO national extract, as at {}", long(as_at)),
         threshold: options.config.disclosure.threshold,
         low_reliability_below: options.config.statistics.low_reliability_below,
+        draft: release.is_none(),
+        status: match configured {
+            Some(release) => release.status.name().to_string(),
+            None => "Draft".to_string(),
+        },
+        release,
     }
+}
+
+/// The date the PDF and the spreadsheet carry: the release's, or for a
+/// draft the period's end (never the time of the run, so the bytes do not
+/// change from one run to the next).
+fn dated(options: &RunOptions, period: Period) -> NaiveDate {
+    options
+        .config
+        .release
+        .as_ref()
+        .and_then(|release| release.published_date())
+        .unwrap_or_else(|| period.end())
 }
 
 /// The day the delivery's first Order commenced: no measure has anything
@@ -275,7 +302,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     let rendered = render(
         options,
         edition,
-        period.end(),
+        dated(options, period),
         &ingested,
         &totals,
         &protected,

@@ -60,6 +60,24 @@ pub struct Edition {
     pub source: String,
     pub threshold: u64,
     pub low_reliability_below: u64,
+    /// No release is configured: every output says DRAFT first.
+    pub draft: bool,
+    /// `Official statistics`, `Official statistics in development`, or
+    /// `Draft`.
+    pub status: String,
+    /// When and by whom it is released; none for a draft.
+    pub release: Option<Release>,
+}
+
+/// The release, in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct Release {
+    /// `12 May 2005, 09:30`.
+    pub published: String,
+    /// `11 August 2005`, when announced.
+    pub next: Option<String>,
+    pub producer: String,
+    pub contact: String,
 }
 
 #[derive(Debug, Clone)]

@@ -55,26 +55,43 @@ fn header_row(sheet: &mut Sheet, row: u32, columns: &[(&str, f64)]) {
 
 fn cover(edition: &Edition) -> Sheet {
     let mut sheet = Sheet::new("Cover");
-    lines(
-        &mut sheet,
-        &[
-            format!("{}: tables, {}", edition.title, edition.year_ending),
-            format!(
-                "The tables behind the bulletin for the period {}: one table on each sheet.",
-                edition.period
-            ),
-            format!("Source: {}", edition.source),
-            "The Contents sheet lists the tables; the Notes sheet explains the shorthand in square brackets."
-                .to_string(),
-            "Rates are percentages. Intervals are 95% confidence intervals (Wilson score); changes are on the same 12 months a year earlier, with Newcombe's interval."
-                .to_string(),
-            format!(
-                "Figures that could identify fewer than {} people are withheld and shown as {}.",
-                edition.threshold,
-                Shorthand::Confidential
-            ),
-        ],
-    );
+    // A draft says so first, before anything could be taken for released.
+    let mut text = Vec::new();
+    if edition.draft {
+        text.push("DRAFT: not released, not for publication.".to_string());
+    }
+    text.push(format!(
+        "{}: tables, {}",
+        edition.title, edition.year_ending
+    ));
+    text.push(edition.status.clone());
+    if let Some(release) = &edition.release {
+        text.push(format!("Released {}", release.published));
+        if let Some(next) = &release.next {
+            text.push(format!("Next release {next}"));
+        }
+        text.push(format!(
+            "{}. Contact: {}",
+            release.producer, release.contact
+        ));
+    }
+    text.extend([
+        format!(
+            "The tables behind the bulletin for the period {}: one table on each sheet.",
+            edition.period
+        ),
+        format!("Source: {}", edition.source),
+        "The Contents sheet lists the tables; the Notes sheet explains the shorthand in square brackets."
+            .to_string(),
+        "Rates are percentages. Intervals are 95% confidence intervals (Wilson score); changes are on the same 12 months a year earlier, with Newcombe's interval."
+            .to_string(),
+        format!(
+            "Figures that could identify fewer than {} people are withheld and shown as {}.",
+            edition.threshold,
+            Shorthand::Confidential
+        ),
+    ]);
+    lines(&mut sheet, &text);
     sheet.set_col_width(0, Length::Cm(24.0));
     sheet
 }

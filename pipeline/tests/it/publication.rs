@@ -112,7 +112,8 @@ fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
     assert_eq!(sheets, csvs, "one sheet per table");
 
     let cover = book.worksheet_range("Cover").unwrap();
-    assert!(text(cover.get((0, 0)).unwrap()).contains("tables, the year ending December 2003"));
+    // A draft: the title comes after the DRAFT line.
+    assert!(text(cover.get((1, 0)).unwrap()).contains("tables, the year ending December 2003"));
     let notes = book.worksheet_range("Notes").unwrap();
     let shorthand: Vec<String> = notes.rows().skip(3).map(|r| text(&r[0])).collect();
     for mark in ["[c]", "[u]", "[x]", "[z]"] {
@@ -301,4 +302,94 @@ fn the_bundled_extract_tells_its_story_for_2003q4() {
     for group in ["16-17", "40 and over", "Female", "Male", "White", "Mixed"] {
         assert!(completion.contains(&format!(">{group}</th>")), "{group}");
     }
+}
+
+/// The first cell of the spreadsheet's cover, the PDF's first line and its
+/// date, and the bulletin's masthead.
+fn first_words(output: &Path) -> (String, String, String, String) {
+    let public = output.join("public");
+    let mut book: Ods<_> = open_workbook(public.join("tables.ods")).unwrap();
+    let cover = book.worksheet_range("Cover").unwrap();
+    let first_cell = cover
+        .get((0, 0))
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let pdf = public.join("bulletin.pdf");
+    let pdf = pdf.to_str().unwrap();
+    let text = tool("pdftotext", &["-f", "1", "-l", "1", pdf, "-"]);
+    let first_line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap()
+        .to_string();
+    let date = tool("pdfinfo", &[pdf])
+        .lines()
+        .find(|l| l.starts_with("CreationDate:"))
+        .unwrap()
+        .to_string();
+    let html = std::fs::read_to_string(public.join("index.html")).unwrap();
+    let masthead = html
+        .split("<header class=\"masthead\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</header>").next())
+        .unwrap()
+        .to_string();
+    (first_cell, first_line, date, masthead)
+}
+
+#[test]
+fn without_a_release_every_output_says_draft_first_and_with_one_when_and_who() {
+    require(&[Tool::Poppler]);
+    let work = tempfile::tempdir().unwrap();
+    let draft = publish(work.path());
+    let (cell, line, date, masthead) = first_words(&draft);
+    assert_eq!(cell, "DRAFT: not released, not for publication.");
+    assert_eq!(line, "DRAFT: not released, not for publication.");
+    assert!(
+        date.contains("Wed Dec 31"),
+        "a draft is dated by its period: {date}"
+    );
+    assert!(
+        masthead
+            .trim_start()
+            .starts_with("<p class=\"draft\"><strong>DRAFT</strong>"),
+        "{masthead}"
+    );
+
+    let released = tempfile::tempdir().unwrap();
+    let release = Config::parse(
+        "[disclosure]\nthreshold = 2\n[release]\npublished = 2004-02-26\nnext = 2004-05-27\n\
+         producer = \"Home Office\"\ncontact = \"dtto@example.gov.uk\"\n\
+         status = \"Official statistics in development\"\n",
+    )
+    .unwrap();
+    let options = RunOptions {
+        config: release,
+        ..options(released.path(), repo().join("templates"))
+    };
+    let output = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run(&options))
+        .unwrap()
+        .output;
+    let (cell, line, date, masthead) = first_words(&output);
+    assert_eq!(
+        cell,
+        "Drug Treatment and Testing Order statistics: tables, the year ending December 2003"
+    );
+    assert!(!line.contains("DRAFT"), "{line}");
+    assert!(date.contains("Thu Feb 26"), "dated by the release: {date}");
+    assert!(
+        masthead.contains("Official statistics in development · Period 2003Q4"),
+        "{masthead}"
+    );
+    let html = std::fs::read_to_string(output.join("public/index.html")).unwrap();
+    assert!(
+        html.contains(
+            "Released 26 February 2004, 09:30 · Next release 27 May 2004 · Home Office · \
+             Contact: dtto@example.gov.uk"
+        ),
+        "no release line"
+    );
+    assert!(!html.contains("DRAFT"));
 }
