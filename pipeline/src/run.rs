@@ -219,7 +219,6 @@ fn edition(options: &RunOptions, period: Period, as_at: NaiveDate) -> Edition {
         source: format!("DTTO national extract, as at {}", long(as_at)),
         threshold: options.config.disclosure.threshold,
         low_reliability_below: options.config.statistics.low_reliability_below,
-        draft: release.is_none(),
         status: match configured {
             Some(release) => release.status.name().to_string(),
             None => "Draft".to_string(),

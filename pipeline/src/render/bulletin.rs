@@ -60,12 +60,11 @@ pub struct Edition {
     pub source: String,
     pub threshold: u64,
     pub low_reliability_below: u64,
-    /// No release is configured: every output says DRAFT first.
-    pub draft: bool,
     /// `Official statistics`, `Official statistics in development`, or
     /// `Draft`.
     pub status: String,
-    /// When and by whom it is released; none for a draft.
+    /// When and by whom it is released; none for a draft, which every
+    /// output says first.
     pub release: Option<Release>,
 }
 

@@ -6,6 +6,7 @@
 //! not rewritten at all: a scheduled re-run with unchanged inputs leaves
 //! every file, and its modification time, as it was.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -79,9 +80,9 @@ fn same_files(a: &Path, b: &Path) -> io::Result<bool> {
     Ok(true)
 }
 
-/// Every file under `root`, by its path relative to it.
-fn files_under(root: &Path) -> io::Result<std::collections::BTreeMap<PathBuf, PathBuf>> {
-    let mut files = std::collections::BTreeMap::new();
+/// Every file under `root`, by its `/`-separated path relative to it.
+pub fn files_under(root: &Path) -> io::Result<BTreeMap<String, PathBuf>> {
+    let mut files = BTreeMap::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir)? {
@@ -89,7 +90,13 @@ fn files_under(root: &Path) -> io::Result<std::collections::BTreeMap<PathBuf, Pa
             if path.is_dir() {
                 pending.push(path);
             } else {
-                let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
                 files.insert(relative, path);
             }
         }

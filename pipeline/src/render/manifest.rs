@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::RenderError;
+use super::edition::files_under;
 use crate::config::Config;
 use crate::ingest::report::IngestSummary;
 use crate::ingest::warehouse::file_sha256;
@@ -91,27 +92,15 @@ fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// Every file under `root`, by its `/`-separated path relative to it.
+/// The SHA-256 of every file under `root`, by its `/`-separated path
+/// relative to it.
 fn hashes_under(root: &Path) -> Result<BTreeMap<String, String>, RenderError> {
-    let mut hashes = BTreeMap::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(RenderError::io_at(&dir))? {
-            let path = entry.map_err(RenderError::io_at(&dir))?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path
-                    .strip_prefix(root)
-                    .unwrap_or(&path)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                let digest = file_sha256(&path).map_err(RenderError::io_at(&path))?;
-                hashes.insert(relative, digest);
-            }
-        }
-    }
-    Ok(hashes)
+    files_under(root)
+        .map_err(RenderError::io_at(root))?
+        .into_iter()
+        .map(|(relative, path)| {
+            let digest = file_sha256(&path).map_err(RenderError::io_at(&path))?;
+            Ok((relative, digest))
+        })
+        .collect()
 }

@@ -57,7 +57,7 @@ fn cover(edition: &Edition) -> Sheet {
     let mut sheet = Sheet::new("Cover");
     // A draft says so first, before anything could be taken for released.
     let mut text = Vec::new();
-    if edition.draft {
+    if edition.release.is_none() {
         text.push("DRAFT: not released, not for publication.".to_string());
     }
     text.push(format!(
