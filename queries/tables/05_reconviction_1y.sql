@@ -1,12 +1,17 @@
 -- Measure 5. Proven reconviction within one year. Each person with an Order
 -- commenced in the cohort window (the 12 months ending 18 months before
--- the period end) enters once, with their earliest Order there (ties: the
--- smaller order_id) as the index Order. Reconvicted: an offence after the
--- index date and no more than 365 days after it, convicted no more than
--- 365 + 182 days after the index date (the waiting period) and by as_at.
+-- the period end) enters once, with their earliest Order there as the
+-- index Order. Ties go to the Order whose id carries the smaller number
+-- (O9 before O10), then to the smaller id as text: order_number, defined
+-- in orders_labelled. Reconvicted: an offence after the index date and no
+-- more than 365 days after it, convicted no more than 365 + 182 days after
+-- the index date (the waiting period) and by as_at.
 WITH cohort AS (
   SELECT * FROM (
-    SELECT o.*, row_number() OVER (PARTITION BY person_id ORDER BY commencement_date, order_id) AS nth
+    SELECT o.*, row_number() OVER (
+             PARTITION BY person_id
+             ORDER BY commencement_date, length(order_number) NULLS LAST, order_number, order_id
+           ) AS nth
     FROM orders_labelled o
     WHERE commencement_date BETWEEN $reconviction_1y_start AND $reconviction_1y_end
   ) WHERE nth = 1

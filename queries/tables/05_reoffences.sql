@@ -4,6 +4,9 @@
 -- 12 months ending 18 months before the period end, the two-year cohort in
 -- the 12 months ending 30 months before; offences after the index date and
 -- within the follow-up, convicted within a further 182 days and by as_at.
+-- The index Order is a person's earliest in the window; ties go to the
+-- Order whose id carries the smaller number (O9 before O10), then to the
+-- smaller id as text (order_number, in orders_labelled).
 WITH follow_ups AS (
   SELECT 'One year' AS follow_up, 365 AS days,
          $reconviction_1y_start AS window_start, $reconviction_1y_end AS window_end
@@ -16,8 +19,10 @@ WITH follow_ups AS (
                 ELSE o.commencement_date + INTERVAL '730 days' END AS follow_up_end,
            CASE WHEN w.days = 365 THEN o.commencement_date + INTERVAL '547 days'
                 ELSE o.commencement_date + INTERVAL '912 days' END AS conviction_end,
-           row_number() OVER (PARTITION BY w.follow_up, o.person_id
-                              ORDER BY o.commencement_date, o.order_id) AS nth
+           row_number() OVER (
+             PARTITION BY w.follow_up, o.person_id
+             ORDER BY o.commencement_date, length(o.order_number) NULLS LAST, o.order_number, o.order_id
+           ) AS nth
     FROM follow_ups w
     JOIN orders_labelled o
       ON o.commencement_date BETWEEN w.window_start AND w.window_end

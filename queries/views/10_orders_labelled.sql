@@ -1,7 +1,21 @@
 -- One row per Order with the labels the publication uses. Groupings come
 -- from the reference lists, so a statistician can change them there.
+--
+-- order_number is the number an order_id carries: its first run of digits
+-- without leading zeros (`O10` is 10, `DT0009` is 9), NULL for an id with
+-- no digit. It orders Orders the way a person reads their ids, O9 before
+-- O10, where text would put O10 first. The reconviction queries pick a
+-- person's index Order, among several commenced on the same day, by
+--   length(order_number) NULLS LAST, order_number, order_id
+-- that is by that number, ids without one last, then by the id as text
+-- (`O7` and `O007`, or `A7` and `B7`, carry the same number). Comparing
+-- the digits' length, then the digits, compares the numbers without
+-- converting them, so however many digits an id has it cannot overflow.
 SELECT
   o.order_id,
+  CASE WHEN o.order_id ~ '[0-9]'
+    THEN regexp_replace(o.order_id, '(?s)^[^0-9]*0*([0-9]+).*$', '\1')
+  END AS order_number,
   o.person_id,
   o.area_code,
   a.name AS area_name,

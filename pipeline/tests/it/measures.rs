@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::repo;
+use crate::support::{repo, write_delivery};
 use dtto::config::Config;
 use dtto::period::Period;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
@@ -217,6 +217,108 @@ fn cohort_windows_move_with_the_period() {
     // (2002-12-31), R3 (2003-03-01), R1 and R2 (March 2003) = 16. Completed:
     // B1, I1, J1 = 3.
     assert_eq!(national(table(&outcome, "completion_rate")), Some((3, 16)));
+}
+
+#[test]
+fn an_index_order_tie_goes_to_the_smaller_number_in_the_id() {
+    // Each person has two Orders commenced on the same day: one in Dorset,
+    // completed, and one in Kent, revoked. The Dorset one is the index
+    // Order each time: O9 before O10 and X2 before A10 (the number, not
+    // the text, decides), Z1 before Z (an id with a number before one
+    // without), O99 before O100. As text, the Kent one would be first.
+    let work = tempfile::tempdir().unwrap();
+    let extract = work.path().join("extract");
+    // Completed in Dorset, revoked for breach in Kent.
+    let order = |id: &str, person: &str, area: &str, start: &str, end: &str| {
+        let reason = if area == "DOR" {
+            "completed"
+        } else {
+            "revoked_breach"
+        };
+        format!(
+            "{id},{person},{area},magistrates,standard,{start},{start},12,{end},{reason},\
+             30,M,W1,N,heroin,settled,N"
+        )
+    };
+    let orders = [
+        order("O9", "P1", "DOR", "2002-01-15", "2002-07-15"),
+        order("O10", "P1", "KEN", "2002-01-15", "2002-05-01"),
+        order("X2", "P2", "DOR", "2002-02-01", "2002-08-01"),
+        order("A10", "P2", "KEN", "2002-02-01", "2002-05-01"),
+        order("Z1", "P3", "DOR", "2002-03-01", "2002-09-01"),
+        order("Z", "P3", "KEN", "2002-03-01", "2002-05-01"),
+        order("O99", "P4", "DOR", "2001-03-01", "2002-03-01"),
+        order("O100", "P4", "KEN", "2001-03-01", "2001-09-01"),
+    ];
+    let orders: Vec<&str> = orders.iter().map(String::as_str).collect();
+    write_delivery(
+        &extract,
+        &[
+            ("orders", &orders),
+            (
+                "reconvictions",
+                &[
+                    "P1,2002-03-01,2002-04-01,acquisitive",
+                    "P3,2002-04-01,2002-05-01,acquisitive",
+                    "P3,2002-06-01,2002-07-01,drugs",
+                    "P4,2002-01-01,2002-02-01,acquisitive",
+                ],
+            ),
+        ],
+    );
+    let options = RunOptions {
+        extract,
+        ..options(work.path(), repo().join("queries"), "2003Q4")
+    };
+    let outcome = run_with(&options).unwrap();
+
+    // One year (commenced 2001-07-01..2002-06-30): P1, P2, P3, all in
+    // Dorset with a completed index Order; P1 and P3 reconvicted.
+    let one_year = table(&outcome, "reconviction_1y");
+    assert_eq!(national(one_year), Some((2, 3)));
+    assert_eq!(
+        counts(one_year, &["Probation area", "Dorset"]),
+        Some((2, 3))
+    );
+    assert_eq!(counts(one_year, &["Probation area", "Kent"]), None);
+    assert_eq!(
+        counts(
+            one_year,
+            &[
+                "How the Order ended",
+                "Completed or ended early for good progress"
+            ]
+        ),
+        Some((2, 3))
+    );
+    assert_eq!(counts(one_year, &["How the Order ended", "Revoked"]), None);
+
+    // Two years (commenced 2000-07-01..2001-06-30): P4, in Dorset,
+    // reconvicted.
+    let two_years = table(&outcome, "reconviction_2y");
+    assert_eq!(
+        counts(two_years, &["Probation area", "Dorset"]),
+        Some((1, 1))
+    );
+    assert_eq!(counts(two_years, &["Probation area", "Kent"]), None);
+
+    // Offences: P1 one and P3 two over the three people of the one-year
+    // cohort; P4's one over the two-year cohort of one.
+    let reoffences = table(&outcome, "reoffences");
+    assert_eq!(
+        counts(reoffences, &["One year", "Probation area", "Dorset"]),
+        Some((3, 3))
+    );
+    assert_eq!(
+        counts(reoffences, &["Two years", "Probation area", "Dorset"]),
+        Some((1, 1))
+    );
+    for follow_up in ["One year", "Two years"] {
+        assert_eq!(
+            counts(reoffences, &[follow_up, "Probation area", "Kent"]),
+            None
+        );
+    }
 }
 
 #[test]

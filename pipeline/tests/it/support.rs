@@ -1,10 +1,55 @@
-//! What several test modules need: where the repository is.
+//! What several test modules need: where the repository is, and a small
+//! delivery written out from rows given by hand.
 
 use std::path::{Path, PathBuf};
 
 /// The repository's root: `fixtures/`, `queries/`, `templates/` are here.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The five files of a delivery with the contract's header of each.
+const HEADERS: [(&str, &str); 5] = [
+    (
+        "orders",
+        "order_id,person_id,area_code,court,order_type,sentence_date,commencement_date,\
+         length_months,termination_date,termination_reason,age,sex,ethnicity,mental_health,\
+         primary_drug,accommodation,motivation_group",
+    ),
+    (
+        "assessments",
+        "assessment_id,person_id,area_code,assessment_date,age,sex,ethnicity,mental_health,outcome",
+    ),
+    ("drug_tests", "test_id,order_id,test_date,substance,result"),
+    (
+        "reconvictions",
+        "person_id,offence_date,conviction_date,offence_group",
+    ),
+    ("treatment_episodes", "person_id,start_date,setting"),
+];
+
+/// Writes a delivery into `dir` (as at 2005-03-31): each file named in
+/// `rows` (`orders`, `reconvictions`, ...) holds those data rows under its
+/// header, the others none, and `extract.toml` counts them.
+pub fn write_delivery(dir: &Path, rows: &[(&str, &[&str])]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut control = String::from(
+        "as_at = \"2005-03-31\"\nsupplier = \"Written by a test (tests/it/support.rs)\"\n[rows]\n",
+    );
+    for (file, header) in HEADERS {
+        let data: &[&str] = rows
+            .iter()
+            .find(|(name, _)| *name == file)
+            .map_or(&[], |(_, data)| data);
+        let mut text = format!("{header}\n");
+        for row in data {
+            text.push_str(row);
+            text.push('\n');
+        }
+        std::fs::write(dir.join(format!("{file}.csv")), text).unwrap();
+        control.push_str(&format!("{file} = {}\n", data.len()));
+    }
+    std::fs::write(dir.join("extract.toml"), control).unwrap();
 }
 
 /// The programs the publication tests read the outputs with, each with the
