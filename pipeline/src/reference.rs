@@ -1,10 +1,11 @@
 //! Reference lists kept with the queries (`queries/reference/*.csv`), which
 //! statisticians edit without touching code. Ingest validates codes against
-//! them.
+//! some of them; others put the contract's codes into the words readers
+//! see, and must have words for every code.
 
 use std::path::{Path, PathBuf};
 
-use crate::ingest::contract::ReferenceList;
+use crate::ingest::contract::{ExtractFile, Kind, ReferenceList};
 
 #[derive(Debug, thiserror::Error)]
 #[error("reference list {path}: {problem}. Fix the file under queries/reference/ and run again")]
@@ -21,11 +22,17 @@ pub struct ReferenceLists {
 }
 
 impl ReferenceLists {
+    /// Reads the lists ingest validates against, and checks the lists of
+    /// words ([`LABELS`]) against the contract's codes.
     pub fn load(dir: &Path) -> Result<Self, ReferenceError> {
-        Ok(ReferenceLists {
+        let lists = ReferenceLists {
             probation_areas: read_codes(&dir.join(ReferenceList::ProbationAreas.file_name()))?,
             ethnicity_codes: read_codes(&dir.join(ReferenceList::EthnicityCodes.file_name()))?,
-        })
+        };
+        for (file, columns) in LABELS {
+            check_labels(&dir.join(file), columns)?;
+        }
+        Ok(lists)
     }
 
     pub fn codes(&self, list: ReferenceList) -> &[String] {
@@ -46,7 +53,95 @@ impl ReferenceLists {
     }
 }
 
-/// Reads the `code` column of a reference CSV, in file order.
+/// The lists that put the contract's codes into words for readers, each
+/// with the columns whose codes it labels. The views join them to the
+/// extract: a code without its row would be published blank or dropped
+/// from a table without a word, and a row for a code the contract does not
+/// have would publish a group nobody can be in. So each list must hold
+/// exactly the codes of its columns, every run checks it before anything
+/// is computed, and a list that does not is refused with what is wrong
+/// (exit 8), whether or not this delivery holds the code: the next one may.
+const LABELS: [(&str, &[(ExtractFile, &str)]); 7] = [
+    (
+        "sex.csv",
+        &[
+            (ExtractFile::Orders, "sex"),
+            (ExtractFile::Assessments, "sex"),
+        ],
+    ),
+    (
+        "termination_reasons.csv",
+        &[(ExtractFile::Orders, "termination_reason")],
+    ),
+    ("order_types.csv", &[(ExtractFile::Orders, "order_type")]),
+    (
+        "primary_drugs.csv",
+        &[(ExtractFile::Orders, "primary_drug")],
+    ),
+    (
+        "accommodation.csv",
+        &[(ExtractFile::Orders, "accommodation")],
+    ),
+    (
+        "yes_no.csv",
+        &[
+            (ExtractFile::Orders, "mental_health"),
+            (ExtractFile::Orders, "motivation_group"),
+            (ExtractFile::Assessments, "mental_health"),
+        ],
+    ),
+    ("substances.csv", &[(ExtractFile::DrugTests, "substance")]),
+];
+
+/// The codes the contract allows in a column; none for a column that is
+/// not a fixed set of codes.
+fn contract_codes(file: ExtractFile, column: &str) -> &'static [&'static str] {
+    match file.columns()[file.column_index(column)].kind {
+        Kind::Code(codes) => codes,
+        _ => &[],
+    }
+}
+
+/// Refuses a list of words that misses a code of one of its columns, or
+/// has a row for a code none of them allows.
+fn check_labels(path: &Path, columns: &[(ExtractFile, &str)]) -> Result<(), ReferenceError> {
+    let codes = read_codes(path)?;
+    let fail = |problem: String| ReferenceError {
+        path: path.to_path_buf(),
+        problem,
+    };
+    for &(file, column) in columns {
+        if let Some(missing) = contract_codes(file, column)
+            .iter()
+            .find(|code| !codes.iter().any(|c| c == *code))
+        {
+            return Err(fail(format!(
+                "has no row for `{missing}`, a code of {column} in {}.csv: \
+                 every code the extract may hold needs its words",
+                file.name()
+            )));
+        }
+    }
+    if let Some(unknown) = codes.iter().find(|code| {
+        !columns
+            .iter()
+            .any(|&(file, column)| contract_codes(file, column).contains(&code.as_str()))
+    }) {
+        return Err(fail(format!(
+            "has a row for `{unknown}`, which the extract contract does not have as a code of {}",
+            columns
+                .iter()
+                .map(|(file, column)| format!("{column} in {}.csv", file.name()))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )));
+    }
+    Ok(())
+}
+
+/// Reads the `code` column of a reference CSV, in file order. Every field
+/// of every row must be filled: an empty name or word would be published
+/// as a blank group.
 fn read_codes(path: &Path) -> Result<Vec<String>, ReferenceError> {
     let fail = |problem: String| ReferenceError {
         path: path.to_path_buf(),
@@ -61,9 +156,25 @@ fn read_codes(path: &Path) -> Result<Vec<String>, ReferenceError> {
     let mut codes: Vec<String> = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| fail(e.to_string()))?;
-        let code = record.get(code_at).unwrap_or("").trim();
-        if code.is_empty() {
-            return Err(fail(format!("line {} has an empty code", line_of(&record))));
+        if let Some(empty) = headers
+            .iter()
+            .zip(record.iter())
+            .find(|(_, field)| field.trim().is_empty())
+            .map(|(header, _)| header)
+        {
+            return Err(fail(format!(
+                "line {} has an empty {empty}",
+                line_of(&record)
+            )));
+        }
+        let code = record.get(code_at).unwrap_or("");
+        // The queries join on the code as written: a space would make it
+        // another code there.
+        if code.trim() != code {
+            return Err(fail(format!(
+                "line {} has spaces around the code `{code}`",
+                line_of(&record)
+            )));
         }
         if codes.iter().any(|c| c == code) {
             return Err(fail(format!("code {code} appears twice")));
@@ -92,6 +203,78 @@ mod tests {
         let ethnicity = lists.codes(ReferenceList::EthnicityCodes);
         assert_eq!(ethnicity.len(), 17);
         assert!(ethnicity.iter().any(|c| c == "NS"));
+    }
+
+    #[test]
+    fn every_list_of_words_labels_columns_of_codes() {
+        for (file, columns) in LABELS {
+            for &(extract, column) in columns {
+                assert!(
+                    !contract_codes(extract, column).is_empty(),
+                    "{file}: {column} of {} is not a column of codes",
+                    extract.name()
+                );
+            }
+        }
+    }
+
+    /// The bundled lists with `file` written as `text`: the problem, if
+    /// they are refused.
+    fn refused_with(file: &str, text: &str) -> Option<String> {
+        let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../queries/reference");
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(&bundled).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+        std::fs::write(dir.path().join(file), text).unwrap();
+        ReferenceLists::load(dir.path()).err().map(|e| e.problem)
+    }
+
+    #[test]
+    fn a_list_of_words_holds_exactly_the_codes_of_its_columns() {
+        // `died` left out: its Orders would have no words.
+        assert_eq!(
+            refused_with(
+                "termination_reasons.csv",
+                "code,label,sort_order\ncompleted,Completed,1\nearly_good_progress,Ended early,2\n\
+                 revoked_breach,Revoked for breach,3\nrevoked_new_offence,Revoked for a new offence,4\n\
+                 revoked_other,Revoked for another reason,5\n"
+            ),
+            Some(
+                "has no row for `died`, a code of termination_reason in orders.csv: \
+                 every code the extract may hold needs its words"
+                    .to_string()
+            )
+        );
+        // `X` is a code of neither column the list labels.
+        assert_eq!(
+            refused_with("yes_no.csv", "code,label\nY,Yes\nN,No\nX,Maybe\n"),
+            Some(
+                "has a row for `X`, which the extract contract does not have as a code of \
+                 mental_health in orders.csv or motivation_group in orders.csv or \
+                 mental_health in assessments.csv"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            refused_with("substances.csv", "code,label\nopiates,Opiates\ncocaine,\n"),
+            Some("line 3 has an empty label".to_string())
+        );
+        assert_eq!(
+            refused_with(
+                "substances.csv",
+                "code,label\nopiates,Opiates\ncocaine ,Cocaine\n"
+            ),
+            Some("line 3 has spaces around the code `cocaine `".to_string())
+        );
+        assert_eq!(
+            refused_with(
+                "substances.csv",
+                "code,label\nopiates,Opiates\ncocaine,Cocaine\n"
+            ),
+            None
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 -- Measure 7. Orders terminated in the reference year that ran at least 56
 -- days with a valid test (positive or negative) in both their first 28 days
 -- and their last 28 days: the share of valid tests positive in each window,
--- by substance.
+-- by substance, in the words of reference/substances.csv (joined last, to
+-- the counts per Order rather than to every test).
 WITH ended AS (
   SELECT * FROM orders
   WHERE termination_date BETWEEN $year_start AND $year_end
@@ -33,12 +34,13 @@ SELECT
   g.breakdown,
   g."group",
   w.test_window,
-  w.substance,
+  s.label AS substance,
   sum(w.positives) AS numerator,
   sum(w.valid) AS denominator
 FROM per_order w
 JOIN order_groups_and_ending g USING (order_id)
+LEFT JOIN substances s ON w.substance = s.code
 -- A valid test in both windows.
 WHERE w.earliest_window <> w.latest_window
-GROUP BY g.breakdown, g."group", w.test_window, w.substance
+GROUP BY g.breakdown, g."group", w.test_window, s.label
 ORDER BY 1, 2, 3, 4

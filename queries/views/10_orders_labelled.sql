@@ -1,5 +1,11 @@
--- One row per Order with the labels the publication uses. Groupings come
--- from the reference lists, so a statistician can change them there.
+-- One row per Order with the labels the publication uses. Words and
+-- groupings come from the reference lists, so a statistician can change
+-- them there. Every run first checks that each list of words has a row
+-- for every code the contract allows, and no other (a list that does not
+-- stops the run, exit 8), so these joins never leave a code without its
+-- words. An empty field (no accommodation recorded) is `Not known`. The
+-- measures' definitions use the codes (termination_reason stays a code
+-- here), so changing a word never changes a figure.
 --
 -- order_number is the number an order_id carries: its first run of digits
 -- without leading zeros (`O10` is 10, `DT0009` is 9), NULL for an id with
@@ -19,7 +25,7 @@ SELECT
   o.person_id,
   o.area_code,
   a.name AS area_name,
-  CASE CAST(o.order_type AS VARCHAR) WHEN 'low_intensity' THEN 'Low intensity' ELSE 'Standard' END AS order_type,
+  t.label AS order_type,
   o.sentence_date,
   o.commencement_date,
   o.termination_date,
@@ -28,15 +34,10 @@ SELECT
   COALESCE(b.age_band, 'Not known') AS age_band,
   COALESCE(s.sex_label, 'Not known') AS sex_label,
   COALESCE(e.ethnic_group, 'Not stated') AS ethnic_group,
-  CASE CAST(o.mental_health AS VARCHAR) WHEN 'Y' THEN 'Yes' WHEN 'N' THEN 'No' ELSE 'Not known' END AS mental_health,
-  CASE CAST(o.primary_drug AS VARCHAR)
-    WHEN 'heroin' THEN 'Heroin' WHEN 'crack' THEN 'Crack cocaine' WHEN 'cocaine' THEN 'Cocaine powder'
-    WHEN 'cannabis' THEN 'Cannabis' WHEN 'amphetamine' THEN 'Amphetamine' ELSE 'Other'
-  END AS primary_drug,
-  CASE CAST(o.accommodation AS VARCHAR)
-    WHEN 'settled' THEN 'Settled' WHEN 'unsettled' THEN 'Unsettled' WHEN 'nfa' THEN 'No fixed abode' ELSE 'Not known'
-  END AS accommodation,
-  CASE CAST(o.motivation_group AS VARCHAR) WHEN 'Y' THEN 'Yes' ELSE 'No' END AS motivation_group,
+  COALESCE(mh.label, 'Not known') AS mental_health,
+  d.label AS primary_drug,
+  COALESCE(ac.label, 'Not known') AS accommodation,
+  mg.label AS motivation_group,
   CASE
     WHEN o.termination_reason IN ('completed', 'early_good_progress') THEN 'Completed or ended early for good progress'
     WHEN o.termination_reason IN ('revoked_breach', 'revoked_new_offence', 'revoked_other') THEN 'Revoked'
@@ -47,3 +48,8 @@ LEFT JOIN age_bands b ON o.age BETWEEN b.min_age AND b.max_age
 LEFT JOIN sex s ON CAST(o.sex AS VARCHAR) = s.code
 LEFT JOIN ethnicity e ON CAST(o.ethnicity AS VARCHAR) = e.code
 LEFT JOIN probation_areas a ON CAST(o.area_code AS VARCHAR) = a.code
+LEFT JOIN order_types t ON CAST(o.order_type AS VARCHAR) = t.code
+LEFT JOIN yes_no mh ON CAST(o.mental_health AS VARCHAR) = mh.code
+LEFT JOIN primary_drugs d ON CAST(o.primary_drug AS VARCHAR) = d.code
+LEFT JOIN accommodation ac ON CAST(o.accommodation AS VARCHAR) = ac.code
+LEFT JOIN yes_no mg ON CAST(o.motivation_group AS VARCHAR) = mg.code

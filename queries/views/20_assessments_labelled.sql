@@ -1,4 +1,5 @@
--- One row per assessment with the publication's labels.
+-- One row per assessment with the publication's labels, from the reference
+-- lists as in orders_labelled.
 SELECT
   x.assessment_id,
   x.person_id,
@@ -8,9 +9,10 @@ SELECT
   COALESCE(b.age_band, 'Not known') AS age_band,
   COALESCE(s.sex_label, 'Not known') AS sex_label,
   COALESCE(e.ethnic_group, 'Not stated') AS ethnic_group,
-  CASE CAST(x.mental_health AS VARCHAR) WHEN 'Y' THEN 'Yes' WHEN 'N' THEN 'No' ELSE 'Not known' END AS mental_health
+  COALESCE(mh.label, 'Not known') AS mental_health
 FROM assessments x
 LEFT JOIN age_bands b ON x.age BETWEEN b.min_age AND b.max_age
 LEFT JOIN sex s ON CAST(x.sex AS VARCHAR) = s.code
 LEFT JOIN ethnicity e ON CAST(x.ethnicity AS VARCHAR) = e.code
 LEFT JOIN probation_areas a ON CAST(x.area_code AS VARCHAR) = a.code
+LEFT JOIN yes_no mh ON CAST(x.mental_health AS VARCHAR) = mh.code

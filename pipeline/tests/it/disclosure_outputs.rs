@@ -309,7 +309,7 @@ fn derivable(parts: &[Option<u64>], total: Option<u64>) -> Option<String> {
 }
 
 /// Completion repeats terminations: its denominator is the group's `All
-/// reasons`, its numerator completed plus early_good_progress.
+/// reasons`, its numerator Completed plus Ended early for good progress.
 fn completion_against_terminations(tables: &BTreeMap<String, Published>) -> Vec<String> {
     let mut found = Vec::new();
     let (Some(completion), Some(terminations)) = (
@@ -329,8 +329,8 @@ fn completion_against_terminations(tables: &BTreeMap<String, Published>) -> Vec<
         let Some(all) = count(groups, "All reasons") else {
             continue;
         };
-        let completed = count(groups, "completed").unwrap_or(Some(0));
-        let early = count(groups, "early_good_progress").unwrap_or(Some(0));
+        let completed = count(groups, "Completed").unwrap_or(Some(0));
+        let early = count(groups, "Ended early for good progress").unwrap_or(Some(0));
         let checks = [
             ("denominator", vec![all]),
             ("numerator", vec![completed, early]),

@@ -69,20 +69,29 @@ fn every_measure_on_the_hand_made_delivery() {
 
     // 2. Terminated in 2003: R1, R2 revoked for breach; R3, R4 died; R6
     // early for good progress; R8 completed on 2003-12-31. R7 ended on
-    // 2002-12-31 and R9 on 2004-01-01: outside.
+    // 2002-12-31 and R9 on 2004-01-01: outside. Every reason in words, in
+    // the order of the reference list, none ended another way: 0.
     let reasons = table(&outcome, "terminations_by_reason");
+    let national_reasons: Vec<(&str, u64)> = reasons
+        .rows
+        .iter()
+        .filter(|r| r.groups[..2] == ["National", "All"])
+        .map(|r| match r.value {
+            Value::Count(n) => (r.groups[2].as_str(), n),
+            _ => panic!("terminations_by_reason has counts"),
+        })
+        .collect();
     assert_eq!(
-        counts(reasons, &["National", "All", "revoked_breach"]),
-        Some((2, 0))
-    );
-    assert_eq!(counts(reasons, &["National", "All", "died"]), Some((2, 0)));
-    assert_eq!(
-        counts(reasons, &["National", "All", "early_good_progress"]),
-        Some((1, 0))
-    );
-    assert_eq!(
-        counts(reasons, &["National", "All", "completed"]),
-        Some((1, 0))
+        national_reasons,
+        [
+            ("All reasons", 6),
+            ("Completed", 1),
+            ("Ended early for good progress", 1),
+            ("Revoked for breach", 2),
+            ("Revoked for a new offence", 0),
+            ("Revoked for another reason", 0),
+            ("Died", 2),
+        ]
     );
 
     // 3. Of those six, R6 and R8 completed: 2 / 6.
@@ -159,19 +168,19 @@ fn every_measure_on_the_hand_made_delivery() {
     // opiates + on day 78.
     let positive = table(&outcome, "drug_tests_positive");
     assert_eq!(
-        counts(positive, &["National", "All", "First 28 days", "opiates"]),
+        counts(positive, &["National", "All", "First 28 days", "Opiates"]),
         Some((2, 3))
     );
     assert_eq!(
-        counts(positive, &["National", "All", "First 28 days", "cocaine"]),
+        counts(positive, &["National", "All", "First 28 days", "Cocaine"]),
         Some((0, 1))
     );
     assert_eq!(
-        counts(positive, &["National", "All", "Last 28 days", "opiates"]),
+        counts(positive, &["National", "All", "Last 28 days", "Opiates"]),
         Some((1, 3))
     );
     assert_eq!(
-        counts(positive, &["National", "All", "Last 28 days", "cocaine"]),
+        counts(positive, &["National", "All", "Last 28 days", "Cocaine"]),
         None
     );
     // R1 fell from 2/3 positive to 0/2; R2 rose from 0/1 to 1/1: 1 / 2.
@@ -380,10 +389,9 @@ fn at_the_default_threshold_small_counts_are_withheld() {
     );
 }
 
-#[test]
-fn a_new_sql_file_with_its_metadata_adds_a_table() {
-    let work = tempfile::tempdir().unwrap();
-    let queries = work.path().join("queries");
+/// The bundled `queries/` copied under `work`, to be changed by a test.
+fn copy_queries(work: &Path) -> PathBuf {
+    let queries = work.join("queries");
     for sub in ["reference", "views", "tables"] {
         std::fs::create_dir_all(queries.join(sub)).unwrap();
         for entry in std::fs::read_dir(repo().join("queries").join(sub)).unwrap() {
@@ -391,6 +399,38 @@ fn a_new_sql_file_with_its_metadata_adds_a_table() {
             std::fs::copy(&path, queries.join(sub).join(path.file_name().unwrap())).unwrap();
         }
     }
+    queries
+}
+
+#[test]
+fn a_code_without_its_words_stops_the_run_before_anything_is_published() {
+    // `died` left out of the list: R3 and R4 would have no words (and, as
+    // the reasons are the list's, no row of their own).
+    let work = tempfile::tempdir().unwrap();
+    let queries = copy_queries(work.path());
+    std::fs::write(
+        queries.join("reference/termination_reasons.csv"),
+        "code,label,sort_order\ncompleted,Completed,1\n\
+         early_good_progress,Ended early for good progress,2\nrevoked_breach,Revoked for breach,3\n\
+         revoked_new_offence,Revoked for a new offence,4\nrevoked_other,Revoked for another reason,5\n",
+    )
+    .unwrap();
+    let options = options(work.path(), queries, "2003Q4");
+    let error = run_with(&options).unwrap_err();
+    assert_eq!(error.exit().code(), 8);
+    let message = error.to_string();
+    assert!(message.contains("termination_reasons.csv"), "{message}");
+    assert!(
+        message.contains("has no row for `died`, a code of termination_reason in orders.csv"),
+        "{message}"
+    );
+    assert!(!options.output.exists(), "an edition was written");
+}
+
+#[test]
+fn a_new_sql_file_with_its_metadata_adds_a_table() {
+    let work = tempfile::tempdir().unwrap();
+    let queries = copy_queries(work.path());
     std::fs::write(
         queries.join("tables/99_crown_court_share.sql"),
         "SELECT 'National' AS breakdown, 'All' AS \"group\",\n  \

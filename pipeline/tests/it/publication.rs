@@ -12,6 +12,7 @@ use crate::support::{Tool, repo, require};
 use calamine::{Data, Ods, Reader, open_workbook};
 use dtto::config::Config;
 use dtto::format::thousands;
+use dtto::ingest::contract::{ExtractFile, Kind};
 use dtto::period::Period;
 use dtto::render::RenderError;
 use dtto::run::{RunError, RunOptions, run};
@@ -195,6 +196,75 @@ fn the_html_is_one_self_contained_accessible_page() {
         "axe-core on qa.html:\n{}",
         String::from_utf8_lossy(&result.stdout)
     );
+}
+
+#[test]
+fn readers_get_words_where_the_extract_has_codes() {
+    require(&[Tool::Poppler]);
+    let work = tempfile::tempdir().unwrap();
+    let output = publish(work.path());
+    let public = output.join("public");
+    let codes: Vec<&str> = ExtractFile::ALL
+        .iter()
+        .flat_map(|file| file.columns())
+        .filter_map(|column| match column.kind {
+            Kind::Code(codes) => Some(codes),
+            _ => None,
+        })
+        .flatten()
+        .copied()
+        .collect();
+    // No published group is a code.
+    for (id, csv) in readers::read_csvs(&public) {
+        for groups in csv.rows.keys() {
+            for group in groups {
+                assert!(!codes.contains(&group.as_str()), "{id}: {group}");
+            }
+        }
+    }
+    // Nor do the codes that are not also English words reach the
+    // bulletin, its PDF or a chart.
+    let html = std::fs::read_to_string(public.join("index.html")).unwrap();
+    let pdf = tool(
+        "pdftotext",
+        &[public.join("bulletin.pdf").to_str().unwrap(), "-"],
+    );
+    let mut texts = vec![
+        ("index.html".to_string(), html.clone()),
+        ("bulletin.pdf".to_string(), pdf),
+    ];
+    for entry in std::fs::read_dir(public.join("charts")).unwrap() {
+        let path = entry.unwrap().path();
+        texts.push((
+            path.display().to_string(),
+            std::fs::read_to_string(&path).unwrap(),
+        ));
+    }
+    for code in codes.iter().filter(|code| code.contains('_')) {
+        for (name, text) in &texts {
+            assert!(!text.contains(code), "{name} has {code}");
+        }
+    }
+    // The sentence on how Orders ended finds its reasons by their words
+    // (tests/measures.rs): 6 ended in 2003; 1 completed and 1 ended early,
+    // each withheld at threshold 2; 2 revoked for breach; none for a new
+    // offence, a 0 that is published.
+    assert!(
+        html.contains(
+            "Of the 6 Orders that ended in the year ending December 2003, [c] were completed \
+             and [c] ended early for good progress. Of the rest, 2 were revoked for breach of \
+             their requirements and 0 for a new offence."
+        ),
+        "no sentence on how Orders ended"
+    );
+    for reason in [
+        "Completed",
+        "Ended early for good progress",
+        "Revoked for breach",
+        "Died",
+    ] {
+        assert!(html.contains(&format!(">{reason}</th>")), "{reason}");
+    }
 }
 
 #[test]
