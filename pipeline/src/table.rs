@@ -213,6 +213,11 @@ impl fmt::Display for Shorthand {
     }
 }
 
+/// What a descriptive column (an area's target) shows where its query has
+/// no value, as for a financial year without targets: the value is not
+/// available, and every output says so in the same words.
+pub const NO_DESCRIPTION: Shorthand = Shorthand::NotAvailable;
+
 /// What can be said of a row's figures, for its status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RowStatus {

@@ -1,6 +1,12 @@
 -- Measure 1. Orders commenced by financial year (April to March) and area,
--- against the area's target, for every financial year ended by the period
--- end. `All areas` is the national figure and target of each year.
+-- against the area's target, for every financial year that has ended by
+-- the period end and in which an Order commenced: every area each year,
+-- 0 where none commenced. `All areas` is the national figure and target
+-- of each year. A year or area with no row in
+-- reference/commencement_targets.csv has no target (NULL, published as
+-- [x], not available); the national target is the sum of the areas'
+-- targets only when every area has one, since a sum of some areas'
+-- targets is not a national target.
 WITH started AS (
   SELECT
     area_code,
@@ -19,18 +25,22 @@ WITH started AS (
   GROUP BY 1, 2
 ), by_area AS (
   SELECT
-    t.financial_year,
+    y.financial_year,
     a.name AS area,
     t.target,
     COALESCE(b.count, 0) AS count
-  FROM commencement_targets t
-  JOIN probation_areas a ON t.area_code = a.code
-  LEFT JOIN by_year b ON b.area_code = t.area_code AND b.financial_year = t.financial_year
-  WHERE make_date(CAST(substr(t.financial_year, 1, 4) AS INT) + 1, 3, 31) <= $year_end
+  FROM (SELECT DISTINCT financial_year FROM by_year) y
+  CROSS JOIN probation_areas a
+  LEFT JOIN commencement_targets t ON t.area_code = a.code AND t.financial_year = y.financial_year
+  LEFT JOIN by_year b ON b.area_code = a.code AND b.financial_year = y.financial_year
 )
 SELECT financial_year, area, CAST(target AS VARCHAR) AS target, count FROM by_area
 UNION ALL
-SELECT financial_year, 'All areas', CAST(sum(target) AS VARCHAR), sum(count)
+SELECT
+  financial_year,
+  'All areas',
+  CASE WHEN count(target) = count(*) THEN CAST(sum(target) AS VARCHAR) END,
+  sum(count)
 FROM by_area
 GROUP BY financial_year
 ORDER BY 1, 2

@@ -5,7 +5,7 @@
 
 use crate::disclosure::{ProtectedRate, ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 use crate::format;
-use crate::table::{Shorthand, TableKind};
+use crate::table::{NO_DESCRIPTION, Shorthand, TableKind};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -83,7 +83,7 @@ pub fn heading(dimension: &str) -> String {
 
 /// The rows of `table` that `keep` accepts, laid out at `detail`. A
 /// descriptive column (a target, say) is a figure, not part of the row's
-/// name.
+/// name, and where it has none, the shorthand that says so.
 pub fn lay_out(
     table: &ProtectedTable,
     detail: Detail,
@@ -114,6 +114,9 @@ pub fn lay_out(
                 .zip(row.groups())
                 .map(|(d, group)| match group.parse::<u64>() {
                     Ok(n) if descriptive(d) => Cell::count(Shown::Value(n)),
+                    _ if descriptive(d) && group == NO_DESCRIPTION.mark() => {
+                        Cell::Shorthand(NO_DESCRIPTION)
+                    }
                     _ => Cell::Text(group.clone()),
                 })
                 .collect();

@@ -12,7 +12,7 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 
 use crate::query::catalogue::TableMetadata;
-use crate::table::{Figure, Layout, TableKind};
+use crate::table::{Figure, Layout, NO_DESCRIPTION, TableKind};
 pub use intervals::{Interval, newcombe_difference, wilson};
 
 /// A table with its statistics, before disclosure control.
@@ -121,8 +121,9 @@ pub fn compute(
     };
     let counts = metadata.kind.counts();
     let dimensions = dimension_names(current, counts);
-    let current_rows = counted(current, counts).map_err(fail)?;
-    let previous_rows: HashMap<Vec<String>, Vec<u64>> = counted(previous, counts)
+    let descriptive = &metadata.descriptive;
+    let current_rows = counted(current, counts, descriptive).map_err(fail)?;
+    let previous_rows: HashMap<Vec<String>, Vec<u64>> = counted(previous, counts, descriptive)
         .map_err(fail)?
         .into_iter()
         .collect();
@@ -190,8 +191,13 @@ fn dimension_names(batches: &[RecordBatch], counts: &[Figure]) -> Vec<String> {
     })
 }
 
-/// Dimension values as text and the count columns as whole numbers.
-fn counted(batches: &[RecordBatch], counts: &[Figure]) -> Result<Counted, String> {
+/// Dimension values as text and the count columns as whole numbers. A
+/// descriptive column without a value is [`NO_DESCRIPTION`].
+fn counted(
+    batches: &[RecordBatch],
+    counts: &[Figure],
+    descriptive: &[String],
+) -> Result<Counted, String> {
     let mut rows = Vec::new();
     for batch in batches {
         let schema = batch.schema();
@@ -221,10 +227,12 @@ fn counted(batches: &[RecordBatch], counts: &[Figure]) -> Result<Counted, String
                     values[row][index] = value;
                 } else {
                     let text = cast.as_string::<i32>();
-                    groups[row].push(if text.is_null(row) {
-                        String::new()
-                    } else {
+                    groups[row].push(if !text.is_null(row) {
                         text.value(row).to_string()
+                    } else if descriptive.contains(field.name()) {
+                        NO_DESCRIPTION.mark().to_string()
+                    } else {
+                        String::new()
                     });
                 }
             }

@@ -214,6 +214,80 @@ fn every_measure_on_the_hand_made_delivery() {
     );
 }
 
+/// The count of commencements_against_target's row for `year`, `area`
+/// and `target`.
+fn against_target(outcome: &RunOutcome, year: &str, area: &str, target: &str) -> Option<u64> {
+    counts(
+        table(outcome, "commencements_against_target"),
+        &[year, area, target],
+    )
+    .map(|(count, _)| count)
+}
+
+#[test]
+fn every_ended_financial_year_is_published_with_or_without_a_target() {
+    // 2003Q4: the financial years ended by 2003-12-31 in which an Order
+    // commenced, all in Kent. 2000-01: G1, H1 (January 2001). 2001-02: I1,
+    // J1, A2, A1, C1, B1, B2. 2002-03: D1, E1, F1, R7, R8, R9 and R1..R6.
+    // Targets exist from 2002-03 only: before, every target is [x].
+    let (outcome, _work) = run_period("2003Q4");
+    let rows = &table(&outcome, "commencements_against_target").rows;
+    let years: Vec<&str> = rows.iter().map(|r| r.groups[0].as_str()).collect();
+    // 42 areas and All areas, each year, in order.
+    assert_eq!(rows.len(), 3 * 43);
+    assert_eq!(
+        [years[0], years[43], years[86]],
+        ["2000-01", "2001-02", "2002-03"]
+    );
+    assert_eq!(
+        against_target(&outcome, "2000-01", "All areas", "[x]"),
+        Some(2)
+    );
+    assert_eq!(against_target(&outcome, "2000-01", "Kent", "[x]"), Some(2));
+    assert_eq!(
+        against_target(&outcome, "2000-01", "Dorset", "[x]"),
+        Some(0)
+    );
+    assert_eq!(
+        against_target(&outcome, "2001-02", "All areas", "[x]"),
+        Some(7)
+    );
+    // The national target of 2002-03 is the areas' 6,000; Kent's 174.
+    assert_eq!(
+        against_target(&outcome, "2002-03", "All areas", "6000"),
+        Some(12)
+    );
+    assert_eq!(against_target(&outcome, "2002-03", "Kent", "174"), Some(12));
+    assert_eq!(against_target(&outcome, "2002-03", "Dorset", "70"), Some(0));
+}
+
+#[test]
+fn a_national_target_needs_every_area_target() {
+    // Dorset's 2002-03 target taken out of the list: Dorset has none, and
+    // the other areas' 5,930 is not the national target.
+    let work = tempfile::tempdir().unwrap();
+    let queries = copy_queries(work.path());
+    let targets = queries.join("reference/commencement_targets.csv");
+    let text = std::fs::read_to_string(&targets).unwrap();
+    let without: String = text
+        .lines()
+        .filter(|line| *line != "DOR,2002-03,70")
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_eq!(without.lines().count(), text.lines().count() - 1);
+    std::fs::write(&targets, without).unwrap();
+    let outcome = run_with(&options(work.path(), queries, "2003Q4")).unwrap();
+    assert_eq!(
+        against_target(&outcome, "2002-03", "All areas", "[x]"),
+        Some(12)
+    );
+    assert_eq!(
+        against_target(&outcome, "2002-03", "Dorset", "[x]"),
+        Some(0)
+    );
+    assert_eq!(against_target(&outcome, "2002-03", "Kent", "174"), Some(12));
+}
+
 #[test]
 fn cohort_windows_move_with_the_period() {
     // 2003Q1: the reference year is 2002-04-01..2003-03-31. Commenced:

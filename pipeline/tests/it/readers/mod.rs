@@ -1,7 +1,8 @@
 //! Reader-side checks shared by the tests: each output that shows table
 //! figures (the spreadsheet, the HTML pages) must show exactly the counts
-//! the CSVs publish, and `[c]` exactly where they withhold. Written
-//! against the files, not the pipeline's code.
+//! the CSVs publish, `[c]` exactly where they withhold and `[x]` exactly
+//! where they have no figure (a year without a target). Written against
+//! the files, not the pipeline's code.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,11 +12,32 @@ use calamine::{Data, Ods, Reader, open_workbook};
 /// The CSV columns that hold counts, in the order tables show them.
 const COUNT_COLUMNS: [&str; 5] = ["target", "count", "numerator", "denominator", "total"];
 
-/// One CSV: its dimension values → its counts in column order (`None`
-/// where withheld).
+/// A count as a file shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    Count(u64),
+    /// `[c]`; an empty cell in a CSV.
+    Withheld,
+    /// `[x]`.
+    NotAvailable,
+}
+
+/// One CSV: its dimension values → its counts in column order.
 pub struct CsvTable {
     pub dimensions: usize,
-    pub rows: BTreeMap<Vec<String>, Vec<Option<u64>>>,
+    pub rows: BTreeMap<Vec<String>, Vec<Shown>>,
+}
+
+/// A CSV's count cell: a withheld count is empty (its status says `[c]`).
+fn csv_count(text: &str) -> Shown {
+    match text {
+        "" => Shown::Withheld,
+        "[x]" => Shown::NotAvailable,
+        _ => Shown::Count(
+            text.parse()
+                .unwrap_or_else(|_| panic!("`{text}` in a CSV's count column")),
+        ),
+    }
 }
 
 pub fn read_csv(path: &Path) -> CsvTable {
@@ -33,10 +55,7 @@ pub fn read_csv(path: &Path) -> CsvTable {
         .map(|record| {
             let record = record.unwrap();
             let groups = record.iter().take(dimensions).map(String::from).collect();
-            let figures = counts
-                .iter()
-                .map(|&c| record[c].parse::<u64>().ok())
-                .collect();
+            let figures = counts.iter().map(|&c| csv_count(&record[c])).collect();
             (groups, figures)
         })
         .collect();
@@ -54,15 +73,17 @@ pub fn read_csvs(output: &Path) -> BTreeMap<String, CsvTable> {
         .collect()
 }
 
-/// A shown count as a reader sees it: `1,678` or `[c]`.
-fn shown(text: &str) -> Result<Option<u64>, String> {
-    if text == "[c]" {
-        return Ok(None);
+/// A shown count as a reader sees it: `1,678`, `[c]` or `[x]`.
+fn shown(text: &str) -> Result<Shown, String> {
+    match text {
+        "[c]" => Ok(Shown::Withheld),
+        "[x]" => Ok(Shown::NotAvailable),
+        _ => text
+            .replace(',', "")
+            .parse::<u64>()
+            .map(Shown::Count)
+            .map_err(|_| format!("`{text}` is not a count")),
     }
-    text.replace(',', "")
-        .parse::<u64>()
-        .map(Some)
-        .map_err(|_| format!("`{text}` is not a count"))
 }
 
 /// Checks one displayed row against the CSV: problems as messages.
