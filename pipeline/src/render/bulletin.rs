@@ -191,15 +191,26 @@ fn resolve(
         Block::Table {
             table: id,
             breakdowns,
+            rows,
         } => {
             let table = find(&id)?;
-            let mut data = lay_out(table, Detail::Bulletin, in_breakdowns(table, &breakdowns));
+            let in_rows = with_values(table, &rows)?;
+            let in_breakdowns = in_breakdowns(table, &breakdowns);
+            let mut data = lay_out(table, Detail::Bulletin, |row| {
+                in_breakdowns(row) && in_rows(row)
+            });
             in_order_named(table, &breakdowns, &mut data);
             numbers.tables += 1;
+            let only: Vec<&str> = rows.iter().map(|(_, value)| value.as_str()).collect();
+            let only = if only.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", only.join(", "))
+            };
             Part::Table {
                 id: format!("table-{}", numbers.tables),
                 caption: format!(
-                    "Table {}: {}{}, {}",
+                    "Table {}: {}{}{only}, {}",
                     numbers.tables,
                     table.metadata().title,
                     by(&breakdowns),
@@ -236,6 +247,33 @@ fn in_order_named(table: &ProtectedTable, breakdowns: &[String], data: &mut Disp
                 .unwrap_or(breakdowns.len())
         });
     }
+}
+
+/// Keeps the rows with `value` in each `(dimension, value)`; a dimension
+/// the table does not have is an error.
+fn with_values(
+    table: &ProtectedTable,
+    wanted: &[(String, String)],
+) -> Result<impl Fn(&ProtectedRow) -> bool, String> {
+    let mut columns = Vec::new();
+    for (dimension, value) in wanted {
+        match table.dimensions().iter().position(|d| d == dimension) {
+            Some(column) => columns.push((column, value.clone())),
+            // An empty table has no columns to check, nor rows to keep.
+            None if table.rows().is_empty() => {}
+            None => {
+                return Err(format!(
+                    "table `{}` has no dimension `{dimension}`",
+                    table.metadata().id
+                ));
+            }
+        }
+    }
+    Ok(move |row: &ProtectedRow| {
+        columns
+            .iter()
+            .all(|(column, value)| &row.groups()[*column] == value)
+    })
 }
 
 /// Keeps the rows of the named breakdowns; every row when none are named

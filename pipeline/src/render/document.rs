@@ -29,10 +29,12 @@ pub enum Block {
     Chart {
         table: String,
     },
-    /// A table's rows for the named breakdowns (all rows when none).
+    /// A table's rows for the named breakdowns (all rows when none), and of
+    /// those the rows with the given value in each dimension of `rows`.
     Table {
         table: String,
         breakdowns: Vec<String>,
+        rows: Vec<(String, String)>,
     },
 }
 
@@ -165,15 +167,30 @@ fn paragraph(content: Vec<Inline>) -> Result<Block, String> {
         });
     }
     if let Some(rest) = text.strip_prefix(TABLE_DIRECTIVE) {
-        let (table, breakdowns) = rest.split_once(':').unwrap_or((rest, ""));
+        // `id: breakdown; breakdown | dimension=value; dimension=value`
+        let (table, rest) = rest.split_once(':').unwrap_or((rest, ""));
+        let (breakdowns, rows) = rest.split_once('|').unwrap_or((rest, ""));
+        let items = |list: &str| -> Vec<String> {
+            list.split(';')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        let rows = items(rows)
+            .iter()
+            .map(|row| {
+                row.split_once('=')
+                    .map(|(dimension, value)| {
+                        (dimension.trim().to_string(), value.trim().to_string())
+                    })
+                    .ok_or_else(|| format!("a table's rows are dimension=value, not `{row}`"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         return Ok(Block::Table {
             table: table.trim().to_string(),
-            breakdowns: breakdowns
-                .split(';')
-                .map(str::trim)
-                .filter(|b| !b.is_empty())
-                .map(str::to_string)
-                .collect(),
+            breakdowns: items(breakdowns),
+            rows,
         });
     }
     Ok(Block::Paragraph(content))
@@ -187,7 +204,8 @@ mod tests {
     fn markdown_becomes_blocks() {
         let blocks = parse(
             "## Key points\n\nThe rate **rose** from *a* to [b](#x).\n\n- one\n- two\n\n\
-             @chart completion_rate\n\n@table completion_rate: Age band; Sex\n",
+             @chart completion_rate\n\n@table completion_rate: Age band; Sex\n\n\
+             @table commencements_against_target: | area=All areas; financial_year=2004\\-05\n",
         )
         .unwrap();
         assert_eq!(
@@ -219,7 +237,16 @@ mod tests {
                 },
                 Block::Table {
                     table: "completion_rate".into(),
-                    breakdowns: vec!["Age band".into(), "Sex".into()]
+                    breakdowns: vec!["Age band".into(), "Sex".into()],
+                    rows: vec![]
+                },
+                Block::Table {
+                    table: "commencements_against_target".into(),
+                    breakdowns: vec![],
+                    rows: vec![
+                        ("area".into(), "All areas".into()),
+                        ("financial_year".into(), "2004-05".into())
+                    ]
                 },
             ]
         );
@@ -230,5 +257,6 @@ mod tests {
         assert!(parse("# Title\n").is_err());
         assert!(parse("<div>raw</div>\n").is_err());
         assert!(parse("```\ncode\n```\n").is_err());
+        assert!(parse("@table retention: | Sex\n").is_err());
     }
 }

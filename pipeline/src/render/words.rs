@@ -9,12 +9,19 @@
 //!   `shown`, `low_reliability`, and `change` (`sentence` such as "rose
 //!   from 27.0% to 28.6%", `direction`, `points`, `previous`, `significant`,
 //!   `available`).
-//! - `count(...)`: `text`, `value`, `shown`.
+//! - `count(...)`: `text`, `value`, `shown`, and for each descriptive
+//!   column of the table (an area's target) its `text`, `shown` and
+//!   `percent`, the count as a percentage of it.
 //! - `mean(...)`: `text`, `total`, `denominator`, `shown`.
 //! - `extremes(table=, breakdown=)`: the `highest` and `lowest` reliable
 //!   rates of a breakdown (`group`, `percent`), and how many were `withheld`.
+//! - `values(table=, dimension=)`: the values of a dimension, in the
+//!   table's order, each as `value` (to name a row to another helper) and
+//!   `text` (to print).
 //! - `chart(table=)` and `table(table=, breakdowns=[...])` place a chart with
-//!   its data, or a table, where they stand on a line of their own.
+//!   its data, or a table, where they stand on a line of their own; any
+//!   other keyword of `table` keeps the rows with that value in that
+//!   dimension (`area="All areas"`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,7 +31,7 @@ use tera::{Context, Tera};
 
 use crate::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 use crate::format;
-use crate::table::{BREAKDOWN, Shorthand, national};
+use crate::table::{BREAKDOWN, NO_DESCRIPTION, Shorthand, national};
 
 /// What a directive line starts with.
 pub const CHART_DIRECTIVE: &str = "@chart ";
@@ -49,8 +56,16 @@ pub fn render(
         }
     };
     tera.register_function("rate", helper(rate));
-    tera.register_function("count", helper(count));
     tera.register_function("mean", helper(mean));
+    let count_tables = Arc::clone(&tables);
+    tera.register_function("count", move |args: &HashMap<String, Value>| {
+        let table = table_named(&count_tables, args)?;
+        Ok(find_row(&count_tables, args)?.map_or_else(not_available, |row| count(table, row)))
+    });
+    let values_tables = Arc::clone(&tables);
+    tera.register_function("values", move |args: &HashMap<String, Value>| {
+        values(&values_tables, args)
+    });
     let extremes_tables = Arc::clone(&tables);
     tera.register_function("extremes", move |args: &HashMap<String, Value>| {
         extremes(&extremes_tables, args)
@@ -76,12 +91,78 @@ pub fn render(
             None => Vec::new(),
         };
         Ok(Value::String(format!(
-            "{TABLE_DIRECTIVE}{}: {}",
+            "{TABLE_DIRECTIVE}{}: {} | {}",
             table.metadata().id,
-            breakdowns.join("; ")
+            breakdowns.join("; "),
+            rows_kept(table, args)?.join("; ")
         )))
     });
     tera.render(name, context).map_err(|e| describe(&e))
+}
+
+/// The `dimension=value` pairs of a `table()` directive: every keyword but
+/// `table` and `breakdowns`, sorted so the directive is the same each
+/// time. Each value is escaped, so the Markdown gives it back as it is.
+fn rows_kept(table: &ProtectedTable, args: &HashMap<String, Value>) -> tera::Result<Vec<String>> {
+    let id = &table.metadata().id;
+    let mut kept = Vec::new();
+    for (dimension, value) in args {
+        if dimension == "table" || dimension == "breakdowns" {
+            continue;
+        }
+        if !table.rows().is_empty() && !table.dimensions().contains(dimension) {
+            return Err(format!(
+                "table(): table `{id}` has no dimension `{dimension}`; it has {}",
+                table.dimensions().join(", ")
+            )
+            .into());
+        }
+        let value = value
+            .as_str()
+            .ok_or_else(|| format!("table(): {dimension} must be a value in words"))?;
+        // They separate the directive's parts.
+        if value.contains([';', '|', '=']) {
+            return Err(format!("table(): {dimension}=\"{value}\" has ;, | or =").into());
+        }
+        kept.push(format!("{dimension}={}", markdown_escape(value)));
+    }
+    kept.sort();
+    Ok(kept)
+}
+
+/// The values of `dimension=` in `table=`, each once, in the table's order.
+fn values(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let table = table_named(tables, args)?;
+    let dimension = args
+        .get("dimension")
+        .and_then(Value::as_str)
+        .ok_or("values() needs dimension=\"<dimension>\"")?;
+    if table.rows().is_empty() {
+        return Ok(json!([]));
+    }
+    let column = table
+        .dimensions()
+        .iter()
+        .position(|d| d == dimension)
+        .ok_or_else(|| {
+            format!(
+                "table `{}` has no dimension `{dimension}`; it has {}",
+                table.metadata().id,
+                table.dimensions().join(", ")
+            )
+        })?;
+    let mut seen: Vec<&str> = Vec::new();
+    for row in table.rows() {
+        let value = row.groups()[column].as_str();
+        if !seen.contains(&value) {
+            seen.push(value);
+        }
+    }
+    Ok(Value::Array(
+        seen.into_iter()
+            .map(|value| json!({ "value": value, "text": markdown_escape(value) }))
+            .collect(),
+    ))
 }
 
 /// A tera error with its causes: tera puts the useful part in the source.
@@ -284,13 +365,45 @@ fn rate(value: &ProtectedValue) -> Value {
     }
 }
 
-fn count(value: &ProtectedValue) -> Value {
-    match value {
-        ProtectedValue::Count(Shown::Value(n)) => {
-            json!({ "shown": true, "text": format::thousands(*n), "value": n })
+/// A count, with what each descriptive column of its table says beside it.
+fn count(table: &ProtectedTable, row: &ProtectedRow) -> Value {
+    let shown = match row.value() {
+        ProtectedValue::Count(Shown::Value(n)) => Some(*n),
+        _ => None,
+    };
+    let mut value = match shown {
+        Some(n) => json!({ "shown": true, "text": format::thousands(n), "value": n }),
+        None => json!({ "shown": false, "text": WITHHELD, "value": null }),
+    };
+    for (dimension, group) in table.dimensions().iter().zip(row.groups()) {
+        if table.metadata().descriptive.contains(dimension) {
+            value[dimension.as_str()] = beside(group, shown);
         }
-        _ => json!({ "shown": false, "text": WITHHELD, "value": null }),
     }
+    value
+}
+
+/// A descriptive value (a target) beside a count: its `text`, whether it is
+/// `shown`, and the count as a `percent` of it. The percentage of a
+/// withheld count is withheld with it: with the target, it would give the
+/// count back.
+fn beside(description: &str, count: Option<u64>) -> Value {
+    if description == NO_DESCRIPTION.mark() {
+        return json!({ "shown": false, "text": NO_DESCRIPTION.mark(), "percent": NOT_AVAILABLE });
+    }
+    let Ok(of) = description.parse::<u64>() else {
+        return json!({
+            "shown": true,
+            "text": markdown_escape(description),
+            "percent": NOT_AVAILABLE,
+        });
+    };
+    let percent = match count {
+        None => WITHHELD.to_string(),
+        Some(_) if of == 0 => Shorthand::NotApplicable.mark().to_string(),
+        Some(n) => format::percent(n as f64 / of as f64),
+    };
+    json!({ "shown": true, "text": format::thousands(of), "percent": percent })
 }
 
 fn mean(value: &ProtectedValue) -> Value {
@@ -353,7 +466,30 @@ fn extremes(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::R
 
 #[cfg(test)]
 mod tests {
-    use super::markdown_escape;
+    use super::{beside, markdown_escape};
+    use serde_json::json;
+
+    #[test]
+    fn a_target_beside_its_count() {
+        // 10,300 of 13,000 is 79.23 %.
+        assert_eq!(
+            beside("13000", Some(10_300)),
+            json!({ "shown": true, "text": "13,000", "percent": "79.2%" })
+        );
+        // With the target, the percentage would give a withheld count back.
+        assert_eq!(
+            beside("13000", None),
+            json!({ "shown": true, "text": "13,000", "percent": "[c]" })
+        );
+        assert_eq!(
+            beside("0", Some(3)),
+            json!({ "shown": true, "text": "0", "percent": "[z]" })
+        );
+        assert_eq!(
+            beside("[x]", Some(3)),
+            json!({ "shown": false, "text": "[x]", "percent": "[x]" })
+        );
+    }
 
     #[test]
     fn extract_text_cannot_become_markdown() {

@@ -267,6 +267,124 @@ fn readers_get_words_where_the_extract_has_codes() {
     }
 }
 
+/// The edition of `period` of the hand-made delivery at `threshold`: its
+/// public folder, its bulletin's HTML, and the text of its PDF laid out as
+/// on the page, each run of spaces and line breaks one space.
+fn bulletin_of(work: &Path, period: &str, threshold: u64) -> (PathBuf, String, String) {
+    let options = RunOptions {
+        period: Some(period.parse::<Period>().unwrap()),
+        config: Config {
+            disclosure: dtto::config::DisclosureConfig { threshold },
+            ..Config::default()
+        },
+        ..options(work, repo().join("templates"))
+    };
+    let output = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(run(&options))
+        .unwrap()
+        .output;
+    let public = output.join("public");
+    let html = std::fs::read_to_string(public.join("index.html")).unwrap();
+    let pdf = tool(
+        "pdftotext",
+        &[
+            "-layout",
+            public.join("bulletin.pdf").to_str().unwrap(),
+            "-",
+        ],
+    );
+    let pdf = pdf.split_whitespace().collect::<Vec<_>>().join(" ");
+    (public, html, pdf)
+}
+
+#[test]
+fn the_bulletin_says_how_many_orders_commenced_against_the_national_target() {
+    require(&[Tool::Poppler]);
+    // The hand-made delivery's Orders by financial year (tests/measures.rs):
+    // 2 in 2000-01 and 7 in 2001-02, years without targets, and 12 in
+    // 2002-03 against the national 6,000: 0.2% of it.
+    let work = tempfile::tempdir().unwrap();
+    let (public, html, pdf) = bulletin_of(work.path(), "2003Q4", 2);
+    let sentence = "In 2002-03, the latest financial year to have ended, 12 Orders commenced in \
+                    England and Wales against a national target of 6,000 (0.2% of the target).";
+    assert!(html.contains(sentence), "no national target sentence");
+    assert!(
+        pdf.contains("against a national target of 6,000 (0.2% of the target)."),
+        "no national target sentence in the PDF"
+    );
+    // Beside it the national figure of every year, [x] where no target.
+    let table = html
+        .split("data-table=\"commencements_against_target\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .unwrap();
+    for (year, target, count) in [
+        ("2000-01", "[x]", "2"),
+        ("2001-02", "[x]", "7"),
+        ("2002-03", "6,000", "12"),
+    ] {
+        let row = format!(
+            "<tr><td>{year}</td><th scope=\"row\">All areas</th><td class=\"num\">{target}</td>\
+             <td class=\"num\">{count}</td>"
+        );
+        assert!(table.contains(&row), "{row}");
+    }
+    assert_eq!(
+        table.matches("<tr>").count(),
+        1 + 3,
+        "the header and a row a year"
+    );
+    for row in [
+        "2000-01 All areas [x] 2",
+        "2001-02 All areas [x] 7",
+        "2002-03 All areas 6,000 12",
+    ] {
+        assert!(pdf.contains(row), "no `{row}` in the PDF");
+    }
+    // The CSV and the spreadsheet say [x] too.
+    let csv =
+        std::fs::read_to_string(public.join("data/commencements_against_target.csv")).unwrap();
+    assert!(csv.contains("\n2000-01,All areas,[x],2,\n"), "{csv}");
+    assert!(csv.contains("\n2001-02,Kent,[x],7,\n"), "{csv}");
+    let mut book: Ods<_> = open_workbook(public.join("tables.ods")).unwrap();
+    let sheet = book
+        .worksheet_range("commencements_against_target")
+        .unwrap();
+    let row = sheet
+        .rows()
+        .find(|r| text(&r[0]) == "2001-02" && text(&r[1]) == "All areas")
+        .unwrap();
+    assert_eq!(
+        (text(&row[2]), row[3].clone()),
+        ("[x]".to_string(), Data::Float(7.0))
+    );
+
+    // 2002Q1: the latest year ended is 2001-02, without a target.
+    let work = tempfile::tempdir().unwrap();
+    let (_, html, _) = bulletin_of(work.path(), "2002Q1", 2);
+    assert!(
+        html.contains(
+            "In 2001-02, the latest financial year to have ended, 7 Orders commenced in \
+             England and Wales; no national target is available for that year."
+        ),
+        "no sentence for a year without a target"
+    );
+
+    // 2001Q4 at threshold 5: 2000-01's 2 Orders are withheld, and so is
+    // the sentence's number.
+    let work = tempfile::tempdir().unwrap();
+    let (_, html, _) = bulletin_of(work.path(), "2001Q4", 5);
+    assert!(
+        html.contains(
+            "In 2000-01, the latest financial year to have ended, the number of Orders \
+             commenced is withheld to protect confidentiality."
+        ),
+        "no sentence for a withheld figure"
+    );
+    assert!(!html.contains("2 Orders commenced"));
+}
+
 #[test]
 fn a_template_that_fails_leaves_the_previous_edition() {
     let work = tempfile::tempdir().unwrap();
@@ -365,7 +483,7 @@ fn the_bundled_extract_tells_its_story_for_2003q4() {
     assert!(pdf.replace('\n', " ").contains(&percent), "{percent}");
     // With its breakdowns by age, sex and ethnic group.
     let completion = html
-        .split("Table 1: Completion rate by age band, sex and ethnic group")
+        .split(": Completion rate by age band, sex and ethnic group")
         .nth(1)
         .and_then(|rest| rest.split("</table>").next())
         .unwrap();
