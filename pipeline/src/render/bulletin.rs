@@ -201,6 +201,8 @@ fn resolve(
             });
             in_order_named(table, &breakdowns, &mut data);
             numbers.tables += 1;
+            // The title names the whole table; the caption says which
+            // rows of it are shown.
             let only: Vec<&str> = rows.iter().map(|(_, value)| value.as_str()).collect();
             let only = if only.is_empty() {
                 String::new()
