@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use dtto::config::{Config, ConfigError};
-use dtto::disclosure::{Year, audit};
+use dtto::disclosure::audit::{self, Part};
 use dtto::exit::Exit;
 use dtto::ingest::contract::ExtractFile;
 use dtto::ingest::warehouse::Warehouse;
@@ -287,11 +287,9 @@ fn print_run_summary(outcome: &RunOutcome) {
         outcome.tables.len(),
         outcome.query_seconds,
     );
-    for (year, name) in [
-        (Year::Reference, "reference year"),
-        (Year::YearEarlier, "a year earlier"),
-    ] {
-        let (by_rule, withheld, figures) = audit::summary(&outcome.protected, year);
+    for part in Part::ALL {
+        let name = part.name();
+        let (by_rule, withheld, figures) = audit::summary(&outcome.protected, part);
         let counts: Vec<String> = by_rule
             .iter()
             .map(|(rule, count)| format!("{rule} {count}"))

@@ -90,7 +90,7 @@ impl Period {
 
     /// The quarter `quarters` before this one.
     pub fn earlier(self, quarters: i32) -> Period {
-        let index = self.year * 4 + self.quarter as i32 - 1 - quarters;
+        let index = self.index() - quarters;
         Period {
             year: index.div_euclid(4),
             quarter: index.rem_euclid(4) as u32 + 1,
@@ -124,6 +124,36 @@ impl Period {
             .succ_opt()
             .unwrap_or(end);
         Window { start, end }
+    }
+
+    /// The quarter's own three months.
+    pub fn quarter(self) -> Window {
+        let end = self.end();
+        let start = self.earlier(1).end().succ_opt().unwrap_or(end);
+        Window { start, end }
+    }
+
+    /// The quarters from `self` to `last`, both included, oldest first.
+    pub fn through(self, last: Period) -> impl Iterator<Item = Period> {
+        let quarters = last.index() - self.index();
+        (0..=quarters).map(move |n| last.earlier(quarters - n))
+    }
+
+    fn index(self) -> i32 {
+        self.year * 4 + self.quarter as i32 - 1
+    }
+
+    /// The first quarter whose 12 months ending `quarters_back` before it
+    /// start on or after `begins`: the first the delivery fully covers for
+    /// a window of that lag.
+    pub fn first_covering(begins: NaiveDate, quarters_back: i32) -> Period {
+        let of = Period::of(begins);
+        let first_whole = if of.quarter().start == begins {
+            of
+        } else {
+            of.earlier(-1)
+        };
+        first_whole.earlier(-(3 + quarters_back))
     }
 
     /// The quarter a date falls in.
@@ -233,6 +263,29 @@ mod tests {
                 end: date(2002, 3, 31)
             }
         );
+    }
+
+    #[test]
+    fn the_first_quarter_a_delivery_covers_starts_its_window_on_or_after_the_first_order() {
+        let first = |begins, back| Period::first_covering(begins, back).to_string();
+        // Orders from 1 October 2000: the 12 months to September 2001.
+        assert_eq!(first(date(2000, 10, 1), 0), "2001Q3");
+        // From the 2nd, October 2000 is not covered: the year to December 2001.
+        assert_eq!(first(date(2000, 10, 2), 0), "2001Q4");
+        // Lagged one quarter, and the two-year reconviction window (ending
+        // 30 months before the period end).
+        assert_eq!(first(date(2000, 10, 1), 1), "2001Q4");
+        assert_eq!(first(date(2000, 10, 1), 10), "2004Q1");
+        let p: Period = "2003Q4".parse().unwrap();
+        assert_eq!(p.quarter().start, date(2003, 10, 1));
+        assert_eq!(p.quarter().end, date(2003, 12, 31));
+        let run: Vec<String> = "2003Q3"
+            .parse::<Period>()
+            .unwrap()
+            .through("2004Q2".parse().unwrap())
+            .map(|q| q.to_string())
+            .collect();
+        assert_eq!(run, ["2003Q3", "2003Q4", "2004Q1", "2004Q2"]);
     }
 
     #[test]

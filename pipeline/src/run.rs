@@ -15,7 +15,6 @@ use crate::ingest::fields::date_from_days;
 use crate::ingest::{IngestError, IngestOptions, Ingested, ingest};
 use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
-use crate::query::parameters::Parameters;
 use crate::query::{QueryError, adhoc, open, run_tables};
 use crate::render::bulletin::{self, Edition, Release};
 use crate::render::charts::{self, Chart};
@@ -23,7 +22,7 @@ use crate::render::edition::{self, EditionError, Published};
 use crate::render::manifest::Manifest;
 use crate::render::{RenderError, html, ods, pdf, qa, tidy_csv};
 use crate::statistics::totals::{self, TotalCheck};
-use crate::statistics::{StatTable, StatisticsError, compute};
+use crate::statistics::{self, StatTable, StatisticsError};
 
 /// The publication's name, on every output.
 const TITLE: &str = "Drug Treatment and Testing Order statistics";
@@ -45,17 +44,18 @@ pub struct RunOptions {
 pub struct RunOutcome {
     pub ingested: Ingested,
     pub period: Period,
-    /// Before disclosure control: for tests and checks, never for output.
+    /// The period's tables before disclosure control: for tests and
+    /// checks, never for output.
     pub tables: Vec<StatTable>,
     pub protected: Protected,
     /// The edition's folder: `output/<period>`.
     pub output: PathBuf,
     /// Whether the edition was written, or its files were already in place.
     pub published: Published,
-    /// Wall time of the query stage: every table planned and run for both
-    /// years, with its statistics.
+    /// Wall time of the query stage: every table planned and run for every
+    /// quarter of the edition, with its statistics.
     pub query_seconds: f64,
-    /// Wall time of disclosure control, both years.
+    /// Wall time of disclosure control over the whole edition.
     pub disclosure_seconds: f64,
 }
 
@@ -164,7 +164,8 @@ fn write_edition(
 ) -> Result<(), RunError> {
     let public = dir.join(PUBLIC);
     let sign_off = dir.join(SIGN_OFF);
-    for folder in [public.join("data"), public.join("charts"), sign_off.clone()] {
+    let series = public.join("data").join("series");
+    for folder in [series.clone(), public.join("charts"), sign_off.clone()] {
         std::fs::create_dir_all(&folder).map_err(RunError::write_at(&folder))?;
     }
     let csv_failed = |path: &Path| {
@@ -175,6 +176,10 @@ fn write_edition(
         let path = public
             .join("data")
             .join(format!("{}.csv", table.metadata().id));
+        tidy_csv::write(table, &path).map_err(csv_failed(&path))?;
+    }
+    for table in &protected.series {
+        let path = series.join(format!("{}.csv", table.metadata().id));
         tidy_csv::write(table, &path).map_err(csv_failed(&path))?;
     }
     let path = sign_off.join("disclosure_audit.csv");
@@ -273,27 +278,21 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     }
     let started = std::time::Instant::now();
     let ctx = open(&ingested.dir, &catalogue).await?;
-    period.check_against(as_at, first_commencement(&ctx).await?)?;
-    let parameters = Parameters::new(period, as_at);
-    let results = run_tables(&ctx, &catalogue, &parameters).await?;
+    let begins = first_commencement(&ctx).await?;
+    period.check_against(as_at, begins)?;
+    let results = run_tables(&ctx, &catalogue, period, as_at, begins).await?;
     let minimum = options.config.statistics.low_reliability_below;
-    let tables = results
+    let series = results
         .iter()
-        .map(|r| compute(&r.table.metadata, &r.current, &r.previous, minimum))
+        .map(|r| statistics::series(r, minimum))
         .collect::<Result<Vec<_>, _>>()?;
-    let year_earlier = results
+    let tables: Vec<StatTable> = series
         .iter()
-        .map(|r| compute(&r.table.metadata, &r.previous, &[], minimum))
-        .collect::<Result<Vec<_>, _>>()?;
+        .filter_map(|s| s.at(period).cloned())
+        .collect();
     let query_seconds = started.elapsed().as_secs_f64();
-    let financial_years = [period, period.earlier(4)].map(Period::financial_year);
     let started = std::time::Instant::now();
-    let protected = disclosure::protect(
-        &tables,
-        &year_earlier,
-        financial_years.each_ref().map(Option::as_deref),
-        options.config.disclosure.threshold,
-    )?;
+    let protected = disclosure::protect(&series, period, options.config.disclosure.threshold)?;
     let disclosure_seconds = started.elapsed().as_secs_f64();
 
     let totals: Vec<TotalCheck> = tables.iter().flat_map(totals::check).collect();

@@ -112,6 +112,17 @@ pub const GROUP: &str = "group";
 pub const NATIONAL: &str = "National";
 /// The national figure's group.
 pub const ALL: &str = "All";
+/// The dimension of a series naming the quarter a row's 12 months end in:
+/// `2004Q3`.
+pub const QUARTER: &str = "quarter";
+/// The breakdowns a series carries. The contract asks for age band, sex and
+/// ethnic group as well, but overlapping 12 months of thin groups let a
+/// reader subtract their way to single quarters: protecting them exactly
+/// links every quarter of every group into one linear programme too large
+/// to solve in a run (12,000 unknowns at scale 1, 13 s a programme, and
+/// hundreds of programmes). Until disclosure control can, the series is
+/// national.
+pub const SERIES_BREAKDOWNS: [&str; 1] = [NATIONAL];
 
 /// A value naming the total of the other values of its dimension: `All`,
 /// `All reasons`, `All areas`.

@@ -3,13 +3,15 @@
 
 use std::path::Path;
 
-use super::{Protected, Year};
+use super::Protected;
+use crate::period::Period;
 
 pub fn write(protected: &Protected, path: &Path) -> Result<(), csv::Error> {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_path(path)?;
-    out.write_record(["table", "year", "row", "figure", "rule", "reason"])?;
+    // `quarter`: the figure is of the 12 months ending with that quarter.
+    out.write_record(["table", "quarter", "row", "figure", "rule", "reason"])?;
     for withheld in &protected.audit {
         let row = withheld
             .dimensions
@@ -19,10 +21,7 @@ pub fn write(protected: &Protected, path: &Path) -> Result<(), csv::Error> {
             .join("; ");
         out.write_record([
             withheld.table.as_str(),
-            match withheld.year {
-                Year::Reference => "reference year",
-                Year::YearEarlier => "a year earlier",
-            },
+            &withheld.quarter.to_string(),
             &row,
             withheld.figure.name(),
             withheld.rule,
@@ -33,17 +32,49 @@ pub fn write(protected: &Protected, path: &Path) -> Result<(), csv::Error> {
     Ok(())
 }
 
-/// For one year: how many figures each rule withheld, how many were
-/// withheld in all, and of how many.
-pub fn summary(protected: &Protected, year: Year) -> (Vec<(&'static str, usize)>, usize, usize) {
-    let withheld: Vec<_> = protected.audit.iter().filter(|w| w.year == year).collect();
+/// The parts of an edition its summaries count apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    ReferenceYear,
+    YearEarlier,
+    /// Every other quarter of the series.
+    Series,
+}
+
+impl Part {
+    pub const ALL: [Part; 3] = [Part::ReferenceYear, Part::YearEarlier, Part::Series];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::ReferenceYear => "reference year",
+            Part::YearEarlier => "a year earlier",
+            Part::Series => "other quarters of the series",
+        }
+    }
+
+    fn holds(self, quarter: Period, period: Period) -> bool {
+        match self {
+            Part::ReferenceYear => quarter == period,
+            Part::YearEarlier => quarter == period.earlier(4),
+            Part::Series => quarter != period && quarter != period.earlier(4),
+        }
+    }
+}
+
+/// For one part of the edition: how many figures each rule withheld, how
+/// many were withheld in all, and of how many.
+pub fn summary(protected: &Protected, part: Part) -> (Vec<(&'static str, usize)>, usize, usize) {
+    let of = |quarter| part.holds(quarter, protected.period);
+    let withheld: Vec<_> = protected.audit.iter().filter(|w| of(w.quarter)).collect();
     let by_rule = ["primary", "unprinted", "complement", "range", "budget"]
         .into_iter()
         .map(|rule| (rule, withheld.iter().filter(|w| w.rule == rule).count()))
         .collect();
-    let figures = protected.figures[match year {
-        Year::Reference => 0,
-        Year::YearEarlier => 1,
-    }];
+    let figures = protected
+        .figures
+        .iter()
+        .filter(|(quarter, _)| of(**quarter))
+        .map(|(_, n)| n)
+        .sum();
     (by_rule, withheld.len(), figures)
 }

@@ -20,9 +20,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::period::Period;
 use crate::query::catalogue::Link;
 use crate::statistics::{StatRow, StatTable, Value};
-use crate::table::{Figure, NATIONAL, is_all};
+use crate::table::{Figure, NATIONAL, QUARTER, is_all};
+
+/// The value of a link's `where` standing for the financial year that is a
+/// row's 12 months.
+const FINANCIAL_YEAR: &str = "$financial_year";
 
 use super::suppression::{Relation, Unprinted};
 
@@ -63,9 +68,10 @@ pub struct Linked {
 }
 
 impl Linked {
-    /// `financial_year`: the financial year that is the reference year, if
-    /// the reference year is one.
-    pub fn build(tables: &[StatTable], financial_year: Option<&str>) -> Linked {
+    /// `tables` carry a [`QUARTER`] dimension where they hold more than one
+    /// quarter: the financial year of a link's `$financial_year` is the
+    /// one that is the row's 12 months.
+    pub fn build(tables: &[StatTable]) -> Linked {
         let mut linked = Linked::default();
         for (t, table) in tables.iter().enumerate() {
             for (r, row) in table.rows.iter().enumerate() {
@@ -88,10 +94,60 @@ impl Linked {
         }
         for (t, table) in tables.iter().enumerate() {
             for link in &table.metadata.links {
-                linked.link_declared(tables, t, link, financial_year);
+                linked.link_declared(tables, t, link);
             }
         }
         linked
+    }
+
+    /// Each row of `tables[windows]`, a series (its 12 months ending in the
+    /// quarter of its [`QUARTER`] dimension), is the sum of the rows of
+    /// `tables[singles]` for the four quarters making it up (the same
+    /// query, every window narrowed to one quarter). Recorded where the
+    /// figures add up: a table counting people once across quarters does
+    /// not, and a reader cannot subtract its neighbouring windows either.
+    pub fn roll(&mut self, tables: &[StatTable], windows: usize, singles: usize) {
+        let (table, quarters) = (&tables[windows], &tables[singles]);
+        let Some(q) = table.dimensions.iter().position(|d| d == QUARTER) else {
+            return;
+        };
+        let rows: HashMap<&[String], usize> = quarters
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, row)| (row.groups.as_slice(), r))
+            .collect();
+        for (r, row) in table.rows.iter().enumerate() {
+            let Ok(quarter) = row.groups[q].parse::<Period>() else {
+                continue;
+            };
+            let parts: Option<Vec<usize>> = quarter
+                .earlier(3)
+                .through(quarter)
+                .map(|single| {
+                    let mut groups = row.groups.clone();
+                    groups[q] = single.to_string();
+                    rows.get(groups.as_slice()).copied()
+                })
+                .collect();
+            let Some(parts) = parts else { continue };
+            let mut groups = row.groups.clone();
+            groups.remove(q);
+            for (figure, _) in cells_of(&row.value) {
+                let at = |table, row| CellRef { table, row, figure };
+                let parts: Vec<CellRef> = parts.iter().map(|&p| at(singles, p)).collect();
+                self.relate(
+                    &parts,
+                    at(windows, r),
+                    format!(
+                        "{}, {}: the 12 months ending {quarter} are its four quarters, {}",
+                        table.metadata.id,
+                        groups.join(" / "),
+                        figure.name()
+                    ),
+                );
+            }
+        }
     }
 
     pub fn cell(&self, cell: CellRef) -> Option<usize> {
@@ -203,13 +259,7 @@ impl Linked {
         }
     }
 
-    fn link_declared(
-        &mut self,
-        tables: &[StatTable],
-        t: usize,
-        link: &Link,
-        financial_year: Option<&str>,
-    ) {
+    fn link_declared(&mut self, tables: &[StatTable], t: usize, link: &Link) {
         let table = &tables[t];
         let here = format!("{} (links to {})", table.metadata.id, link.table);
         let Some(o) = tables.iter().position(|x| x.metadata.id == link.table) else {
@@ -228,16 +278,22 @@ impl Linked {
             ));
             return;
         };
-        let mut filter = link.filter.clone();
-        for values in filter.values_mut() {
-            if values.iter().any(|v| v == "$financial_year") {
-                // No financial year is the reference year: nothing repeats.
-                let Some(year) = financial_year else { return };
-                for v in values.iter_mut().filter(|v| *v == "$financial_year") {
-                    *v = year.to_string();
+        let quarter = table.dimensions.iter().position(|d| d == QUARTER);
+        // The link's `where` for one row; `None` when it names the financial
+        // year and the row's 12 months are not one: nothing repeats.
+        let filter_for = |row: &StatRow| {
+            let financial_year = quarter
+                .and_then(|q| row.groups[q].parse::<Period>().ok())
+                .and_then(Period::financial_year);
+            let mut filter = link.filter.clone();
+            for values in filter.values_mut() {
+                for v in values.iter_mut().filter(|v| *v == FINANCIAL_YEAR) {
+                    *v = financial_year.clone()?;
                 }
             }
-        }
+            Some(filter)
+        };
+        let filter = &link.filter;
         // Dimension pairs (here, there) that a repeated row agrees on.
         let shared: Vec<(usize, usize)> = table
             .dimensions
@@ -262,6 +318,9 @@ impl Linked {
             if !selected(table, row, &link.rows) {
                 continue;
             }
+            let Some(filter) = filter_for(row) else {
+                continue;
+            };
             let agreeing: Vec<(usize, &StatRow)> = other
                 .rows
                 .iter()

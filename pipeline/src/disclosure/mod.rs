@@ -14,9 +14,12 @@ pub mod audit;
 pub mod linked;
 pub mod suppression;
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::period::Period;
 use crate::query::catalogue::TableMetadata;
-use crate::statistics::{Change, Interval, StatTable, Value};
-use crate::table::{Figure, Layout, RowStatus, Shorthand};
+use crate::statistics::{Change, Interval, StatRow, StatTable, TableSeries, Value};
+use crate::table::{Figure, Layout, QUARTER, RowStatus, SERIES_BREAKDOWNS, Shorthand};
 use linked::{CellRef, Linked};
 use suppression::{Budget, Rule, suppress};
 
@@ -121,6 +124,9 @@ pub struct ProtectedRate {
     estimate: Shown<Option<(f64, Interval)>>,
     /// Only when the rate is shown in both years.
     change: Option<Change>,
+    /// On the 12 months ending a quarter earlier: only when the rate is
+    /// shown in both.
+    change_on_quarter: Option<Change>,
     low_reliability: bool,
 }
 
@@ -136,6 +142,9 @@ impl ProtectedRate {
     }
     pub fn change(&self) -> Option<&Change> {
         self.change.as_ref()
+    }
+    pub fn change_on_quarter(&self) -> Option<&Change> {
+        self.change_on_quarter.as_ref()
     }
     pub fn low_reliability(&self) -> bool {
         self.low_reliability
@@ -167,18 +176,12 @@ impl ProtectedMean {
     }
 }
 
-/// Which year a figure belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Year {
-    Reference,
-    YearEarlier,
-}
-
 /// One withheld figure and why; never its value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Withheld {
     pub table: String,
-    pub year: Year,
+    /// The quarter its 12 months end in.
+    pub quarter: Period,
     pub dimensions: Vec<(String, String)>,
     pub figure: Figure,
     /// `primary`, `unprinted`, `complement`, `range` or `budget`: see
@@ -191,59 +194,75 @@ pub struct Withheld {
 /// The outcome of disclosure control for a run.
 #[derive(Debug, Clone)]
 pub struct Protected {
+    pub period: Period,
+    /// The period's tables.
     pub tables: Vec<ProtectedTable>,
-    /// Every withheld figure of both years, in table order.
+    /// The series of every table that has one: its figures for each quarter
+    /// from the first the delivery covers, national and the
+    /// [`SERIES_BREAKDOWNS`], with a [`QUARTER`] dimension first.
+    pub series: Vec<ProtectedTable>,
+    /// Every withheld figure of every quarter, in table order.
     pub audit: Vec<Withheld>,
-    /// How many figures were tested in the reference year and a year
-    /// earlier: the audit's share is of these.
-    pub figures: [usize; 2],
+    /// How many figures were tested for each quarter: the audit's share is
+    /// of these.
+    pub figures: BTreeMap<Period, usize>,
 }
 
-/// Applies disclosure control to the tables of the reference year and of a
-/// year earlier (the same tables, in the same order; the earlier year's
-/// figures stand behind each change). `financial_years`: for each of the
-/// two years, the financial year it is, if it is one.
+/// Applies disclosure control to everything an edition publishes: each
+/// table for the period, a year earlier (behind each change) and every
+/// quarter of its series, all as one set of linked figures, with the single
+/// quarters making up each 12 months as figures a reader must not be able
+/// to narrow down.
 pub fn protect(
-    current: &[StatTable],
-    previous: &[StatTable],
-    financial_years: [Option<&str>; 2],
+    series: &[TableSeries],
+    period: Period,
     threshold: u64,
 ) -> Result<Protected, DisclosureError> {
-    // The two years are independent: decided side by side.
-    let (now, before) = std::thread::scope(|scope| {
-        let before = scope.spawn(|| Decided::new(previous, financial_years[1], threshold));
-        let now = Decided::new(current, financial_years[0], threshold);
-        (now, before.join())
-    });
-    let before = before.map_err(|_| DisclosureError {
-        problems: vec!["deciding a year earlier's suppression failed".to_string()],
-    })?;
-    let problems: Vec<String> = now
-        .linked
-        .problems
-        .iter()
-        .chain(&before.linked.problems)
-        .cloned()
-        .collect();
-    if !problems.is_empty() {
-        return Err(DisclosureError { problems });
+    let edition = Edition::new(series, period);
+    let linked = edition.link();
+    if !linked.problems.is_empty() {
+        return Err(DisclosureError {
+            problems: linked.problems,
+        });
     }
-    let tables = current
+    let unpublished: Vec<bool> = linked
+        .cells
         .iter()
-        .enumerate()
-        .map(|(t, table)| {
-            let earlier = previous
-                .iter()
-                .position(|p| p.metadata.id == table.metadata.id);
-            protect_table(t, table, &now, earlier.map(|e| (e, &previous[e], &before)))
-        })
+        .map(|cell| cell.table >= series.len())
         .collect();
-    let mut audit = now.audit(current, Year::Reference);
-    audit.extend(before.audit(previous, Year::YearEarlier));
+    let quarters: BTreeSet<Period> = series
+        .iter()
+        .flat_map(|s| s.windows.iter().map(|(q, _)| *q))
+        .collect();
+    let budget = Budget::new(LP_UNKNOWNS_PER_QUARTER * quarters.len() as u64);
+    let withheld = suppress(
+        &linked.values,
+        &linked.relations,
+        &linked.unprinted,
+        &unpublished,
+        threshold,
+        &budget,
+    );
+    let decided = Decided { linked, withheld };
+    let mut figures: BTreeMap<Period, usize> = BTreeMap::new();
+    for cell in decided
+        .linked
+        .cells
+        .iter()
+        .filter(|c| c.table < series.len())
+    {
+        *figures.entry(edition.quarter_of(*cell)).or_default() += 1;
+    }
     Ok(Protected {
-        tables,
-        audit,
-        figures: [now.linked.cells.len(), before.linked.cells.len()],
+        period,
+        tables: (0..series.len())
+            .map(|t| edition.protect_period(t, &decided))
+            .collect(),
+        series: (0..series.len())
+            .filter_map(|t| edition.protect_series(t, &decided))
+            .collect(),
+        audit: edition.audit(&decided),
+        figures,
     })
 }
 
@@ -268,31 +287,262 @@ pub struct DisclosureError {
     pub problems: Vec<String>,
 }
 
-/// The solving disclosure control may do for one year's figures, as
-/// unknowns summed over the linear programmes solved (see [`Budget`]): about
-/// four times the most any generated delivery has needed (263,000 for the
-/// year to March 2005 at scale 0.1), and about 10 s on a 2-core machine.
-const LP_UNKNOWNS_PER_YEAR: u64 = 1_000_000;
+/// The solving disclosure control may do for each quarter an edition
+/// publishes, as unknowns summed over the linear programmes solved (see
+/// [`Budget`]).
+const LP_UNKNOWNS_PER_QUARTER: u64 = 1_000_000;
 
-/// The cells of one year's tables and which of them are withheld.
+/// Everything an edition publishes as tables disclosure control links: for
+/// each table, its published rows of every quarter in one table (with a
+/// [`QUARTER`] dimension first when it has a series), then for each table
+/// with a series its single quarters.
+struct Edition<'a> {
+    series: &'a [TableSeries],
+    period: Period,
+    /// The published tables, then the single-quarter ones.
+    tables: Vec<StatTable>,
+    /// For each published table, where each quarter's rows are: (quarter,
+    /// groups) to row.
+    rows: Vec<HashMap<(Period, Vec<String>), usize>>,
+}
+
+impl<'a> Edition<'a> {
+    fn new(series: &'a [TableSeries], period: Period) -> Edition<'a> {
+        let mut tables = Vec::new();
+        let mut rows = Vec::new();
+        for table in series {
+            let (combined, at) = published(table, period);
+            tables.push(combined);
+            rows.push(at);
+        }
+        let with_singles: Vec<&str> = series
+            .iter()
+            .filter(|s| !s.singles.is_empty())
+            .map(|s| s.metadata.id.as_str())
+            .collect();
+        for table in series.iter().filter(|s| !s.singles.is_empty()) {
+            tables.push(singles(table, &with_singles));
+        }
+        Edition {
+            series,
+            period,
+            tables,
+            rows,
+        }
+    }
+
+    fn link(&self) -> Linked {
+        let mut linked = Linked::build(&self.tables);
+        let with_singles = self
+            .series
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.singles.is_empty());
+        for (n, (t, _)) in with_singles.enumerate() {
+            linked.roll(&self.tables, t, self.series.len() + n);
+        }
+        linked
+    }
+
+    fn quarter_of(&self, cell: CellRef) -> Period {
+        let table = &self.tables[cell.table];
+        table
+            .dimensions
+            .iter()
+            .position(|d| d == QUARTER)
+            .and_then(|q| table.rows[cell.row].groups[q].parse().ok())
+            .unwrap_or(self.period)
+    }
+
+    /// The row of published table `t` for `groups` (without the quarter) in
+    /// `quarter`.
+    fn row(&self, t: usize, quarter: Period, groups: &[String]) -> Option<usize> {
+        self.rows[t].get(&(quarter, groups.to_vec())).copied()
+    }
+
+    fn protect_period(&self, t: usize, decided: &Decided) -> ProtectedTable {
+        let table = &self.series[t];
+        let period = table.at(self.period);
+        let rows = period.map(|p| p.rows.as_slice()).unwrap_or_default();
+        let rows = rows
+            .iter()
+            .filter_map(|row| {
+                let r = self.row(t, self.period, &row.groups)?;
+                let shown_at = |back: i32| {
+                    self.row(t, self.period.earlier(back), &row.groups)
+                        .is_some_and(|e| decided.rate_shown(t, e))
+                };
+                let value = decided.protect_value(t, r, &row.value, [shown_at(4), shown_at(1)]);
+                Some(ProtectedRow {
+                    groups: row.groups.clone(),
+                    value,
+                })
+            })
+            .collect();
+        ProtectedTable {
+            metadata: table.metadata.clone(),
+            dimensions: period.map(|p| p.dimensions.clone()).unwrap_or_default(),
+            rows,
+        }
+    }
+
+    fn protect_series(&self, t: usize, decided: &Decided) -> Option<ProtectedTable> {
+        let table = &self.series[t];
+        let from = table.series_from?;
+        let mut rows = Vec::new();
+        let mut dimensions = Vec::new();
+        for (quarter, stats) in table.windows.iter().filter(|(q, _)| *q >= from) {
+            dimensions = stats.dimensions.clone();
+            let in_series = in_series(stats);
+            for row in stats.rows.iter().filter(|row| in_series(row)) {
+                let Some(r) = self.row(t, *quarter, &row.groups) else {
+                    continue;
+                };
+                let mut groups = vec![quarter.to_string()];
+                groups.extend(row.groups.iter().cloned());
+                rows.push(ProtectedRow {
+                    groups,
+                    value: decided.protect_value(t, r, &row.value, [false, false]),
+                });
+            }
+        }
+        dimensions.insert(0, QUARTER.to_string());
+        Some(ProtectedTable {
+            metadata: table.metadata.clone(),
+            dimensions,
+            rows,
+        })
+    }
+
+    fn audit(&self, decided: &Decided) -> Vec<Withheld> {
+        let mut audit: Vec<Withheld> = decided
+            .linked
+            .cells
+            .iter()
+            .zip(&decided.withheld)
+            .filter(|(cell, _)| cell.table < self.series.len())
+            .filter_map(|(cell, rule)| {
+                let rule = (*rule)?;
+                let table = &self.tables[cell.table];
+                let row = &table.rows[cell.row];
+                Some(Withheld {
+                    table: table.metadata.id.clone(),
+                    quarter: self.quarter_of(*cell),
+                    dimensions: table
+                        .dimensions
+                        .iter()
+                        .cloned()
+                        .zip(row.groups.iter().cloned())
+                        .filter(|(d, _)| d != QUARTER)
+                        .collect(),
+                    figure: cell.figure,
+                    rule: rule.name(),
+                    reason: decided.explain(rule),
+                })
+            })
+            .collect();
+        // The period first, then back through the series, each in table
+        // order.
+        audit.sort_by_key(|w| std::cmp::Reverse(w.quarter));
+        audit
+    }
+}
+
+/// The rows of a series a quarter that is not the period or a year earlier
+/// publishes: the national figure and the [`SERIES_BREAKDOWNS`].
+fn in_series(table: &StatTable) -> impl Fn(&StatRow) -> bool + '_ {
+    let breakdown = table.layout().breakdown;
+    move |row: &StatRow| {
+        breakdown.is_none_or(|b| SERIES_BREAKDOWNS.contains(&row.groups[b].as_str()))
+    }
+}
+
+/// A table's published rows of every quarter as one table, and where each
+/// (quarter, groups) is. A table with one quarter keeps its dimensions.
+fn published(
+    table: &TableSeries,
+    period: Period,
+) -> (StatTable, HashMap<(Period, Vec<String>), usize>) {
+    let several = table.windows.len() > 1;
+    let mut combined = StatTable {
+        metadata: table.metadata.clone(),
+        dimensions: Vec::new(),
+        rows: Vec::new(),
+    };
+    let mut at = HashMap::new();
+    for (quarter, stats) in &table.windows {
+        combined.dimensions = stats.dimensions.clone();
+        let whole = *quarter == period || *quarter == period.earlier(4);
+        let in_series = in_series(stats);
+        for row in stats.rows.iter().filter(|row| whole || in_series(row)) {
+            at.insert((*quarter, row.groups.clone()), combined.rows.len());
+            combined
+                .rows
+                .push(with_quarter(row, several.then_some(*quarter)));
+        }
+    }
+    if several {
+        combined.dimensions.insert(0, QUARTER.to_string());
+    }
+    (combined, at)
+}
+
+/// A table's single quarters as one table: the rows of its series. Those of
+/// the other breakdowns, published for the period and a year earlier only,
+/// make up 12 months that share no quarter: whatever those 12 months
+/// publish, their quarters can be shared out among the groups in as many
+/// ways as without them, so they tell a reader nothing a quarter at a time.
+/// Its links are to the other tables' single quarters (`with_singles`), the
+/// only figures its figures can repeat.
+fn singles(table: &TableSeries, with_singles: &[&str]) -> StatTable {
+    let mut metadata = table.metadata.clone();
+    metadata.id = single_quarters(&metadata.id);
+    metadata
+        .links
+        .retain(|l| with_singles.contains(&l.table.as_str()));
+    for link in &mut metadata.links {
+        link.table = single_quarters(&link.table);
+    }
+    let mut combined = StatTable {
+        metadata,
+        dimensions: Vec::new(),
+        rows: Vec::new(),
+    };
+    for (quarter, stats) in &table.singles {
+        combined.dimensions = stats.dimensions.clone();
+        let in_series = in_series(stats);
+        combined.rows.extend(
+            stats
+                .rows
+                .iter()
+                .filter(|row| in_series(row))
+                .map(|row| with_quarter(row, Some(*quarter))),
+        );
+    }
+    combined.dimensions.insert(0, QUARTER.to_string());
+    combined
+}
+
+fn single_quarters(id: &str) -> String {
+    format!("{id} (single quarters)")
+}
+
+fn with_quarter(row: &StatRow, quarter: Option<Period>) -> StatRow {
+    let mut groups: Vec<String> = quarter.map(|q| q.to_string()).into_iter().collect();
+    groups.extend(row.groups.iter().cloned());
+    StatRow {
+        groups,
+        value: row.value.clone(),
+    }
+}
+
+/// The cells of an edition and which of them are withheld.
 struct Decided {
     linked: Linked,
     withheld: Vec<Option<Rule>>,
 }
 
 impl Decided {
-    fn new(tables: &[StatTable], financial_year: Option<&str>, threshold: u64) -> Decided {
-        let linked = Linked::build(tables, financial_year);
-        let withheld = suppress(
-            &linked.values,
-            &linked.relations,
-            &linked.unprinted,
-            threshold,
-            &Budget::new(LP_UNKNOWNS_PER_YEAR),
-        );
-        Decided { linked, withheld }
-    }
-
     fn is_withheld(&self, table: usize, row: usize, figure: Figure) -> bool {
         self.linked
             .cell(CellRef { table, row, figure })
@@ -314,36 +564,50 @@ impl Decided {
             .all(|&f| !self.is_withheld(table, row, f))
     }
 
-    fn audit(&self, tables: &[StatTable], year: Year) -> Vec<Withheld> {
-        self.linked
-            .cells
-            .iter()
-            .zip(&self.withheld)
-            .filter_map(|(cell, rule)| {
-                let rule = (*rule)?;
-                let table = &tables[cell.table];
-                let row = &table.rows[cell.row];
-                Some(Withheld {
-                    table: table.metadata.id.clone(),
-                    year,
-                    dimensions: table
-                        .dimensions
-                        .iter()
-                        .cloned()
-                        .zip(row.groups.iter().cloned())
-                        .collect(),
-                    figure: cell.figure,
-                    rule: match rule {
-                        Rule::Primary => "primary",
-                        Rule::Unprinted => "unprinted",
-                        Rule::Complement { .. } => "complement",
-                        Rule::Range { .. } => "range",
-                        Rule::Budget => "budget",
+    /// A row's value as published; `earlier_shown`: whether its rate is
+    /// shown a year and a quarter earlier, so its changes can be.
+    fn protect_value(
+        &self,
+        t: usize,
+        r: usize,
+        value: &Value,
+        [year_earlier, quarter_earlier]: [bool; 2],
+    ) -> ProtectedValue {
+        match value {
+            Value::Count(count) => ProtectedValue::Count(self.shown(t, r, Figure::Count, *count)),
+            Value::Rate(rate) => {
+                let shown = self.rate_shown(t, r);
+                ProtectedValue::Rate(ProtectedRate {
+                    numerator: self.shown(t, r, Figure::Numerator, rate.numerator),
+                    denominator: self.shown(t, r, Figure::Denominator, rate.denominator),
+                    estimate: if shown {
+                        Shown::Value(rate.rate.zip(rate.interval))
+                    } else {
+                        Shown::Withheld
                     },
-                    reason: self.explain(rule),
+                    change: rate.change.clone().filter(|_| shown && year_earlier),
+                    change_on_quarter: rate
+                        .change_on_quarter
+                        .clone()
+                        .filter(|_| shown && quarter_earlier),
+                    low_reliability: rate.low_reliability,
                 })
-            })
-            .collect()
+            }
+            Value::Mean(mean) => {
+                let total = self.shown(t, r, Figure::Total, mean.total);
+                let denominator = self.shown(t, r, Figure::Denominator, mean.denominator);
+                ProtectedValue::Mean(ProtectedMean {
+                    total,
+                    denominator,
+                    mean: if total.is_withheld() || denominator.is_withheld() {
+                        Shown::Withheld
+                    } else {
+                        Shown::Value(mean.mean)
+                    },
+                    low_reliability: mean.low_reliability,
+                })
+            }
+        }
     }
 
     fn explain(&self, rule: Rule) -> String {
@@ -357,77 +621,15 @@ impl Decided {
                 self.linked.descriptions[relation]
             ),
             Rule::Range { relation } => format!(
-                "secondary: a withheld figure could still be narrowed down through {}",
+                "secondary: a withheld figure, or a single quarter's count, could still be \
+                 narrowed down through {}",
                 self.linked.descriptions[relation]
             ),
             Rule::Budget => "secondary, in bulk: disclosure control reached its limit of work \
-                for this year before it had shown every withheld figure safe, so every figure \
-                linked to one not yet shown safe is withheld"
+                before it had shown every withheld figure safe, so every figure linked to one \
+                not yet shown safe is withheld"
                 .to_string(),
+            Rule::Unpublished => "never published: a single quarter".to_string(),
         }
-    }
-}
-
-fn protect_table(
-    t: usize,
-    table: &StatTable,
-    now: &Decided,
-    earlier: Option<(usize, &StatTable, &Decided)>,
-) -> ProtectedTable {
-    let rows = table
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(r, row)| {
-            let value = match &row.value {
-                Value::Count(count) => {
-                    ProtectedValue::Count(now.shown(t, r, Figure::Count, *count))
-                }
-                Value::Rate(rate) => {
-                    let shown = now.rate_shown(t, r);
-                    let earlier_shown = earlier.is_some_and(|(e, previous, before)| {
-                        previous
-                            .rows
-                            .iter()
-                            .position(|p| p.groups == row.groups)
-                            .is_some_and(|p| before.rate_shown(e, p))
-                    });
-                    ProtectedValue::Rate(ProtectedRate {
-                        numerator: now.shown(t, r, Figure::Numerator, rate.numerator),
-                        denominator: now.shown(t, r, Figure::Denominator, rate.denominator),
-                        estimate: if shown {
-                            Shown::Value(rate.rate.zip(rate.interval))
-                        } else {
-                            Shown::Withheld
-                        },
-                        change: rate.change.clone().filter(|_| shown && earlier_shown),
-                        low_reliability: rate.low_reliability,
-                    })
-                }
-                Value::Mean(mean) => {
-                    let total = now.shown(t, r, Figure::Total, mean.total);
-                    let denominator = now.shown(t, r, Figure::Denominator, mean.denominator);
-                    ProtectedValue::Mean(ProtectedMean {
-                        total,
-                        denominator,
-                        mean: if total.is_withheld() || denominator.is_withheld() {
-                            Shown::Withheld
-                        } else {
-                            Shown::Value(mean.mean)
-                        },
-                        low_reliability: mean.low_reliability,
-                    })
-                }
-            };
-            ProtectedRow {
-                groups: row.groups.clone(),
-                value,
-            }
-        })
-        .collect();
-    ProtectedTable {
-        metadata: table.metadata.clone(),
-        dimensions: table.dimensions.clone(),
-        rows,
     }
 }

@@ -72,6 +72,23 @@ pub enum Rule {
     /// Linked to a withheld cell that was not yet shown to stay hidden when
     /// the budget for linear programmes ran out.
     Budget,
+    /// Never published (a single quarter's count, of which a series
+    /// publishes only sums): only to be kept out of 1 .. threshold − 1.
+    Unpublished,
+}
+
+impl Rule {
+    /// The rule's name in the audit.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Primary => "primary",
+            Rule::Unprinted => "unprinted",
+            Rule::Complement { .. } => "complement",
+            Rule::Range { .. } => "range",
+            Rule::Budget => "budget",
+            Rule::Unpublished => "unpublished",
+        }
+    }
 }
 
 /// How much solving step 3 may do before it stops deciding cell by cell and
@@ -118,38 +135,73 @@ impl Range {
     /// The range pins the value down: to one whole number, or to whole
     /// numbers from 1 to threshold − 1.
     pub fn discloses(&self, threshold: u64) -> bool {
-        let low = (self.low - 1e-6).ceil();
-        let high = (self.high + 1e-6).floor();
-        low >= high || (low >= 1.0 && high <= (threshold as f64) - 1.0)
+        let [low, high] = self.whole();
+        low >= high || self.narrows(threshold)
+    }
+
+    /// The range lies inside 1 .. threshold − 1: all that matters for a
+    /// count never published, whose exact value is not a secret when it is
+    /// 0 or large.
+    pub fn narrows(&self, threshold: u64) -> bool {
+        let [low, high] = self.whole();
+        low >= 1.0 && high <= (threshold as f64) - 1.0
+    }
+
+    /// The whole numbers at its ends.
+    fn whole(&self) -> [f64; 2] {
+        [(self.low - 1e-6).ceil(), (self.high + 1e-6).floor()]
+    }
+}
+
+/// Whether a range given to `cell` gives it away.
+fn discloses(range: Range, cell: usize, unpublished: &[bool], threshold: u64) -> bool {
+    if unpublished[cell] {
+        range.narrows(threshold)
+    } else {
+        range.discloses(threshold)
     }
 }
 
 /// Which cells to withhold, and why; `None` for a published cell.
+/// `unpublished`: cells no output carries, only their sums (single
+/// quarters of a series); withheld from the start, they must not be
+/// narrowed into 1 .. threshold − 1.
 pub fn suppress(
     values: &[u64],
     relations: &[Relation],
     unprinted: &[Unprinted],
+    unpublished: &[bool],
     threshold: u64,
     budget: &Budget,
 ) -> Vec<Option<Rule>> {
     let mut withheld: Vec<Option<Rule>> = values
         .iter()
-        .map(|v| (1..threshold).contains(v).then_some(Rule::Primary))
+        .zip(unpublished)
+        .map(|(v, &unpublished)| {
+            if unpublished {
+                Some(Rule::Unpublished)
+            } else {
+                (1..threshold).contains(v).then_some(Rule::Primary)
+            }
+        })
         .collect();
     let relations_of = relations_of_cells(values.len(), relations);
     let known = known_zeros(values.len(), relations);
-    let mut hidden = vec![false; values.len()];
+    // An unpublished 0 or count of threshold or more is no secret, whatever
+    // a reader works out.
+    let mut hidden: Vec<bool> = values
+        .iter()
+        .zip(unpublished)
+        .map(|(&v, &unpublished)| unpublished && !(1..threshold).contains(&v))
+        .collect();
+    let cells = Cells {
+        values,
+        relations,
+        unpublished,
+    };
     loop {
-        add_complements(
-            values,
-            relations,
-            unprinted,
-            &known,
-            threshold,
-            &mut withheld,
-        );
-        let Ok(exposed) = exposed(values, relations, &withheld, threshold, &mut hidden, budget)
-        else {
+        add_complements(&cells, unprinted, &known, threshold, &mut withheld);
+        let Ok(exposed) = exposed(&cells, &withheld, threshold, &mut hidden, budget) else {
             withhold_linked(relations, &relations_of, &hidden, &known, &mut withheld);
             return withheld;
         };
@@ -168,15 +220,29 @@ pub fn suppress(
     }
 }
 
+/// The cells and what binds them.
+struct Cells<'a> {
+    values: &'a [u64],
+    relations: &'a [Relation],
+    unpublished: &'a [bool],
+}
+
 /// Step 2, repeated until no relation needs another cell withheld.
+/// Relations with an unpublished member are left to step 3: their
+/// unpublished cells are always withheld, and only a linear programme can
+/// tell what their sums give away.
 fn add_complements(
-    values: &[u64],
-    relations: &[Relation],
+    cells: &Cells,
     unprinted: &[Unprinted],
     known: &[bool],
     threshold: u64,
     withheld: &mut [Option<Rule>],
 ) {
+    let Cells {
+        values,
+        relations,
+        unpublished,
+    } = *cells;
     let mut changed = true;
     while changed {
         changed = false;
@@ -190,7 +256,8 @@ fn add_complements(
             }
         }
         for (index, relation) in relations.iter().enumerate() {
-            if needs_complement(relation, values, threshold, withheld)
+            if !relation.members().any(|c| unpublished[c])
+                && needs_complement(relation, values, threshold, withheld)
                 && let Some(pick) = smallest_published(relation, values, known, withheld)
             {
                 withheld[pick] = Some(Rule::Complement { relation: index });
@@ -308,8 +375,7 @@ fn relations_of_cells(cells: usize, relations: &[Relation]) -> Vec<Vec<usize>> {
 /// one round to the next: withholding more only widens what every cell can
 /// take, so a cell once hidden stays hidden.
 fn exposed(
-    values: &[u64],
-    relations: &[Relation],
+    cells: &Cells,
     withheld: &[Option<Rule>],
     threshold: u64,
     hidden: &mut [bool],
@@ -317,17 +383,23 @@ fn exposed(
 ) -> Result<Vec<usize>, OutOfBudget> {
     let mut exposed = Vec::new();
     let mut outcome = Ok(());
-    for_each_component(relations, withheld, |component, component_relations| {
-        if outcome.is_ok() {
+    for_each_component(
+        cells.relations,
+        withheld,
+        |component, component_relations| {
+            if outcome.is_err() {
+                return;
+            }
             let lp = Lp {
-                values,
+                values: cells.values,
+                unpublished: cells.unpublished,
                 relations: component_relations,
                 unknowns: component,
                 budget,
             };
             outcome = lp.exposed(threshold, hidden, &mut exposed);
-        }
-    });
+        },
+    );
     outcome.map(|()| exposed)
 }
 
@@ -370,9 +442,11 @@ fn ranges(
 ) -> Vec<(usize, Range)> {
     let mut result = Vec::new();
     let budget = Budget::new(u64::MAX);
+    let unpublished = vec![false; values.len()];
     for_each_component(relations, withheld, |component, component_relations| {
         let lp = Lp {
             values,
+            unpublished: &unpublished,
             relations: component_relations,
             unknowns: component,
             budget: &budget,
@@ -446,6 +520,7 @@ fn components(cells: usize, relations: &[&Relation], withheld: &[Option<Rule>]) 
 /// unknowns, non-negative, and every relation holding one is a constraint.
 struct Lp<'a> {
     values: &'a [u64],
+    unpublished: &'a [bool],
     relations: &'a [&'a Relation],
     /// Sorted.
     unknowns: &'a [usize],
@@ -476,30 +551,34 @@ impl Lp<'_> {
     ) -> Result<(), OutOfBudget> {
         self.hide_together(threshold, hidden)?;
         for &cell in self.unknowns {
-            if hidden[cell] {
-                continue;
-            }
-            // The filling that reaches the least value often settles the
-            // cell (most withheld cells could be 0 as well as their own
-            // non-zero value), or the one that reaches the greatest; each
-            // settles other cells too. Only what is left needs both ends.
-            let low = self.optimum(cell, OptimizationDirection::Minimize, |filling| {
-                self.hide_by(filling, threshold, hidden)
-            })?;
-            if hidden[cell] {
-                continue;
-            }
-            let high = self.optimum(cell, OptimizationDirection::Maximize, |filling| {
-                self.hide_by(filling, threshold, hidden)
-            })?;
-            if hidden[cell] {
-                continue;
-            }
-            if (Range { low, high }).discloses(threshold) {
+            self.settle(cell, threshold, hidden)?;
+            if !hidden[cell] {
                 exposed.push(cell);
-            } else {
-                hidden[cell] = true;
             }
+        }
+        Ok(())
+    }
+
+    /// Marks `cell` hidden if the programme's range for it discloses
+    /// nothing. The filling that reaches the least value often settles the
+    /// cell (most withheld cells could be 0 as well as their own non-zero
+    /// value), or the one that reaches the greatest; each settles other
+    /// cells too. Only what is left needs both ends.
+    fn settle(&self, cell: usize, threshold: u64, hidden: &mut [bool]) -> Result<(), OutOfBudget> {
+        if hidden[cell] {
+            return Ok(());
+        }
+        let low = self.optimum(cell, OptimizationDirection::Minimize, |filling| {
+            self.hide_by(filling, threshold, hidden)
+        })?;
+        if hidden[cell] {
+            return Ok(());
+        }
+        let high = self.optimum(cell, OptimizationDirection::Maximize, |filling| {
+            self.hide_by(filling, threshold, hidden)
+        })?;
+        if !hidden[cell] && !discloses(Range { low, high }, cell, self.unpublished, threshold) {
+            hidden[cell] = true;
         }
         Ok(())
     }
@@ -562,7 +641,7 @@ impl Lp<'_> {
                 low: own.min(other),
                 high: own.max(other),
             };
-            if !seen.discloses(threshold) {
+            if !discloses(seen, cell, self.unpublished, threshold) {
                 hidden[cell] = true;
             }
         }
@@ -636,7 +715,14 @@ mod tests {
     fn a_small_group_takes_the_smallest_other_group_with_it() {
         // Groups 3, 40, 12, 20 of a national 75.
         let values = [3, 40, 12, 20, 75];
-        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], &[], 5, &unlimited());
+        let withheld = suppress(
+            &values,
+            &[relation(&[0, 1, 2, 3], 4)],
+            &[],
+            &[false; 5],
+            5,
+            &unlimited(),
+        );
         assert_eq!(withheld[0], Some(Rule::Primary));
         assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
         assert_eq!([withheld[1], withheld[3], withheld[4]], [None, None, None]);
@@ -646,7 +732,14 @@ mod tests {
     fn two_small_groups_that_add_up_to_a_small_number_take_a_third() {
         // 1 + 2 = 3 would be known from 50 - 20 - 27.
         let values = [1, 2, 20, 27, 50];
-        let withheld = suppress(&values, &[relation(&[0, 1, 2, 3], 4)], &[], 5, &unlimited());
+        let withheld = suppress(
+            &values,
+            &[relation(&[0, 1, 2, 3], 4)],
+            &[],
+            &[false; 5],
+            5,
+            &unlimited(),
+        );
         assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
         assert_eq!(withheld[3], None);
     }
@@ -673,7 +766,7 @@ mod tests {
     #[test]
     fn a_two_way_table_withholds_a_rectangle() {
         let (values, relations) = two_way_table();
-        let withheld = suppress(&values, &relations, &[], 5, &unlimited());
+        let withheld = suppress(&values, &relations, &[], &[false; 9], 5, &unlimited());
         for (cell, range) in ranges(&values, &relations, &withheld) {
             assert!(!range.discloses(5), "cell {cell}: {range:?}");
         }
@@ -692,7 +785,7 @@ mod tests {
         // then every figure linked to them is withheld, which leaves each
         // free to be 0.
         let (values, relations) = two_way_table();
-        let withheld = suppress(&values, &relations, &[], 5, &Budget::new(0));
+        let withheld = suppress(&values, &relations, &[], &[false; 9], 5, &Budget::new(0));
         let complement = |relation| Some(Rule::Complement { relation });
         assert_eq!(
             withheld,

@@ -7,14 +7,16 @@ pub mod session;
 
 use std::path::Path;
 
+use chrono::NaiveDate;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionContext};
-use futures::future::try_join_all;
+use futures::{StreamExt, TryStreamExt};
 
+use crate::period::Period;
 use catalogue::{Catalogue, Problem, TableQuery};
-use parameters::Parameters;
+use parameters::{Parameters, Window};
 use session::{Data, register, sql_problem};
 
 #[derive(Debug, thiserror::Error)]
@@ -82,11 +84,30 @@ async fn plan(
     Ok(frame)
 }
 
-/// A table's rows for the reference year and for a year earlier.
+/// A table's rows for every quarter the edition publishes it for.
 pub struct TableResult {
     pub table: TableQuery,
-    pub current: Vec<RecordBatch>,
-    pub previous: Vec<RecordBatch>,
+    /// The first quarter of its published series: `None` for a table that
+    /// counts over no rolling window, or whose window the delivery covers
+    /// for no quarter up to the period.
+    pub series_from: Option<Period>,
+    /// Its rows for each quarter published, oldest first: the series, the
+    /// period and a year earlier.
+    pub windows: Vec<(Period, Vec<RecordBatch>)>,
+    /// Its rows for each single quarter that makes up a published 12
+    /// months (none without a rolling window): never published, they tell
+    /// disclosure control what a reader could find by subtracting
+    /// neighbouring quarters.
+    pub singles: Vec<(Period, Vec<RecordBatch>)>,
+}
+
+impl TableResult {
+    pub fn window(&self, quarter: Period) -> Option<&[RecordBatch]> {
+        self.windows
+            .iter()
+            .find(|(q, _)| *q == quarter)
+            .map(|(_, batches)| batches.as_slice())
+    }
 }
 
 /// Opens a session on an ingested delivery with everything registered.
@@ -99,31 +120,114 @@ pub async fn open(delivery: &Path, catalogue: &Catalogue) -> Result<SessionConte
     Ok(ctx)
 }
 
-/// Runs every table, concurrently, for the period and a year earlier.
+/// Which quarters a table is run for.
+struct Quarters {
+    series_from: Option<Period>,
+    windows: Vec<Period>,
+    singles: Vec<Period>,
+}
+
+/// The series of a table counting over `window`: every quarter from the
+/// first whose window the delivery covers (its first Order commenced on
+/// `begins`) to the period; then the period and a year earlier, published
+/// whatever the cover; and the single quarters that make them up.
+fn quarters(period: Period, window: Option<Window>, begins: Option<NaiveDate>) -> Quarters {
+    let series_from = window
+        .zip(begins)
+        .map(|(window, begins)| Period::first_covering(begins, window.quarters_back()))
+        .filter(|from| *from <= period);
+    let mut windows: Vec<Period> = series_from
+        .map(|from| from.through(period).collect())
+        .unwrap_or_default();
+    windows.extend([period.earlier(4), period]);
+    windows.sort();
+    windows.dedup();
+    let mut singles: Vec<Period> = match window {
+        Some(_) => windows
+            .iter()
+            .flat_map(|q| q.earlier(3).through(*q))
+            .collect(),
+        None => Vec::new(),
+    };
+    singles.sort();
+    singles.dedup();
+    Quarters {
+        series_from,
+        windows,
+        singles,
+    }
+}
+
+/// How many queries run at once: enough to keep every core busy, few
+/// enough that their working memory stays small.
+const QUERIES_AT_ONCE: usize = 8;
+
+/// Runs every table for every quarter of its series, the period and a year
+/// earlier, and every single quarter those are made of (see
+/// [`TableResult`]). `begins`: the day the delivery's first Order
+/// commenced.
 pub async fn run_tables(
     ctx: &SessionContext,
     catalogue: &Catalogue,
-    parameters: &Parameters,
+    period: Period,
+    as_at: NaiveDate,
+    begins: Option<NaiveDate>,
 ) -> Result<Vec<TableResult>, QueryError> {
-    let earlier = parameters.year_earlier();
-    let runs = catalogue.tables.iter().map(|table| {
-        let earlier = &earlier;
-        async move {
-            let current = plan(ctx, table, parameters)
-                .await
-                .map_err(|p| QueryError::Catalogue(vec![p]))?;
-            let previous = plan(ctx, table, earlier)
-                .await
-                .map_err(|p| QueryError::Catalogue(vec![p]))?;
-            let (current, previous) = futures::try_join!(current.collect(), previous.collect())?;
-            Ok::<_, QueryError>(TableResult {
-                table: table.clone(),
-                current,
-                previous,
-            })
-        }
+    let catalogue_problem = |p| QueryError::Catalogue(vec![p]);
+    let mut plans = Vec::new();
+    for table in &catalogue.tables {
+        let window = window_of(ctx, table).await.map_err(catalogue_problem)?;
+        plans.push((table, quarters(period, window, begins)));
+    }
+    let runs = plans.iter().flat_map(|(table, quarters)| {
+        let windows = quarters
+            .windows
+            .iter()
+            .map(|q| (*table, Parameters::new(*q, as_at)));
+        let singles = quarters
+            .singles
+            .iter()
+            .map(|q| (*table, Parameters::single_quarter(*q, as_at)));
+        windows.chain(singles)
     });
-    try_join_all(runs).await
+    let mut results = futures::stream::iter(runs)
+        .map(|(table, parameters)| async move {
+            let frame = plan(ctx, table, &parameters)
+                .await
+                .map_err(catalogue_problem)?;
+            Ok::<_, QueryError>(frame.collect().await?)
+        })
+        .buffered(QUERIES_AT_ONCE)
+        .try_collect::<Vec<_>>()
+        .await?
+        .into_iter();
+    Ok(plans
+        .into_iter()
+        .map(|(table, quarters)| {
+            let mut take = |qs: Vec<Period>| -> Vec<(Period, Vec<RecordBatch>)> {
+                qs.into_iter().zip(results.by_ref()).collect()
+            };
+            let windows = take(quarters.windows);
+            let singles = take(quarters.singles);
+            TableResult {
+                table: table.clone(),
+                series_from: quarters.series_from,
+                windows,
+                singles,
+            }
+        })
+        .collect())
+}
+
+/// The rolling window a table's query counts over, if any.
+async fn window_of(ctx: &SessionContext, table: &TableQuery) -> Result<Option<Window>, Problem> {
+    let problem = |e: DataFusionError| sql_problem(&table.sql_path, &table.sql, &e);
+    let frame = ctx.sql(&table.sql).await.map_err(problem)?;
+    let names = frame
+        .logical_plan()
+        .get_parameter_names()
+        .map_err(problem)?;
+    Ok(Window::of_query(names.iter().map(String::as_str)))
 }
 
 /// An ad-hoc query for a statistician: reading only.

@@ -45,6 +45,63 @@ pub const DOCUMENTED: &[(&str, &str)] = &[
     ),
 ];
 
+/// The windows a table can count over: the 12 months ending some quarters
+/// before the period end, each reaching the SQL as `$<name>_start` and
+/// `$<name>_end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Year,
+    Lagged,
+    Reconviction1y,
+    Reconviction2y,
+}
+
+impl Window {
+    const ALL: [Window; 4] = [
+        Window::Year,
+        Window::Lagged,
+        Window::Reconviction1y,
+        Window::Reconviction2y,
+    ];
+
+    /// How many quarters before the period end the window ends.
+    pub fn quarters_back(self) -> i32 {
+        match self {
+            Window::Year => 0,
+            Window::Lagged => 1,
+            Window::Reconviction1y => 6,
+            Window::Reconviction2y => 10,
+        }
+    }
+
+    /// The names of its first and last day.
+    fn parameters(self) -> [&'static str; 2] {
+        match self {
+            Window::Year => ["year_start", "year_end"],
+            Window::Lagged => ["lagged_start", "lagged_end"],
+            Window::Reconviction1y => ["reconviction_1y_start", "reconviction_1y_end"],
+            Window::Reconviction2y => ["reconviction_2y_start", "reconviction_2y_end"],
+        }
+    }
+
+    /// The one window a query counts over, from the names of the parameters
+    /// it uses (`$year_start` or `year_start`): `None` when it uses none,
+    /// more than one, or only one end of a window (a table of financial
+    /// years bounded by `$year_end` counts over no rolling window).
+    pub fn of_query<'a>(parameters: impl IntoIterator<Item = &'a str>) -> Option<Window> {
+        let used: Vec<&str> = parameters
+            .into_iter()
+            .map(|name| name.trim_start_matches('$'))
+            .collect();
+        let mut windows = Window::ALL
+            .into_iter()
+            .filter(|window| window.parameters().iter().any(|p| used.contains(p)));
+        let window = windows.next()?;
+        let both = window.parameters().iter().all(|p| used.contains(p));
+        (both && windows.next().is_none()).then_some(window)
+    }
+}
+
 /// The values of every parameter for one period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parameters {
@@ -55,21 +112,28 @@ pub struct Parameters {
 
 impl Parameters {
     pub fn new(period: Period, as_at: NaiveDate) -> Self {
-        let year = period.year_ending(0);
-        let lagged = period.year_ending(1);
-        let reconviction_1y = period.year_ending(6);
-        let reconviction_2y = period.year_ending(10);
-        let values = vec![
-            ("as_at", as_at),
-            ("year_start", year.start),
-            ("year_end", year.end),
-            ("lagged_start", lagged.start),
-            ("lagged_end", lagged.end),
-            ("reconviction_1y_start", reconviction_1y.start),
-            ("reconviction_1y_end", reconviction_1y.end),
-            ("reconviction_2y_start", reconviction_2y.start),
-            ("reconviction_2y_end", reconviction_2y.end),
-        ];
+        Parameters::with_windows(period, as_at, |back| period.year_ending(back))
+    }
+
+    /// Every window narrowed to its last quarter: a table's single-quarter
+    /// counts, four of which make its 12 months wherever the table counts
+    /// each record once.
+    pub fn single_quarter(period: Period, as_at: NaiveDate) -> Self {
+        Parameters::with_windows(period, as_at, |back| period.earlier(back).quarter())
+    }
+
+    fn with_windows(
+        period: Period,
+        as_at: NaiveDate,
+        window: impl Fn(i32) -> crate::period::Window,
+    ) -> Self {
+        let mut values = vec![("as_at", as_at)];
+        for w in Window::ALL {
+            let dates = window(w.quarters_back());
+            let [start, end] = w.parameters();
+            values.push((start, dates.start));
+            values.push((end, dates.end));
+        }
         Parameters {
             period,
             as_at,

@@ -12,7 +12,8 @@ use tera::Context;
 use super::RenderError;
 use super::bulletin::Edition;
 use super::html::page;
-use crate::disclosure::{Protected, ProtectedValue, Year, audit};
+use crate::disclosure::audit::{self, Part};
+use crate::disclosure::{Protected, ProtectedValue};
 use crate::format;
 use crate::ingest::report::IngestSummary;
 use crate::statistics::totals::TotalCheck;
@@ -36,7 +37,8 @@ struct FileCheck {
 #[derive(Debug, Serialize)]
 struct AuditLine {
     table: String,
-    year: &'static str,
+    /// The quarter the figure's 12 months end in.
+    quarter: String,
     row: String,
     figure: String,
     rule: &'static str,
@@ -140,13 +142,6 @@ fn files(ingest: &IngestSummary) -> Vec<FileCheck> {
         .collect()
 }
 
-fn year_name(year: Year) -> &'static str {
-    match year {
-        Year::Reference => "reference year",
-        Year::YearEarlier => "a year earlier",
-    }
-}
-
 /// A row named by its dimensions: `breakdown=Sex, group=Female`.
 fn row_label<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> String {
     pairs
@@ -161,7 +156,7 @@ fn audit(protected: &Protected) -> Vec<AuditLine> {
         .iter()
         .map(|w| AuditLine {
             table: w.table.clone(),
-            year: year_name(w.year),
+            quarter: w.quarter.to_string(),
             row: row_label(w.dimensions.iter().map(|(d, g)| (d, g))),
             figure: w.figure.name().to_string(),
             rule: w.rule,
@@ -171,21 +166,22 @@ fn audit(protected: &Protected) -> Vec<AuditLine> {
 }
 
 #[derive(Debug, Serialize)]
-struct YearSummary {
-    year: &'static str,
+struct PartSummary {
+    part: &'static str,
     by_rule: Vec<(&'static str, usize)>,
     withheld: String,
     figures: String,
 }
 
-/// For each year: how many figures were withheld, by rule, of how many.
-fn disclosure_summary(protected: &Protected) -> Vec<YearSummary> {
-    [Year::Reference, Year::YearEarlier]
+/// For each part of the edition: how many figures were withheld, by rule,
+/// of how many.
+fn disclosure_summary(protected: &Protected) -> Vec<PartSummary> {
+    Part::ALL
         .into_iter()
-        .map(|year| {
-            let (by_rule, withheld, figures) = audit::summary(protected, year);
-            YearSummary {
-                year: year_name(year),
+        .map(|part| {
+            let (by_rule, withheld, figures) = audit::summary(protected, part);
+            PartSummary {
+                part: part.name(),
                 by_rule,
                 withheld: format::thousands(withheld as u64),
                 figures: format::thousands(figures as u64),

@@ -11,6 +11,8 @@ use std::collections::HashMap;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 
+use crate::period::Period;
+use crate::query::TableResult;
 use crate::query::catalogue::TableMetadata;
 use crate::table::{Figure, Layout, NO_DESCRIPTION, TableKind};
 pub use intervals::{Interval, newcombe_difference, wilson};
@@ -30,6 +32,119 @@ impl StatTable {
     }
 }
 
+/// One table's statistics for every quarter an edition publishes it for
+/// (see [`crate::query::TableResult`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableSeries {
+    pub metadata: TableMetadata,
+    /// The first quarter of the published series, if it has one.
+    pub series_from: Option<Period>,
+    /// Each quarter published, oldest first, its rates with their changes
+    /// on a year and on a quarter earlier where those are published too.
+    pub windows: Vec<(Period, StatTable)>,
+    /// The single quarters making up those 12 months: never published.
+    pub singles: Vec<(Period, StatTable)>,
+}
+
+impl TableSeries {
+    pub fn at(&self, quarter: Period) -> Option<&StatTable> {
+        self.windows
+            .iter()
+            .find(|(q, _)| *q == quarter)
+            .map(|(_, table)| table)
+    }
+}
+
+/// The statistics of a table's every quarter.
+pub fn series(
+    result: &TableResult,
+    low_reliability_below: u64,
+) -> Result<TableSeries, StatisticsError> {
+    let metadata = &result.table.metadata;
+    let windows = result
+        .windows
+        .iter()
+        .map(|(quarter, batches)| {
+            let earlier = |back| result.window(quarter.earlier(back)).unwrap_or_default();
+            let earlier = Earlier {
+                year: earlier(4),
+                quarter: earlier(1),
+            };
+            let table = compute(metadata, batches, earlier, low_reliability_below)?;
+            Ok((*quarter, table))
+        })
+        .collect::<Result<_, StatisticsError>>()?;
+    let singles = result
+        .singles
+        .iter()
+        .map(|(quarter, batches)| {
+            let table = compute(metadata, batches, Earlier::default(), low_reliability_below)?;
+            Ok((*quarter, table))
+        })
+        .collect::<Result<_, StatisticsError>>()?;
+    let mut series = TableSeries {
+        metadata: metadata.clone(),
+        series_from: result.series_from,
+        windows,
+        singles,
+    };
+    series.complete(low_reliability_below);
+    Ok(series)
+}
+
+impl TableSeries {
+    /// Gives every quarter a row for every group any quarter has, with 0
+    /// where it has none: a group missing from one quarter of a series is a
+    /// count of 0 a reader can see, so disclosure control must count it.
+    /// Rows keep the query's order, a group new to the period's table going
+    /// after the one before it in the quarter that has it.
+    fn complete(&mut self, low_reliability_below: u64) {
+        let tables = || {
+            self.windows
+                .iter()
+                .rev()
+                .chain(self.singles.iter().rev())
+                .map(|(_, table)| table)
+        };
+        let Some(dimensions) = tables()
+            .map(|table| table.dimensions.clone())
+            .find(|dimensions| !dimensions.is_empty())
+        else {
+            return;
+        };
+        let mut order: Vec<Vec<String>> = Vec::new();
+        for table in tables() {
+            let mut after = 0;
+            for row in &table.rows {
+                match order.iter().position(|g| *g == row.groups) {
+                    Some(at) => after = at + 1,
+                    None => {
+                        order.insert(after, row.groups.clone());
+                        after += 1;
+                    }
+                }
+            }
+        }
+        let zero = Value::zero(self.metadata.kind, low_reliability_below);
+        for (_, table) in self.windows.iter_mut().chain(self.singles.iter_mut()) {
+            let mut rows: HashMap<Vec<String>, StatRow> = std::mem::take(&mut table.rows)
+                .into_iter()
+                .map(|row| (row.groups.clone(), row))
+                .collect();
+            table.rows = order
+                .iter()
+                .map(|groups| {
+                    rows.remove(groups).unwrap_or_else(|| StatRow {
+                        groups: groups.clone(),
+                        value: zero.clone(),
+                    })
+                })
+                .collect();
+            table.dimensions = dimensions.clone();
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatRow {
     /// The row's group in each dimension.
@@ -45,6 +160,20 @@ pub enum Value {
 }
 
 impl Value {
+    /// A row of `kind` counting nothing.
+    pub fn zero(kind: TableKind, low_reliability_below: u64) -> Value {
+        match kind {
+            TableKind::Count => Value::Count(0),
+            TableKind::Rate => Value::Rate(rate(0, 0, None, low_reliability_below)),
+            TableKind::Mean => Value::Mean(Mean {
+                total: 0,
+                denominator: 0,
+                mean: None,
+                low_reliability: 0 < low_reliability_below,
+            }),
+        }
+    }
+
     /// The counts the row carries, in the order of its kind's
     /// [`TableKind::counts`].
     pub fn figures(&self) -> Vec<(Figure, u64)> {
@@ -82,6 +211,8 @@ pub struct Rate {
     /// Against the same groups a year earlier, where they had a
     /// denominator.
     pub change: Option<Change>,
+    /// Against the same groups in the 12 months ending a quarter earlier.
+    pub change_on_quarter: Option<Change>,
     /// The denominator is below the configured minimum.
     pub low_reliability: bool,
 }
@@ -107,12 +238,20 @@ pub struct StatisticsError {
 /// The query's rows as counts, one `(groups, counts)` per row.
 type Counted = Vec<(Vec<String>, Vec<u64>)>;
 
+/// The rows a table's figures are compared with: a year earlier and a
+/// quarter earlier (empty where there is nothing to compare with).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Earlier<'a> {
+    pub year: &'a [RecordBatch],
+    pub quarter: &'a [RecordBatch],
+}
+
 /// Builds the statistics of one table from its query's batches for the
-/// reference year and for a year earlier.
+/// reference year and for the years it is compared with.
 pub fn compute(
     metadata: &TableMetadata,
     current: &[RecordBatch],
-    previous: &[RecordBatch],
+    earlier: Earlier,
     low_reliability_below: u64,
 ) -> Result<StatTable, StatisticsError> {
     let fail = |problem: String| StatisticsError {
@@ -123,18 +262,32 @@ pub fn compute(
     let dimensions = dimension_names(current, counts);
     let descriptive = &metadata.descriptive;
     let current_rows = counted(current, counts, descriptive).map_err(fail)?;
-    let previous_rows: HashMap<Vec<String>, Vec<u64>> = counted(previous, counts, descriptive)
-        .map_err(fail)?
-        .into_iter()
-        .collect();
+    let by_groups = |batches| -> Result<HashMap<Vec<String>, Vec<u64>>, StatisticsError> {
+        Ok(counted(batches, counts, descriptive)
+            .map_err(fail)?
+            .into_iter()
+            .collect())
+    };
+    let year_earlier = by_groups(earlier.year)?;
+    let quarter_earlier = by_groups(earlier.quarter)?;
     let rows = current_rows
         .into_iter()
         .map(|(groups, values)| {
             let value = match metadata.kind {
                 TableKind::Count => Value::Count(values[0]),
                 TableKind::Rate => {
-                    let before = previous_rows.get(&groups).map(|v| (v[0], v[1]));
-                    Value::Rate(rate(values[0], values[1], before, low_reliability_below))
+                    let before = |rows: &HashMap<Vec<String>, Vec<u64>>| {
+                        rows.get(&groups).map(|v| (v[0], v[1]))
+                    };
+                    let mut rate = rate(
+                        values[0],
+                        values[1],
+                        before(&year_earlier),
+                        low_reliability_below,
+                    );
+                    rate.change_on_quarter = before(&quarter_earlier)
+                        .and_then(|(pn, pd)| change(values[0], values[1], pn, pd));
+                    Value::Rate(rate)
                 }
                 TableKind::Mean => Value::Mean(Mean {
                     total: values[0],
@@ -160,24 +313,28 @@ pub fn rate(
     previous: Option<(u64, u64)>,
     low_reliability_below: u64,
 ) -> Rate {
-    let change = previous.and_then(|(pn, pd)| {
-        let (difference, interval) = newcombe_difference(numerator, denominator, pn, pd)?;
-        Some(Change {
-            previous_numerator: pn,
-            previous_denominator: pd,
-            difference,
-            interval,
-            significant: interval.lower > 0.0 || interval.upper < 0.0,
-        })
-    });
     Rate {
         numerator,
         denominator,
         rate: (denominator > 0).then(|| numerator as f64 / denominator as f64),
         interval: wilson(numerator, denominator),
-        change,
+        change: previous.and_then(|(pn, pd)| change(numerator, denominator, pn, pd)),
+        change_on_quarter: None,
         low_reliability: denominator < low_reliability_below,
     }
+}
+
+/// The change from `pn` of `pd` to `numerator` of `denominator`, where
+/// both have a denominator.
+fn change(numerator: u64, denominator: u64, pn: u64, pd: u64) -> Option<Change> {
+    let (difference, interval) = newcombe_difference(numerator, denominator, pn, pd)?;
+    Some(Change {
+        previous_numerator: pn,
+        previous_denominator: pd,
+        difference,
+        interval,
+        significant: interval.lower > 0.0 || interval.upper < 0.0,
+    })
 }
 
 fn dimension_names(batches: &[RecordBatch], counts: &[Figure]) -> Vec<String> {

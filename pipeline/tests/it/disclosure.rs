@@ -308,7 +308,14 @@ fn split_columns(totals: Vec<u64>, rows: usize) -> impl Strategy<Value = Vec<Vec
 /// The guarantees, checked exhaustively on every withheld cell.
 fn check_guarantees(layout: &Layout, budget: &Budget) -> Result<(), TestCaseError> {
     let cells = layout.cells();
-    let withheld = suppress(&cells.values, &cells.relations, &[], THRESHOLD, budget);
+    let withheld = suppress(
+        &cells.values,
+        &cells.relations,
+        &[],
+        &vec![false; cells.values.len()],
+        THRESHOLD,
+        budget,
+    );
     let seen: Seen = cells
         .values
         .iter()

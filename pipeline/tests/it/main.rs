@@ -11,6 +11,7 @@ mod ingest;
 mod measures;
 mod publication;
 mod readers;
+mod series;
 mod support;
 mod synth;
 

@@ -133,17 +133,18 @@ fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
     assert!(problems.is_empty(), "{problems:#?}");
 
     // By hand (tests/measures.rs): 2 of the 6 Orders ended in 2003 were
-    // completed; the Wilson interval of 2/6 is 9.7% to 70.0%.
+    // completed. At threshold 2 the series' neighbouring quarters would
+    // narrow the hand-made delivery's few terminations a quarter down to
+    // ones, so the rate, its interval and both counts are withheld, as
+    // their cells say.
     let completion = book.worksheet_range("completion_rate").unwrap();
     let national = completion
         .rows()
         .find(|r| text(&r[0]) == "National")
         .unwrap();
-    assert_eq!(national[2], Data::Float(33.3));
-    assert_eq!(national[3], Data::Float(9.7));
-    assert_eq!(national[4], Data::Float(70.0));
-    assert_eq!(national[5], Data::Float(2.0));
-    assert_eq!(national[6], Data::Float(6.0));
+    for cell in &national[2..7] {
+        assert_eq!(text(cell), "[c]");
+    }
 }
 
 #[test]
@@ -248,11 +249,12 @@ fn readers_get_words_where_the_extract_has_codes() {
     // The sentence on how Orders ended finds its reasons by their words
     // (tests/measures.rs): 6 ended in 2003; 1 completed and 1 ended early,
     // each withheld at threshold 2; 2 revoked for breach; none for a new
-    // offence, a 0 that is published.
+    // offence, a 0 that is published. The 6 and the 2 are withheld too:
+    // with the series they would narrow a quarter's terminations to ones.
     assert!(
         html.contains(
-            "Of the 6 Orders that ended in the year ending December 2003, [c] were completed \
-             and [c] ended early for good progress. Of the rest, 2 were revoked for breach of \
+            "Of the [c] Orders that ended in the year ending December 2003, [c] were completed \
+             and [c] ended early for good progress. Of the rest, [c] were revoked for breach of \
              their requirements and 0 for a new offence."
         ),
         "no sentence on how Orders ended"

@@ -62,11 +62,14 @@ pub fn read_csv(path: &Path) -> CsvTable {
     CsvTable { dimensions, rows }
 }
 
+/// The period's tables, `data/<id>.csv`, by id (the series, in
+/// `data/series/`, apart).
 pub fn read_csvs(output: &Path) -> BTreeMap<String, CsvTable> {
     std::fs::read_dir(output.join("data"))
         .unwrap()
-        .map(|entry| {
-            let path = entry.unwrap().path();
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file())
+        .map(|path| {
             let id = path.file_stem().unwrap().to_string_lossy().to_string();
             (id, read_csv(&path))
         })
