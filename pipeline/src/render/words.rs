@@ -7,8 +7,10 @@
 //! defaults to `National` and `group` to `All`):
 //! - `rate(...)`: `percent`, `lower`, `upper`, `numerator`, `denominator`,
 //!   `shown`, `low_reliability`, and `change` (`sentence` such as "rose
-//!   from 27.0% to 28.6%", `direction`, `points`, `previous`, `significant`,
-//!   `available`).
+//!   from 27.0% to 28.6%", `direction`, `verdict` ("a significant rise"),
+//!   `points`, `previous`, `significant`, `available`) on a year earlier,
+//!   and the same as `change_on_quarter` on the 12 months ending a quarter
+//!   earlier.
 //! - `count(...)`: `text`, `value`, `shown`, and for each descriptive
 //!   column of the table (an area's target) its `text`, `shown` and
 //!   `percent`, the count as a percentage of it.
@@ -31,6 +33,7 @@ use tera::{Context, Tera};
 
 use crate::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 use crate::format;
+use crate::statistics::Change;
 use crate::table::{BREAKDOWN, NO_DESCRIPTION, Shorthand, national};
 
 /// What a directive line starts with.
@@ -301,48 +304,9 @@ fn rate(value: &ProtectedValue) -> Value {
         return json!({ "shown": false, "percent": WITHHELD });
     };
     let estimate = rate.estimate().value().flatten();
-    let change = match (rate.change(), estimate) {
-        (Some(change), Some((now, _))) => {
-            let previous = change.previous_numerator as f64 / change.previous_denominator as f64;
-            let size = format::points(change.difference.abs())
-                .trim_start_matches('+')
-                .to_string();
-            let direction = match (change.significant, change.difference > 0.0) {
-                (false, _) => "did not change significantly",
-                (true, true) => "rose",
-                (true, false) => "fell",
-            };
-            let sentence = if change.significant {
-                format!(
-                    "{direction} from {} to {}",
-                    format::percent(previous),
-                    format::percent(now)
-                )
-            } else {
-                format!(
-                    "was {}, not significantly different from {} a year earlier",
-                    format::percent(now),
-                    format::percent(previous)
-                )
-            };
-            json!({
-                "available": true,
-                "previous": format::percent(previous),
-                "points": format::points(change.difference),
-                "size": format!("{size} percentage points"),
-                "significant": change.significant,
-                "direction": direction,
-                "sentence": sentence,
-            })
-        }
-        _ => json!({
-            "available": false,
-            "sentence": match estimate {
-                Some((now, _)) => format!("was {}", format::percent(now)),
-                None => "cannot be shown".to_string(),
-            },
-        }),
-    };
+    let now = estimate.map(|(now, _)| now);
+    let change = change_words(rate.change(), now, "a year earlier");
+    let change_on_quarter = change_words(rate.change_on_quarter(), now, "a quarter earlier");
     match estimate {
         Some((now, interval)) => json!({
             "shown": true,
@@ -353,6 +317,7 @@ fn rate(value: &ProtectedValue) -> Value {
             "denominator": shown_count(rate.denominator()),
             "low_reliability": rate.low_reliability(),
             "change": change,
+            "change_on_quarter": change_on_quarter,
         }),
         None => json!({
             "shown": false,
@@ -361,8 +326,55 @@ fn rate(value: &ProtectedValue) -> Value {
             "denominator": shown_count(rate.denominator()),
             "low_reliability": rate.low_reliability(),
             "change": change,
+            "change_on_quarter": change_on_quarter,
         }),
     }
+}
+
+/// A rate's change on the 12 months it is compared with (`when`: "a year
+/// earlier"), in words; `now`: the rate, where shown.
+fn change_words(change: Option<&Change>, now: Option<f64>, when: &str) -> Value {
+    let (Some(change), Some(now)) = (change, now) else {
+        return json!({
+            "available": false,
+            "sentence": match now {
+                Some(now) => format!("was {}", format::percent(now)),
+                None => "cannot be shown".to_string(),
+            },
+        });
+    };
+    let previous = change.previous_numerator as f64 / change.previous_denominator as f64;
+    let size = format::points(change.difference.abs())
+        .trim_start_matches('+')
+        .to_string();
+    let (direction, verdict) = match (change.significant, change.difference > 0.0) {
+        (false, _) => ("did not change significantly", "no significant change"),
+        (true, true) => ("rose", "a significant rise"),
+        (true, false) => ("fell", "a significant fall"),
+    };
+    let sentence = if change.significant {
+        format!(
+            "{direction} from {} to {}",
+            format::percent(previous),
+            format::percent(now)
+        )
+    } else {
+        format!(
+            "was {}, not significantly different from {} {when}",
+            format::percent(now),
+            format::percent(previous)
+        )
+    };
+    json!({
+        "available": true,
+        "previous": format::percent(previous),
+        "points": format::points(change.difference),
+        "size": format!("{size} percentage points"),
+        "significant": change.significant,
+        "direction": direction,
+        "verdict": verdict,
+        "sentence": sentence,
+    })
 }
 
 /// A count, with what each descriptive column of its table says beside it.
