@@ -711,18 +711,18 @@ mod tests {
         }
     }
 
+    /// Four groups and their national figure, every one published, at
+    /// threshold 5.
+    fn one_breakdown(values: &[u64; 5]) -> Vec<Option<Rule>> {
+        let relations = [relation(&[0, 1, 2, 3], 4)];
+        suppress(values, &relations, &[], &[false; 5], 5, &unlimited())
+    }
+
     #[test]
     fn a_small_group_takes_the_smallest_other_group_with_it() {
         // Groups 3, 40, 12, 20 of a national 75.
         let values = [3, 40, 12, 20, 75];
-        let withheld = suppress(
-            &values,
-            &[relation(&[0, 1, 2, 3], 4)],
-            &[],
-            &[false; 5],
-            5,
-            &unlimited(),
-        );
+        let withheld = one_breakdown(&values);
         assert_eq!(withheld[0], Some(Rule::Primary));
         assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
         assert_eq!([withheld[1], withheld[3], withheld[4]], [None, None, None]);
@@ -732,14 +732,7 @@ mod tests {
     fn two_small_groups_that_add_up_to_a_small_number_take_a_third() {
         // 1 + 2 = 3 would be known from 50 - 20 - 27.
         let values = [1, 2, 20, 27, 50];
-        let withheld = suppress(
-            &values,
-            &[relation(&[0, 1, 2, 3], 4)],
-            &[],
-            &[false; 5],
-            5,
-            &unlimited(),
-        );
+        let withheld = one_breakdown(&values);
         assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
         assert_eq!(withheld[3], None);
     }

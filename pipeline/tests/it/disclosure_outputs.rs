@@ -7,10 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::readers;
-use crate::support::repo;
-use dtto::config::Config;
 use dtto::period::Period;
-use dtto::run::{RunOptions, run};
 use dtto::synth::{GeneratorOptions, generate};
 use proptest::prelude::*;
 
@@ -19,20 +16,7 @@ const THRESHOLD: u64 = 5;
 /// Runs the publication of `period` for the delivery in `extract`; returns
 /// the folder written.
 fn publish(extract: &Path, work: &Path, period: &str) -> PathBuf {
-    let options = RunOptions {
-        extract: extract.to_path_buf(),
-        warehouse: work.join("warehouse"),
-        queries: repo().join("queries"),
-        templates: repo().join("templates"),
-        output: work.join("output"),
-        period: Some(period.parse::<Period>().unwrap()),
-        config: Config::default(),
-    };
-    let outcome = tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(run(&options))
-        .unwrap();
-    outcome.output
+    crate::support::publish_default(extract, work, period).output
 }
 
 /// One published row: its dimension values and its figures as published

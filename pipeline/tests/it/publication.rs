@@ -426,15 +426,7 @@ fn the_bundled_extract_tells_its_story_for_2003q4() {
     require(&[Tool::Poppler]);
     let work = tempfile::tempdir().unwrap();
     let extract = work.path().join("extract");
-    dtto::synth::generate(
-        &dtto::synth::GeneratorOptions {
-            seed: 1,
-            scale: 1.0,
-            as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
-        },
-        &extract,
-    )
-    .unwrap();
+    crate::support::bundled_extract(&extract);
     let options = RunOptions {
         extract: extract.clone(),
         period: Some("2003Q4".parse::<Period>().unwrap()),

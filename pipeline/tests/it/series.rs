@@ -5,27 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::readers::{CsvTable, Shown, read_csv};
-use crate::support::repo;
-use dtto::config::Config;
 use dtto::period::Period;
-use dtto::run::{RunOptions, run};
-
-fn publish(extract: &Path, work: &Path, period: Period) -> std::path::PathBuf {
-    let options = RunOptions {
-        extract: extract.to_path_buf(),
-        warehouse: work.join("warehouse"),
-        queries: repo().join("queries"),
-        templates: repo().join("templates"),
-        output: work.join("output"),
-        period: Some(period),
-        config: Config::default(),
-    };
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(run(&options))
-        .unwrap()
-        .public()
-}
 
 /// Every series of an edition, by table id.
 fn series(public: &Path) -> BTreeMap<String, CsvTable> {
@@ -43,17 +23,12 @@ fn series(public: &Path) -> BTreeMap<String, CsvTable> {
 fn every_series_figure_is_the_figure_of_that_quarters_own_run() {
     let work = tempfile::tempdir().unwrap();
     let extract = work.path().join("extract");
-    dtto::synth::generate(
-        &dtto::synth::GeneratorOptions {
-            seed: 1,
-            scale: 1.0,
-            as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
-        },
-        &extract,
-    )
-    .unwrap();
+    crate::support::bundled_extract(&extract);
     let period: Period = "2005Q1".parse().unwrap();
-    let edition = series(&publish(&extract, work.path(), period));
+    let publish = |quarter: Period| {
+        crate::support::publish_default(&extract, work.path(), &quarter.to_string()).public()
+    };
+    let edition = series(&publish(period));
     let first = edition
         .values()
         .flat_map(|table| {
@@ -77,7 +52,7 @@ fn every_series_figure_is_the_figure_of_that_quarters_own_run() {
     ];
     let mut compared = 0;
     for quarter in quarters {
-        let own = crate::readers::read_csvs(&publish(&extract, work.path(), quarter));
+        let own = crate::readers::read_csvs(&publish(quarter));
         for (id, table) in &edition {
             for (groups, figures) in table
                 .rows

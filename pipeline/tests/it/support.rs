@@ -28,6 +28,38 @@ const HEADERS: [(&str, &str); 5] = [
     ("treatment_episodes", "person_id,start_date,setting"),
 ];
 
+/// The bundled default extract (`make run`'s: seed 1, scale 1, as at
+/// 2005-03-31), generated into `dir`.
+pub fn bundled_extract(dir: &Path) {
+    dtto::synth::generate(
+        &dtto::synth::GeneratorOptions {
+            seed: 1,
+            scale: 1.0,
+            as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
+        },
+        dir,
+    )
+    .unwrap();
+}
+
+/// Publishes `period` of the delivery in `extract` with the bundled
+/// queries, templates and default configuration, under `work`.
+pub fn publish_default(extract: &Path, work: &Path, period: &str) -> dtto::run::RunOutcome {
+    let options = dtto::run::RunOptions {
+        extract: extract.to_path_buf(),
+        warehouse: work.join("warehouse"),
+        queries: repo().join("queries"),
+        templates: repo().join("templates"),
+        output: work.join("output"),
+        period: Some(period.parse().unwrap()),
+        config: dtto::config::Config::default(),
+    };
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(dtto::run::run(&options))
+        .unwrap()
+}
+
 /// Writes a delivery into `dir` (as at 2005-03-31): each file named in
 /// `rows` (`orders`, `reconvictions`, ...) holds those data rows under its
 /// header, the others none, and `extract.toml` counts them.
