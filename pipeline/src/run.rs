@@ -141,9 +141,18 @@ fn render(
     for table in &protected.tables {
         charts.extend(charts::chart(table, &edition.year_ending)?);
     }
+    for table in &protected.series {
+        charts.extend(charts::trend(table)?);
+    }
     let ods = ods::render(&protected.tables, &edition, date)?;
     let qa = qa::render(templates, &edition, &ingested.summary, totals, protected)?;
-    let bulletin = bulletin::build(templates, edition, &protected.tables, &charts)?;
+    let bulletin = bulletin::build(
+        templates,
+        edition,
+        &protected.tables,
+        &protected.series,
+        &charts,
+    )?;
     Ok(Rendered {
         html: html::render(&bulletin, templates)?,
         pdf: pdf::render(&bulletin, templates, date)?,

@@ -112,10 +112,12 @@ impl Bulletin {
 /// Renders the words in `templates` against the protected tables and
 /// resolves their figures (from `charts`, drawn from the same tables) and
 /// tables.
+/// `series`: the tables' quarterly series, for `trend(...)`.
 pub fn build(
     templates: &Path,
     edition: Edition,
     tables: &[ProtectedTable],
+    series: &[ProtectedTable],
     charts: &[Chart],
 ) -> Result<Bulletin, RenderError> {
     let path = templates.join(WORDS);
@@ -128,7 +130,7 @@ pub fn build(
     let mut numbers = Numbers::default();
     let parts = blocks
         .into_iter()
-        .map(|block| resolve(block, tables, charts, &edition, &mut numbers))
+        .map(|block| resolve(block, tables, series, charts, &edition, &mut numbers))
         .collect::<Result<Vec<_>, _>>()
         .map_err(failed)?;
     Ok(Bulletin { edition, parts })
@@ -143,6 +145,7 @@ struct Numbers {
 fn resolve(
     block: Block,
     tables: &[ProtectedTable],
+    series: &[ProtectedTable],
     charts: &[Chart],
     edition: &Edition,
     numbers: &mut Numbers,
@@ -173,6 +176,43 @@ fn resolve(
             );
             // Nothing to draw (no rows this period): the data table alone.
             let Some(chart) = charts.iter().find(|c| c.id == id).cloned() else {
+                numbers.tables += 1;
+                return Ok(Part::Table {
+                    id: format!("table-{}", numbers.tables),
+                    caption: format!("Table {}: {what}", numbers.tables),
+                    data,
+                });
+            };
+            numbers.figures += 1;
+            Part::Figure {
+                id: format!("figure-{}", numbers.figures),
+                caption: format!("Figure {}: {what}", numbers.figures),
+                chart,
+                data,
+            }
+        }
+        Block::Trend { table: id } => {
+            let Some(table) = series.iter().find(|t| t.metadata().id == id) else {
+                find(&id)?;
+                return Ok(Part::Paragraph(vec![Inline::Text(
+                    "The extract does not yet cover a whole 12 months of this measure before \
+                     the period: it has no quarterly series."
+                        .to_string(),
+                )]));
+            };
+            let what = format!(
+                "{}, the 12 months ending each quarter",
+                table.metadata().title
+            );
+            let mut data = lay_out(table, Detail::Bulletin, |_| true);
+            // Named after its file, data/series/<id>.csv.
+            data.id = format!("series/{id}");
+            // Fewer than two rates shown: the data table alone.
+            let Some(chart) = charts
+                .iter()
+                .find(|c| c.id == format!("{id}-series"))
+                .cloned()
+            else {
                 numbers.tables += 1;
                 return Ok(Part::Table {
                     id: format!("table-{}", numbers.tables),

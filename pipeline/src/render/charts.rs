@@ -13,8 +13,9 @@ use tera::escape_html;
 use super::{RenderError, fonts};
 use crate::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 use crate::format;
+use crate::period::Period;
 use crate::query::catalogue::ChartKind;
-use crate::table::{NATIONAL, Shorthand, TableKind};
+use crate::table::{NATIONAL, QUARTER, Shorthand, TableKind};
 
 /// The Analysis Function categorical palette, in the order it is used.
 pub const PALETTE: [RGBColor; 4] = [
@@ -367,6 +368,196 @@ fn draw(plot: &Plot, title: &str, alt: &str) -> Result<(String, u32), DrawingErr
         root.present()?;
     }
     Ok((accessible(&svg, title, alt), height as u32))
+}
+
+/// A rate and its interval's lower and upper ends, in percent.
+type Estimate = (f64, f64, f64);
+
+/// One point of a trend: the quarter its 12 months end in, and its
+/// estimate where shown.
+type TrendPoint = (Period, Option<Estimate>);
+
+const TREND_HEIGHT: i32 = 300;
+const TREND_LEFT: i32 = 60;
+const TREND_RIGHT: i32 = 44;
+
+/// `charts/<table>-series.svg`: a rate's national series as a line over the
+/// quarters with its 95 % interval as a band; a withheld quarter is a gap.
+/// `None` for a table that is not a rate or has fewer than two quarters to
+/// draw.
+pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
+    let metadata = series.metadata();
+    let layout = series.layout();
+    let quarter = series.dimensions().iter().position(|d| d == QUARTER);
+    let (Some(quarter), TableKind::Rate) = (quarter, metadata.kind) else {
+        return Ok(None);
+    };
+    let points: Vec<TrendPoint> = series
+        .rows()
+        .iter()
+        .filter(|row| layout.breakdown.is_none_or(|b| row.groups()[b] == NATIONAL))
+        .filter(|row| !layout.totals_a_dimension(row.groups()))
+        .filter_map(|row| {
+            let when: Period = row.groups()[quarter].parse().ok()?;
+            let ProtectedValue::Rate(rate) = row.value() else {
+                return None;
+            };
+            let shown = rate.estimate().value().flatten().map(|(value, interval)| {
+                (
+                    value * 100.0,
+                    interval.lower * 100.0,
+                    interval.upper * 100.0,
+                )
+            });
+            Some((when, shown))
+        })
+        .collect();
+    // One line: a table with more than one national row a quarter (rates
+    // by substance) has no single trend to draw.
+    let one_a_quarter = points.windows(2).all(|pair| pair[0].0 < pair[1].0);
+    if !one_a_quarter || points.iter().filter(|(_, p)| p.is_some()).count() < 2 {
+        return Ok(None);
+    }
+    fonts::register_for_charts();
+    let alt = trend_words(&metadata.title, &points);
+    let svg = draw_trend(&points, &metadata.title, &alt).map_err(|e| RenderError::Chart {
+        table: metadata.id.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok(Some(Chart {
+        id: format!("{}-series", metadata.id),
+        svg,
+        alt,
+        width: WIDTH,
+        height: TREND_HEIGHT as u32,
+    }))
+}
+
+fn draw_trend(points: &[TrendPoint], title: &str, alt: &str) -> Result<String, DrawingError> {
+    let font = || (fonts::FAMILY, FONT_SIZE).into_font();
+    let shown = || points.iter().filter_map(|(_, p)| *p);
+    let low = shown().map(|(_, lower, _)| lower).fold(100.0, f64::min);
+    let high = shown().map(|(_, _, upper)| upper).fold(0.0, f64::max);
+    // Whole tens around every interval.
+    let (bottom_value, top_value) = ((low / 10.0).floor() * 10.0, (high / 10.0).ceil() * 10.0);
+    let top_value = top_value.max(bottom_value + 10.0);
+    let (plot_top, plot_bottom) = (TOP, TREND_HEIGHT - AXIS);
+    let (left, right) = (TREND_LEFT, WIDTH as i32 - TREND_RIGHT);
+    let last = (points.len() - 1).max(1) as f64;
+    let x = |i: usize| left + ((i as f64 / last) * f64::from(right - left)).round() as i32;
+    let y = |v: f64| {
+        plot_bottom
+            - (((v - bottom_value) / (top_value - bottom_value))
+                * f64::from(plot_bottom - plot_top))
+            .round() as i32
+    };
+    let mut svg = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut svg, (WIDTH, TREND_HEIGHT as u32)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let text = |anchor: Pos| font().color(&TEXT).pos(anchor);
+        let mut tick = bottom_value;
+        while tick <= top_value + 1e-9 {
+            root.draw(&PathElement::new(
+                vec![(left, y(tick)), (right, y(tick))],
+                GRID.stroke_width(1),
+            ))?;
+            root.draw(&Text::new(
+                format!("{tick:.0}%"),
+                (left - 8, y(tick)),
+                text(Pos::new(HPos::Right, VPos::Center)),
+            ))?;
+            tick += 10.0;
+        }
+        // A label on each first quarter, the year it ends.
+        for (i, (quarter, _)) in points.iter().enumerate() {
+            if quarter.to_string().ends_with("Q1") || i == 0 || i == points.len() - 1 {
+                root.draw(&Text::new(
+                    quarter.to_string(),
+                    (x(i), plot_bottom + 8),
+                    text(Pos::new(HPos::Center, VPos::Top)),
+                ))?;
+            }
+        }
+        for run in shown_runs(points) {
+            let mut band: Vec<(i32, i32)> =
+                run.iter().map(|&(i, (_, _, u))| (x(i), y(u))).collect();
+            band.extend(run.iter().rev().map(|&(i, (_, l, _))| (x(i), y(l))));
+            root.draw(&Polygon::new(band, PALETTE[0].mix(0.2).filled()))?;
+            let line: Vec<(i32, i32)> = run.iter().map(|&(i, (v, _, _))| (x(i), y(v))).collect();
+            root.draw(&PathElement::new(line, PALETTE[0].stroke_width(3)))?;
+            for &(i, (v, _, _)) in &run {
+                root.draw(&Circle::new((x(i), y(v)), 3, PALETTE[0].filled()))?;
+            }
+        }
+        root.present()?;
+    }
+    Ok(accessible(&svg, title, alt))
+}
+
+/// The runs of consecutive shown points, each point with its position.
+fn shown_runs(points: &[TrendPoint]) -> Vec<Vec<(usize, Estimate)>> {
+    let mut runs: Vec<Vec<(usize, Estimate)>> = vec![Vec::new()];
+    for (i, (_, point)) in points.iter().enumerate() {
+        match point {
+            Some(p) => runs.last_mut().map_or((), |run| run.push((i, *p))),
+            None => runs.push(Vec::new()),
+        }
+    }
+    runs.retain(|run| !run.is_empty());
+    runs
+}
+
+/// The trend in words: where it started and ended, and its extremes.
+fn trend_words(title: &str, points: &[TrendPoint]) -> String {
+    let year = |q: &Period| format!("the year ending {}", q.end().format("%B %Y"));
+    let shown: Vec<(&Period, f64)> = points
+        .iter()
+        .filter_map(|(q, p)| p.map(|(v, _, _)| (q, v)))
+        .collect();
+    let mut words = format!(
+        "Line chart of {}, for the 12 months ending each quarter.",
+        title.to_lowercase()
+    );
+    if let (Some(first), Some(last)) = (shown.first(), shown.last()) {
+        let change = if last.1 > first.1 {
+            "rose"
+        } else if last.1 < first.1 {
+            "fell"
+        } else {
+            "was unchanged"
+        };
+        words.push_str(&format!(
+            " It {change} from {} in {} to {} in {}.",
+            format::percent(first.1 / 100.0),
+            year(first.0),
+            format::percent(last.1 / 100.0),
+            year(last.0)
+        ));
+    }
+    let highest = shown.iter().max_by(|a, b| a.1.total_cmp(&b.1));
+    let lowest = shown.iter().min_by(|a, b| a.1.total_cmp(&b.1));
+    if let (Some(high), Some(low)) = (highest, lowest) {
+        words.push_str(&format!(
+            " Highest {} ({}), lowest {} ({}).",
+            format::percent(high.1 / 100.0),
+            year(high.0),
+            format::percent(low.1 / 100.0),
+            year(low.0)
+        ));
+    }
+    let withheld = points.iter().filter(|(_, p)| p.is_none()).count();
+    if withheld > 0 {
+        words.push_str(&format!(
+            " {withheld} quarter{} withheld to protect confidentiality.",
+            if withheld == 1 { " is" } else { "s are" }
+        ));
+    }
+    words.push_str(
+        " The band shows the 95% confidence interval. The figures are in the table that follows.",
+    );
+    words
 }
 
 /// The SVG as an image with a name: `role="img"`, its alt text as the

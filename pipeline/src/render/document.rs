@@ -5,7 +5,7 @@
 
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 
-use super::words::{CHART_DIRECTIVE, TABLE_DIRECTIVE};
+use super::words::{CHART_DIRECTIVE, TABLE_DIRECTIVE, TREND_DIRECTIVE};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Inline {
@@ -27,6 +27,10 @@ pub enum Block {
     List(Vec<Vec<Inline>>),
     /// A table's chart, followed by its data.
     Chart {
+        table: String,
+    },
+    /// A rate's national series as a line, followed by its data.
+    Trend {
         table: String,
     },
     /// A table's rows for the named breakdowns (all rows when none), and of
@@ -163,6 +167,11 @@ fn paragraph(content: Vec<Inline>) -> Result<Block, String> {
     let text = text.trim();
     if let Some(table) = text.strip_prefix(CHART_DIRECTIVE) {
         return Ok(Block::Chart {
+            table: table.trim().to_string(),
+        });
+    }
+    if let Some(table) = text.strip_prefix(TREND_DIRECTIVE) {
+        return Ok(Block::Trend {
             table: table.trim().to_string(),
         });
     }

@@ -39,6 +39,7 @@ use crate::table::{BREAKDOWN, NO_DESCRIPTION, Shorthand, national};
 /// What a directive line starts with.
 pub const CHART_DIRECTIVE: &str = "@chart ";
 pub const TABLE_DIRECTIVE: &str = "@table ";
+pub const TREND_DIRECTIVE: &str = "@trend ";
 
 /// Renders `template` (its name, for messages, and text) to Markdown.
 pub fn render(
@@ -78,6 +79,14 @@ pub fn render(
         let table = table_named(&chart_tables, args)?;
         Ok(Value::String(format!(
             "{CHART_DIRECTIVE}{}",
+            table.metadata().id
+        )))
+    });
+    let trend_tables = Arc::clone(&tables);
+    tera.register_function("trend", move |args: &HashMap<String, Value>| {
+        let table = table_named(&trend_tables, args)?;
+        Ok(Value::String(format!(
+            "{TREND_DIRECTIVE}{}",
             table.metadata().id
         )))
     });

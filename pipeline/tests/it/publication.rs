@@ -175,7 +175,7 @@ fn the_html_is_one_self_contained_accessible_page() {
     );
     // The data tables show the CSVs' counts and withhold what they do.
     assert!(html.matches("data-table=").count() >= 15);
-    let problems = readers::html_problems(&html, &readers::read_csvs(&output.join("public")));
+    let problems = readers::html_problems(&html, &readers::read_all_csvs(&output.join("public")));
     assert!(problems.is_empty(), "{problems:#?}");
 
     let check = repo().join("tests/a11y/check.sh");

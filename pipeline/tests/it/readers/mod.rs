@@ -62,6 +62,18 @@ pub fn read_csv(path: &Path) -> CsvTable {
     CsvTable { dimensions, rows }
 }
 
+/// The period's tables and the series, `data/<id>.csv` by id and
+/// `data/series/<id>.csv` by `series/<id>`: what a page's tables show.
+pub fn read_all_csvs(output: &Path) -> BTreeMap<String, CsvTable> {
+    let mut csvs = read_csvs(output);
+    for entry in std::fs::read_dir(output.join("data/series")).unwrap() {
+        let path = entry.unwrap().path();
+        let id = path.file_stem().unwrap().to_string_lossy().to_string();
+        csvs.insert(format!("series/{id}"), read_csv(&path));
+    }
+    csvs
+}
+
 /// The period's tables, `data/<id>.csv`, by id (the series, in
 /// `data/series/`, apart).
 pub fn read_csvs(output: &Path) -> BTreeMap<String, CsvTable> {
