@@ -142,6 +142,32 @@ struct Numbers {
     tables: usize,
 }
 
+impl Numbers {
+    /// The next figure, `chart` with its data, or without a chart the next
+    /// table, the data alone; `what` follows its number in the caption.
+    fn figure_or_table(&mut self, chart: Option<&Chart>, what: &str, data: DisplayTable) -> Part {
+        match chart {
+            Some(chart) => {
+                self.figures += 1;
+                Part::Figure {
+                    id: format!("figure-{}", self.figures),
+                    caption: format!("Figure {}: {what}", self.figures),
+                    chart: chart.clone(),
+                    data,
+                }
+            }
+            None => {
+                self.tables += 1;
+                Part::Table {
+                    id: format!("table-{}", self.tables),
+                    caption: format!("Table {}: {what}", self.tables),
+                    data,
+                }
+            }
+        }
+    }
+}
+
 fn resolve(
     block: Block,
     tables: &[ProtectedTable],
@@ -175,21 +201,7 @@ fn resolve(
                 edition.year_ending
             );
             // Nothing to draw (no rows this period): the data table alone.
-            let Some(chart) = charts.iter().find(|c| c.id == id).cloned() else {
-                numbers.tables += 1;
-                return Ok(Part::Table {
-                    id: format!("table-{}", numbers.tables),
-                    caption: format!("Table {}: {what}", numbers.tables),
-                    data,
-                });
-            };
-            numbers.figures += 1;
-            Part::Figure {
-                id: format!("figure-{}", numbers.figures),
-                caption: format!("Figure {}: {what}", numbers.figures),
-                chart,
-                data,
-            }
+            numbers.figure_or_table(charts.iter().find(|c| c.id == id), &what, data)
         }
         Block::Trend { table: id } => {
             let Some(table) = series.iter().find(|t| t.metadata().id == id) else {
@@ -208,25 +220,8 @@ fn resolve(
             // Named after its file, data/series/<id>.csv.
             data.id = format!("series/{id}");
             // Fewer than two rates shown: the data table alone.
-            let Some(chart) = charts
-                .iter()
-                .find(|c| c.id == format!("{id}-series"))
-                .cloned()
-            else {
-                numbers.tables += 1;
-                return Ok(Part::Table {
-                    id: format!("table-{}", numbers.tables),
-                    caption: format!("Table {}: {what}", numbers.tables),
-                    data,
-                });
-            };
-            numbers.figures += 1;
-            Part::Figure {
-                id: format!("figure-{}", numbers.figures),
-                caption: format!("Figure {}: {what}", numbers.figures),
-                chart,
-                data,
-            }
+            let chart = charts.iter().find(|c| c.id == format!("{id}-series"));
+            numbers.figure_or_table(chart, &what, data)
         }
         Block::Table {
             table: id,
