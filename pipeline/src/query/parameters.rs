@@ -106,7 +106,6 @@ impl Window {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parameters {
     pub period: Period,
-    as_at: NaiveDate,
     values: Vec<(&'static str, NaiveDate)>,
 }
 
@@ -134,16 +133,7 @@ impl Parameters {
             values.push((start, dates.start));
             values.push((end, dates.end));
         }
-        Parameters {
-            period,
-            as_at,
-            values,
-        }
-    }
-
-    /// The same windows a year earlier, for the change; as_at stays.
-    pub fn year_earlier(&self) -> Self {
-        Parameters::new(self.period.earlier(4), self.as_at)
+        Parameters { period, values }
     }
 
     pub fn get(&self, name: &str) -> Option<NaiveDate> {
@@ -178,8 +168,9 @@ mod tests {
         let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
         assert_eq!(p.get("year_start"), date(2003, 1, 1));
         assert_eq!(p.get("reconviction_2y_end"), date(2001, 6, 30));
-        let earlier = p.year_earlier();
-        assert_eq!(earlier.get("year_end"), date(2002, 12, 31));
-        assert_eq!(earlier.get("as_at"), date(2005, 3, 31));
+        let single = Parameters::single_quarter(p.period, date(2005, 3, 31).unwrap());
+        assert_eq!(single.get("year_start"), date(2003, 10, 1));
+        assert_eq!(single.get("lagged_end"), date(2003, 9, 30));
+        assert_eq!(single.get("reconviction_2y_start"), date(2001, 4, 1));
     }
 }

@@ -74,22 +74,14 @@ pub fn render(
     tera.register_function("extremes", move |args: &HashMap<String, Value>| {
         extremes(&extremes_tables, args)
     });
-    let chart_tables = Arc::clone(&tables);
-    tera.register_function("chart", move |args: &HashMap<String, Value>| {
-        let table = table_named(&chart_tables, args)?;
-        Ok(Value::String(format!(
-            "{CHART_DIRECTIVE}{}",
-            table.metadata().id
-        )))
-    });
-    let trend_tables = Arc::clone(&tables);
-    tera.register_function("trend", move |args: &HashMap<String, Value>| {
-        let table = table_named(&trend_tables, args)?;
-        Ok(Value::String(format!(
-            "{TREND_DIRECTIVE}{}",
-            table.metadata().id
-        )))
-    });
+    // A chart and a trend are placed by a directive naming the table.
+    for (name, directive) in [("chart", CHART_DIRECTIVE), ("trend", TREND_DIRECTIVE)] {
+        let placed = Arc::clone(&tables);
+        tera.register_function(name, move |args: &HashMap<String, Value>| {
+            let table = table_named(&placed, args)?;
+            Ok(Value::String(format!("{directive}{}", table.metadata().id)))
+        });
+    }
     let table_tables = Arc::clone(&tables);
     tera.register_function("table", move |args: &HashMap<String, Value>| {
         let table = table_named(&table_tables, args)?;
