@@ -4,6 +4,9 @@
 # once whichever of the two comes first.
 
 CARGO ?= cargo
+# `DTTO=path/to/dtto make bench`: benchmark a binary built elsewhere, with
+# no build (taken before DTTO is set below).
+BENCH_DTTO := $(if $(filter environment command,$(origin DTTO)),$(DTTO))
 DTTO := target/release/dtto
 ifdef CARGO_TARGET_DIR
 DTTO := $(CARGO_TARGET_DIR)/release/dtto
@@ -42,8 +45,8 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
 
-bench: build
-	bash bench/run.sh
+bench: $(if $(BENCH_DTTO),,build)
+	DTTO=$(or $(BENCH_DTTO),$(DTTO)) bash bench/run.sh
 
 clean:
 	rm -rf output warehouse $(DEFAULT_EXTRACT)

@@ -2,10 +2,16 @@
 # make bench: the ingest, the query stage and disclosure control. Ingest: a scale-10 delivery (about 300,000 Orders and 20
 # million drug tests) ingested by dtto and, in the same run, loaded plainly by
 # DuckDB. Installs DuckDB from PyPI into a private virtualenv.
+# DTTO=path/to/dtto runs a binary built elsewhere (default: this tree's
+# release build, $CARGO_TARGET_DIR/release/dtto).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
-dtto="$target/release/dtto"
+dtto="${DTTO:-$target/release/dtto}"
+if [ ! -x "$dtto" ]; then
+  echo "no dtto binary at $dtto (make build, or set DTTO)" >&2
+  exit 1
+fi
 work=bench/work
 venv=.bench-venv
 
