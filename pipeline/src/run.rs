@@ -144,7 +144,7 @@ fn render(
     for table in &protected.series {
         charts.extend(charts::trend(table)?);
     }
-    let ods = ods::render(&protected.tables, &edition, date)?;
+    let ods = ods::render(&protected.tables, &protected.series, &edition, date)?;
     let qa = qa::render(templates, &edition, &ingested.summary, totals, protected)?;
     let bulletin = bulletin::build(
         templates,

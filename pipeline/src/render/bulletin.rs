@@ -216,7 +216,7 @@ fn resolve(
                 "{}, the 12 months ending each quarter",
                 table.metadata().title
             );
-            let mut data = lay_out(table, Detail::Bulletin, |_| true);
+            let mut data = lay_out(table, Detail::Series, |_| true);
             // Named after its file, data/series/<id>.csv.
             data.id = format!("series/{id}");
             // Fewer than two rates shown: the data table alone.

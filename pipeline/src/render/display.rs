@@ -69,6 +69,19 @@ pub enum Detail {
     /// The spreadsheet: every figure, the change's interval and
     /// significance as separate columns.
     Full,
+    /// A series: every figure but the change on a year earlier, which a
+    /// series has none of (its rows are the trend).
+    Series,
+}
+
+impl Detail {
+    fn shows_change(self) -> bool {
+        self != Detail::Series
+    }
+
+    fn shows_change_interval(self) -> bool {
+        self == Detail::Full
+    }
 }
 
 /// Readers see `termination_reason` as `Termination reason`.
@@ -157,15 +170,22 @@ fn figure_headings(table: &ProtectedTable, detail: Detail) -> Vec<String> {
             headings.push("95% interval, upper (%)".to_string());
             headings.push(label(&metadata.numerator, "Numerator"));
             headings.push(label(&metadata.denominator, "Denominator"));
-            headings.push("Change on a year earlier (percentage points)".to_string());
-            if detail == Detail::Full {
-                headings.push("Change, 95% interval lower (percentage points)".to_string());
-                headings.push("Change, 95% interval upper (percentage points)".to_string());
+            if detail.shows_change() {
+                headings.extend(change_headings(detail));
             }
-            headings.push("Change significant".to_string());
         }
     }
     headings.push("Notes".to_string());
+    headings
+}
+
+fn change_headings(detail: Detail) -> Vec<String> {
+    let mut headings = vec!["Change on a year earlier (percentage points)".to_string()];
+    if detail.shows_change_interval() {
+        headings.push("Change, 95% interval lower (percentage points)".to_string());
+        headings.push("Change, 95% interval upper (percentage points)".to_string());
+    }
+    headings.push("Change significant".to_string());
     headings
 }
 
@@ -208,27 +228,26 @@ fn rate_cells(rate: &ProtectedRate, detail: Detail) -> Vec<Cell> {
     };
     cells.push(Cell::count(rate.numerator()));
     cells.push(Cell::count(rate.denominator()));
-    match rate.change() {
-        Some(change) => {
-            cells.push(Cell::Number {
-                value: format::percent_value(change.difference),
-                text: format::points(change.difference),
-            });
-            if detail == Detail::Full {
-                cells.push(Cell::percent(change.interval.lower));
-                cells.push(Cell::percent(change.interval.upper));
-            }
-            let significant = if change.significant { "Yes" } else { "No" };
-            cells.push(Cell::Text(significant.to_string()));
-        }
-        None => {
-            let columns = if detail == Detail::Full { 4 } else { 2 };
-            cells.extend(std::iter::repeat_n(
-                Cell::Shorthand(Shorthand::NotAvailable),
-                columns,
-            ));
-        }
+    if detail.shows_change() {
+        cells.extend(change_cells(rate, detail));
     }
+    cells
+}
+
+fn change_cells(rate: &ProtectedRate, detail: Detail) -> Vec<Cell> {
+    let Some(change) = rate.change() else {
+        return vec![Cell::Shorthand(Shorthand::NotAvailable); change_headings(detail).len()];
+    };
+    let mut cells = vec![Cell::Number {
+        value: format::percent_value(change.difference),
+        text: format::points(change.difference),
+    }];
+    if detail.shows_change_interval() {
+        cells.push(Cell::percent(change.interval.lower));
+        cells.push(Cell::percent(change.interval.upper));
+    }
+    let significant = if change.significant { "Yes" } else { "No" };
+    cells.push(Cell::Text(significant.to_string()));
     cells
 }
 

@@ -1,6 +1,7 @@
 //! `tables.ods`: every published table as an accessible spreadsheet, after
 //! the Analysis Function guidance: a cover sheet, contents, notes (the
-//! shorthand and each table's notes), then one table per sheet. Each sheet
+//! shorthand and each table's notes), then one table per sheet, each
+//! headline measure's series on a sheet after its table's. Each sheet
 //! has its title in A1, a few lines about it, then one header row and the
 //! data: no merged cells, no colour, units in the headings, numbers stored
 //! as numbers and shorthand only where a figure is not given.
@@ -14,20 +15,26 @@ use super::bulletin::Edition;
 use super::canonical_xml::canonical;
 use super::display::{Cell, Detail, lay_out};
 use crate::disclosure::ProtectedTable;
-use crate::table::Shorthand;
+use crate::period::Period;
+use crate::query::catalogue::{SERIES_SHEET_SUFFIX, SHEET_NAME_MAX};
+use crate::table::{QUARTER, Shorthand};
 
+/// The workbook of the period's `tables` and, for each headline table, its
+/// quarterly `series` where it has one.
 pub fn render(
     tables: &[ProtectedTable],
+    series: &[ProtectedTable],
     edition: &Edition,
     date: chrono::NaiveDate,
 ) -> Result<Vec<u8>, RenderError> {
+    let sheets = data_sheets(tables, series);
+    let notes = numbered_notes(tables);
     let mut book = WorkBook::new_empty();
     book.push_sheet(cover(edition));
-    book.push_sheet(contents(tables, edition));
-    book.push_sheet(notes(tables));
-    let notes = numbered_notes(tables);
-    for table in tables {
-        book.push_sheet(table_sheet(table, edition, &notes));
+    book.push_sheet(contents(&sheets, edition));
+    book.push_sheet(notes_sheet(&notes, &sheets));
+    for content in &sheets {
+        book.push_sheet(data_sheet(*content, edition, &notes));
     }
     let failed = |reason: String| RenderError::Assembly {
         file: "tables.ods",
@@ -36,6 +43,98 @@ pub fn render(
     let written =
         spreadsheet_ods::write_ods_buf(&mut book, Vec::new()).map_err(|e| failed(e.to_string()))?;
     stamp(&written, date).map_err(failed)
+}
+
+/// What a sheet after the notes shows.
+#[derive(Clone, Copy)]
+enum Content<'a> {
+    /// A table for the period.
+    Table(&'a ProtectedTable),
+    /// A headline table's figures for every quarter the delivery covers.
+    Series(&'a ProtectedTable),
+}
+
+impl<'a> Content<'a> {
+    fn table(self) -> &'a ProtectedTable {
+        match self {
+            Content::Table(table) | Content::Series(table) => table,
+        }
+    }
+
+    /// The table's id, and a series' with " series": the catalogue keeps a
+    /// headline id short enough for that to fit a sheet name whole.
+    fn sheet_name(self) -> String {
+        let id = &self.table().metadata().id;
+        let name = match self {
+            Content::Table(_) => id.clone(),
+            Content::Series(_) => format!("{id}{SERIES_SHEET_SUFFIX}"),
+        };
+        name.chars().take(SHEET_NAME_MAX).collect()
+    }
+
+    fn title(self, edition: &Edition) -> String {
+        let title = &self.table().metadata().title;
+        match self {
+            Content::Table(_) => format!("{title}, {}", edition.year_ending),
+            Content::Series(series) => match quarters(series) {
+                Some((first, last)) => {
+                    format!("{title}, the 12 months ending each quarter, {first} to {last}")
+                }
+                None => format!("{title}, the 12 months ending each quarter"),
+            },
+        }
+    }
+
+    /// What a reader needs to know about the rows beyond the table's own
+    /// words, which speak of the period: in a series, each row's quarter
+    /// is the period (a lagged measure's window moves with it).
+    fn rows_explained(self) -> Option<String> {
+        let Content::Series(series) = self else {
+            return None;
+        };
+        let (first, _) = quarters(series)?;
+        Some(format!(
+            "Each row takes its quarter as the period: the reference year is the 12 months \
+             ending in it and the period end is its last day (for {first}, the year ending {} \
+             and {}).",
+            first.end().format("%B %Y"),
+            first.end().format("%-d %B %Y")
+        ))
+    }
+
+    fn detail(self) -> Detail {
+        match self {
+            Content::Table(_) => Detail::Full,
+            Content::Series(_) => Detail::Series,
+        }
+    }
+}
+
+/// The first and last quarters of a series.
+fn quarters(series: &ProtectedTable) -> Option<(Period, Period)> {
+    let column = series.dimensions().iter().position(|d| d == QUARTER)?;
+    let quarters: Vec<Period> = series
+        .rows()
+        .iter()
+        .filter_map(|row| row.groups()[column].parse().ok())
+        .collect();
+    Some((*quarters.iter().min()?, *quarters.iter().max()?))
+}
+
+/// Each table in order, a headline table's series straight after it.
+fn data_sheets<'a>(tables: &'a [ProtectedTable], series: &'a [ProtectedTable]) -> Vec<Content<'a>> {
+    let series_of = |table: &ProtectedTable| {
+        series
+            .iter()
+            .find(|s| s.metadata().id == table.metadata().id)
+            .filter(|_| table.metadata().headline)
+    };
+    tables
+        .iter()
+        .flat_map(|table| {
+            std::iter::once(Content::Table(table)).chain(series_of(table).map(Content::Series))
+        })
+        .collect()
 }
 
 /// Lines of text down column A, from the first row.
@@ -80,6 +179,10 @@ fn cover(edition: &Edition) -> Sheet {
             "The tables behind the bulletin for the period {}: one table on each sheet.",
             edition.period
         ),
+        format!(
+            "A sheet whose name ends in \"{}\" gives a headline measure for the 12 months ending each quarter the data cover.",
+            SERIES_SHEET_SUFFIX.trim_start()
+        ),
         format!("Source: {}", edition.source),
         "The Contents sheet lists the tables; the Notes sheet explains the shorthand in square brackets."
             .to_string(),
@@ -96,7 +199,7 @@ fn cover(edition: &Edition) -> Sheet {
     sheet
 }
 
-fn contents(tables: &[ProtectedTable], edition: &Edition) -> Sheet {
+fn contents(sheets: &[Content], edition: &Edition) -> Sheet {
     let mut sheet = Sheet::new("Contents");
     lines(
         &mut sheet,
@@ -115,21 +218,16 @@ fn contents(tables: &[ProtectedTable], edition: &Edition) -> Sheet {
             ("What is counted", 14.0),
         ],
     );
-    for (index, table) in tables.iter().enumerate() {
+    for (index, content) in sheets.iter().enumerate() {
         let row = header + 1 + index as u32;
-        let metadata = table.metadata();
-        sheet.set_value(row, 0, sheet_name(table));
-        sheet.set_value(
-            row,
-            1,
-            format!("{}, {}", metadata.title, edition.year_ending),
-        );
-        sheet.set_value(row, 2, metadata.counted.as_str());
+        sheet.set_value(row, 0, content.sheet_name());
+        sheet.set_value(row, 1, content.title(edition));
+        sheet.set_value(row, 2, content.table().metadata().counted.as_str());
     }
     sheet
 }
 
-fn notes(tables: &[ProtectedTable]) -> Sheet {
+fn notes_sheet(notes: &[(&ProtectedTable, &str)], sheets: &[Content]) -> Sheet {
     let mut sheet = Sheet::new("Notes");
     lines(
         &mut sheet,
@@ -151,13 +249,22 @@ fn notes(tables: &[ProtectedTable]) -> Sheet {
         sheet.set_value(row, 2, shorthand.meaning());
         row += 1;
     }
-    for (number, (table, note)) in numbered_notes(tables).into_iter().enumerate() {
+    for (number, (table, note)) in notes.iter().enumerate() {
         sheet.set_value(row, 0, format!("[note {}]", number + 1));
-        sheet.set_value(row, 1, sheet_name(table));
-        sheet.set_value(row, 2, note);
+        sheet.set_value(row, 1, sheets_of(table, sheets).join(", "));
+        sheet.set_value(row, 2, *note);
         row += 1;
     }
     sheet
+}
+
+/// The names of the sheets showing `table`: its own, and its series'.
+fn sheets_of(table: &ProtectedTable, sheets: &[Content]) -> Vec<String> {
+    sheets
+        .iter()
+        .filter(|content| content.table().metadata().id == table.metadata().id)
+        .map(|content| content.sheet_name())
+        .collect()
 }
 
 /// Every table's notes, in table order: `[note 1]` is the first.
@@ -174,28 +281,23 @@ fn numbered_notes(tables: &[ProtectedTable]) -> Vec<(&ProtectedTable, &str)> {
         .collect()
 }
 
-/// The table's id: sheet names are at most 31 characters.
-fn sheet_name(table: &ProtectedTable) -> String {
-    table.metadata().id.chars().take(31).collect()
-}
-
-fn table_sheet(
-    table: &ProtectedTable,
-    edition: &Edition,
-    notes: &[(&ProtectedTable, &str)],
-) -> Sheet {
+fn data_sheet(content: Content, edition: &Edition, notes: &[(&ProtectedTable, &str)]) -> Sheet {
+    let table = content.table();
     let metadata = table.metadata();
-    let data = lay_out(table, Detail::Full, |_| true);
-    let mut sheet = Sheet::new(sheet_name(table));
+    let data = lay_out(table, content.detail(), |_| true);
+    let mut sheet = Sheet::new(content.sheet_name());
     let mut about = vec![
-        format!("{}, {}", metadata.title, edition.year_ending),
+        content.title(edition),
         format!("What is counted: {}.", metadata.counted),
+    ];
+    about.extend(content.rows_explained());
+    about.extend([
         format!(
             "This table has {} rows; shorthand is explained on the Notes sheet.",
             data.rows.len()
         ),
         format!("Source: {}", edition.source),
-    ];
+    ]);
     about.extend(
         notes
             .iter()

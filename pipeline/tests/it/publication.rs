@@ -104,13 +104,18 @@ fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
     let output = publish(work.path());
     let mut book: Ods<_> = open_workbook(output.join("public/tables.ods")).unwrap();
     let names = book.sheet_names();
-    assert_eq!(&names[..3], ["Cover", "Contents", "Notes"]);
+    assert_eq!(&names[..3], readers::FRONT_SHEETS);
     let csvs: Vec<String> = readers::read_csvs(&output.join("public"))
         .into_keys()
         .collect();
-    let mut sheets: Vec<String> = names[3..].to_vec();
+    let mut sheets: Vec<String> = names[3..]
+        .iter()
+        .filter(|name| !name.ends_with(readers::SERIES_SHEET))
+        .cloned()
+        .collect();
     sheets.sort();
     assert_eq!(sheets, csvs, "one sheet per table");
+    series_sheets(&output.join("public"));
 
     let cover = book.worksheet_range("Cover").unwrap();
     // A draft: the title comes after the DRAFT line.
@@ -145,6 +150,145 @@ fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
     for cell in &national[2..7] {
         assert_eq!(text(cell), "[c]");
     }
+}
+
+/// The tables whose metadata says `headline = true`.
+const HEADLINE: [&str; 5] = [
+    "commencements",
+    "completion_rate",
+    "retention",
+    "reconviction_1y",
+    "reconviction_2y",
+];
+
+/// What [`series_sheets`] found: the sheets it read, and how many of their
+/// figures it compared with the CSVs.
+struct SeriesSheets {
+    sheets: Vec<String>,
+    figures: usize,
+}
+
+/// Each headline table with a series has a sheet of it, named in the
+/// contents and placed after its table's, with one header row and no
+/// change columns; its national rows of the first and last quarter show
+/// exactly the counts of `data/series/<id>.csv` (written by another path,
+/// the CSV writer) and each rate as numerator over denominator.
+fn series_sheets(public: &Path) -> SeriesSheets {
+    let mut book: Ods<_> = open_workbook(public.join("tables.ods")).unwrap();
+    let names = book.sheet_names();
+    let contents = book.worksheet_range("Contents").unwrap();
+    let listed: Vec<String> = contents.rows().map(|r| text(&r[0])).collect();
+    let with_series: Vec<&str> = HEADLINE
+        .into_iter()
+        .filter(|id| public.join(format!("data/series/{id}.csv")).is_file())
+        .collect();
+    let sheets: Vec<String> = with_series
+        .iter()
+        .map(|id| format!("{id}{}", readers::SERIES_SHEET))
+        .collect();
+    let shown: Vec<&String> = names
+        .iter()
+        .filter(|name| name.ends_with(readers::SERIES_SHEET))
+        .collect();
+    assert_eq!(
+        shown,
+        sheets.iter().collect::<Vec<_>>(),
+        "headline series only"
+    );
+    let mut figures = 0;
+    for (id, name) in with_series.iter().zip(&sheets) {
+        assert!(name.chars().count() <= 31, "{name}");
+        assert!(listed.contains(name), "{name} is not in the contents");
+        let at = names.iter().position(|n| n == name).unwrap();
+        assert_eq!(names[at - 1], *id, "{name} follows its table");
+        let sheet = book.worksheet_range(name).unwrap();
+        let rows: Vec<&[Data]> = sheet.rows().collect();
+        assert!(
+            text(&rows[0][0]).contains(", the 12 months ending each quarter, "),
+            "{name}: {:?}",
+            rows[0][0]
+        );
+        let header = readers::header_row(&rows).unwrap();
+        let headings: Vec<String> = rows[header].iter().map(text).collect();
+        assert_eq!(headings[..3], ["Quarter", "Breakdown", "Group"], "{name}");
+        assert_eq!(headings.last().unwrap(), "Notes", "{name}");
+        assert!(
+            rows[..header]
+                .iter()
+                .all(|r| r[1..].iter().all(|c| *c == Data::Empty))
+        );
+        if *id == "completion_rate" {
+            assert_eq!(
+                headings,
+                [
+                    "Quarter",
+                    "Breakdown",
+                    "Group",
+                    "Rate (%)",
+                    "95% interval, lower (%)",
+                    "95% interval, upper (%)",
+                    "Orders completed, or ended early for good progress (number)",
+                    "Orders terminated (number)",
+                    "Notes",
+                ]
+            );
+        }
+        figures += national_figures_match(
+            name,
+            &headings,
+            &rows[header + 1..],
+            &public.join(format!("data/series/{id}.csv")),
+        );
+    }
+    SeriesSheets { sheets, figures }
+}
+
+/// The first and last quarters' national rows of a series sheet against
+/// its CSV: each count exactly (`[c]` where the CSV leaves it empty), and
+/// a shown rate as 100 × numerator / denominator to one decimal place.
+/// How many figures were compared.
+fn national_figures_match(name: &str, headings: &[String], body: &[&[Data]], csv: &Path) -> usize {
+    let mut reader = csv::Reader::from_path(csv).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let national: Vec<&csv::StringRecord> = records
+        .iter()
+        .filter(|r| &r[1] == "National" && &r[2] == "All")
+        .collect();
+    let mut compared = 0;
+    for record in [national.first().unwrap(), national.last().unwrap()] {
+        let quarter = &record[0];
+        let row = body
+            .iter()
+            .find(|r| text(&r[0]) == quarter && text(&r[1]) == "National" && text(&r[2]) == "All")
+            .unwrap_or_else(|| panic!("{name}: no national row for {quarter}"));
+        let counts = headings
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.ends_with("(number)"));
+        let csv_counts = ["count", "numerator", "denominator"]
+            .into_iter()
+            .filter_map(|column| header.iter().position(|h| h == column));
+        let mut shown = Vec::new();
+        for ((at, heading), column) in counts.zip(csv_counts) {
+            let expected = match &record[column] {
+                "" => Data::String("[c]".to_string()),
+                value => Data::Float(value.parse::<u64>().unwrap() as f64),
+            };
+            assert_eq!(row[at], expected, "{name} {quarter}: {heading}");
+            shown.push(expected);
+            compared += 1;
+        }
+        let rate_column = headings.iter().position(|h| h == "Rate (%)");
+        if let (Some(at), [Data::Float(numerator), Data::Float(denominator)]) =
+            (rate_column, &shown[..])
+        {
+            let rate = (1000.0 * numerator / denominator).round() / 10.0;
+            assert_eq!(row[at], Data::Float(rate), "{name} {quarter}: the rate");
+            compared += 1;
+        }
+    }
+    compared
 }
 
 #[test]
@@ -484,6 +628,23 @@ fn the_bundled_extract_tells_its_story_for_2003q4() {
     for group in ["16-17", "40 and over", "Female", "Male", "White", "Mixed"] {
         assert!(completion.contains(&format!(">{group}</th>")), "{group}");
     }
+
+    // The spreadsheet: a series sheet for each headline measure the
+    // delivery has a series of by 2003Q4, with the series CSVs' figures.
+    let series = series_sheets(&output.join("public"));
+    for sheet in [
+        "commencements series",
+        "completion_rate series",
+        "retention series",
+    ] {
+        assert!(series.sheets.iter().any(|s| s == sheet), "no {sheet}");
+    }
+    assert!(series.figures >= 3 * 2 * 2, "{} figures", series.figures);
+    let problems = readers::spreadsheet_problems(
+        &output.join("public"),
+        &readers::read_csvs(&output.join("public")),
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
 }
 
 /// The first cell of the spreadsheet's cover, the PDF's first line and its

@@ -142,52 +142,84 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
-/// `tables.ods`: every table sheet against its CSV.
+/// The spreadsheet's sheets that come before the tables.
+pub const FRONT_SHEETS: [&str; 3] = ["Cover", "Contents", "Notes"];
+/// How a series sheet's name ends: `completion_rate series` is
+/// `data/series/completion_rate.csv`.
+pub const SERIES_SHEET: &str = " series";
+
+/// `tables.ods`: every table sheet against its CSV (each of `csvs` must
+/// have one), and every series sheet against its `data/series/` CSV.
 pub fn spreadsheet_problems(output: &Path, csvs: &BTreeMap<String, CsvTable>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut book: Ods<_> = match open_workbook(output.join("tables.ods")) {
         Ok(book) => book,
         Err(e) => return vec![format!("tables.ods does not open: {e}")],
     };
+    for name in book.sheet_names() {
+        if FRONT_SHEETS.contains(&name.as_str()) || csvs.contains_key(&name) {
+            continue;
+        }
+        let Some(id) = name.strip_suffix(SERIES_SHEET) else {
+            problems.push(format!("tables.ods {name}: a sheet no CSV stands behind"));
+            continue;
+        };
+        let path = output.join(format!("data/series/{id}.csv"));
+        if !path.is_file() {
+            problems.push(format!("tables.ods {name}: no {}", path.display()));
+            continue;
+        }
+        match book.worksheet_range(&name) {
+            Ok(sheet) => problems.extend(sheet_problems(&name, &sheet, &read_csv(&path))),
+            Err(e) => problems.push(format!("tables.ods {name}: {e}")),
+        }
+    }
     for (id, csv) in csvs {
-        let Ok(sheet) = book.worksheet_range(id) else {
-            problems.push(format!("tables.ods has no sheet {id}"));
-            continue;
-        };
-        let rows: Vec<&[Data]> = sheet.rows().collect();
-        // The header row is the first whose cells end in a "(number)" heading.
-        let Some(header) = rows
+        match book.worksheet_range(id) {
+            Ok(sheet) => problems.extend(sheet_problems(id, &sheet, csv)),
+            Err(_) => problems.push(format!("tables.ods has no sheet {id}")),
+        }
+    }
+    problems
+}
+
+/// The header row: the first whose cells end in a "(number)" heading.
+pub fn header_row(rows: &[&[Data]]) -> Option<usize> {
+    rows.iter()
+        .position(|r| r.iter().any(|c| cell_text(c).ends_with("(number)")))
+}
+
+/// One sheet against its CSV: the same rows, and the same counts.
+fn sheet_problems(name: &str, sheet: &calamine::Range<Data>, csv: &CsvTable) -> Vec<String> {
+    let mut problems = Vec::new();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let Some(header) = header_row(&rows) else {
+        return vec![format!("tables.ods {name}: no header row")];
+    };
+    let count_columns: Vec<usize> = rows[header]
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| cell_text(c).ends_with("(number)"))
+        .map(|(i, _)| i)
+        .collect();
+    let body = &rows[header + 1..];
+    if body.len() != csv.rows.len() {
+        problems.push(format!(
+            "tables.ods {name}: {} rows, CSV {}",
+            body.len(),
+            csv.rows.len()
+        ));
+    }
+    for row in body {
+        let groups: Vec<String> = row[..csv.dimensions].iter().map(cell_text).collect();
+        let counts: Vec<String> = count_columns
             .iter()
-            .position(|r| r.iter().any(|c| cell_text(c).ends_with("(number)")))
-        else {
-            problems.push(format!("tables.ods {id}: no header row"));
-            continue;
-        };
-        let count_columns: Vec<usize> = rows[header]
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| cell_text(c).ends_with("(number)"))
-            .map(|(i, _)| i)
+            .map(|&c| match &row[c] {
+                Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
+                other => cell_text(other),
+            })
             .collect();
-        let body = &rows[header + 1..];
-        if body.len() != csv.rows.len() {
-            problems.push(format!(
-                "tables.ods {id}: {} rows, CSV {}",
-                body.len(),
-                csv.rows.len()
-            ));
-        }
-        for row in body {
-            let groups: Vec<String> = row[..csv.dimensions].iter().map(cell_text).collect();
-            let counts: Vec<String> = count_columns
-                .iter()
-                .map(|&c| match &row[c] {
-                    Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
-                    other => cell_text(other),
-                })
-                .collect();
-            compare_row(id, csv, &groups, &counts, &mut problems);
-        }
+        compare_row(name, csv, &groups, &counts, &mut problems);
     }
     problems
 }
