@@ -1,7 +1,10 @@
 //! The exit codes of `dtto`, one per kind of failure, each telling the
 //! operator what to do next (the README's table "Exit codes" lists the
 //! same). Every stage's error says which of these it is; no other code
-//! chooses a number. Code 2, a wrong command line, is clap's own.
+//! chooses a number. Code 2, a wrong command line, is clap's own. One
+//! code is a verdict, not a failure: `dtto diff` exits 1 when the editions
+//! differ, as diff(1) does, so that a script can tell "differ" from
+//! "could not compare" (15).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -42,6 +45,13 @@ pub enum Exit {
     /// Another dtto is using the warehouse or the output folder: wait for
     /// it to finish, or run again with `--wait`.
     Busy,
+    /// `dtto diff`: the two editions differ (not a failure; code 1 as
+    /// diff(1), which no failure of `dtto diff` uses).
+    EditionsDiffer,
+    /// `dtto diff` could not compare: an edition missing or without
+    /// `data/`, a CSV unreadable or not a dtto table, or the report could
+    /// not be written.
+    DiffFailed,
 }
 
 impl Exit {
@@ -60,6 +70,8 @@ impl Exit {
             Exit::NoDelivery => 12,
             Exit::Fault => 13,
             Exit::Busy => 14,
+            Exit::EditionsDiffer => 1,
+            Exit::DiffFailed => 15,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! measures, statistics, disclosure control and rendering.
 
 pub mod config;
+pub mod diff;
 pub mod disclosure;
 pub mod exit;
 pub mod format;

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
 use dtto::config::{Config, ConfigError};
+use dtto::diff::{self, DiffError, Edition};
 use dtto::disclosure::audit::{self, Part};
 use dtto::exit::Exit;
 use dtto::ingest::contract::ExtractFile;
@@ -52,6 +53,9 @@ enum Command {
     Check(QueriesArg),
     /// Run a read-only SQL query on the current delivery.
     Query(QueryArgs),
+    /// Compare two editions figure by figure: exit 0 when they are the
+    /// same, 1 when they differ, 15 when they cannot be compared.
+    Diff(DiffArgs),
     /// Synthetic deliveries for development, tests and benchmarks.
     Fixtures {
         #[command(subcommand)]
@@ -126,6 +130,23 @@ struct QueryArgs {
     queries: QueriesArg,
 }
 
+#[derive(Args)]
+struct DiffArgs {
+    /// The earlier edition: an output folder such as output/2005Q1 (its
+    /// public/data/ is read), or a folder holding data/.
+    old: PathBuf,
+    /// The later edition, likewise.
+    new: PathBuf,
+    /// Also write every difference as CSV into FILE; `-` writes it to
+    /// standard output in place of the summary.
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    // The tables' metadata, for the columns that describe a row without
+    // identifying it (an area's target): compared as figures.
+    #[command(flatten)]
+    queries: QueriesArg,
+}
+
 #[derive(Subcommand)]
 enum FixturesCommand {
     /// Write a synthetic delivery in the contract's exact format.
@@ -183,6 +204,12 @@ impl From<ConfigError> for Failure {
     }
 }
 
+impl From<DiffError> for Failure {
+    fn from(e: DiffError) -> Self {
+        Failure::new(e.exit(), e)
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let done = match cli.command {
@@ -190,6 +217,14 @@ fn main() -> ExitCode {
         Command::Run(args) => run_command(args, &cli.config, cli.wait),
         Command::Check(args) => check_command(args),
         Command::Query(args) => query_command(args, cli.wait),
+        // The one command whose success has two outcomes.
+        Command::Diff(args) => {
+            return match diff_command(args) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(Exit::EditionsDiffer.code()),
+                Err(failure) => failed(failure),
+            };
+        }
         Command::Fixtures {
             command:
                 FixturesCommand::Generate {
@@ -202,11 +237,13 @@ fn main() -> ExitCode {
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            eprintln!("error: {}", printable(&failure.message));
-            ExitCode::from(failure.exit.code())
-        }
+        Err(failure) => failed(failure),
     }
+}
+
+fn failed(failure: Failure) -> ExitCode {
+    eprintln!("error: {}", printable(&failure.message));
+    ExitCode::from(failure.exit.code())
 }
 
 fn ingest_command(args: IngestArgs, config: &Path, wait: bool) -> Result<(), Failure> {
@@ -402,6 +439,50 @@ fn query_command(args: QueryArgs, wait: bool) -> Result<(), Failure> {
             .map(|table| println!("{}", printable(&table.to_string())))
     };
     printed.map_err(|e| Failure::new(Exit::Storage, format!("printing the result: {e}")))
+}
+
+/// Whether the two editions are the same; the summary, the CSV or both
+/// printed or written on the way.
+fn diff_command(args: DiffArgs) -> Result<bool, Failure> {
+    // As for `dtto query`, a table whose metadata does not load simply has
+    // no descriptive columns: its target would be part of the group.
+    let (catalogue, _) = Catalogue::load(&args.queries.queries);
+    let descriptive = diff::descriptive_columns(&catalogue);
+    let old = Edition::read(&args.old, &descriptive)?;
+    let new = Edition::read(&args.new, &descriptive)?;
+    let changes = diff::compare(&old, &new);
+    let to_stdout = args.csv.as_deref() == Some(Path::new("-"));
+    if let Some(path) = &args.csv {
+        let fail = |e: &dyn std::fmt::Display| {
+            Failure::new(
+                Exit::DiffFailed,
+                format!("writing the differences to {}: {e}", path.display()),
+            )
+        };
+        let mut csv = Vec::new();
+        diff::write_csv(&changes, &mut csv).map_err(|e| fail(&e))?;
+        if to_stdout {
+            print_csv(&csv).map_err(|e| fail(&e))?;
+        } else {
+            std::fs::write(path, csv).map_err(|e| fail(&e))?;
+        }
+    }
+    if !to_stdout {
+        print!("{}", printable(&diff::summary(&changes)));
+    }
+    Ok(changes.is_empty())
+}
+
+/// CSV as it is into a pipe or a file; on a terminal, escaped, since an
+/// edition's folder may hold anything.
+fn print_csv(csv: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    if std::io::stdout().is_terminal() {
+        print!("{}", printable(&String::from_utf8_lossy(csv)));
+        Ok(())
+    } else {
+        std::io::stdout().write_all(csv)
+    }
 }
 
 fn generate_command(options: GeneratorOptions, out: &Path) -> Result<(), Failure> {

@@ -28,6 +28,9 @@ pub enum TableKind {
 }
 
 impl TableKind {
+    /// Every kind.
+    pub const ALL: [TableKind; 3] = [TableKind::Rate, TableKind::Count, TableKind::Mean];
+
     /// The counts a query of this kind returns, in the order every output
     /// gives them.
     pub fn counts(self) -> &'static [Figure] {

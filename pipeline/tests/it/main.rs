@@ -3,6 +3,7 @@
 
 mod check;
 mod cli;
+mod diff;
 mod disclosure;
 mod disclosure_outputs;
 mod fuzz;

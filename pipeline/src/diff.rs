@@ -1,0 +1,767 @@
+//! `dtto diff`: two editions compared figure by figure, from their tidy
+//! CSVs alone (`data/<table>.csv` and `data/series/<table>.csv`), for a
+//! statistician checking what a change to the SQL did, and as the ground
+//! of revisions.
+//!
+//! A row is a group, keyed by its table, its quarter (series only) and its
+//! dimension values; its figures are the kind's columns (`numerator` …
+//! `status`) and any descriptive column its metadata declares (an area's
+//! target), which describes the row without identifying it. A withheld
+//! figure is an empty cell in a row whose status is `[c]`: its value is
+//! not in the file, and a figure withheld in either edition is reported
+//! without the other edition's value too, which could reveal it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write as _};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::exit::Exit;
+use crate::query::catalogue::Catalogue;
+use crate::table::{STATUS, Shorthand, TableKind};
+
+/// The first column of a series table.
+const QUARTER: &str = "quarter";
+
+/// The folder of an edition's tables beneath `data/`.
+const SERIES: &str = "series";
+
+/// Descriptive columns by table id, as the tables' metadata declares them.
+pub type DescriptiveColumns = BTreeMap<String, Vec<String>>;
+
+/// The descriptive columns of every table in the catalogue.
+pub fn descriptive_columns(catalogue: &Catalogue) -> DescriptiveColumns {
+    catalogue
+        .tables
+        .iter()
+        .map(|table| {
+            (
+                table.metadata.id.clone(),
+                table.metadata.descriptive.clone(),
+            )
+        })
+        .collect()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiffError {
+    #[error("{} is not an edition: it holds neither public/data/ nor data/", .0.display())]
+    NotAnEdition(PathBuf),
+    #[error("reading {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {reason}", path.display())]
+    Table { path: PathBuf, reason: String },
+}
+
+impl DiffError {
+    pub fn exit(&self) -> Exit {
+        Exit::DiffFailed
+    }
+}
+
+/// One figure of a row, as its CSV shows it.
+#[derive(Debug, Clone, PartialEq)]
+enum Cell {
+    /// A value as written: a number, or a shorthand such as a target's
+    /// `[x]`.
+    Published(String),
+    /// An empty cell of a row whose status is `[c]`.
+    Withheld,
+    /// An empty cell of any other row: the figure has no value (a rate
+    /// without a denominator, `[z]`), or the table has no such column.
+    Empty,
+}
+
+/// A row's identity: the quarter of a series, then each dimension's name
+/// and value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Group {
+    pub quarter: Option<String>,
+    pub dimensions: Vec<(String, String)>,
+}
+
+impl fmt::Display for Group {
+    /// `breakdown=Sex; group=Female`, the quarter apart.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pairs: Vec<String> = self
+            .dimensions
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        f.write_str(&pairs.join("; "))
+    }
+}
+
+/// One table: its figure columns in order, and each group's cells in
+/// that order.
+#[derive(Debug)]
+struct Table {
+    figures: Vec<String>,
+    rows: BTreeMap<Group, Vec<Cell>>,
+}
+
+impl Table {
+    fn cell(&self, row: &[Cell], figure: &str) -> Cell {
+        self.figures
+            .iter()
+            .position(|name| name == figure)
+            .and_then(|index| row.get(index))
+            .map_or(Cell::Empty, Cell::clone)
+    }
+}
+
+/// Every table of an edition, by name: `<table>`, or `series/<table>`.
+#[derive(Debug)]
+pub struct Edition {
+    tables: BTreeMap<String, Table>,
+}
+
+impl Edition {
+    /// Reads the edition in `dir`: an output folder (`output/2005Q1`, its
+    /// `public/data/` read) or a folder holding `data/`.
+    pub fn read(dir: &Path, descriptive: &DescriptiveColumns) -> Result<Edition, DiffError> {
+        let data = [dir.join("public/data"), dir.join("data")]
+            .into_iter()
+            .find(|data| data.is_dir())
+            .ok_or_else(|| DiffError::NotAnEdition(dir.to_path_buf()))?;
+        let mut tables = read_tables(&data, "", descriptive)?;
+        let series = data.join(SERIES);
+        if series.is_dir() {
+            tables.extend(read_tables(&series, "series/", descriptive)?);
+        }
+        Ok(Edition { tables })
+    }
+}
+
+/// The tables of `folder`, each named `<prefix><table id>`.
+fn read_tables(
+    folder: &Path,
+    prefix: &str,
+    descriptive: &DescriptiveColumns,
+) -> Result<BTreeMap<String, Table>, DiffError> {
+    let mut tables = BTreeMap::new();
+    for path in csv_files(folder)? {
+        let id = path
+            .file_stem()
+            .map_or_else(String::new, |stem| stem.to_string_lossy().into_owned());
+        let columns = descriptive.get(&id).map_or(&[][..], Vec::as_slice);
+        tables.insert(format!("{prefix}{id}"), read_table(&path, columns)?);
+    }
+    Ok(tables)
+}
+
+fn csv_files(folder: &Path) -> Result<Vec<PathBuf>, DiffError> {
+    let io = |source| DiffError::Io {
+        path: folder.to_path_buf(),
+        source,
+    };
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(folder).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "csv") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+fn read_table(path: &Path, descriptive: &[String]) -> Result<Table, DiffError> {
+    let file = std::fs::File::open(path).map_err(|source| DiffError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_table(file, descriptive).map_err(|reason| DiffError::Table {
+        path: path.to_path_buf(),
+        reason,
+    })
+}
+
+/// Where a table's CSV keeps its quarter, dimensions and figures.
+struct Layout {
+    header: Vec<String>,
+    quarter: bool,
+    dimensions: Vec<usize>,
+    /// The descriptive columns, then the kind's, the status last.
+    figures: Vec<usize>,
+}
+
+impl Layout {
+    fn of(header: Vec<String>, descriptive: &[String]) -> Result<Layout, String> {
+        let kind_columns = TableKind::ALL
+            .into_iter()
+            .map(TableKind::csv_columns)
+            .find(|columns| ends_with(&header, columns))
+            .ok_or_else(|| {
+                "its columns do not end as a rate, count or mean table's do \
+                 (numerator … status, count, status or total … status)"
+                    .to_string()
+            })?;
+        let first_figure = header.len() - kind_columns.len();
+        let quarter = first_figure > 0 && header[0] == QUARTER;
+        let (described, dimensions): (Vec<usize>, Vec<usize>) = (usize::from(quarter)
+            ..first_figure)
+            .partition(|&index| descriptive.contains(&header[index]));
+        let figures = described.into_iter().chain(first_figure..header.len());
+        Ok(Layout {
+            quarter,
+            dimensions,
+            figures: figures.collect(),
+            header,
+        })
+    }
+
+    fn figure_names(&self) -> Vec<String> {
+        self.figures
+            .iter()
+            .map(|&i| self.header[i].clone())
+            .collect()
+    }
+
+    fn group(&self, record: &csv::StringRecord) -> Group {
+        let field = |index: usize| record.get(index).unwrap_or_default().to_string();
+        Group {
+            quarter: self.quarter.then(|| field(0)),
+            dimensions: self
+                .dimensions
+                .iter()
+                .map(|&index| (self.header[index].clone(), field(index)))
+                .collect(),
+        }
+    }
+
+    fn cells(&self, record: &csv::StringRecord) -> Vec<Cell> {
+        let withheld = record.get(self.header.len() - 1) == Some(Shorthand::Confidential.mark());
+        self.figures
+            .iter()
+            .map(|&index| match record.get(index).unwrap_or_default() {
+                "" if withheld && self.header[index] != STATUS => Cell::Withheld,
+                "" => Cell::Empty,
+                text => Cell::Published(text.to_string()),
+            })
+            .collect()
+    }
+}
+
+fn ends_with(header: &[String], tail: &[&str]) -> bool {
+    header.len() >= tail.len()
+        && header[header.len() - tail.len()..]
+            .iter()
+            .zip(tail)
+            .all(|(name, expected)| name == expected)
+}
+
+fn parse_table(reader: impl Read, descriptive: &[String]) -> Result<Table, String> {
+    let mut csv = csv::Reader::from_reader(reader);
+    let header = csv.headers().map_err(|e| e.to_string())?;
+    let layout = Layout::of(header.iter().map(String::from).collect(), descriptive)?;
+    let mut rows = BTreeMap::new();
+    for record in csv.records() {
+        let record = record.map_err(|e| e.to_string())?;
+        let group = layout.group(&record);
+        if rows.contains_key(&group) {
+            let line = record.position().map_or(0, csv::Position::line);
+            return Err(format!("line {line} repeats the group {group}"));
+        }
+        rows.insert(group, layout.cells(&record));
+    }
+    Ok(Table {
+        figures: layout.figure_names(),
+        rows,
+    })
+}
+
+/// What differs between the two editions at one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    TableAdded,
+    TableRemoved,
+    GroupAdded,
+    GroupRemoved,
+    Changed,
+    NewlyWithheld,
+    NewlyReleased,
+}
+
+impl Kind {
+    /// The kind as the report names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::TableAdded => "table added",
+            Kind::TableRemoved => "table removed",
+            Kind::GroupAdded => "group added",
+            Kind::GroupRemoved => "group removed",
+            Kind::Changed => "changed",
+            Kind::NewlyWithheld => "newly withheld",
+            Kind::NewlyReleased => "newly released",
+        }
+    }
+}
+
+/// One difference: a table, a group or a figure. Only a changed figure
+/// carries values, both published (`None` an empty cell).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub table: String,
+    pub group: Option<Group>,
+    pub figure: Option<String>,
+    pub kind: Kind,
+    pub old: Option<String>,
+    pub new: Option<String>,
+}
+
+impl Change {
+    fn of_table(table: &str, kind: Kind) -> Change {
+        Change {
+            table: table.to_string(),
+            group: None,
+            figure: None,
+            kind,
+            old: None,
+            new: None,
+        }
+    }
+
+    fn of_group(table: &str, group: &Group, kind: Kind) -> Change {
+        Change {
+            group: Some(group.clone()),
+            ..Change::of_table(table, kind)
+        }
+    }
+
+    /// The old and new values as reported: a changed figure's values, and
+    /// `[c]` on the withheld side of a figure newly withheld or released.
+    fn shown(&self) -> (&str, &str) {
+        let withheld = Shorthand::Confidential.mark();
+        match self.kind {
+            Kind::Changed => (
+                self.old.as_deref().unwrap_or_default(),
+                self.new.as_deref().unwrap_or_default(),
+            ),
+            Kind::NewlyWithheld => ("", withheld),
+            Kind::NewlyReleased => (withheld, ""),
+            _ => ("", ""),
+        }
+    }
+
+    fn group_text(&self) -> String {
+        self.group
+            .as_ref()
+            .map_or_else(String::new, Group::to_string)
+    }
+}
+
+/// Every difference between `old` and `new`: by table name, then group,
+/// then figure in column order.
+pub fn compare(old: &Edition, new: &Edition) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for (name, pair) in paired(&old.tables, &new.tables) {
+        match pair {
+            Pair::Removed => changes.push(Change::of_table(name, Kind::TableRemoved)),
+            Pair::Added => changes.push(Change::of_table(name, Kind::TableAdded)),
+            Pair::Both(old, new) => compare_tables(name, old, new, &mut changes),
+        }
+    }
+    changes
+}
+
+/// A key of one map or both: with both values where both have it.
+enum Pair<'a, V> {
+    Removed,
+    Added,
+    Both(&'a V, &'a V),
+}
+
+fn paired<'a, K: Ord, V>(
+    old: &'a BTreeMap<K, V>,
+    new: &'a BTreeMap<K, V>,
+) -> impl Iterator<Item = (&'a K, Pair<'a, V>)> {
+    let keys: BTreeSet<&K> = old.keys().chain(new.keys()).collect();
+    keys.into_iter()
+        .filter_map(|key| match (old.get(key), new.get(key)) {
+            (Some(o), Some(n)) => Some((key, Pair::Both(o, n))),
+            (Some(_), None) => Some((key, Pair::Removed)),
+            (None, Some(_)) => Some((key, Pair::Added)),
+            (None, None) => None,
+        })
+}
+
+fn compare_tables(name: &str, old: &Table, new: &Table, changes: &mut Vec<Change>) {
+    // The old columns in their order, then any the new edition adds.
+    let mut figures = old.figures.clone();
+    figures.extend(
+        new.figures
+            .iter()
+            .filter(|figure| !old.figures.contains(figure))
+            .cloned(),
+    );
+    for (group, pair) in paired(&old.rows, &new.rows) {
+        match pair {
+            Pair::Removed => changes.push(Change::of_group(name, group, Kind::GroupRemoved)),
+            Pair::Added => changes.push(Change::of_group(name, group, Kind::GroupAdded)),
+            Pair::Both(old_row, new_row) => {
+                for figure in &figures {
+                    let cells = (old.cell(old_row, figure), new.cell(new_row, figure));
+                    if let Some((kind, old, new)) = compare_cells(cells) {
+                        changes.push(Change {
+                            figure: Some(figure.clone()),
+                            old,
+                            new,
+                            ..Change::of_group(name, group, kind)
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+type CellChange = (Kind, Option<String>, Option<String>);
+
+/// How a figure differs, with its values only when both are published.
+fn compare_cells(cells: (Cell, Cell)) -> Option<CellChange> {
+    match cells {
+        (Cell::Withheld, Cell::Withheld) | (Cell::Empty, Cell::Empty) => None,
+        (Cell::Withheld, _) => Some((Kind::NewlyReleased, None, None)),
+        (_, Cell::Withheld) => Some((Kind::NewlyWithheld, None, None)),
+        (Cell::Published(old), Cell::Published(new)) if same_value(&old, &new) => None,
+        (old, new) => Some((Kind::Changed, published(old), published(new))),
+    }
+}
+
+fn published(cell: Cell) -> Option<String> {
+    match cell {
+        Cell::Published(text) => Some(text),
+        Cell::Withheld | Cell::Empty => None,
+    }
+}
+
+/// Numbers are compared as numbers (`0.28` is `0.2800`), anything else
+/// as text.
+fn same_value(old: &str, new: &str) -> bool {
+    old == new
+        || matches!(
+            (old.parse::<f64>(), new.parse::<f64>()),
+            (Ok(a), Ok(b)) if a == b
+        )
+}
+
+fn count(changes: &[Change], kind: Kind) -> usize {
+    changes.iter().filter(|change| change.kind == kind).count()
+}
+
+/// The readable report: the counts, then each difference under its table.
+pub fn summary(changes: &[Change]) -> String {
+    let n = |kind| count(changes, kind);
+    let mut out = format!(
+        "Tables: {} added, {} removed\n\
+         Groups: {} added, {} removed\n\
+         Figures: {} changed, {} newly withheld, {} newly released\n",
+        n(Kind::TableAdded),
+        n(Kind::TableRemoved),
+        n(Kind::GroupAdded),
+        n(Kind::GroupRemoved),
+        n(Kind::Changed),
+        n(Kind::NewlyWithheld),
+        n(Kind::NewlyReleased),
+    );
+    if changes.is_empty() {
+        out.push_str("The editions are identical.\n");
+        return out;
+    }
+    let mut heading = None;
+    for change in changes {
+        if change.group.is_none() {
+            let _ = writeln!(out, "\n{}: {}", change.table, change.kind.label());
+            heading = None;
+            continue;
+        }
+        if heading != Some(&change.table) {
+            let _ = write!(out, "\n{}\n", change.table);
+            heading = Some(&change.table);
+        }
+        let _ = writeln!(out, "  {}", detail(change));
+    }
+    if changes
+        .iter()
+        .any(|c| matches!(c.kind, Kind::NewlyWithheld | Kind::NewlyReleased))
+    {
+        out.push_str(
+            "\nA figure withheld in either edition is shown without values: the other \
+             edition's value could reveal it.\n",
+        );
+    }
+    out
+}
+
+/// One line of the summary for a group or a figure of a table.
+fn detail(change: &Change) -> String {
+    let place = match &change.group {
+        Some(Group {
+            quarter: Some(quarter),
+            ..
+        }) => format!("{quarter}, {}", change.group_text()),
+        _ => change.group_text(),
+    };
+    let figure = change.figure.as_deref().unwrap_or_default();
+    let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "(empty)".to_string());
+    match change.kind {
+        Kind::Changed => format!(
+            "{place}: {figure} {} → {}",
+            value(&change.old),
+            value(&change.new)
+        ),
+        Kind::NewlyWithheld | Kind::NewlyReleased => {
+            format!("{place}: {figure} {}", change.kind.label())
+        }
+        _ => format!("{place}: {}", change.kind.label()),
+    }
+}
+
+/// Every difference as CSV: table, quarter, group, figure, old, new,
+/// change.
+pub fn write_csv(changes: &[Change], out: impl Write) -> Result<(), csv::Error> {
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out);
+    csv.write_record([
+        "table", "quarter", "group", "figure", "old", "new", "change",
+    ])?;
+    for change in changes {
+        let (old, new) = change.shown();
+        let group = change.group_text();
+        let quarter = change
+            .group
+            .as_ref()
+            .and_then(|group| group.quarter.as_deref());
+        csv.write_record([
+            change.table.as_str(),
+            quarter.unwrap_or_default(),
+            group.as_str(),
+            change.figure.as_deref().unwrap_or_default(),
+            old,
+            new,
+            change.kind.label(),
+        ])?;
+    }
+    csv.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An edition of tables given as CSV text, with `target` descriptive.
+    fn edition(tables: &[(&str, &str)]) -> Edition {
+        let descriptive = ["target".to_string()];
+        Edition {
+            tables: tables
+                .iter()
+                .map(|(name, text)| {
+                    let table = parse_table(text.as_bytes(), &descriptive).unwrap();
+                    (name.to_string(), table)
+                })
+                .collect(),
+        }
+    }
+
+    fn csv_of(changes: &[Change]) -> String {
+        let mut out = Vec::new();
+        write_csv(changes, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    const RATE: &str = "breakdown,group,numerator,denominator,rate,ci_lower,ci_upper,status\n\
+        Sex,Female,40,100,0.4000,0.3094,0.4980,\n\
+        Sex,Male,9,12,0.7500,0.4677,0.9111,[u]\n";
+
+    #[test]
+    fn identical_editions_have_no_changes() {
+        let a = edition(&[("completion_rate", RATE)]);
+        let b = edition(&[("completion_rate", RATE)]);
+        let changes = compare(&a, &b);
+        assert!(changes.is_empty());
+        assert_eq!(
+            summary(&changes),
+            "Tables: 0 added, 0 removed\n\
+             Groups: 0 added, 0 removed\n\
+             Figures: 0 changed, 0 newly withheld, 0 newly released\n\
+             The editions are identical.\n"
+        );
+    }
+
+    #[test]
+    fn a_changed_figure_has_both_values_and_numbers_compare_as_numbers() {
+        let a = edition(&[("completion_rate", RATE)]);
+        // 41 / 100 = 0.41; the Male rate written 0.75 is the same number.
+        let edited = RATE
+            .replace("40,100,0.4000", "41,100,0.4100")
+            .replace("0.7500", "0.75");
+        let b = edition(&[("completion_rate", &edited)]);
+        assert_eq!(
+            csv_of(&compare(&a, &b)),
+            "table,quarter,group,figure,old,new,change\n\
+             completion_rate,,breakdown=Sex; group=Female,numerator,40,41,changed\n\
+             completion_rate,,breakdown=Sex; group=Female,rate,0.4000,0.4100,changed\n"
+        );
+    }
+
+    #[test]
+    fn a_figure_withheld_in_either_edition_is_reported_without_values() {
+        let a = edition(&[("completion_rate", RATE)]);
+        let edited = RATE.replace("40,100,0.4000,0.3094,0.4980,", ",100,,,,[c]");
+        let b = edition(&[("completion_rate", &edited)]);
+        let withheld = compare(&a, &b);
+        let expected = "table,quarter,group,figure,old,new,change\n\
+             completion_rate,,breakdown=Sex; group=Female,numerator,,[c],newly withheld\n\
+             completion_rate,,breakdown=Sex; group=Female,rate,,[c],newly withheld\n\
+             completion_rate,,breakdown=Sex; group=Female,ci_lower,,[c],newly withheld\n\
+             completion_rate,,breakdown=Sex; group=Female,ci_upper,,[c],newly withheld\n\
+             completion_rate,,breakdown=Sex; group=Female,status,,[c],changed\n";
+        assert_eq!(csv_of(&withheld), expected);
+        let text = summary(&withheld);
+        assert!(text.contains("Figures: 1 changed, 4 newly withheld, 0 newly released\n"));
+        assert!(text.contains("  breakdown=Sex; group=Female: numerator newly withheld\n"));
+        for published in ["40", "0.4000", "0.3094", "0.4980"] {
+            assert!(!text.contains(published), "{published} in\n{text}");
+        }
+
+        // The other way round, the figures released carry no values either.
+        let released = csv_of(&compare(&b, &a));
+        assert!(released.contains("breakdown=Sex; group=Female,numerator,[c],,newly released\n"));
+        assert!(!released.contains(",40,"), "{released}");
+    }
+
+    #[test]
+    fn tables_and_groups_added_or_removed_are_listed_once_each() {
+        let a = edition(&[
+            ("completion_rate", RATE),
+            (
+                "retention",
+                "breakdown,group,count,status\nNational,All,5,\n",
+            ),
+        ]);
+        let b = edition(&[
+            (
+                "completion_rate",
+                "breakdown,group,numerator,denominator,rate,ci_lower,ci_upper,status\n\
+                 Sex,Female,40,100,0.4000,0.3094,0.4980,\n\
+                 Sex,Other,,0,,,,[z]\n",
+            ),
+            (
+                "suitability",
+                "breakdown,group,count,status\nNational,All,7,\n",
+            ),
+        ]);
+        let changes = compare(&a, &b);
+        assert_eq!(
+            csv_of(&changes),
+            "table,quarter,group,figure,old,new,change\n\
+             completion_rate,,breakdown=Sex; group=Male,,,,group removed\n\
+             completion_rate,,breakdown=Sex; group=Other,,,,group added\n\
+             retention,,,,,,table removed\n\
+             suitability,,,,,,table added\n"
+        );
+        assert_eq!(
+            summary(&changes),
+            "Tables: 1 added, 1 removed\n\
+             Groups: 1 added, 1 removed\n\
+             Figures: 0 changed, 0 newly withheld, 0 newly released\n\
+             \n\
+             completion_rate\n  \
+               breakdown=Sex; group=Male: group removed\n  \
+               breakdown=Sex; group=Other: group added\n\
+             \n\
+             retention: table removed\n\
+             \n\
+             suitability: table added\n"
+        );
+    }
+
+    #[test]
+    fn a_series_row_is_keyed_by_its_quarter_and_a_target_is_a_figure() {
+        let series = "quarter,breakdown,group,count,status\n\
+                      2004Q4,National,All,120,\n\
+                      2005Q1,National,All,130,\n";
+        let targets = "financial_year,area,target,count,status\n2004-05,Kent,[x],12,\n";
+        let a = edition(&[
+            ("series/commencements", series),
+            ("commencements_against_target", targets),
+        ]);
+        let b = edition(&[
+            ("series/commencements", &series.replace(",120,", ",121,")),
+            (
+                "commencements_against_target",
+                &targets.replace("[x]", "15"),
+            ),
+        ]);
+        let changes = compare(&a, &b);
+        assert_eq!(
+            csv_of(&changes),
+            "table,quarter,group,figure,old,new,change\n\
+             commencements_against_target,,financial_year=2004-05; area=Kent,target,[x],15,changed\n\
+             series/commencements,2004Q4,breakdown=National; group=All,count,120,121,changed\n"
+        );
+        assert!(summary(&changes).contains(
+            "\nseries/commencements\n  2004Q4, breakdown=National; group=All: count 120 → 121\n"
+        ));
+    }
+
+    #[test]
+    fn a_figure_without_a_value_changes_to_and_from_empty() {
+        let a = edition(&[(
+            "t",
+            "breakdown,group,total,denominator,mean,status\nNational,All,0,0,,[z]\n",
+        )]);
+        let b = edition(&[(
+            "t",
+            "breakdown,group,total,denominator,mean,status\nNational,All,3,2,1.5000,\n",
+        )]);
+        let changes = compare(&a, &b);
+        assert_eq!(count(&changes, Kind::Changed), 4);
+        assert!(
+            summary(&changes).contains("  breakdown=National; group=All: mean (empty) → 1.5000\n")
+        );
+        assert!(
+            summary(&changes).contains("  breakdown=National; group=All: status [z] → (empty)\n")
+        );
+    }
+
+    #[test]
+    fn a_csv_that_is_not_a_dtto_table_is_refused_with_the_reason() {
+        let not_a_table = parse_table("a,b\n1,2\n".as_bytes(), &[]).unwrap_err();
+        assert!(not_a_table.contains("do not end as a rate, count or mean table's"));
+        let repeated = parse_table(
+            "breakdown,group,count,status\nNational,All,1,\nNational,All,2,\n".as_bytes(),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(
+            repeated,
+            "line 3 repeats the group breakdown=National; group=All"
+        );
+        let ragged = parse_table(
+            "breakdown,group,count,status\nNational,All,1\n".as_bytes(),
+            &[],
+        )
+        .unwrap_err();
+        assert!(ragged.contains("found record with 3 fields"), "{ragged}");
+        let not_utf8 = parse_table(
+            &b"breakdown,group,count,status\nNational,\xff,1,\n"[..],
+            &[],
+        );
+        assert!(not_utf8.is_err());
+    }
+
+    #[test]
+    fn a_folder_without_data_is_not_an_edition() {
+        let empty = std::env::temp_dir().join("dtto-diff-no-edition-here");
+        let error = Edition::read(&empty, &DescriptiveColumns::new()).unwrap_err();
+        assert!(matches!(error, DiffError::NotAnEdition(_)));
+        assert_eq!(error.exit().code(), 15);
+    }
+}
