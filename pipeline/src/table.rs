@@ -120,11 +120,13 @@ pub const ALL: &str = "All";
 pub const QUARTER: &str = "quarter";
 /// The breakdowns a series carries. The contract asks for age band, sex and
 /// ethnic group as well, but overlapping 12 months of thin groups let a
-/// reader subtract their way to single quarters: protecting them exactly
-/// links every quarter of every group into one linear programme too large
-/// to solve in a run (12,000 unknowns at scale 1, 13 s a programme, and
-/// hundreds of programmes). Until disclosure control can, the series is
-/// national.
+/// reader subtract their way to single quarters, and protecting them
+/// exactly is still too slow for a run: with the relations solved
+/// beforehand a programme has about 400 free unknowns at scale 1 (0.1 s),
+/// but every thin single quarter needs programmes of its own: 45 s of
+/// disclosure control at scale 1, and unfinished after 10 minutes at scale
+/// 0.02, where nearly every group is thin. Until disclosure control can, the
+/// series is national.
 pub const SERIES_BREAKDOWNS: [&str; 1] = [NATIONAL];
 
 /// A value naming the total of the other values of its dimension: `All`,

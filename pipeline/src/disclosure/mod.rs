@@ -11,6 +11,7 @@
 //! tables become cells and relations is in [`linked`].
 
 pub mod audit;
+mod elimination;
 pub mod linked;
 pub mod suppression;
 

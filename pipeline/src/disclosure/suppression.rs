@@ -21,8 +21,11 @@
 //!    value, or lies inside 1 .. threshold − 1, the smallest published cell
 //!    next to it is withheld too. Steps 2 and 3 repeat until nothing changes.
 //!
-//! Step 3 is where the time goes, so it avoids linear programmes it does
-//! not need: one filling of the unknowns (a solution of the relations with
+//! Step 3 is where the time goes. Each programme is first cut down: its
+//! relations solved for as many unknowns as they can be and what is left
+//! split into parts that share nothing ([`elimination`](super::elimination));
+//! a cell the relations alone pin down needs no programme at all. Then it
+//! avoids linear programmes it does not need: one filling of the unknowns (a solution of the relations with
 //! the published figures fixed) shows many cells at once to take a value far
 //! enough from their own, and a cell so shown stays hidden in later rounds
 //! (withholding more only widens what every cell can take). Its work is
@@ -30,7 +33,11 @@
 //! to a cell not yet shown hidden is withheld ([`Rule::Budget`]); with all
 //! of them withheld, every count could be 0, so nothing is narrowed.
 
+use std::collections::BTreeMap;
+
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
+
+use super::elimination::{Eliminated, Linear, eliminate};
 
 /// The parts add up to the total.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,8 +100,8 @@ impl Rule {
 
 /// How much solving step 3 may do before it stops deciding cell by cell and
 /// withholds whole linked sets instead. Each linear programme costs its
-/// number of unknowns (at least 1): a rough, machine-independent measure of
-/// its work, so the same input always gets the same answer.
+/// number of free unknowns (at least 1): a rough, machine-independent
+/// measure of its work, so the same input always gets the same answer.
 #[derive(Debug)]
 pub struct Budget {
     left: std::cell::Cell<u64>,
@@ -390,14 +397,18 @@ fn exposed(
             if outcome.is_err() {
                 return;
             }
-            let lp = Lp {
-                values: cells.values,
-                unpublished: cells.unpublished,
-                relations: component_relations,
-                unknowns: component,
+            let parts = Lp::parts(
+                cells.values,
+                cells.unpublished,
+                component_relations,
+                component,
                 budget,
-            };
-            outcome = lp.exposed(threshold, hidden, &mut exposed);
+            );
+            for lp in parts {
+                if outcome.is_ok() {
+                    outcome = lp.exposed(threshold, hidden, &mut exposed);
+                }
+            }
         },
     );
     outcome.map(|()| exposed)
@@ -444,24 +455,25 @@ fn ranges(
     let budget = Budget::new(u64::MAX);
     let unpublished = vec![false; values.len()];
     for_each_component(relations, withheld, |component, component_relations| {
-        let lp = Lp {
+        for lp in Lp::parts(
             values,
-            unpublished: &unpublished,
-            relations: component_relations,
-            unknowns: component,
-            budget: &budget,
-        };
-        result.extend(component.iter().map(|&cell| {
-            let [low, high] = [
-                OptimizationDirection::Minimize,
-                OptimizationDirection::Maximize,
-            ]
-            .map(|direction| {
-                lp.optimum(cell, direction, |_| ())
-                    .expect("an unlimited budget")
-            });
-            (cell, Range { low, high })
-        }));
+            &unpublished,
+            component_relations,
+            component,
+            &budget,
+        ) {
+            result.extend(lp.unknowns.iter().map(|&cell| {
+                let [low, high] = [
+                    OptimizationDirection::Minimize,
+                    OptimizationDirection::Maximize,
+                ]
+                .map(|direction| {
+                    lp.optimum(cell, direction, |_| ())
+                        .expect("an unlimited budget")
+                });
+                (cell, Range { low, high })
+            }));
+        }
     });
     result
 }
@@ -517,14 +529,15 @@ fn components(cells: usize, relations: &[&Relation], withheld: &[Option<Rule>]) 
 }
 
 /// The linear programme of one component: its withheld cells are the
-/// unknowns, non-negative, and every relation holding one is a constraint.
+/// unknowns, non-negative, and every relation holding one is a constraint,
+/// solved beforehand for as many unknowns as it can be ([`elimination`]).
 struct Lp<'a> {
     values: &'a [u64],
     unpublished: &'a [bool],
-    relations: &'a [&'a Relation],
     /// Sorted.
-    unknowns: &'a [usize],
+    unknowns: Vec<usize>,
     budget: &'a Budget,
+    eliminated: Eliminated,
 }
 
 /// What one programme gave.
@@ -540,7 +553,33 @@ enum Answer {
     Unknown,
 }
 
-impl Lp<'_> {
+impl<'a> Lp<'a> {
+    /// The programmes of one component: its relations solved for as many
+    /// unknowns as they can be, then split where no free unknown links.
+    fn parts(
+        values: &'a [u64],
+        unpublished: &'a [bool],
+        relations: &[&Relation],
+        unknowns: &[usize],
+        budget: &'a Budget,
+    ) -> Vec<Lp<'a>> {
+        let equations = relations
+            .iter()
+            .map(|relation| equation(relation, values, unknowns))
+            .collect();
+        eliminate(unknowns.len(), equations)
+            .split()
+            .into_iter()
+            .map(|(part, eliminated)| Lp {
+                values,
+                unpublished,
+                unknowns: part.iter().map(|&i| unknowns[i]).collect(),
+                budget,
+                eliminated,
+            })
+            .collect()
+    }
+
     /// Step 3 for this component: its withheld cells whose range discloses
     /// go onto `exposed`; the others are marked hidden.
     fn exposed(
@@ -550,7 +589,7 @@ impl Lp<'_> {
         exposed: &mut Vec<usize>,
     ) -> Result<(), OutOfBudget> {
         self.hide_together(threshold, hidden)?;
-        for &cell in self.unknowns {
+        for &cell in &self.unknowns {
             self.settle(cell, threshold, hidden)?;
             if !hidden[cell] {
                 exposed.push(cell);
@@ -565,7 +604,7 @@ impl Lp<'_> {
     /// value), or the one that reaches the greatest; each settles other
     /// cells too. Only what is left needs both ends.
     fn settle(&self, cell: usize, threshold: u64, hidden: &mut [bool]) -> Result<(), OutOfBudget> {
-        if hidden[cell] {
+        if hidden[cell] || self.pinned(cell) {
             return Ok(());
         }
         let low = self.optimum(cell, OptimizationDirection::Minimize, |filling| {
@@ -581,6 +620,14 @@ impl Lp<'_> {
             hidden[cell] = true;
         }
         Ok(())
+    }
+
+    /// The relations alone fix `cell`'s value (it is a sum or difference of
+    /// published figures): no programme needed to see it is given away.
+    fn pinned(&self, cell: usize) -> bool {
+        self.unknowns
+            .binary_search(&cell)
+            .is_ok_and(|i| self.eliminated.unknowns[i].terms.is_empty())
     }
 
     /// The least or greatest value `cell` can take; `on_filling` sees the
@@ -605,10 +652,29 @@ impl Lp<'_> {
         })
     }
 
-    /// One programme for every cell not yet hidden: their non-zero cells
-    /// pulled towards 0 and their zeros pushed towards 1. Each filling hides
-    /// many cells at once; repeated while it hides any.
+    /// Programmes for every cell not yet hidden at once: first their
+    /// non-zero cells pulled towards 0 and their zeros pushed towards 1,
+    /// then every one pushed up past its own value by the threshold (a cell
+    /// that cannot be 0 may still be large). Each filling hides many cells
+    /// at once; each push is repeated while it hides any.
     fn hide_together(&self, threshold: u64, hidden: &mut [bool]) -> Result<(), OutOfBudget> {
+        self.hide_by_pushing(threshold, hidden, |own| match own {
+            0 => (-1.0, (0.0, 1.0)),
+            _ => (1.0, (0.0, f64::INFINITY)),
+        })?;
+        self.hide_by_pushing(threshold, hidden, |own| {
+            (-1.0, (0.0, (own + threshold) as f64))
+        })
+    }
+
+    /// `push` gives each open cell, by its own value, its objective
+    /// coefficient and bounds in a programme that minimises.
+    fn hide_by_pushing(
+        &self,
+        threshold: u64,
+        hidden: &mut [bool],
+        push: impl Fn(u64) -> (f64, (f64, f64)),
+    ) -> Result<(), OutOfBudget> {
         let open = |hidden: &[bool]| self.unknowns.iter().filter(|&&c| !hidden[c]).count();
         loop {
             let before = open(hidden);
@@ -616,10 +682,10 @@ impl Lp<'_> {
                 return Ok(());
             }
             let problem = self.problem(OptimizationDirection::Minimize, |c| {
-                match (hidden[c], self.values[c]) {
-                    (true, _) => (0.0, (0.0, f64::INFINITY)),
-                    (false, 0) => (-1.0, (0.0, 1.0)),
-                    (false, _) => (1.0, (0.0, f64::INFINITY)),
+                if hidden[c] {
+                    (0.0, (0.0, f64::INFINITY))
+                } else {
+                    push(self.values[c])
                 }
             });
             let Answer::Filling { values, .. } = self.solve(&problem)? else {
@@ -647,58 +713,132 @@ impl Lp<'_> {
         }
     }
 
-    /// Solves one programme, paid from the budget.
-    fn solve(&self, problem: &Problem) -> Result<Answer, OutOfBudget> {
-        self.budget.spend(self.unknowns.len() as u64)?;
-        Ok(match problem.solve() {
-            Ok(microlp::SolveOutcome::Solution(solution)) => Answer::Filling {
-                objective: solution.objective(),
-                values: solution.iter().map(|(_, value)| value).collect(),
-            },
+    /// Solves one programme, paid from the budget by its free unknowns.
+    fn solve(&self, programme: &Programme) -> Result<Answer, OutOfBudget> {
+        if self.eliminated.free.is_empty() {
+            // Nothing can move: the true values are the only filling.
+            return Ok(Answer::Filling {
+                objective: programme.constant,
+                values: self.eliminated.unknowns.iter().map(|e| e.at(&[])).collect(),
+            });
+        }
+        self.budget.spend(self.eliminated.free.len() as u64)?;
+        Ok(match programme.problem.solve() {
+            Ok(microlp::SolveOutcome::Solution(solution)) => {
+                let free: Vec<f64> = solution.iter().map(|(_, value)| value).collect();
+                Answer::Filling {
+                    objective: programme.constant + solution.objective(),
+                    values: self
+                        .eliminated
+                        .unknowns
+                        .iter()
+                        .map(|e| e.at(&free))
+                        .collect(),
+                }
+            }
             Err(microlp::Error::Unbounded) => Answer::Unbounded,
             _ => Answer::Unknown,
         })
     }
 
     /// `variable` gives each unknown its objective coefficient and bounds.
+    /// The programme's variables are the free unknowns; every other unknown
+    /// keeps its bounds as limits on its expression, one pair of limits
+    /// for all the unknowns that share an expression but for a constant.
     fn problem(
         &self,
         direction: OptimizationDirection,
         variable: impl Fn(usize) -> (f64, (f64, f64)),
-    ) -> Problem {
+    ) -> Programme {
+        let eliminated = &self.eliminated;
+        let mut objective = vec![0.0; eliminated.free.len()];
+        let mut bounds = vec![(0.0, f64::INFINITY); eliminated.free.len()];
+        let mut constant = 0.0;
+        let mut limits: BTreeMap<Vec<(usize, i64)>, (f64, f64)> = BTreeMap::new();
+        for (i, (&cell, expression)) in self.unknowns.iter().zip(&eliminated.unknowns).enumerate() {
+            let (coefficient, (low, high)) = variable(cell);
+            constant += coefficient * expression.constant as f64;
+            for (&k, &a) in &expression.terms {
+                objective[k] += coefficient * a as f64;
+            }
+            if let Ok(k) = eliminated.free.binary_search(&i) {
+                bounds[k] = (low, high);
+                continue;
+            }
+            let shift = expression.constant as f64;
+            let key = expression.terms.iter().map(|(&k, &a)| (k, a)).collect();
+            let limit = limits
+                .entry(key)
+                .or_insert((f64::NEG_INFINITY, f64::INFINITY));
+            *limit = (limit.0.max(low - shift), limit.1.min(high - shift));
+        }
         let mut problem = Problem::new(direction);
-        let variables: Vec<_> = self
-            .unknowns
+        let variables: Vec<_> = objective
             .iter()
-            .map(|&c| {
-                let (objective, bounds) = variable(c);
-                problem.add_var(objective, bounds)
-            })
+            .zip(bounds)
+            .map(|(&o, b)| problem.add_var(o, b))
             .collect();
-        for relation in self.relations {
-            let mut terms = Vec::new();
-            // Parts minus total is zero; published members move to the right.
-            let mut rhs = 0.0;
-            for (member, sign) in relation
-                .parts
-                .iter()
-                .map(|&c| (c, 1.0))
-                .chain([(relation.total, -1.0)])
-            {
-                match self.unknowns.binary_search(&member) {
-                    Ok(i) => terms.push((variables[i], sign)),
-                    Err(_) => rhs -= sign * self.values[member] as f64,
+        let terms = |key: &[(usize, i64)]| -> Vec<_> {
+            key.iter().map(|&(k, a)| (variables[k], a as f64)).collect()
+        };
+        for (key, (low, high)) in &limits {
+            // The true values keep within every bound given, so an unknown
+            // the relations pin down limits nothing; nor does a lower
+            // limit the free unknowns' own bounds already keep.
+            let implied = key.iter().all(|&(_, a)| a > 0) && *low <= 0.0;
+            if !key.is_empty() && !implied && low.is_finite() {
+                problem.add_constraint(terms(key), ComparisonOp::Ge, *low);
+            }
+            if !key.is_empty() && high.is_finite() {
+                problem.add_constraint(terms(key), ComparisonOp::Le, *high);
+            }
+        }
+        for equality in &eliminated.equalities {
+            let key: Vec<(usize, i64)> = equality.terms.iter().map(|(&k, &a)| (k, a)).collect();
+            problem.add_constraint(terms(&key), ComparisonOp::Eq, equality.constant as f64);
+        }
+        Programme { problem, constant }
+    }
+}
+
+/// A programme over the free unknowns, and what its objective leaves out.
+struct Programme {
+    problem: Problem,
+    constant: f64,
+}
+
+/// A relation over the component's unknowns, its published members moved to
+/// the constant: parts minus total is zero.
+fn equation(relation: &Relation, values: &[u64], unknowns: &[usize]) -> Linear {
+    let mut equation = Linear {
+        constant: 0,
+        terms: BTreeMap::new(),
+    };
+    let members = relation
+        .parts
+        .iter()
+        .map(|&c| (c, 1))
+        .chain([(relation.total, -1)]);
+    for (member, sign) in members {
+        match unknowns.binary_search(&member) {
+            Ok(i) => {
+                let coefficient = equation.terms.get(&i).copied().unwrap_or(0) + sign;
+                if coefficient == 0 {
+                    equation.terms.remove(&i);
+                } else {
+                    equation.terms.insert(i, coefficient);
                 }
             }
-            problem.add_constraint(terms, ComparisonOp::Eq, rhs);
+            Err(_) => equation.constant -= sign * values[member] as i64,
         }
-        problem
     }
+    equation
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn unlimited() -> Budget {
         Budget::new(u64::MAX)
@@ -796,6 +936,94 @@ mod tests {
         );
         for (cell, range) in ranges(&values, &relations, &withheld) {
             assert!(!range.discloses(5), "cell {cell}: {range:?}");
+        }
+    }
+
+    /// Cells with values, and relations each adding some of them up into a
+    /// new cell, some cells withheld.
+    fn linked_cells() -> impl Strategy<Value = (Vec<u64>, Vec<Relation>, Vec<Option<Rule>>)> {
+        let parts = proptest::collection::vec(any::<prop::sample::Index>(), 1..4);
+        (
+            proptest::collection::vec(0u64..8, 2..6),
+            proptest::collection::vec(parts, 1..6),
+            proptest::collection::vec(any::<bool>(), 12),
+        )
+            .prop_map(|(mut values, sums, withheld)| {
+                let mut relations = Vec::new();
+                for picks in sums {
+                    let mut parts: Vec<usize> =
+                        picks.iter().map(|i| i.index(values.len())).collect();
+                    parts.sort_unstable();
+                    parts.dedup();
+                    relations.push(relation(&parts, values.len()));
+                    values.push(parts.iter().map(|&c| values[c]).sum());
+                }
+                let withheld = (0..values.len())
+                    .map(|c| withheld[c % withheld.len()].then_some(Rule::Primary))
+                    .collect();
+                (values, relations, withheld)
+            })
+    }
+
+    /// The range of `cell` from one programme over every withheld cell and
+    /// every relation, nothing solved beforehand.
+    fn range_without_elimination(
+        values: &[u64],
+        relations: &[Relation],
+        withheld: &[Option<Rule>],
+        cell: usize,
+    ) -> Range {
+        let [low, high] = [
+            OptimizationDirection::Minimize,
+            OptimizationDirection::Maximize,
+        ]
+        .map(|direction| {
+            let mut problem = Problem::new(direction);
+            let variables: Vec<_> = (0..values.len())
+                .map(|c| {
+                    let objective = if c == cell { 1.0 } else { 0.0 };
+                    let own = values[c] as f64;
+                    let bounds = if withheld[c].is_some() {
+                        (0.0, f64::INFINITY)
+                    } else {
+                        (own, own)
+                    };
+                    problem.add_var(objective, bounds)
+                })
+                .collect();
+            for r in relations {
+                let terms: Vec<_> = r
+                    .parts
+                    .iter()
+                    .map(|&c| (variables[c], 1.0))
+                    .chain([(variables[r.total], -1.0)])
+                    .collect();
+                problem.add_constraint(terms, ComparisonOp::Eq, 0.0);
+            }
+            match problem.solve() {
+                Ok(microlp::SolveOutcome::Solution(solution)) => solution.objective(),
+                Err(microlp::Error::Unbounded) => f64::INFINITY,
+                _ => f64::NAN,
+            }
+        });
+        Range { low, high }
+    }
+
+    proptest! {
+        #![proptest_config(crate::proptest_config::deterministic(256, 256))]
+
+        #[test]
+        fn relations_solved_beforehand_leave_every_range_as_it_was(
+            (values, relations, withheld) in linked_cells()
+        ) {
+            for (cell, range) in ranges(&values, &relations, &withheld) {
+                let direct = range_without_elimination(&values, &relations, &withheld, cell);
+                prop_assert!((range.low - direct.low).abs() < 1e-6, "cell {cell}: {range:?} against {direct:?}");
+                prop_assert!(
+                    range.high == direct.high || (range.high - direct.high).abs() < 1e-6,
+                    "cell {cell}: {range:?} against {direct:?}"
+                );
+            }
         }
     }
 }
