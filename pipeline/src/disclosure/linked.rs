@@ -294,12 +294,17 @@ impl Linked {
             Some(filter)
         };
         let filter = &link.filter;
+        // A financial year names its own 12 months: every quarter's table
+        // of the other repeats that year's row, not only the same quarter's.
+        let by_financial_year = filter.values().flatten().any(|v| v == FINANCIAL_YEAR);
+        let other_quarter = other.dimensions.iter().position(|d| d == QUARTER);
         // Dimension pairs (here, there) that a repeated row agrees on.
         let shared: Vec<(usize, usize)> = table
             .dimensions
             .iter()
             .enumerate()
             .filter(|(_, d)| !link.rows.contains_key(*d) && !table.metadata.descriptive.contains(d))
+            .filter(|(_, d)| !(by_financial_year && *d == QUARTER))
             .filter_map(|(i, d)| {
                 let name = link.matching.get(d).unwrap_or(d);
                 let j = other.dimensions.iter().position(|x| x == name)?;
@@ -336,38 +341,54 @@ impl Linked {
             if agreeing.is_empty() {
                 continue;
             }
-            let parts: Vec<CellRef> = agreeing
-                .into_iter()
-                .filter(|(_, x)| selected(other, x, &filter))
-                .map(|(p, _)| CellRef {
-                    table: o,
-                    row: p,
-                    figure: other_figure,
-                })
-                .collect();
-            let total = CellRef {
-                table: t,
-                row: r,
-                figure,
-            };
-            if self.cell(total).is_none() {
-                self.problems
-                    .push(format!("{here}: its rows have no {}", link.figure));
-                return;
+            // One relation for each quarter's table of the other.
+            let mut by_quarter: BTreeMap<Option<&str>, Vec<CellRef>> = BTreeMap::new();
+            for (p, x) in agreeing {
+                let parts = by_quarter
+                    .entry(other_quarter.map(|q| x.groups[q].as_str()))
+                    .or_default();
+                if selected(other, x, &filter) {
+                    parts.push(CellRef {
+                        table: o,
+                        row: p,
+                        figure: other_figure,
+                    });
+                }
             }
-            let description = format!(
-                "{}, {}: repeats {} of {}",
-                table.metadata.id,
-                row.groups.join(" / "),
-                link.table_figure,
-                link.table
-            );
-            if !self.relate(&parts, total, description) {
-                self.problems.push(format!(
-                    "{here}: the {} of row {} is not the sum of the rows it repeats",
-                    link.figure,
-                    row.groups.join(" / ")
-                ));
+            let own_quarter = quarter.map(|q| row.groups[q].as_str());
+            for (other_quarter, parts) in by_quarter {
+                // A year is in the tables of the quarters from its end on;
+                // an earlier quarter's table does not have it (but for the 0
+                // rows a series fills in).
+                let earlier = other_quarter.zip(own_quarter).is_some_and(|(o, q)| o < q);
+                if earlier || (parts.is_empty() && other_quarter != own_quarter) {
+                    continue;
+                }
+                let total = CellRef {
+                    table: t,
+                    row: r,
+                    figure,
+                };
+                if self.cell(total).is_none() {
+                    self.problems
+                        .push(format!("{here}: its rows have no {}", link.figure));
+                    return;
+                }
+                let description = format!(
+                    "{}, {}: repeats {} of {}{}",
+                    table.metadata.id,
+                    row.groups.join(" / "),
+                    link.table_figure,
+                    link.table,
+                    other_quarter.map(|q| format!(" ({q})")).unwrap_or_default()
+                );
+                if !self.relate(&parts, total, description) {
+                    self.problems.push(format!(
+                        "{here}: the {} of row {} is not the sum of the rows it repeats",
+                        link.figure,
+                        row.groups.join(" / ")
+                    ));
+                }
             }
         }
     }
@@ -426,4 +447,95 @@ fn identity_without<'a>(table: &StatTable, row: &'a StatRow, skip: &[usize]) -> 
         })
         .map(|(_, v)| v.as_str())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(metadata: &str, dimensions: &[&str], rows: &[(&[&str], u64)]) -> StatTable {
+        StatTable {
+            metadata: toml::from_str(metadata).expect("metadata"),
+            dimensions: dimensions.iter().map(|d| d.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|(groups, count)| StatRow {
+                    groups: groups.iter().map(|g| g.to_string()).collect(),
+                    value: Value::Count(*count),
+                })
+                .collect(),
+        }
+    }
+
+    /// Commencements in the 12 months ending 2003Q1 and 2005Q1 (financial
+    /// years 2002-03 and 2004-05), and the financial years' table of
+    /// 2004Q1 and 2005Q1; 2004Q1's holds a 0 row for 2004-05, filled in by
+    /// the series, which is no figure of that year.
+    #[test]
+    fn a_financial_year_repeats_in_the_tables_of_every_quarter_from_its_end() {
+        let commencements = table(
+            r#"
+            id = "commencements"
+            title = "Orders commenced"
+            measure = 1
+            kind = "count"
+            counted = "Orders"
+            breakdowns = ["National"]
+            chart = { kind = "none" }
+            [[links]]
+            figure = "count"
+            rows = { breakdown = ["National"] }
+            match = { group = "area" }
+            table = "by_year"
+            table_figure = "count"
+            where = { financial_year = ["$financial_year"] }
+            "#,
+            &[QUARTER, "breakdown", "group"],
+            &[
+                (&["2003Q1", "National", "All"], 6),
+                (&["2005Q1", "National", "All"], 13),
+            ],
+        );
+        let by_year = table(
+            r#"
+            id = "by_year"
+            title = "Orders commenced by financial year"
+            measure = 1
+            kind = "count"
+            counted = "Orders"
+            breakdowns = ["Financial year", "Probation area"]
+            chart = { kind = "none" }
+            "#,
+            &[QUARTER, "financial_year", "area"],
+            &[
+                (&["2004Q1", "2002-03", "All areas"], 6),
+                (&["2004Q1", "2004-05", "All areas"], 0),
+                (&["2005Q1", "2002-03", "All areas"], 6),
+                (&["2005Q1", "2004-05", "All areas"], 13),
+            ],
+        );
+        let linked = Linked::build(&[commencements, by_year]);
+        assert_eq!(linked.problems, Vec::<String>::new());
+        let cell = |table, row| {
+            linked.index[&CellRef {
+                table,
+                row,
+                figure: Figure::Count,
+            }]
+        };
+        let repeats: Vec<(usize, Vec<usize>)> = linked
+            .relations
+            .iter()
+            .filter(|r| linked.cells[r.total].table == 0)
+            .map(|r| (r.total, r.parts.clone()))
+            .collect();
+        assert_eq!(
+            repeats,
+            [
+                (cell(0, 0), vec![cell(1, 0)]),
+                (cell(0, 0), vec![cell(1, 2)]),
+                (cell(0, 1), vec![cell(1, 3)]),
+            ]
+        );
+    }
 }
