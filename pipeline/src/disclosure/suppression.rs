@@ -25,10 +25,11 @@
 //! relations solved for as many unknowns as they can be and what is left
 //! split into parts that share nothing ([`elimination`](super::elimination));
 //! a cell the relations alone pin down needs no programme at all. Then it
-//! avoids linear programmes it does not need: one filling of the unknowns (a solution of the relations with
-//! the published figures fixed) shows many cells at once to take a value far
-//! enough from their own, and a cell so shown stays hidden in later rounds
-//! (withholding more only widens what every cell can take). Its work is
+//! avoids linear programmes it does not need: one filling of the unknowns
+//! (a solution of the relations with the published figures fixed) shows
+//! many cells at once to take a value far enough from their own, and a cell
+//! so shown stays hidden in later rounds (withholding more only widens what
+//! every cell can take). Its work is
 //! bounded all the same: once the [`Budget`] is spent, every figure linked
 //! to a cell not yet shown hidden is withheld ([`Rule::Budget`]); with all
 //! of them withheld, every count could be 0, so nothing is narrowed.
