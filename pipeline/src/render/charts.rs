@@ -441,6 +441,7 @@ fn draw_trend(points: &[TrendPoint], title: &str, alt: &str) -> Result<String, D
     // Whole tens around every interval.
     let (bottom_value, top_value) = ((low / 10.0).floor() * 10.0, (high / 10.0).ceil() * 10.0);
     let top_value = top_value.max(bottom_value + 10.0);
+    let step = trend_tick_step(top_value - bottom_value);
     let (plot_top, plot_bottom) = (TOP, TREND_HEIGHT - AXIS);
     let (left, right) = (TREND_LEFT, WIDTH as i32 - TREND_RIGHT);
     let last = (points.len() - 1).max(1) as f64;
@@ -468,7 +469,7 @@ fn draw_trend(points: &[TrendPoint], title: &str, alt: &str) -> Result<String, D
                 (left - 8, y(tick)),
                 text(Pos::new(HPos::Right, VPos::Center)),
             ))?;
-            tick += 10.0;
+            tick += step;
         }
         // A label on each first quarter, the year it ends.
         for (i, (quarter, _)) in points.iter().enumerate() {
@@ -494,6 +495,18 @@ fn draw_trend(points: &[TrendPoint], title: &str, alt: &str) -> Result<String, D
         root.present()?;
     }
     Ok(accessible(&svg, title, alt))
+}
+
+/// Percentage points between the trend's gridlines: a reader needs a few
+/// between its whole tens to read a value off, not just the two ends.
+fn trend_tick_step(span: f64) -> f64 {
+    if span <= 10.0 {
+        2.0
+    } else if span <= 20.0 {
+        5.0
+    } else {
+        10.0
+    }
 }
 
 /// The runs of consecutive shown points, each point with its position.
@@ -638,7 +651,7 @@ fn alt_text(table: &ProtectedTable, plot: &Plot, when: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::nice_ceiling;
+    use super::{nice_ceiling, trend_tick_step};
 
     #[test]
     fn the_count_axis_ends_on_a_round_number() {
@@ -648,5 +661,14 @@ mod tests {
         assert_eq!(nice_ceiling(1104.0), 1200.0);
         assert_eq!(nice_ceiling(400.0), 400.0);
         assert_eq!(nice_ceiling(1.37), 1.6);
+    }
+
+    #[test]
+    fn a_trend_within_ten_points_has_gridlines_every_two() {
+        // 50% to 60%: 50, 52, 54, 56, 58, 60; 30% to 50%: every 5; 0% to
+        // 40%: every 10.
+        assert_eq!(trend_tick_step(10.0), 2.0);
+        assert_eq!(trend_tick_step(20.0), 5.0);
+        assert_eq!(trend_tick_step(40.0), 10.0);
     }
 }
