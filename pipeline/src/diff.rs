@@ -18,10 +18,7 @@ use std::path::{Path, PathBuf};
 
 use crate::exit::Exit;
 use crate::query::catalogue::Catalogue;
-use crate::table::{STATUS, Shorthand, TableKind};
-
-/// The first column of a series table.
-const QUARTER: &str = "quarter";
+use crate::table::{QUARTER, STATUS, Shorthand, TableKind};
 
 /// The folder of an edition's tables beneath `data/`.
 const SERIES: &str = "series";

@@ -529,6 +529,8 @@ fn trend_words(title: &str, points: &[TrendPoint]) -> String {
         .iter()
         .filter_map(|(q, p)| p.map(|(v, _, _)| (q, v)))
         .collect();
+    // A point as a reader says it: the rate, and the 12 months it is of.
+    let value = |point: &(&Period, f64)| (format::percent(point.1 / 100.0), year(point.0));
     let mut words = format!(
         "Line chart of {}, for the 12 months ending each quarter.",
         title.to_lowercase()
@@ -541,23 +543,19 @@ fn trend_words(title: &str, points: &[TrendPoint]) -> String {
         } else {
             "was unchanged"
         };
+        let (from, to) = (value(first), value(last));
         words.push_str(&format!(
             " It {change} from {} in {} to {} in {}.",
-            format::percent(first.1 / 100.0),
-            year(first.0),
-            format::percent(last.1 / 100.0),
-            year(last.0)
+            from.0, from.1, to.0, to.1
         ));
     }
     let highest = shown.iter().max_by(|a, b| a.1.total_cmp(&b.1));
     let lowest = shown.iter().min_by(|a, b| a.1.total_cmp(&b.1));
     if let (Some(high), Some(low)) = (highest, lowest) {
+        let (high, low) = (value(high), value(low));
         words.push_str(&format!(
             " Highest {} ({}), lowest {} ({}).",
-            format::percent(high.1 / 100.0),
-            year(high.0),
-            format::percent(low.1 / 100.0),
-            year(low.0)
+            high.0, high.1, low.0, low.1
         ));
     }
     let withheld = points.iter().filter(|(_, p)| p.is_none()).count();
