@@ -7,7 +7,7 @@
 //! dimension values; its figures are the kind's columns (`numerator` …
 //! `status`) and any descriptive column its metadata declares (an area's
 //! target), which describes the row without identifying it. A withheld
-//! figure is an empty cell in a row whose status is `[c]`: its value is
+//! figure is an empty cell in a row whose status has `[c]`: its value is
 //! not in the file, and a figure withheld in either edition is reported
 //! without the other edition's value too, which could reveal it.
 
@@ -22,6 +22,8 @@ use crate::table::{QUARTER, STATUS, Shorthand, TableKind};
 
 /// The folder of an edition's tables beneath `data/`.
 const SERIES: &str = "series";
+/// How a series' table is named among an edition's tables.
+const SERIES_PREFIX: &str = "series/";
 
 /// Descriptive columns by table id, as the tables' metadata declares them.
 pub type DescriptiveColumns = BTreeMap<String, Vec<String>>;
@@ -127,9 +129,78 @@ impl Edition {
         let mut tables = read_tables(&data, "", descriptive)?;
         let series = data.join(SERIES);
         if series.is_dir() {
-            tables.extend(read_tables(&series, "series/", descriptive)?);
+            tables.extend(read_tables(&series, SERIES_PREFIX, descriptive)?);
         }
         Ok(Edition { tables })
+    }
+
+    /// An edition from its CSVs in memory, each named as [`Edition::read`]
+    /// names them (`<table>`, `series/<table>`); a failure names the table.
+    pub fn from_csvs<'a>(
+        csvs: impl IntoIterator<Item = (String, &'a [u8])>,
+        descriptive: &DescriptiveColumns,
+    ) -> Result<Edition, DiffError> {
+        let mut tables = BTreeMap::new();
+        for (name, bytes) in csvs {
+            let id = name.strip_prefix(SERIES_PREFIX).unwrap_or(&name);
+            let columns = descriptive.get(id).map_or(&[][..], Vec::as_slice);
+            let table = parse_table(bytes, columns).map_err(|reason| DiffError::Table {
+                path: PathBuf::from(format!("{name}.csv")),
+                reason,
+            })?;
+            tables.insert(name, table);
+        }
+        Ok(Edition { tables })
+    }
+
+    /// Every figure under its table id and the quarter its 12 months end
+    /// in: a series row under its own quarter, a row of the period's table
+    /// under `period`. Editions of different periods publish the same
+    /// quarter in different files; this is where they meet.
+    pub fn by_quarter(self, period: &str) -> Edition {
+        let mut merged: BTreeMap<String, Table> = BTreeMap::new();
+        // Series first: a period's row that a series also carries is the
+        // same figure.
+        let (series, periods): (Vec<_>, Vec<_>) = self
+            .tables
+            .into_iter()
+            .partition(|(name, _)| name.starts_with(SERIES_PREFIX));
+        for (name, mut table) in series.into_iter().chain(periods) {
+            let id = name
+                .strip_prefix(SERIES_PREFIX)
+                .unwrap_or(&name)
+                .to_string();
+            table.rows = std::mem::take(&mut table.rows)
+                .into_iter()
+                .map(|(group, cells)| {
+                    let quarter = group.quarter.or_else(|| Some(period.to_string()));
+                    (Group { quarter, ..group }, cells)
+                })
+                .collect();
+            match merged.get_mut(&id) {
+                Some(existing) if existing.figures == table.figures => {
+                    for (group, cells) in table.rows {
+                        existing.rows.entry(group).or_insert(cells);
+                    }
+                }
+                _ => {
+                    merged.entry(id).or_insert(table);
+                }
+            }
+        }
+        Edition { tables: merged }
+    }
+
+    /// A figure as published in `table` for `group`: `None` when the
+    /// edition has no such row, or the figure is withheld or empty.
+    pub fn published(&self, table: &str, group: &Group, figure: &str) -> Option<&str> {
+        let table = self.tables.get(table)?;
+        let row = table.rows.get(group)?;
+        let index = table.figures.iter().position(|name| name == figure)?;
+        match row.get(index)? {
+            Cell::Published(text) => Some(text),
+            Cell::Withheld | Cell::Empty => None,
+        }
     }
 }
 
@@ -231,7 +302,11 @@ impl Layout {
     }
 
     fn cells(&self, record: &csv::StringRecord) -> Vec<Cell> {
-        let withheld = record.get(self.header.len() - 1) == Some(Shorthand::Confidential.mark());
+        let withheld = record.get(self.header.len() - 1).is_some_and(|status| {
+            status
+                .split(' ')
+                .any(|mark| mark == Shorthand::Confidential.mark())
+        });
         self.figures
             .iter()
             .map(|&index| match record.get(index).unwrap_or_default() {

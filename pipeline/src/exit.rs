@@ -48,6 +48,10 @@ pub enum Exit {
     /// `dtto diff`: the two editions differ (not a failure; code 1 as
     /// diff(1), which no failure of `dtto diff` uses).
     EditionsDiffer,
+    /// The previous edition, named with `--previous` or the latest earlier
+    /// one under the output folder, cannot be read for revisions: repair
+    /// or move it, or name another with `--previous`.
+    PreviousEdition,
     /// `dtto diff` could not compare: an edition missing or without
     /// `data/`, a CSV unreadable or not a dtto table, or the report could
     /// not be written.
@@ -72,6 +76,7 @@ impl Exit {
             Exit::Busy => 14,
             Exit::EditionsDiffer => 1,
             Exit::DiffFailed => 15,
+            Exit::PreviousEdition => 16,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod query;
 pub mod record;
 pub mod reference;
 pub mod render;
+pub mod revisions;
 pub mod run;
 pub mod statistics;
 pub mod synth;

@@ -116,6 +116,11 @@ struct RunArgs {
     /// Where editions are published, one folder per period.
     #[arg(long, default_value = "output")]
     output: PathBuf,
+    /// The edition to mark revisions against (a folder such as
+    /// output/2005Q1); the latest earlier period under --output when not
+    /// given.
+    #[arg(long, value_name = "DIR")]
+    previous: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -310,6 +315,7 @@ fn publish(args: RunArgs, config: &Path) -> Result<RunOutcome, Failure> {
         templates: args.templates,
         output: args.output,
         period: args.period,
+        previous: args.previous,
         config: load_config(config)?,
     };
     Ok(runtime()?.block_on(run(&options))?)

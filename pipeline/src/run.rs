@@ -9,6 +9,7 @@ use datafusion::arrow::datatypes::Date32Type;
 use datafusion::prelude::SessionContext;
 
 use crate::config::Config;
+use crate::diff::{DescriptiveColumns, descriptive_columns};
 use crate::disclosure::{self, DisclosureError, Protected, audit};
 use crate::exit::Exit;
 use crate::ingest::fields::date_from_days;
@@ -21,6 +22,7 @@ use crate::render::charts::{self, Chart};
 use crate::render::edition::{self, EditionError, Published};
 use crate::render::manifest::Manifest;
 use crate::render::{RenderError, html, ods, pdf, qa, tidy_csv};
+use crate::revisions::{self, Previous, Revision, RevisionsError, Statement};
 use crate::statistics::totals::{self, TotalCheck};
 use crate::statistics::{self, StatTable, StatisticsError};
 
@@ -37,6 +39,9 @@ pub struct RunOptions {
     pub output: PathBuf,
     /// The latest complete quarter of the extract when not given.
     pub period: Option<Period>,
+    /// The edition to revise against; when not given, the latest edition
+    /// of an earlier period under `output`.
+    pub previous: Option<PathBuf>,
     pub config: Config,
 }
 
@@ -48,6 +53,8 @@ pub struct RunOutcome {
     /// checks, never for output.
     pub tables: Vec<StatTable>,
     pub protected: Protected,
+    /// Every figure that differs from the previous edition's.
+    pub revisions: Vec<Revision>,
     /// The edition's folder: `output/<period>`.
     pub output: PathBuf,
     /// Whether the edition was written, or its files were already in place.
@@ -89,6 +96,8 @@ pub enum RunError {
     #[error(transparent)]
     Disclosure(#[from] DisclosureError),
     #[error(transparent)]
+    Revisions(#[from] RevisionsError),
+    #[error(transparent)]
     Render(#[from] RenderError),
     /// A file of the edition that cannot be written.
     #[error("{}: {source}", path.display())]
@@ -104,6 +113,7 @@ impl RunError {
             RunError::Ingest(e) => e.exit(),
             RunError::Period(_) => Exit::Period,
             RunError::Query(_) | RunError::Statistics(_) | RunError::Disclosure(_) => Exit::Queries,
+            RunError::Revisions(e) => e.exit(),
             RunError::Render(e) => e.exit(),
             RunError::Write { .. } => Exit::Storage,
         }
@@ -167,6 +177,7 @@ fn render(
 /// covering both.
 fn write_edition(
     protected: &Protected,
+    revisions: &[Revision],
     rendered: &Rendered,
     manifest: &Manifest,
     dir: &Path,
@@ -191,6 +202,8 @@ fn write_edition(
         let path = series.join(format!("{}.csv", table.metadata().id));
         tidy_csv::write(table, &path).map_err(csv_failed(&path))?;
     }
+    let path = public.join("revisions.csv");
+    revisions::write_csv(revisions, &path).map_err(csv_failed(&path))?;
     let path = sign_off.join("disclosure_audit.csv");
     audit::write(protected, &path).map_err(csv_failed(&path))?;
     let write = |path: PathBuf, bytes: &[u8]| {
@@ -211,7 +224,12 @@ fn write_edition(
 }
 
 /// What the templates are told about this edition.
-fn edition(options: &RunOptions, period: Period, as_at: NaiveDate) -> Edition {
+fn edition(
+    options: &RunOptions,
+    period: Period,
+    as_at: NaiveDate,
+    revisions: Option<Statement>,
+) -> Edition {
     let month_year = |date: NaiveDate| date.format("%B %Y").to_string();
     let long = |date: NaiveDate| date.format("%-d %B %Y").to_string();
     let configured = options.config.release.as_ref();
@@ -238,6 +256,7 @@ fn edition(options: &RunOptions, period: Period, as_at: NaiveDate) -> Edition {
             None => "Draft".to_string(),
         },
         release,
+        revisions,
     }
 }
 
@@ -251,6 +270,22 @@ fn dated(options: &RunOptions, period: Period) -> NaiveDate {
         .as_ref()
         .and_then(|release| release.published_date())
         .unwrap_or_else(|| period.end())
+}
+
+/// The edition this one revises: the one named, or the latest of an
+/// earlier period in the output folder, if any.
+fn previous_edition(
+    options: &RunOptions,
+    period: Period,
+    descriptive: &DescriptiveColumns,
+) -> Result<Option<Previous>, RunError> {
+    let dir = match &options.previous {
+        Some(dir) => Some(dir.clone()),
+        None => revisions::latest_before(&options.output, period)?,
+    };
+    Ok(dir
+        .map(|dir| Previous::read(&dir, descriptive))
+        .transpose()?)
 }
 
 /// The day the delivery's first Order commenced: no measure has anything
@@ -301,11 +336,23 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         .collect();
     let query_seconds = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
-    let protected = disclosure::protect(&series, period, options.config.disclosure.threshold)?;
+    let mut protected = disclosure::protect(&series, period, options.config.disclosure.threshold)?;
     let disclosure_seconds = started.elapsed().as_secs_f64();
+    let descriptive = descriptive_columns(&catalogue);
+    let statement = match previous_edition(options, period, &descriptive)? {
+        Some(previous) => {
+            let revisions = revisions::revise(&mut protected, &previous, &descriptive)?;
+            Some(revisions::statement(&ctx, &protected, &previous, revisions, &descriptive).await?)
+        }
+        None => None,
+    };
 
     let totals: Vec<TotalCheck> = tables.iter().flat_map(totals::check).collect();
-    let edition = edition(options, period, as_at);
+    let edition = edition(options, period, as_at, statement);
+    let revisions = edition
+        .revisions
+        .as_ref()
+        .map_or_else(Vec::new, |statement| statement.figures.clone());
     let rendered = render(
         options,
         edition,
@@ -324,7 +371,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     )?;
     let output = options.output.join(period.to_string());
     let published = edition::publish(&output, |staging| {
-        write_edition(&protected, &rendered, &manifest, staging)
+        write_edition(&protected, &revisions, &rendered, &manifest, staging)
     })
     .map_err(|e| match e {
         EditionError::Write(e) => e,
@@ -335,6 +382,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         period,
         tables,
         protected,
+        revisions,
         output,
         published,
         query_seconds,

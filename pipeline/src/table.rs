@@ -187,15 +187,19 @@ pub enum Shorthand {
     LowReliability,
     NotAvailable,
     NotApplicable,
+    /// A row with a figure that differs from the previous edition's: it
+    /// follows any other shorthand of the row (`[u] [r]`).
+    Revised,
 }
 
 impl Shorthand {
     /// Every shorthand, in the order readers are told about them.
-    pub const ALL: [Shorthand; 4] = [
+    pub const ALL: [Shorthand; 5] = [
         Shorthand::Confidential,
         Shorthand::LowReliability,
         Shorthand::NotAvailable,
         Shorthand::NotApplicable,
+        Shorthand::Revised,
     ];
 
     pub const fn mark(self) -> &'static str {
@@ -219,6 +223,7 @@ impl Shorthand {
             ),
             Shorthand::NotAvailable => ("[x]", "Not available"),
             Shorthand::NotApplicable => ("[z]", "Not applicable: there is no denominator"),
+            Shorthand::Revised => ("[r]", "Revised since the previous edition"),
         }
     }
 }
@@ -354,6 +359,6 @@ mod tests {
     #[test]
     fn shorthand_is_written_in_square_brackets() {
         let marks: Vec<String> = Shorthand::ALL.iter().map(ToString::to_string).collect();
-        assert_eq!(marks, ["[c]", "[u]", "[x]", "[z]"]);
+        assert_eq!(marks, ["[c]", "[u]", "[x]", "[z]", "[r]"]);
     }
 }

@@ -68,12 +68,22 @@ impl ProtectedTable {
     pub fn rows(&self) -> &[ProtectedRow] {
         &self.rows
     }
+
+    /// Marks `[r]` each row that `revised` picks: a flag on figures already
+    /// protected, which adds or reveals no figure.
+    pub fn mark_revised(&mut self, revised: impl Fn(&ProtectedRow) -> bool) {
+        for row in &mut self.rows {
+            row.revised = revised(row);
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProtectedRow {
     groups: Vec<String>,
     value: ProtectedValue,
+    /// A figure of the row differs from the previous edition's.
+    revised: bool,
 }
 
 impl ProtectedRow {
@@ -83,6 +93,18 @@ impl ProtectedRow {
 
     pub fn value(&self) -> &ProtectedValue {
         &self.value
+    }
+
+    /// The row's shorthand: its figures' status, then `[r]` if revised.
+    pub fn marks(&self) -> Vec<Shorthand> {
+        let revised = self.revised.then_some(Shorthand::Revised);
+        self.value.status().into_iter().chain(revised).collect()
+    }
+
+    /// The marks as a status column or a note shows them: `[u] [r]`.
+    pub fn status_text(&self) -> String {
+        let marks: Vec<&str> = self.marks().into_iter().map(Shorthand::mark).collect();
+        marks.join(" ")
     }
 }
 
@@ -377,6 +399,7 @@ impl<'a> Edition<'a> {
                 Some(ProtectedRow {
                     groups: row.groups.clone(),
                     value,
+                    revised: false,
                 })
             })
             .collect();
@@ -404,6 +427,7 @@ impl<'a> Edition<'a> {
                 rows.push(ProtectedRow {
                     groups,
                     value: decided.protect_value(t, r, &row.value, [false, false]),
+                    revised: false,
                 });
             }
         }

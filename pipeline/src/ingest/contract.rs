@@ -88,6 +88,19 @@ impl ExtractFile {
         }
     }
 
+    /// The date that places a record in time: the event it records. A
+    /// later delivery's records dated on or before an earlier delivery's
+    /// as_at were recorded late.
+    pub fn event_date(self) -> &'static str {
+        match self {
+            ExtractFile::Orders => "commencement_date",
+            ExtractFile::Assessments => "assessment_date",
+            ExtractFile::DrugTests => "test_date",
+            ExtractFile::Reconvictions => "conviction_date",
+            ExtractFile::TreatmentEpisodes => "start_date",
+        }
+    }
+
     /// The column whose values must be unique within the file.
     pub fn unique_key(self) -> Option<&'static str> {
         match self {
@@ -222,6 +235,15 @@ mod tests {
             if let Some(key) = file.unique_key() {
                 assert!(file.columns()[file.column_index(key)].required);
             }
+        }
+    }
+
+    #[test]
+    fn every_file_dates_its_records_by_a_required_date_column() {
+        for file in ExtractFile::ALL {
+            let column = &file.columns()[file.column_index(file.event_date())];
+            assert!(column.required, "{}", file.name());
+            assert_eq!(column.kind, Kind::Date, "{}", file.name());
         }
     }
 

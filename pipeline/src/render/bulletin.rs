@@ -5,6 +5,8 @@
 use std::path::Path;
 
 use serde::Serialize;
+
+use crate::revisions::Statement;
 use tera::Context;
 
 use super::RenderError;
@@ -66,6 +68,8 @@ pub struct Edition {
     /// When and by whom it is released; none for a draft, which every
     /// output says first.
     pub release: Option<Release>,
+    /// What changed since the previous edition; none for a first edition.
+    pub revisions: Option<Statement>,
 }
 
 /// The release, in words.

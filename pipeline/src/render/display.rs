@@ -134,7 +134,7 @@ pub fn lay_out(
                 })
                 .collect();
             cells.extend(figure_cells(row.value(), detail));
-            cells.push(notes(row.value()));
+            cells.push(notes(row));
             cells
         })
         .collect();
@@ -251,11 +251,12 @@ fn change_cells(rate: &ProtectedRate, detail: Detail) -> Vec<Cell> {
     cells
 }
 
-/// The shorthand that explains a row, as words in its notes column.
-fn notes(value: &ProtectedValue) -> Cell {
-    value
-        .status()
-        .map_or(Cell::Empty, |shorthand| Cell::Text(shorthand.to_string()))
+/// The shorthand that explains a row, in its notes column.
+fn notes(row: &ProtectedRow) -> Cell {
+    match row.status_text() {
+        text if text.is_empty() => Cell::Empty,
+        text => Cell::Text(text),
+    }
 }
 
 #[cfg(test)]

@@ -26,6 +26,10 @@ pub struct Manifest {
     pub delivery: String,
     /// Each delivered file, control file included.
     pub inputs: BTreeMap<String, String>,
+    /// The rows each data file loaded, by its name (`orders`): the next
+    /// edition counts the records its delivery adds to earlier quarters
+    /// against these.
+    pub records: BTreeMap<String, u64>,
     /// Each file under `queries/`, by its path there.
     pub queries: BTreeMap<String, String>,
     /// Each file under `templates/`, by its path there.
@@ -51,6 +55,11 @@ impl Manifest {
             as_at: ingest.as_at.clone(),
             delivery: ingest.key.clone(),
             inputs: ingest.inputs.clone(),
+            records: ingest
+                .files
+                .iter()
+                .map(|file| (file.file.clone(), file.loaded))
+                .collect(),
             queries: hashes_under(queries)?,
             templates: hashes_under(templates)?,
             configuration_sha256: sha256_hex(json(serde_json::to_string(config))?.as_bytes()),

@@ -193,10 +193,25 @@ fn cover(edition: &Edition) -> Sheet {
             edition.threshold,
             Shorthand::Confidential
         ),
+        revisions_line(edition),
     ]);
     lines(&mut sheet, &text);
     sheet.set_col_width(0, Length::Cm(24.0));
     sheet
+}
+
+/// The cover's account of revisions since the previous edition.
+fn revisions_line(edition: &Edition) -> String {
+    match &edition.revisions {
+        None => "No earlier edition was found to compare with: no figure is marked as revised."
+            .to_string(),
+        Some(revised) => format!(
+            "Compared with the previous edition, for {}, {} figures were revised: their rows are marked {}, and revisions.csv lists each with its previous and new value.",
+            revised.previous_year_ending,
+            revised.figures.len(),
+            Shorthand::Revised
+        ),
+    }
 }
 
 fn contents(sheets: &[Content], edition: &Edition) -> Sheet {

@@ -2,28 +2,39 @@
 //! then numerator, denominator, rate, ci_lower, ci_upper and status (count
 //! tables: count and status; mean tables: total, denominator, mean and
 //! status). Rates are proportions. A withheld figure is an empty cell with
-//! `[c]` in the status column.
+//! `[c]` in the status column; a row revised since the previous edition has
+//! `[r]` there, after any other shorthand (`[u] [r]`).
 
 use std::path::Path;
 
 use crate::disclosure::{ProtectedTable, ProtectedValue, Shown};
 use crate::statistics::Interval;
-use crate::table::Shorthand;
 
 pub fn write(table: &ProtectedTable, path: &Path) -> Result<(), csv::Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
+    write_to(table, std::fs::File::create(path)?)
+}
+
+/// The table's CSV as bytes, as [`write`] writes it.
+pub fn to_bytes(table: &ProtectedTable) -> Result<Vec<u8>, csv::Error> {
+    let mut bytes = Vec::new();
+    write_to(table, &mut bytes)?;
+    Ok(bytes)
+}
+
+fn write_to(table: &ProtectedTable, writer: impl std::io::Write) -> Result<(), csv::Error> {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_path(path)?;
+        .from_writer(writer);
     let mut header: Vec<&str> = table.dimensions().iter().map(String::as_str).collect();
     header.extend(table.metadata().kind.csv_columns());
     out.write_record(&header)?;
     for row in table.rows() {
         let mut record: Vec<String> = row.groups().to_vec();
         record.extend(figures(row.value()));
-        record.push(row.value().status().map_or("", Shorthand::mark).to_string());
+        record.push(row.status_text());
         out.write_record(&record)?;
     }
     out.flush()?;

@@ -326,7 +326,7 @@ pub fn rate(
 
 /// The change from `pn` of `pd` to `numerator` of `denominator`, where
 /// both have a denominator.
-fn change(numerator: u64, denominator: u64, pn: u64, pd: u64) -> Option<Change> {
+pub fn change(numerator: u64, denominator: u64, pn: u64, pd: u64) -> Option<Change> {
     let (difference, interval) = newcombe_difference(numerator, denominator, pn, pd)?;
     Some(Change {
         previous_numerator: pn,

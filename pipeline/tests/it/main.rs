@@ -12,6 +12,7 @@ mod ingest;
 mod measures;
 mod publication;
 mod readers;
+mod revisions;
 mod series;
 mod support;
 mod synth;

@@ -22,6 +22,7 @@ fn options(work: &Path, queries: PathBuf, period: &str) -> RunOptions {
         templates: repo().join("templates"),
         output: work.join("output"),
         period: Some(period.parse::<Period>().unwrap()),
+        previous: None,
         config: Config::default(),
     }
 }
@@ -414,6 +415,7 @@ fn a_period_after_as_at_is_refused() {
         templates: repo().join("templates"),
         output: work.path().join("output"),
         period: Some("2005Q2".parse::<Period>().unwrap()),
+        previous: None,
         config: Config::default(),
     };
     let error = tokio::runtime::Runtime::new()

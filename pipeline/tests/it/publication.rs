@@ -25,6 +25,7 @@ fn options(work: &Path, templates: PathBuf) -> RunOptions {
         templates,
         output: work.join("output"),
         period: Some("2003Q4".parse::<Period>().unwrap()),
+        previous: None,
         // Threshold 2: the hand-made delivery is small, and most of its
         // figures should be shown.
         config: Config {
@@ -419,6 +420,7 @@ fn readers_get_words_where_the_extract_has_codes() {
 fn bulletin_of(work: &Path, period: &str, threshold: u64) -> (PathBuf, String, String) {
     let options = RunOptions {
         period: Some(period.parse::<Period>().unwrap()),
+        previous: None,
         config: Config {
             disclosure: dtto::config::DisclosureConfig { threshold },
             ..Config::default()
@@ -574,6 +576,7 @@ fn the_bundled_extract_tells_its_story_for_2003q4() {
     let options = RunOptions {
         extract: extract.clone(),
         period: Some("2003Q4".parse::<Period>().unwrap()),
+        previous: None,
         config: Config::default(),
         ..options(work.path(), repo().join("templates"))
     };

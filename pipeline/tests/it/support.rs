@@ -52,6 +52,7 @@ pub fn publish_default(extract: &Path, work: &Path, period: &str) -> dtto::run::
         templates: repo().join("templates"),
         output: work.join("output"),
         period: Some(period.parse().unwrap()),
+        previous: None,
         config: dtto::config::Config::default(),
     };
     tokio::runtime::Runtime::new()

@@ -1,0 +1,576 @@
+//! Revisions: what an edition publishes differently from the previous one.
+//!
+//! Each delivery is a full refresh, so a later one can change figures of
+//! quarters an earlier edition published: records recorded late, and
+//! corrections. Every figure both editions publish for the same table,
+//! quarter and group is compared as each edition published it (its tidy
+//! CSV, through [`diff`]); a figure withheld in either edition is not
+//! compared, so no value withheld in one is revealed through the other.
+//! A row with a revised figure is marked `[r]` in every output.
+//!
+//! This stage runs after disclosure control and before rendering: it reads
+//! only published figures, and adds only the marks and a statement.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::datatypes::Int64Type;
+use datafusion::prelude::SessionContext;
+use serde::{Deserialize, Serialize};
+
+use crate::diff::{self, DescriptiveColumns, DiffError, Group, Kind};
+use crate::disclosure::{Protected, ProtectedTable};
+use crate::exit::Exit;
+use crate::format;
+use crate::ingest::contract::ExtractFile;
+use crate::period::Period;
+use crate::query::{QueryError, adhoc};
+use crate::render::tidy_csv;
+use crate::run::PUBLIC;
+use crate::statistics::{self, Change};
+use crate::table::{QUARTER, STATUS, TableKind, national};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RevisionsError {
+    #[error(
+        "the previous edition {}: {reason}; repair or move it, or name another with --previous",
+        dir.display()
+    )]
+    Unreadable { dir: PathBuf, reason: String },
+    #[error("the previous edition: {0}")]
+    Figures(#[from] DiffError),
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// This edition's own figures did not make a CSV.
+    #[error("the edition's figures as CSV: {0}")]
+    Csv(#[from] csv::Error),
+}
+
+impl RevisionsError {
+    pub fn exit(&self) -> Exit {
+        match self {
+            RevisionsError::Unreadable { .. } | RevisionsError::Figures(_) => Exit::PreviousEdition,
+            RevisionsError::Query(_) => Exit::Queries,
+            RevisionsError::Csv(_) => Exit::Fault,
+        }
+    }
+}
+
+/// The previous edition: what it covered and the figures it published.
+#[derive(Debug)]
+pub struct Previous {
+    pub dir: PathBuf,
+    pub period: Period,
+    pub as_at: NaiveDate,
+    /// The rows each file of its delivery loaded, by file; empty for an
+    /// edition whose manifest does not say.
+    records: BTreeMap<String, u64>,
+    figures: diff::Edition,
+}
+
+/// What this stage reads of an edition's public manifest.
+#[derive(Deserialize)]
+struct ManifestFields {
+    period: String,
+    as_at: String,
+    #[serde(default)]
+    records: BTreeMap<String, u64>,
+}
+
+impl Previous {
+    pub fn read(dir: &Path, descriptive: &DescriptiveColumns) -> Result<Previous, RevisionsError> {
+        let unreadable = |reason: String| RevisionsError::Unreadable {
+            dir: dir.to_path_buf(),
+            reason,
+        };
+        let path = dir.join(PUBLIC).join("manifest.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| unreadable(format!("{}: {e}", path.display())))?;
+        let fields: ManifestFields = serde_json::from_str(&text)
+            .map_err(|e| unreadable(format!("{}: {e}", path.display())))?;
+        let period: Period = fields
+            .period
+            .parse()
+            .map_err(|e| unreadable(format!("its period {}: {e}", fields.period)))?;
+        let as_at = NaiveDate::parse_from_str(&fields.as_at, "%Y-%m-%d")
+            .map_err(|e| unreadable(format!("its as_at {}: {e}", fields.as_at)))?;
+        let figures = diff::Edition::read(dir, descriptive)?.by_quarter(&fields.period);
+        Ok(Previous {
+            dir: dir.to_path_buf(),
+            period,
+            as_at,
+            records: fields.records,
+            figures,
+        })
+    }
+}
+
+/// The edition under `output` of the latest period before `period`: a
+/// folder named by its period (`2005Q1`) holding a public manifest.
+pub fn latest_before(output: &Path, period: Period) -> Result<Option<PathBuf>, RevisionsError> {
+    let entries = match std::fs::read_dir(output) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(RevisionsError::Unreadable {
+                dir: output.to_path_buf(),
+                reason: e.to_string(),
+            });
+        }
+    };
+    let latest = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let earlier: Period = entry.file_name().to_str()?.parse().ok()?;
+            let dir = entry.path();
+            (earlier < period && dir.join(PUBLIC).join("manifest.json").is_file())
+                .then_some((earlier, dir))
+        })
+        .max_by_key(|(earlier, _)| *earlier);
+    Ok(latest.map(|(_, dir)| dir))
+}
+
+/// One revised figure, as each edition published it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Revision {
+    pub table: String,
+    pub quarter: String,
+    /// `breakdown=Sex; group=Female`.
+    pub group: String,
+    pub figure: String,
+    pub previous: String,
+    pub new: String,
+}
+
+/// Records of the delivery dated on or before the previous delivery's
+/// as_at, beyond those that delivery held.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LateRecords {
+    pub file: String,
+    /// Negative when the delivery holds fewer: records withdrawn.
+    pub added: i64,
+    /// `drug tests: 1,234 more records`.
+    pub words: String,
+}
+
+impl LateRecords {
+    fn new(file: ExtractFile, added: i64) -> LateRecords {
+        let amount = match added {
+            0 => "as many records".to_string(),
+            1 => "1 more record".to_string(),
+            -1 => "1 fewer record".to_string(),
+            n if n > 0 => format!("{} more records", format::thousands(n.unsigned_abs())),
+            n => format!("{} fewer records", format::thousands(n.unsigned_abs())),
+        };
+        LateRecords {
+            file: file.name().to_string(),
+            added,
+            words: format!("{}: {amount}", file.name().replace('_', " ")),
+        }
+    }
+}
+
+/// An earlier headline whose message the revised figures change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangedMessage {
+    pub table: String,
+    pub title: String,
+    /// `2005Q1`.
+    pub quarter: String,
+    /// `the year ending March 2005`.
+    pub year_ending: String,
+    /// `a significant rise`, `no significant change`.
+    pub before: String,
+    pub now: String,
+}
+
+/// What the edition says of its revisions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Statement {
+    /// `2005Q1`.
+    pub previous_period: String,
+    /// `the year ending March 2005`.
+    pub previous_year_ending: String,
+    /// `31 March 2005`.
+    pub previous_as_at: String,
+    /// Every revised figure.
+    pub figures: Vec<Revision>,
+    /// How many rows the revised figures are in.
+    pub rows: usize,
+    /// The titles of the tables with a revised figure.
+    pub tables: Vec<String>,
+    /// The month ending the first and the last quarter with a revised
+    /// figure: `June 2001`.
+    pub first_quarter: Option<String>,
+    pub last_quarter: Option<String>,
+    pub late_records: Vec<LateRecords>,
+    pub messages: Vec<ChangedMessage>,
+}
+
+/// Compares `protected` with the previous edition, marks `[r]` each row
+/// with a revised figure, and returns every revised figure.
+pub fn revise(
+    protected: &mut Protected,
+    previous: &Previous,
+    descriptive: &DescriptiveColumns,
+) -> Result<Vec<Revision>, RevisionsError> {
+    let current = published(protected, descriptive)?;
+    let revisions: Vec<Revision> = diff::compare(&previous.figures, &current)
+        .into_iter()
+        .filter(|change| change.kind == Kind::Changed)
+        .filter(|change| change.figure.as_deref() != Some(STATUS))
+        .filter_map(|change| {
+            let group = change.group?;
+            Some(Revision {
+                table: change.table,
+                quarter: group.quarter.clone().unwrap_or_default(),
+                group: group.to_string(),
+                figure: change.figure.unwrap_or_default(),
+                previous: change.old.unwrap_or_default(),
+                new: change.new.unwrap_or_default(),
+            })
+        })
+        .collect();
+    let revised: BTreeSet<(&str, &str, &str)> = revisions
+        .iter()
+        .map(|r| (r.table.as_str(), r.quarter.as_str(), r.group.as_str()))
+        .collect();
+    let period = protected.period.to_string();
+    for table in protected.tables.iter_mut().chain(&mut protected.series) {
+        let id = table.metadata().id.clone();
+        let key = RowKey::of(table, &period);
+        table.mark_revised(|row| {
+            let group = key.group(row.groups());
+            let quarter = group.quarter.clone().unwrap_or_default();
+            revised.contains(&(id.as_str(), quarter.as_str(), group.to_string().as_str()))
+        });
+    }
+    Ok(revisions)
+}
+
+/// The statement of `revisions` against `previous`: with the records the
+/// delivery adds to earlier quarters (counted on `ctx`) and the earlier
+/// headlines whose message changed.
+pub async fn statement(
+    ctx: &SessionContext,
+    protected: &Protected,
+    previous: &Previous,
+    revisions: Vec<Revision>,
+    descriptive: &DescriptiveColumns,
+) -> Result<Statement, RevisionsError> {
+    let rows: BTreeSet<(&str, &str, &str)> = revisions
+        .iter()
+        .map(|r| (r.table.as_str(), r.quarter.as_str(), r.group.as_str()))
+        .collect();
+    let ids: BTreeSet<&str> = revisions.iter().map(|r| r.table.as_str()).collect();
+    let tables = protected
+        .tables
+        .iter()
+        .map(ProtectedTable::metadata)
+        .filter(|metadata| ids.contains(metadata.id.as_str()))
+        .map(|metadata| metadata.title.clone())
+        .collect();
+    let quarters: BTreeSet<Period> = revisions
+        .iter()
+        .filter_map(|r| r.quarter.parse().ok())
+        .collect();
+    let current = published(protected, descriptive)?;
+    Ok(Statement {
+        previous_period: previous.period.to_string(),
+        previous_year_ending: year_ending(previous.period),
+        previous_as_at: previous.as_at.format("%-d %B %Y").to_string(),
+        rows: rows.len(),
+        tables,
+        first_quarter: quarters.first().map(|q| month_year(*q)),
+        last_quarter: quarters.last().map(|q| month_year(*q)),
+        late_records: late_records(ctx, previous).await?,
+        messages: changed_messages(protected, previous, &current),
+        figures: revisions,
+    })
+}
+
+/// `June 2001`: the month a quarter ends.
+fn month_year(quarter: Period) -> String {
+    quarter.end().format("%B %Y").to_string()
+}
+
+fn year_ending(quarter: Period) -> String {
+    format!("the year ending {}", month_year(quarter))
+}
+
+/// The edition's published figures as its CSVs give them, by quarter.
+fn published(
+    protected: &Protected,
+    descriptive: &DescriptiveColumns,
+) -> Result<diff::Edition, RevisionsError> {
+    let mut csvs = Vec::new();
+    for (prefix, tables) in [("", &protected.tables), ("series/", &protected.series)] {
+        for table in tables {
+            let name = format!("{prefix}{}", table.metadata().id);
+            csvs.push((name, tidy_csv::to_bytes(table)?));
+        }
+    }
+    let edition = diff::Edition::from_csvs(
+        csvs.iter()
+            .map(|(name, bytes)| (name.clone(), bytes.as_slice())),
+        descriptive,
+    )?;
+    Ok(edition.by_quarter(&protected.period.to_string()))
+}
+
+/// How a table's rows are keyed for comparison, as [`diff`] keys a CSV's
+/// rows: the quarter (the period's for a period table), then each
+/// dimension that is not descriptive.
+struct RowKey {
+    dimensions: Vec<(usize, String)>,
+    quarter: Option<usize>,
+    period: String,
+}
+
+impl RowKey {
+    fn of(table: &ProtectedTable, period: &str) -> RowKey {
+        let descriptive = &table.metadata().descriptive;
+        let names = table.dimensions().iter().enumerate();
+        RowKey {
+            quarter: table.dimensions().iter().position(|d| d == QUARTER),
+            dimensions: names
+                .filter(|(_, name)| *name != QUARTER && !descriptive.contains(name))
+                .map(|(index, name)| (index, name.clone()))
+                .collect(),
+            period: period.to_string(),
+        }
+    }
+
+    fn group(&self, values: &[String]) -> Group {
+        let value = |index: usize| values.get(index).cloned().unwrap_or_default();
+        Group {
+            quarter: Some(self.quarter.map_or_else(|| self.period.clone(), value)),
+            dimensions: self
+                .dimensions
+                .iter()
+                .map(|(index, name)| (name.clone(), value(*index)))
+                .collect(),
+        }
+    }
+}
+
+/// Each data file's records dated on or before the previous delivery's
+/// as_at, less those that delivery loaded.
+async fn late_records(
+    ctx: &SessionContext,
+    previous: &Previous,
+) -> Result<Vec<LateRecords>, RevisionsError> {
+    let mut late = Vec::new();
+    for file in ExtractFile::ALL {
+        let Some(&before) = previous.records.get(file.name()) else {
+            continue;
+        };
+        let sql = format!(
+            "SELECT count(*) FROM {} WHERE {} <= DATE '{}'",
+            file.name(),
+            file.event_date(),
+            previous.as_at.format("%Y-%m-%d")
+        );
+        let batches = adhoc(ctx, &sql).await?;
+        let now = batches
+            .iter()
+            .find(|batch| batch.num_rows() > 0)
+            .and_then(|batch| batch.column(0).as_primitive_opt::<Int64Type>())
+            .map_or(0, |counts| counts.value(0));
+        late.push(LateRecords::new(
+            file,
+            now - i64::try_from(before).unwrap_or(i64::MAX),
+        ));
+    }
+    Ok(late)
+}
+
+/// What a headline says of a change on a year earlier.
+fn message(change: &Change) -> &'static str {
+    match (change.significant, change.difference > 0.0) {
+        (false, _) => "no significant change",
+        (true, true) => "a significant rise",
+        (true, false) => "a significant fall",
+    }
+}
+
+/// The headline rates whose change on a year earlier, for the previous
+/// edition's period, reads differently on the revised figures.
+fn changed_messages(
+    protected: &Protected,
+    previous: &Previous,
+    current: &diff::Edition,
+) -> Vec<ChangedMessage> {
+    let (quarter, year_earlier) = (previous.period, previous.period.earlier(4));
+    protected
+        .series
+        .iter()
+        .filter(|table| table.metadata().headline && table.metadata().kind == TableKind::Rate)
+        .filter_map(|table| {
+            let id = &table.metadata().id;
+            let at = |q: Period| national_group(table, q);
+            let (now, then) = (at(quarter)?, at(year_earlier)?);
+            let (before, revised) = changed_message(&previous.figures, current, id, &now, &then)?;
+            Some(ChangedMessage {
+                table: id.clone(),
+                title: table.metadata().title.clone(),
+                quarter: quarter.to_string(),
+                year_ending: year_ending(quarter),
+                before: before.to_string(),
+                now: revised.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// What `before` and `after` say of the change in `table` from `then` to
+/// `now`, where both publish its counts and say different things.
+fn changed_message(
+    before: &diff::Edition,
+    after: &diff::Edition,
+    table: &str,
+    now: &Group,
+    then: &Group,
+) -> Option<(&'static str, &'static str)> {
+    let said = message(&change_in(before, table, now, then)?);
+    let says = message(&change_in(after, table, now, then)?);
+    (said != says).then_some((said, says))
+}
+
+/// The national row of a series in `quarter`, keyed as [`diff`] keys it;
+/// none for a table whose dimensions have no national value.
+fn national_group(table: &ProtectedTable, quarter: Period) -> Option<Group> {
+    let descriptive = &table.metadata().descriptive;
+    let dimensions = table
+        .dimensions()
+        .iter()
+        .filter(|d| *d != QUARTER && !descriptive.contains(d))
+        .map(|d| Some((d.clone(), national(d)?.to_string())))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Group {
+        quarter: Some(quarter.to_string()),
+        dimensions,
+    })
+}
+
+/// The change from `then` to `now` as the edition published their counts.
+fn change_in(edition: &diff::Edition, table: &str, now: &Group, then: &Group) -> Option<Change> {
+    let count = |group: &Group, figure: &str| -> Option<u64> {
+        edition.published(table, group, figure)?.parse().ok()
+    };
+    statistics::change(
+        count(now, "numerator")?,
+        count(now, "denominator")?,
+        count(then, "numerator")?,
+        count(then, "denominator")?,
+    )
+}
+
+/// `revisions.csv`: every revised figure with its previous and new value.
+pub fn write_csv(revisions: &[Revision], path: &Path) -> Result<(), csv::Error> {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_path(path)?;
+    out.write_record(["table", "quarter", "group", "figure", "previous", "new"])?;
+    for r in revisions {
+        out.write_record([
+            &r.table,
+            &r.quarter,
+            &r.group,
+            &r.figure,
+            &r.previous,
+            &r.new,
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(rows: &str) -> diff::Edition {
+        let csv = format!(
+            "quarter,breakdown,group,numerator,denominator,rate,ci_lower,ci_upper,status\n{rows}"
+        );
+        diff::Edition::from_csvs(
+            [("series/rate".to_string(), csv.as_bytes())],
+            &DescriptiveColumns::new(),
+        )
+        .unwrap()
+        .by_quarter("2005Q1")
+    }
+
+    fn national(quarter: &str) -> Group {
+        Group {
+            quarter: Some(quarter.to_string()),
+            dimensions: vec![
+                ("breakdown".to_string(), "National".to_string()),
+                ("group".to_string(), "All".to_string()),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_significant_rise_that_revised_figures_no_longer_show_is_a_changed_message() {
+        // 30% of 1000 against 25% of 1000: a difference of 5 points, with
+        // a 95% interval of about ±3.9 points, is a significant rise; 27%
+        // against 25% (±3.9) is not.
+        let before = series("2004Q1,National,All,250,1000,,,,\n2005Q1,National,All,300,1000,,,,\n");
+        let after = series("2004Q1,National,All,250,1000,,,,\n2005Q1,National,All,270,1000,,,,\n");
+        let (now, then) = (national("2005Q1"), national("2004Q1"));
+        assert_eq!(
+            changed_message(&before, &after, "rate", &now, &then),
+            Some(("a significant rise", "no significant change"))
+        );
+        assert_eq!(changed_message(&before, &before, "rate", &now, &then), None);
+        // 20% against 25%: the direction flipped.
+        let fell = series("2004Q1,National,All,250,1000,,,,\n2005Q1,National,All,200,1000,,,,\n");
+        assert_eq!(
+            changed_message(&before, &fell, "rate", &now, &then),
+            Some(("a significant rise", "a significant fall"))
+        );
+    }
+
+    #[test]
+    fn a_count_withheld_in_either_edition_says_nothing_of_a_message() {
+        let before = series("2004Q1,National,All,250,1000,,,,\n2005Q1,National,All,300,1000,,,,\n");
+        let withheld =
+            series("2004Q1,National,All,250,1000,,,,\n2005Q1,National,All,,1000,,,,[c]\n");
+        let (now, then) = (national("2005Q1"), national("2004Q1"));
+        assert_eq!(
+            changed_message(&before, &withheld, "rate", &now, &then),
+            None
+        );
+    }
+
+    #[test]
+    fn the_previous_edition_is_the_latest_earlier_period_with_a_manifest() {
+        let output = tempfile::tempdir().unwrap();
+        let edition = |name: &str, manifest: bool| {
+            let public = output.path().join(name).join(PUBLIC);
+            std::fs::create_dir_all(&public).unwrap();
+            if manifest {
+                std::fs::write(public.join("manifest.json"), "{}").unwrap();
+            }
+        };
+        let period: Period = "2005Q1".parse().unwrap();
+        assert_eq!(latest_before(output.path(), period).unwrap(), None);
+        edition("2004Q2", true);
+        edition("2004Q3", true);
+        edition("2004Q4", false);
+        edition("2005Q1", true);
+        edition("2005Q2", true);
+        edition(".staging-2004Q4", true);
+        edition("2004Q4-copy", true);
+        assert_eq!(
+            latest_before(output.path(), period).unwrap(),
+            Some(output.path().join("2004Q3"))
+        );
+        let missing = output.path().join("nothing here");
+        assert_eq!(latest_before(&missing, period).unwrap(), None);
+    }
+}
