@@ -418,12 +418,21 @@ pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
     if !one_a_quarter || points.iter().filter(|(_, p)| p.is_some()).count() < 2 {
         return Ok(None);
     }
+    let revised: Vec<Period> = series
+        .rows()
+        .iter()
+        .filter(|row| layout.breakdown.is_none_or(|b| row.groups()[b] == NATIONAL))
+        .filter(|row| row.marks().contains(&Shorthand::Revised))
+        .filter_map(|row| row.groups()[quarter].parse().ok())
+        .collect();
     fonts::register_for_charts();
-    let alt = trend_words(&metadata.title, &points);
-    let svg = draw_trend(&points, &metadata.title, &alt).map_err(|e| RenderError::Chart {
-        table: metadata.id.clone(),
-        reason: e.to_string(),
-    })?;
+    let mut alt = trend_words(&metadata.title, &points);
+    alt.push_str(&revised_words(&revised));
+    let svg =
+        draw_trend(&points, &revised, &metadata.title, &alt).map_err(|e| RenderError::Chart {
+            table: metadata.id.clone(),
+            reason: e.to_string(),
+        })?;
     Ok(Some(Chart {
         id: format!("{}-series", metadata.id),
         svg,
@@ -433,7 +442,12 @@ pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
     }))
 }
 
-fn draw_trend(points: &[TrendPoint], title: &str, alt: &str) -> Result<String, DrawingError> {
+fn draw_trend(
+    points: &[TrendPoint],
+    revised: &[Period],
+    title: &str,
+    alt: &str,
+) -> Result<String, DrawingError> {
     let font = || (fonts::FAMILY, FONT_SIZE).into_font();
     let shown = || points.iter().filter_map(|(_, p)| *p);
     let low = shown().map(|(_, lower, _)| lower).fold(100.0, f64::min);
@@ -489,8 +503,23 @@ fn draw_trend(points: &[TrendPoint], title: &str, alt: &str) -> Result<String, D
             let line: Vec<(i32, i32)> = run.iter().map(|&(i, (v, _, _))| (x(i), y(v))).collect();
             root.draw(&PathElement::new(line, PALETTE[0].stroke_width(3)))?;
             for &(i, (v, _, _)) in &run {
-                root.draw(&Circle::new((x(i), y(v)), 3, PALETTE[0].filled()))?;
+                if revised.contains(&points[i].0) {
+                    // Hollow: a revised figure, as the key says.
+                    root.draw(&Circle::new((x(i), y(v)), 4, WHITE.filled()))?;
+                    root.draw(&Circle::new((x(i), y(v)), 4, PALETTE[0].stroke_width(2)))?;
+                } else {
+                    root.draw(&Circle::new((x(i), y(v)), 3, PALETTE[0].filled()))?;
+                }
             }
+        }
+        if !revised.is_empty() {
+            let key = (right - 150, plot_top);
+            root.draw(&Circle::new(key, 4, PALETTE[0].stroke_width(2)))?;
+            root.draw(&Text::new(
+                format!("revised {}", Shorthand::Revised),
+                (key.0 + 10, key.1),
+                text(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
         }
         root.present()?;
     }
@@ -520,6 +549,26 @@ fn shown_runs(points: &[TrendPoint]) -> Vec<Vec<(usize, Estimate)>> {
     }
     runs.retain(|run| !run.is_empty());
     runs
+}
+
+/// Which points of the trend are revised, in words; nothing when none is.
+fn revised_words(revised: &[Period]) -> String {
+    let year = |q: &Period| q.end().format("%B %Y").to_string();
+    match revised {
+        [] => String::new(),
+        [only] => format!(
+            " The figure for the year ending {} is revised since the previous edition {}.",
+            year(only),
+            Shorthand::Revised
+        ),
+        [first, .., last] => format!(
+            " {} figures, from the year ending {} to the year ending {}, are revised since the previous edition {}.",
+            revised.len(),
+            year(first),
+            year(last),
+            Shorthand::Revised
+        ),
+    }
 }
 
 /// The trend in words: where it started and ended, and its extremes.
@@ -649,7 +698,7 @@ fn alt_text(table: &ProtectedTable, plot: &Plot, when: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{nice_ceiling, trend_tick_step};
+    use super::{nice_ceiling, revised_words, trend_tick_step};
 
     #[test]
     fn the_count_axis_ends_on_a_round_number() {
@@ -668,5 +717,19 @@ mod tests {
         assert_eq!(trend_tick_step(10.0), 2.0);
         assert_eq!(trend_tick_step(20.0), 5.0);
         assert_eq!(trend_tick_step(40.0), 10.0);
+    }
+
+    #[test]
+    fn revised_points_are_named_in_the_alt_text() {
+        let quarter = |q: &str| q.parse().unwrap();
+        assert_eq!(revised_words(&[]), "");
+        assert_eq!(
+            revised_words(&[quarter("2004Q4")]),
+            " The figure for the year ending December 2004 is revised since the previous edition [r]."
+        );
+        assert_eq!(
+            revised_words(&[quarter("2003Q1"), quarter("2003Q2"), quarter("2004Q4")]),
+            " 3 figures, from the year ending March 2003 to the year ending December 2004, are revised since the previous edition [r]."
+        );
     }
 }
