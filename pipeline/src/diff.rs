@@ -327,7 +327,10 @@ fn ends_with(header: &[String], tail: &[&str]) -> bool {
 }
 
 fn parse_table(reader: impl Read, descriptive: &[String]) -> Result<Table, String> {
-    let mut csv = csv::Reader::from_reader(reader);
+    // A draft's files start with a `#` line saying so.
+    let mut csv = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_reader(reader);
     let header = csv.headers().map_err(|e| e.to_string())?;
     let layout = Layout::of(header.iter().map(String::from).collect(), descriptive)?;
     let mut rows = BTreeMap::new();

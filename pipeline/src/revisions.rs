@@ -12,6 +12,7 @@
 //! only published figures, and adds only the marks and a statement.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -27,7 +28,7 @@ use crate::format;
 use crate::ingest::contract::ExtractFile;
 use crate::period::Period;
 use crate::query::{QueryError, adhoc};
-use crate::render::tidy_csv;
+use crate::render::{DRAFT_CSV_LINE, tidy_csv};
 use crate::run::PUBLIC;
 use crate::statistics::{self, Change};
 use crate::table::{QUARTER, STATUS, TableKind, national};
@@ -468,11 +469,16 @@ fn change_in(edition: &diff::Edition, table: &str, now: &Group, then: &Group) ->
     )
 }
 
-/// `revisions.csv`: every revised figure with its previous and new value.
-pub fn write_csv(revisions: &[Revision], path: &Path) -> Result<(), csv::Error> {
+/// `revisions.csv`: every revised figure with its previous and new value;
+/// a draft's with [`DRAFT_CSV_LINE`] first.
+pub fn write_csv(revisions: &[Revision], path: &Path, draft: bool) -> Result<(), csv::Error> {
+    let mut file = std::fs::File::create(path)?;
+    if draft {
+        file.write_all(DRAFT_CSV_LINE.as_bytes())?;
+    }
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_path(path)?;
+        .from_writer(file);
     out.write_record(["table", "quarter", "group", "figure", "previous", "new"])?;
     for r in revisions {
         out.write_record([

@@ -131,6 +131,8 @@ impl RunError {
 /// The files of an edition made in memory before any is written, so a
 /// template that fails leaves the previous edition as it was.
 struct Rendered {
+    /// Not released: every output says DRAFT first.
+    draft: bool,
     html: String,
     pdf: Vec<u8>,
     ods: Vec<u8>,
@@ -154,6 +156,10 @@ fn render(
     for table in &protected.series {
         charts.extend(charts::trend(table)?);
     }
+    if edition.release.is_none() {
+        charts = charts.into_iter().map(Chart::marked_draft).collect();
+    }
+    let edition_is_draft = edition.release.is_none();
     let ods = ods::render(&protected.tables, &protected.series, &edition, date)?;
     let qa = qa::render(templates, &edition, &ingested.summary, totals, protected)?;
     let bulletin = bulletin::build(
@@ -164,6 +170,7 @@ fn render(
         &charts,
     )?;
     Ok(Rendered {
+        draft: edition_is_draft,
         html: html::render(&bulletin, templates)?,
         pdf: pdf::render(&bulletin, templates, date)?,
         ods,
@@ -182,6 +189,7 @@ fn write_edition(
     manifest: &Manifest,
     dir: &Path,
 ) -> Result<(), RunError> {
+    let draft = rendered.draft;
     let public = dir.join(PUBLIC);
     let sign_off = dir.join(SIGN_OFF);
     let series = public.join("data").join("series");
@@ -196,14 +204,14 @@ fn write_edition(
         let path = public
             .join("data")
             .join(format!("{}.csv", table.metadata().id));
-        tidy_csv::write(table, &path).map_err(csv_failed(&path))?;
+        tidy_csv::write(table, &path, draft).map_err(csv_failed(&path))?;
     }
     for table in &protected.series {
         let path = series.join(format!("{}.csv", table.metadata().id));
-        tidy_csv::write(table, &path).map_err(csv_failed(&path))?;
+        tidy_csv::write(table, &path, draft).map_err(csv_failed(&path))?;
     }
     let path = public.join("revisions.csv");
-    revisions::write_csv(revisions, &path).map_err(csv_failed(&path))?;
+    revisions::write_csv(revisions, &path, draft).map_err(csv_failed(&path))?;
     let path = sign_off.join("disclosure_audit.csv");
     audit::write(protected, &path).map_err(csv_failed(&path))?;
     let write = |path: PathBuf, bytes: &[u8]| {

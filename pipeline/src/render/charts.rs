@@ -620,6 +620,23 @@ fn trend_words(title: &str, points: &[TrendPoint]) -> String {
     words
 }
 
+impl Chart {
+    /// The chart with DRAFT in its top right corner, for an edition not
+    /// yet released: a chart copied on its own still says so.
+    pub fn marked_draft(mut self) -> Chart {
+        let mark = format!(
+            "<text x=\"{}\" y=\"14\" text-anchor=\"end\" font-family=\"{}\" \
+             font-size=\"13\" font-weight=\"bold\" fill=\"#b10e1e\">DRAFT</text>",
+            self.width.saturating_sub(6),
+            escape_html(fonts::CSS_FAMILY)
+        );
+        if let Some(at) = self.svg.find("</title>") {
+            self.svg.insert_str(at + "</title>".len(), &mark);
+        }
+        self
+    }
+}
+
 /// The SVG as an image with a name: `role="img"`, its alt text as the
 /// label and title, and the font named with its fallbacks.
 fn accessible(svg: &str, title: &str, alt: &str) -> String {

@@ -20,6 +20,11 @@ use std::path::{Path, PathBuf};
 
 use crate::exit::Exit;
 
+/// The first line of each CSV file of a draft edition: a comment that
+/// CSV readers told to skip `#` lines pass over, and that a person opening
+/// the file sees first. A released edition's files have none.
+pub const DRAFT_CSV_LINE: &str = "# DRAFT: not released, not for publication\n";
+
 /// Why an output of the edition could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {

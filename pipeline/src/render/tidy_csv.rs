@@ -5,19 +5,28 @@
 //! `[c]` in the status column; a row revised since the previous edition has
 //! `[r]` there, after any other shorthand (`[u] [r]`).
 
+use std::io::Write;
 use std::path::Path;
+
+use super::DRAFT_CSV_LINE;
 
 use crate::disclosure::{ProtectedTable, ProtectedValue, Shown};
 use crate::statistics::Interval;
 
-pub fn write(table: &ProtectedTable, path: &Path) -> Result<(), csv::Error> {
+/// Writes the table to `path`, a draft's with [`DRAFT_CSV_LINE`] first.
+pub fn write(table: &ProtectedTable, path: &Path, draft: bool) -> Result<(), csv::Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    write_to(table, std::fs::File::create(path)?)
+    let mut file = std::fs::File::create(path)?;
+    if draft {
+        file.write_all(DRAFT_CSV_LINE.as_bytes())?;
+    }
+    write_to(table, file)
 }
 
-/// The table's CSV as bytes, as [`write`] writes it.
+/// The table's CSV as bytes, as [`write`] writes it for a released
+/// edition.
 pub fn to_bytes(table: &ProtectedTable) -> Result<Vec<u8>, csv::Error> {
     let mut bytes = Vec::new();
     write_to(table, &mut bytes)?;

@@ -34,7 +34,7 @@ const FIGURES: [&str; 4] = ["count", "numerator", "denominator", "total"];
 const NOT_COUNTS: [&str; 1] = ["target"];
 
 fn read(path: &Path) -> Published {
-    let mut reader = csv::Reader::from_path(path).unwrap();
+    let mut reader = crate::support::csv_reader(path);
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     let first_figure = header
         .iter()

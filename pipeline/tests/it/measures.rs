@@ -439,6 +439,11 @@ fn the_tidy_csv_has_the_counts_and_statistics() {
     let outcome = run_with(&options).unwrap();
     let text = std::fs::read_to_string(outcome.public().join("data/completion_rate.csv")).unwrap();
     let mut lines = text.lines();
+    // Not released: a draft says so on its first line.
+    assert_eq!(
+        lines.next(),
+        Some("# DRAFT: not released, not for publication")
+    );
     assert_eq!(
         lines.next(),
         Some("breakdown,group,numerator,denominator,rate,ci_lower,ci_upper,status")

@@ -249,7 +249,7 @@ fn series_sheets(public: &Path) -> SeriesSheets {
 /// a shown rate as 100 × numerator / denominator to one decimal place.
 /// How many figures were compared.
 fn national_figures_match(name: &str, headings: &[String], body: &[&[Data]], csv: &Path) -> usize {
-    let mut reader = csv::Reader::from_path(csv).unwrap();
+    let mut reader = crate::support::csv_reader(csv);
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let national: Vec<&csv::StringRecord> = records
@@ -701,6 +701,7 @@ fn without_a_release_every_output_says_draft_first_and_with_one_when_and_who() {
             .starts_with("<p class=\"draft\"><strong>DRAFT</strong>"),
         "{masthead}"
     );
+    assert_draft_marks(&draft, true);
 
     let released = tempfile::tempdir().unwrap();
     let release = Config::parse(
@@ -738,4 +739,27 @@ fn without_a_release_every_output_says_draft_first_and_with_one_when_and_who() {
         "no release line"
     );
     assert!(!html.contains("DRAFT"));
+    assert_draft_marks(&output, false);
+}
+
+/// The CSV files start with a line saying DRAFT, and the charts show it,
+/// exactly when the edition is a draft.
+fn assert_draft_marks(edition: &Path, draft: bool) {
+    for file in [
+        "data/completion_rate.csv",
+        "data/series/completion_rate.csv",
+        "revisions.csv",
+    ] {
+        let text = std::fs::read_to_string(edition.join("public").join(file)).unwrap();
+        let first = text.lines().next().unwrap_or_default();
+        assert_eq!(
+            first == "# DRAFT: not released, not for publication",
+            draft,
+            "{file}: {first}"
+        );
+    }
+    for chart in ["completion_rate.svg", "completion_rate-series.svg"] {
+        let svg = std::fs::read_to_string(edition.join("public/charts").join(chart)).unwrap();
+        assert_eq!(svg.contains(">DRAFT</text>"), draft, "{chart}");
+    }
 }

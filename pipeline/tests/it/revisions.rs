@@ -119,7 +119,7 @@ fn rows(edition: &Path, period: &str) -> BTreeMap<(String, String, String), Row>
             }
             let table = path.file_stem().unwrap().to_str().unwrap().to_string();
             let described = &descriptive[&table];
-            let mut csv = csv::Reader::from_path(&path).unwrap();
+            let mut csv = crate::support::csv_reader(&path);
             let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
             let first_figure = header
                 .iter()
@@ -192,7 +192,7 @@ fn expected_revisions(
 }
 
 fn revisions_csv(path: &Path) -> BTreeSet<[String; 6]> {
-    let mut csv = csv::Reader::from_path(path).unwrap();
+    let mut csv = crate::support::csv_reader(path);
     assert_eq!(
         csv.headers().unwrap(),
         vec!["table", "quarter", "group", "figure", "previous", "new"]

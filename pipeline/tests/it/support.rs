@@ -28,6 +28,15 @@ const HEADERS: [(&str, &str); 5] = [
     ("treatment_episodes", "person_id,start_date,setting"),
 ];
 
+/// A reader of an edition's CSV file, past the `#` line that starts a
+/// draft's.
+pub fn csv_reader(path: &Path) -> csv::Reader<std::fs::File> {
+    csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .from_path(path)
+        .unwrap()
+}
+
 /// The bundled default extract (`make run`'s: seed 1, scale 1, as at
 /// 2005-03-31), generated into `dir`.
 pub fn bundled_extract(dir: &Path) {

@@ -41,7 +41,7 @@ fn csv_count(text: &str) -> Shown {
 }
 
 pub fn read_csv(path: &Path) -> CsvTable {
-    let mut reader = csv::Reader::from_path(path).unwrap();
+    let mut reader = crate::support::csv_reader(path);
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     let counts: Vec<usize> = header
         .iter()
