@@ -17,6 +17,10 @@ DEFAULT_EXTRACT := fixtures/default
 DEFAULT_SEED := 1
 DEFAULT_SCALE := 1
 DEFAULT_AS_AT := 2005-03-31
+# And the delivery a quarter later of the same population, which adds what
+# came after, records of before that were recorded late, and corrections.
+LATER_EXTRACT := fixtures/default-later
+LATER_AS_AT := 2005-06-30
 
 .PHONY: run test lint bench build fixtures clean test-tools
 
@@ -28,10 +32,16 @@ build:
 $(DEFAULT_EXTRACT)/extract.toml: $(wildcard pipeline/src/synth/*.rs) | build
 	$(DTTO) fixtures generate --seed $(DEFAULT_SEED) --scale $(DEFAULT_SCALE) --as-at $(DEFAULT_AS_AT) $(DEFAULT_EXTRACT)
 
-fixtures: build $(DEFAULT_EXTRACT)/extract.toml
+$(LATER_EXTRACT)/extract.toml: $(wildcard pipeline/src/synth/*.rs) | build
+	$(DTTO) fixtures generate --seed $(DEFAULT_SEED) --scale $(DEFAULT_SCALE) --as-at $(LATER_AS_AT) --after $(DEFAULT_AS_AT) $(LATER_EXTRACT)
 
-run: build $(DEFAULT_EXTRACT)/extract.toml
+fixtures: build $(DEFAULT_EXTRACT)/extract.toml $(LATER_EXTRACT)/extract.toml
+
+# Both editions, the earlier first: 2005Q1 from the default extract, then
+# 2005Q2 from the one a quarter later, which revises what 2005Q1 showed.
+run: build $(DEFAULT_EXTRACT)/extract.toml $(LATER_EXTRACT)/extract.toml
 	$(DTTO) run --extract $(DEFAULT_EXTRACT)
+	$(DTTO) run --extract $(LATER_EXTRACT)
 
 # The publication tests read the PDF with poppler and run axe-core in
 # Chromium: installed on first use.
@@ -49,4 +59,4 @@ bench: $(if $(BENCH_DTTO),,build)
 	DTTO=$(or $(BENCH_DTTO),$(DTTO)) bash bench/run.sh
 
 clean:
-	rm -rf output warehouse $(DEFAULT_EXTRACT)
+	rm -rf output warehouse $(DEFAULT_EXTRACT) $(LATER_EXTRACT)

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use dtto::config::{Config, ConfigError};
 use dtto::diff::{self, DiffError, Edition};
@@ -24,7 +25,10 @@ use dtto::query::{adhoc, check, open};
 use dtto::record::RunRecord;
 use dtto::render::edition::Published;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
-use dtto::synth::{GeneratorOptions, generate};
+use dtto::synth::{
+    DEFAULT_CORRECTIONS, DEFAULT_LATE_SHARE, Follows, GenerateError, GeneratorOptions, Recording,
+    generate_with,
+};
 use dtto::terminal::printable;
 
 /// Quarterly official statistics on the Drug Treatment and Testing Order.
@@ -155,18 +159,37 @@ struct DiffArgs {
 #[derive(Subcommand)]
 enum FixturesCommand {
     /// Write a synthetic delivery in the contract's exact format.
-    Generate {
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// 1 gives about 30,000 Orders; 10 about 300,000.
-        #[arg(long, default_value_t = 1.0)]
-        scale: f64,
-        /// The extract's as_at date: no event is later.
-        #[arg(long, default_value = "2005-03-31")]
-        as_at: NaiveDate,
-        /// The folder to write the delivery into.
-        out: PathBuf,
-    },
+    Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// 1 gives about 30,000 Orders; 10 about 300,000.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// The extract's as_at date: no event is later.
+    #[arg(long, default_value = "2005-03-31")]
+    as_at: NaiveDate,
+    /// Write the delivery that follows the one as at this date (generated
+    /// with the same seed, scale and late share): it holds everything that
+    /// one held, what came after, records of before that were recorded
+    /// late, and corrects some of its fields (--corrections).
+    #[arg(long, value_name = "DATE")]
+    after: Option<NaiveDate>,
+    /// The share of dated records (assessments, drug tests, convictions,
+    /// treatment starts, terminations) recorded 1 to 90 days late; a
+    /// delivery holds a record once it is recorded. Give a delivery and the
+    /// one that follows it the same.
+    #[arg(long, value_name = "SHARE", default_value_t = DEFAULT_LATE_SHARE)]
+    late_share: f64,
+    /// How many fields of the earlier delivery's Orders (a sex, an
+    /// ethnicity, a revocation's reason) this one corrects.
+    #[arg(long, value_name = "N", requires = "after", default_value_t = DEFAULT_CORRECTIONS)]
+    corrections: usize,
+    /// The folder to write the delivery into.
+    out: PathBuf,
 }
 
 /// A failure as the user sees it: what went wrong, and the exit code that
@@ -231,14 +254,8 @@ fn main() -> ExitCode {
             };
         }
         Command::Fixtures {
-            command:
-                FixturesCommand::Generate {
-                    seed,
-                    scale,
-                    as_at,
-                    out,
-                },
-        } => generate_command(GeneratorOptions { seed, scale, as_at }, &out),
+            command: FixturesCommand::Generate(args),
+        } => generate_command(args),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
@@ -491,11 +508,31 @@ fn print_csv(csv: &[u8]) -> std::io::Result<()> {
     }
 }
 
-fn generate_command(options: GeneratorOptions, out: &Path) -> Result<(), Failure> {
-    let control = generate(&options, out).map_err(|e| Failure::new(Exit::Storage, e))?;
+fn generate_command(args: GenerateArgs) -> Result<(), Failure> {
+    let options = GeneratorOptions {
+        seed: args.seed,
+        scale: args.scale,
+        as_at: args.as_at,
+    };
+    let recording = Recording {
+        late_share: args.late_share,
+        follows: args.after.map(|after| Follows {
+            after,
+            corrections: args.corrections,
+        }),
+    };
+    let control = match generate_with(&options, &recording, &args.out) {
+        Ok(control) => control,
+        // Arguments that cannot make a delivery: a wrong command line, in
+        // clap's words and with its exit code.
+        Err(GenerateError::Invalid(message)) => Cli::command()
+            .error(ErrorKind::ValueValidation, message)
+            .exit(),
+        Err(e) => return Err(Failure::new(Exit::Storage, e)),
+    };
     println!(
         "Wrote a synthetic delivery to {}: {} Orders, {} drug tests",
-        out.display(),
+        args.out.display(),
         control.rows_of(ExtractFile::Orders),
         control.rows_of(ExtractFile::DrugTests)
     );

@@ -1,6 +1,9 @@
 //! The people and Orders of a synthetic delivery, with their true
 //! outcomes. What the extract shows of them (an Order still running at
 //! as_at has no termination yet) is decided when the files are written.
+//! The population is drawn up to a horizon past the as_at, and drawn so
+//! that what it holds up to any day is the same whatever the horizon: a
+//! later delivery has the same people and Orders as an earlier one.
 
 use chrono::{Datelike, Months, NaiveDate};
 use rand::Rng;
@@ -8,6 +11,7 @@ use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 
 use super::calibration as cal;
+use super::streams::{Purpose, stream};
 use crate::ingest::fields::{date_from_days, days_since_epoch};
 
 /// Picks from a fixed table by weight.
@@ -38,6 +42,9 @@ pub struct Person {
     /// Age at `age_on`, if known.
     pub age: Option<i32>,
     pub age_on: i32,
+    /// The day of their first assessment: from then on the supplier
+    /// matches them to the police and treatment records.
+    pub assessed: i32,
 }
 
 impl Person {
@@ -51,6 +58,8 @@ pub struct Order {
     pub area: usize,
     pub crown_court: bool,
     pub low_intensity: bool,
+    /// The assessment that found the person suitable.
+    pub assessed: i32,
     pub sentence: i32,
     pub commencement: i32,
     pub length_months: u32,
@@ -68,15 +77,42 @@ impl Order {
     }
 }
 
+/// An assessment of someone never placed on an Order, made about when
+/// an Order (its anchor) was.
+pub struct UnplacedAssessment {
+    pub anchor: usize,
+    pub person: usize,
+    pub area: usize,
+    pub day: i32,
+    pub suitable: bool,
+}
+
 pub struct Population {
     pub people: Vec<Person>,
     /// In commencement order.
     pub orders: Vec<Order>,
+    /// In the order of their anchors, at most one per Order.
+    pub unplaced: Vec<UnplacedAssessment>,
 }
 
-/// People and Orders from the rollout to `as_at`.
-pub fn populate(rng: &mut impl Rng, tables: &Tables, scale: f64, as_at: i32) -> Population {
-    let starts = start_schedule(rng, scale, as_at);
+/// Days from sentence back to the assessment, at most.
+const ASSESSMENT_LEAD_DAYS: i32 = 42;
+/// Days from commencement back to the sentence, at most.
+const SENTENCE_LEAD_DAYS: i32 = 14;
+
+/// The last day whose Orders a delivery as at `as_at` needs: any later
+/// Order and the assessments made beside it are after as_at.
+pub fn horizon(as_at: i32) -> i32 {
+    as_at + SENTENCE_LEAD_DAYS + ASSESSMENT_LEAD_DAYS
+}
+
+/// People and Orders from the rollout to `horizon`. Each financial
+/// year's starts come from a stream of their own, and the Orders are then
+/// drawn in commencement order from one stream: a later horizon adds
+/// Orders after those of an earlier one and changes none of them.
+pub fn populate(seed: u64, tables: &Tables, scale: f64, horizon: i32) -> Population {
+    let starts = start_schedule(seed, scale, horizon);
+    let mut rng = stream(seed, Purpose::Population, 0);
     let areas = Choice::new(
         &cal::AREAS
             .iter()
@@ -84,31 +120,57 @@ pub fn populate(rng: &mut impl Rng, tables: &Tables, scale: f64, as_at: i32) -> 
             .map(|(i, (_, weight, _))| (i, *weight))
             .collect::<Vec<_>>(),
     );
-    let mut people: Vec<Person> = Vec::new();
-    let mut orders: Vec<Order> = Vec::with_capacity(starts.len());
+    let mut population = Population {
+        people: Vec::new(),
+        orders: Vec::with_capacity(starts.len()),
+        unplaced: Vec::new(),
+    };
     // Per area, people whose last Order has ended: (free from, person).
     let mut returning: Vec<Vec<(i32, usize)>> = vec![Vec::new(); cal::AREAS.len()];
     for (commencement, low_intensity) in starts {
-        let area = areas.pick(rng);
-        let person = match pick_returning(rng, &mut returning[area], commencement) {
-            Some(p) => p,
-            None => {
-                people.push(tables.person(rng, commencement));
-                people.len() - 1
-            }
-        };
+        let area = areas.pick(&mut rng);
+        let people = &mut population.people;
+        let returner = pick_returning(&mut rng, &mut returning[area], commencement);
+        let person = returner.unwrap_or_else(|| {
+            people.push(tables.person(&mut rng, commencement));
+            people.len() - 1
+        });
         let order = tables.order(
-            rng,
+            &mut rng,
             &people[person],
             person,
             area,
             commencement,
             low_intensity,
         );
+        if returner.is_none() {
+            people[person].assessed = order.assessed;
+        }
         returning[area].push((order.end + 60, person));
-        orders.push(order);
+        population.orders.push(order);
+        add_unplaced(&mut rng, tables, &mut population);
     }
-    Population { people, orders }
+    population
+}
+
+/// Now and then, beside the Order just drawn, someone assessed in the same
+/// area and never placed: about UNPLACED_ASSESSMENTS_PER_ORDER per Order.
+fn add_unplaced(rng: &mut impl Rng, tables: &Tables, population: &mut Population) {
+    if !rng.random_bool(cal::UNPLACED_ASSESSMENTS_PER_ORDER) {
+        return;
+    }
+    let anchor = population.orders.len() - 1;
+    let order = &population.orders[anchor];
+    let day = order.sentence - rng.random_range(0..=ASSESSMENT_LEAD_DAYS);
+    let area = order.area;
+    population.people.push(tables.unplaced_person(rng, day));
+    population.unplaced.push(UnplacedAssessment {
+        anchor,
+        person: population.people.len() - 1,
+        area,
+        day,
+        suitable: rng.random_bool(cal::UNPLACED_SUITABLE_SHARE),
+    });
 }
 
 fn pick_returning(rng: &mut impl Rng, pool: &mut Vec<(i32, usize)>, day: i32) -> Option<usize> {
@@ -122,15 +184,18 @@ fn pick_returning(rng: &mut impl Rng, pool: &mut Vec<(i32, usize)>, day: i32) ->
     Some(pool.swap_remove(at).1)
 }
 
-/// Commencement days in order, each marked low-intensity or not.
-fn start_schedule(rng: &mut impl Rng, scale: f64, as_at: i32) -> Vec<(i32, bool)> {
+/// Commencement days in order, each marked low-intensity or not, of the
+/// financial years that begin by `horizon`. A year is drawn whole or not
+/// at all, from a stream of its own, so the days up to any date are the
+/// same whatever the horizon.
+fn start_schedule(seed: u64, scale: f64, horizon: i32) -> Vec<(i32, bool)> {
     let (y, m, d) = cal::ROLLOUT;
     let rollout = day_of(y, m, d);
     let mut starts = Vec::new();
     let last_listed = cal::STARTS_BY_FINANCIAL_YEAR.len() - 1;
     for year in cal::ROLLOUT.0.. {
         let year_start = day_of(year, 4, 1).max(rollout);
-        if year_start > as_at {
+        if year_start > horizon {
             break;
         }
         let year_end = day_of(year + 1, 3, 31);
@@ -138,16 +203,11 @@ fn start_schedule(rng: &mut impl Rng, scale: f64, as_at: i32) -> Vec<(i32, bool)
             .iter()
             .find(|(y, ..)| *y == year)
             .unwrap_or(&cal::STARTS_BY_FINANCIAL_YEAR[last_listed]);
-        // A year cut short by as_at gets its share of the year's starts.
-        let open_days = (year_end.min(as_at) - year_start + 1) as f64;
-        let share = open_days / (year_end - year_start + 1) as f64;
+        let mut rng = stream(seed, Purpose::Schedule, u64::from(year.unsigned_abs()));
         for (count, low_intensity) in [(listed.1, false), (listed.2, true)] {
-            let n = (f64::from(count) * scale * share).round() as u64;
+            let n = (f64::from(count) * scale).round() as u64;
             for _ in 0..n {
-                starts.push((
-                    rng.random_range(year_start..=year_end.min(as_at)),
-                    low_intensity,
-                ));
+                starts.push((rng.random_range(year_start..=year_end), low_intensity));
             }
         }
     }
@@ -233,6 +293,9 @@ impl Tables {
             mental_health: mental_health.pick(rng),
             age: ages.pick(rng).map(|(lo, hi)| rng.random_range(lo..=hi)),
             age_on: day,
+            // For someone placed on an Order, `populate` puts their Order's
+            // assessment here.
+            assessed: day,
         }
     }
 
@@ -250,10 +313,11 @@ impl Tables {
         } else {
             self.length.pick(rng)
         };
-        let mut sentence = commencement - rng.random_range(0..=14);
+        let mut sentence = commencement - rng.random_range(0..=SENTENCE_LEAD_DAYS);
         if low_intensity {
             sentence = sentence.max(day_of(2004, 4, 1));
         }
+        let assessed = sentence - rng.random_range(7..=ASSESSMENT_LEAD_DAYS);
         let primary_drug = self.primary_drug.pick(rng);
         let accommodation = self.accommodation.pick(rng);
         let motivation_group = rng.random_bool(cal::MOTIVATION_GROUP_SHARE);
@@ -309,6 +373,7 @@ impl Tables {
             area,
             crown_court: rng.random_bool(cal::CROWN_COURT_SHARE),
             low_intensity,
+            assessed,
             sentence,
             commencement,
             length_months,
