@@ -456,7 +456,13 @@ fn draw_trend(
     let (bottom_value, top_value) = ((low / 10.0).floor() * 10.0, (high / 10.0).ceil() * 10.0);
     let top_value = top_value.max(bottom_value + 10.0);
     let step = trend_tick_step(top_value - bottom_value);
-    let (plot_top, plot_bottom) = (TOP, TREND_HEIGHT - AXIS);
+    // Room above the plot for the key, when there is one.
+    let plot_top = if revised.is_empty() {
+        TOP
+    } else {
+        TOP + LEGEND
+    };
+    let plot_bottom = TREND_HEIGHT - AXIS;
     let (left, right) = (TREND_LEFT, WIDTH as i32 - TREND_RIGHT);
     let last = (points.len() - 1).max(1) as f64;
     let x = |i: usize| left + ((i as f64 / last) * f64::from(right - left)).round() as i32;
@@ -485,15 +491,12 @@ fn draw_trend(
             ))?;
             tick += step;
         }
-        // A label on each first quarter, the year it ends.
-        for (i, (quarter, _)) in points.iter().enumerate() {
-            if quarter.to_string().ends_with("Q1") || i == 0 || i == points.len() - 1 {
-                root.draw(&Text::new(
-                    quarter.to_string(),
-                    (x(i), plot_bottom + 8),
-                    text(Pos::new(HPos::Center, VPos::Top)),
-                ))?;
-            }
+        for i in labelled_quarters(points, |i| x(i)) {
+            root.draw(&Text::new(
+                points[i].0.to_string(),
+                (x(i), plot_bottom + 8),
+                text(Pos::new(HPos::Center, VPos::Top)),
+            ))?;
         }
         for run in shown_runs(points) {
             let mut band: Vec<(i32, i32)> =
@@ -513,7 +516,7 @@ fn draw_trend(
             }
         }
         if !revised.is_empty() {
-            let key = (right - 150, plot_top);
+            let key = (left + 6, TOP + 6);
             root.draw(&Circle::new(key, 4, PALETTE[0].stroke_width(2)))?;
             root.draw(&Text::new(
                 format!("revised {}", Shorthand::Revised),
@@ -524,6 +527,24 @@ fn draw_trend(
         root.present()?;
     }
     Ok(accessible(&svg, title, alt))
+}
+
+/// Which points carry their quarter under the axis: the first, the last
+/// and each first quarter (the year it starts), leaving out a first
+/// quarter too close to the first or last label to be read apart from it.
+fn labelled_quarters(points: &[TrendPoint], x: impl Fn(usize) -> i32) -> Vec<usize> {
+    const APART: i32 = 70;
+    let last = points.len().saturating_sub(1);
+    let ends = [0, last];
+    let mut labelled: Vec<usize> = (0..points.len())
+        .filter(|&i| {
+            ends.contains(&i)
+                || (points[i].0.to_string().ends_with("Q1")
+                    && ends.iter().all(|&end| (x(i) - x(end)).abs() >= APART))
+        })
+        .collect();
+    labelled.dedup();
+    labelled
 }
 
 /// Percentage points between the trend's gridlines: a reader needs a few
@@ -630,8 +651,9 @@ impl Chart {
             self.width.saturating_sub(6),
             escape_html(fonts::CSS_FAMILY)
         );
-        if let Some(at) = self.svg.find("</title>") {
-            self.svg.insert_str(at + "</title>".len(), &mark);
+        // Last, so that nothing is drawn over it.
+        if let Some(at) = self.svg.rfind("</svg>") {
+            self.svg.insert_str(at, &mark);
         }
         self
     }
@@ -715,7 +737,8 @@ fn alt_text(table: &ProtectedTable, plot: &Plot, when: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{nice_ceiling, revised_words, trend_tick_step};
+    use super::{labelled_quarters, nice_ceiling, revised_words, trend_tick_step};
+    use crate::period::Period;
 
     #[test]
     fn the_count_axis_ends_on_a_round_number() {
@@ -748,5 +771,19 @@ mod tests {
             revised_words(&[quarter("2003Q1"), quarter("2003Q2"), quarter("2004Q4")]),
             " 3 figures, from the year ending March 2003 to the year ending December 2004, are revised since the previous edition [r]."
         );
+    }
+
+    #[test]
+    fn a_first_quarter_next_to_the_last_point_leaves_the_label_to_it() {
+        // 2001Q3 to 2005Q2, 38 pixels apart: 2005Q1 is one step from the
+        // last point and unlabelled; 2002Q1, two steps from the first, is.
+        let first: Period = "2001Q3".parse().unwrap();
+        let points: Vec<_> = first
+            .through("2005Q2".parse().unwrap())
+            .map(|q| (q, None))
+            .collect();
+        assert_eq!(points.len(), 16);
+        let labelled = labelled_quarters(&points, |i| 60 + 38 * i as i32);
+        assert_eq!(labelled, [0, 2, 6, 10, 15]);
     }
 }
