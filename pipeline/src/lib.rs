@@ -5,6 +5,7 @@
 pub mod config;
 pub mod diff;
 pub mod disclosure;
+pub mod durable;
 pub mod exit;
 pub mod format;
 pub mod ingest;

@@ -309,6 +309,9 @@ async fn first_commencement(ctx: &SessionContext) -> Result<Option<NaiveDate>, R
 }
 
 pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
+    // Before anything that can fail: a run that stops early must still put
+    // back an edition a killed run left half moved.
+    edition::recover(&options.output).map_err(edition_failed)?;
     let ingested = ingest(&IngestOptions {
         extract: options.extract.clone(),
         warehouse: options.warehouse.clone(),
@@ -381,10 +384,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     let published = edition::publish(&output, |staging| {
         write_edition(&protected, &revisions, &rendered, &manifest, staging)
     })
-    .map_err(|e| match e {
-        EditionError::Write(e) => e,
-        EditionError::Io { path, source } => RunError::Write { path, source },
-    })?;
+    .map_err(edition_failed)?;
     Ok(RunOutcome {
         ingested,
         period,
@@ -396,4 +396,13 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         query_seconds,
         disclosure_seconds,
     })
+}
+
+/// Why the edition could not be published: its files' own failure, or the
+/// output folder's.
+fn edition_failed(e: EditionError<RunError>) -> RunError {
+    match e {
+        EditionError::Write(e) => e,
+        EditionError::Io { path, source } => RunError::Write { path, source },
+    }
 }

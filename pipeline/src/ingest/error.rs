@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::lines::Breach;
+use crate::durable::SyncError;
 use crate::exit::Exit;
 use crate::reference::ReferenceError;
 
@@ -157,6 +158,13 @@ impl IngestError {
             path: path.into(),
             problem: problem.to_string(),
         }
+    }
+}
+
+/// A delivery that could not be synced before it was declared complete.
+impl From<SyncError> for IngestError {
+    fn from(SyncError { path, source }: SyncError) -> Self {
+        IngestError::storage(path, source)
     }
 }
 

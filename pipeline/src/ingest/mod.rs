@@ -99,6 +99,10 @@ pub struct Ingested {
 }
 
 pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
+    let warehouse = Warehouse::new(&options.warehouse);
+    // Before anything that can fail: a delivery a killed ingest left half
+    // moved is put back even when this delivery is refused.
+    warehouse.recover()?;
     let control_path = options.extract.join(CONTROL_FILE);
     if !control_path.is_file() {
         return Err(IngestError::MissingFile {
@@ -121,7 +125,6 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
         options.max_quarantined_share
     );
     let (key, inputs) = delivery_key(&control_path, &sources, &settings)?;
-    let warehouse = Warehouse::new(&options.warehouse);
 
     if !options.force && warehouse.has(&key) {
         let dir = warehouse.delivery_dir(&key);

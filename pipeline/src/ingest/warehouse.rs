@@ -8,11 +8,18 @@
 //!   rejected/<key>/          a failed ingest's quarantine, for inspection
 //!                            (the latest few failures only)
 //!   .staging-<key>/          an ingest in progress
+//!   .replaced-<key>/         the earlier ingest of a delivery ingested
+//!                            again (`--force`), while the new one moves in
 //! ```
 //!
 //! An ingest writes into staging and renames it into place only when every
 //! check passed, so a failed or interrupted ingest never touches the
-//! delivery in use.
+//! delivery in use. A delivery is synced whole before that rename, and
+//! `current` is written beside and renamed, so a kill or a power cut at any
+//! point leaves `current` naming the old delivery or the new one, complete.
+//! Ingesting a delivery again moves the earlier copy to `.replaced-<key>`
+//! first: killed between the two renames, that is the delivery's only
+//! copy, and [`Warehouse::recover`] puts it back before the next ingest.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -23,9 +30,11 @@ use sha2::{Digest, Sha256};
 use super::contract::ExtractFile;
 use super::error::IngestError;
 use super::source::Source;
+use crate::durable::{sync_dir, sync_tree};
 
 pub const SUMMARY_FILE: &str = "ingest.json";
 const CURRENT: &str = "current";
+const REPLACED: &str = ".replaced-";
 /// Failed ingests kept under `rejected/`, newest first; older ones are
 /// removed, so repeated hostile deliveries cannot fill the disk.
 pub const REJECTS_KEPT: usize = 5;
@@ -53,6 +62,10 @@ impl Warehouse {
         self.root.join("rejected").join(key)
     }
 
+    fn replaced_dir(&self, key: &str) -> PathBuf {
+        self.root.join(format!("{REPLACED}{key}"))
+    }
+
     /// The delivery the queries read, if any has been ingested.
     pub fn current_dir(&self) -> Option<PathBuf> {
         let key = std::fs::read_to_string(self.root.join(CURRENT)).ok()?;
@@ -73,6 +86,50 @@ impl Warehouse {
         Ok(staging)
     }
 
+    /// Undoes what an ingest killed while committing left half done. A
+    /// delivery at `.replaced-<key>` with nothing at `deliveries/<key>` is
+    /// the only copy of that delivery (the kill came between commit's two
+    /// renames) and is renamed back; with a delivery in place it was
+    /// superseded, and is removed. Called before anything else an ingest
+    /// does: until then `current` may name a delivery that is not in place.
+    pub fn recover(&self) -> Result<(), IngestError> {
+        for (replaced, key) in self.left_as_replaced()? {
+            let target = self.delivery_dir(&key);
+            let present = target
+                .try_exists()
+                .map_err(|e| IngestError::storage(&target, e))?;
+            if present {
+                remove_if_present(&replaced)?;
+            } else {
+                let parent = self.root.join("deliveries");
+                std::fs::create_dir_all(&parent).map_err(|e| IngestError::storage(&parent, e))?;
+                std::fs::rename(&replaced, &target)
+                    .map_err(|e| IngestError::storage(&replaced, e))?;
+                sync_dir(&parent).and_then(|()| sync_dir(&self.root))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Each `.replaced-<key>` folder, with its key. Listed whole before any
+    /// is moved: a folder changed while it is read may list an entry twice
+    /// or not at all.
+    fn left_as_replaced(&self) -> Result<Vec<(PathBuf, String)>, IngestError> {
+        let failed = |e| IngestError::storage(&self.root, e);
+        let entries = match std::fs::read_dir(&self.root) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            entries => entries.map_err(failed)?,
+        };
+        let mut found = Vec::new();
+        for entry in entries {
+            let name = entry.map_err(failed)?.file_name();
+            if let Some(key) = name.to_str().and_then(|n| n.strip_prefix(REPLACED)) {
+                found.push((self.root.join(&name), key.to_string()));
+            }
+        }
+        Ok(found)
+    }
+
     /// Moves a finished staging folder into place, replacing an earlier
     /// ingest of the same delivery, and makes it current.
     pub fn commit(&self, key: &str) -> Result<PathBuf, IngestError> {
@@ -80,12 +137,17 @@ impl Warehouse {
         let target = self.delivery_dir(key);
         let parent = self.root.join("deliveries");
         std::fs::create_dir_all(&parent).map_err(|e| IngestError::storage(&parent, e))?;
-        let replaced = self.root.join(format!(".replaced-{key}"));
+        // Every Parquet file, the quarantine and the summary on disk before
+        // the delivery is in place: `has` takes it as complete from then on.
+        sync_tree(&staging)?;
+        let replaced = self.replaced_dir(key);
         if target.exists() {
             remove_if_present(&replaced)?;
             std::fs::rename(&target, &replaced).map_err(|e| IngestError::storage(&target, e))?;
         }
         std::fs::rename(&staging, &target).map_err(|e| IngestError::storage(&target, e))?;
+        // Both ends of the rename on disk before `current` can name it.
+        sync_dir(&parent).and_then(|()| sync_dir(&self.root))?;
         remove_if_present(&replaced)?;
         self.make_current(key)?;
         Ok(target)
@@ -119,7 +181,8 @@ impl Warehouse {
             file.sync_all()?;
             std::fs::rename(&temporary, &pointer)
         };
-        write().map_err(|e| IngestError::storage(&pointer, e))
+        write().map_err(|e| IngestError::storage(&pointer, e))?;
+        Ok(sync_dir(&self.root)?)
     }
 }
 

@@ -5,10 +5,29 @@
 //! edition whose files come out byte for byte the same as those in place is
 //! not rewritten at all: a scheduled re-run with unchanged inputs leaves
 //! every file, and its modification time, as it was.
+//!
+//! A run killed at any point leaves the old edition or the new one whole:
+//!
+//! - while staging is written, or before the first rename: the edition in
+//!   place is untouched; [`recover`] drops the staging folder;
+//! - between the two renames (`<name>` to `.previous-<name>`, staging to
+//!   `<name>`): the previous edition is the only copy, under `.previous-`;
+//!   [`recover`], first thing in the next run, puts it back;
+//! - after the second rename, while `.previous-<name>` is removed: the new
+//!   edition is in place and [`recover`] finishes the removal.
+//!
+//! The staging folder is synced whole before the first rename, and the
+//! folder after the second, so a power cut gives the same choice.
 
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::durable::{SyncError, sync_dir, sync_tree};
+use crate::period::Period;
+
+const STAGING: &str = ".staging-";
+const PREVIOUS: &str = ".previous-";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EditionError<E> {
@@ -17,6 +36,12 @@ pub enum EditionError<E> {
     Write(E),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+}
+
+impl<E> From<SyncError> for EditionError<E> {
+    fn from(SyncError { path, source }: SyncError) -> Self {
+        EditionError::Io { path, source }
+    }
 }
 
 /// What publishing did to the edition in place.
@@ -33,12 +58,12 @@ pub fn publish<E>(
     edition: &Path,
     write: impl FnOnce(&Path) -> Result<(), E>,
 ) -> Result<Published, EditionError<E>> {
-    let staging = sibling(edition, ".staging-");
-    let previous = sibling(edition, ".previous-");
-    // Left over from a run that was killed: never published, safe to drop.
-    for stale in [&staging, &previous] {
-        remove_if_present(stale)?;
-    }
+    let folder = folder_of(edition);
+    recover(folder)?;
+    let staging = sibling(edition, STAGING);
+    let previous = sibling(edition, PREVIOUS);
+    // Left over from a run that was killed: never complete, never in place.
+    remove_if_present(&staging)?;
     std::fs::create_dir_all(&staging).map_err(io_at(&staging))?;
     if let Err(e) = write(&staging) {
         remove_if_present(&staging)?;
@@ -48,6 +73,9 @@ pub fn publish<E>(
         remove_if_present(&staging)?;
         return Ok(Published::Unchanged);
     }
+    // On disk before it can be in place: a power cut after the renames
+    // must not leave an edition of empty or missing files.
+    sync_tree(&staging)?;
     if edition.exists() {
         std::fs::rename(edition, &previous).map_err(io_at(edition))?;
     }
@@ -58,8 +86,69 @@ pub fn publish<E>(
         }
         return Err(io_at(&staging)(e));
     }
+    // The new edition's name on disk before the old edition goes.
+    sync_dir(folder)?;
     remove_if_present(&previous)?;
     Ok(Published::Written)
+}
+
+/// Undoes what a run killed while publishing into `folder` left half done.
+/// An edition renamed to `.previous-<name>` with nothing at `<name>` is the
+/// only copy of that edition: the kill came between publishing's two
+/// renames, and it is renamed back. With an edition at `<name>` it was
+/// superseded, and is removed. A period's staging folder was never in
+/// place, and is removed. Called before anything else a run does, so a run
+/// that then fails early still leaves every edition in place, and nothing
+/// else.
+pub fn recover<E>(folder: &Path) -> Result<(), EditionError<E>> {
+    for name in names_in(folder)? {
+        let path = folder.join(&name);
+        if let Some(edition) = name.strip_prefix(PREVIOUS) {
+            put_back(&path, &folder.join(edition))?;
+        } else if name
+            .strip_prefix(STAGING)
+            .is_some_and(|period| period.parse::<Period>().is_ok())
+        {
+            // Only a period's: a folder that is also a warehouse holds the
+            // staging folders of deliveries too, named by their keys.
+            remove_if_present(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Renames `previous` back to `edition` unless an edition is there.
+fn put_back<E>(previous: &Path, edition: &Path) -> Result<(), EditionError<E>> {
+    if edition.try_exists().map_err(io_at(edition))? {
+        return remove_if_present(previous);
+    }
+    std::fs::rename(previous, edition).map_err(io_at(previous))?;
+    Ok(sync_dir(folder_of(edition))?)
+}
+
+/// The names in `folder`, none when it is missing. Listed whole before any
+/// is moved: a folder changed while it is read may list an entry twice or
+/// not at all. Names that are not UTF-8 are none of dtto's.
+fn names_in<E>(folder: &Path) -> Result<Vec<String>, EditionError<E>> {
+    let entries = match std::fs::read_dir(folder) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        entries => entries.map_err(io_at(folder))?,
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        if let Ok(name) = entry.map_err(io_at(folder))?.file_name().into_string() {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// The folder an edition is published in: `output` for `output/2003Q4`.
+fn folder_of(edition: &Path) -> &Path {
+    match edition.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
 }
 
 /// Whether the two folders hold the same files with the same bytes. A
@@ -155,6 +244,33 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["2003Q4"], "no staging folder is left behind");
+    }
+
+    #[test]
+    fn an_edition_left_only_as_previous_is_put_back_and_what_was_never_in_place_removed() {
+        let work = tempfile::tempdir().unwrap();
+        let only_copy = work.path().join("2003Q4");
+        let superseded = work.path().join("2004Q1");
+        publish(&only_copy, |dir| write_files(dir, "only copy")).unwrap();
+        publish(&superseded, |dir| write_files(dir, "new")).unwrap();
+        // Killed between publishing's two renames.
+        std::fs::rename(&only_copy, work.path().join(".previous-2003Q4")).unwrap();
+        // Killed while removing the edition the new one replaced.
+        write_files(&work.path().join(".previous-2004Q1"), "old").unwrap();
+        // Killed while staging; and a delivery's staging, which is not ours.
+        write_files(&work.path().join(".staging-2004Q2"), "half").unwrap();
+        let delivery = work.path().join(".staging-d0477014");
+        write_files(&delivery, "rows").unwrap();
+        recover::<String>(work.path()).unwrap();
+        let read = |edition: &Path| std::fs::read_to_string(edition.join("data/a.csv")).unwrap();
+        assert_eq!(read(&only_copy), "only copy");
+        assert_eq!(read(&superseded), "new");
+        let mut names: Vec<_> = std::fs::read_dir(work.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".staging-d0477014", "2003Q4", "2004Q1"]);
     }
 
     #[test]

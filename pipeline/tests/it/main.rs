@@ -3,6 +3,7 @@
 
 mod check;
 mod cli;
+mod crash;
 mod diff;
 mod disclosure;
 mod disclosure_outputs;
