@@ -491,7 +491,7 @@ fn draw_trend(
             ))?;
             tick += step;
         }
-        for i in labelled_quarters(points, |i| x(i)) {
+        for i in labelled_quarters(points, x) {
             root.draw(&Text::new(
                 points[i].0.to_string(),
                 (x(i), plot_bottom + 8),
