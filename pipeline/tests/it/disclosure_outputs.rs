@@ -142,6 +142,7 @@ fn unchecked_files(edition: &Path) -> Vec<String> {
                 }
             }
             "manifest.json" => found.extend(manifest_problems(&path)),
+            "revisions.csv" => found.extend(revisions_problems(&public, &path)),
             "tables.ods" => found.extend(readers::spreadsheet_problems(&public, &csvs)),
             "index.html" => {
                 let html = std::fs::read_to_string(&path).unwrap();
@@ -162,6 +163,7 @@ fn unchecked_files(edition: &Path) -> Vec<String> {
             }
             "disclosure_audit.csv" => {}
             "manifest.json" => found.extend(manifest_problems(&path)),
+            "revisions.csv" => found.extend(revisions_problems(&public, &path)),
             _ => found.push(format!("{} is not checked", path.display())),
         }
     }
@@ -178,6 +180,56 @@ fn entries(dir: &Path) -> Vec<(PathBuf, String)> {
             (path, name)
         })
         .collect()
+}
+
+/// Each revised figure's new value is the one the edition's own CSV
+/// publishes for that table, quarter, group and figure (its previous value
+/// was published, and checked, in the previous edition): `revisions.csv`
+/// shows nothing the tables do not.
+fn revisions_problems(public: &Path, path: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut revisions = crate::support::csv_reader(path);
+    for record in revisions.records() {
+        let record = record.unwrap();
+        let (table, quarter, group, figure, new) =
+            (&record[0], &record[1], &record[2], &record[3], &record[5]);
+        let published = [
+            public.join("data/series").join(format!("{table}.csv")),
+            public.join("data").join(format!("{table}.csv")),
+        ]
+        .iter()
+        .filter(|file| file.is_file())
+        .any(|file| publishes(file, quarter, group, figure, new));
+        if !published {
+            found.push(format!(
+                "revisions.csv: {table} {quarter} {group} {figure} = {new} is not published"
+            ));
+        }
+    }
+    found
+}
+
+/// Whether the CSV has a row of `quarter` (or no quarter column) whose
+/// dimensions are `group` (`name=value; …`) and whose `figure` is `value`.
+fn publishes(file: &Path, quarter: &str, group: &str, figure: &str, value: &str) -> bool {
+    let mut reader = crate::support::csv_reader(file);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let Some(column) = header.iter().position(|h| h == figure) else {
+        return false;
+    };
+    let wanted: Vec<(String, String)> = group
+        .split("; ")
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    reader.records().map(Result::unwrap).any(|record| {
+        let field = |name: &str| header.iter().position(|h| h == name).map(|i| &record[i]);
+        field("quarter").is_none_or(|q| q == quarter)
+            && wanted
+                .iter()
+                .all(|(name, v)| field(name) == Some(v.as_str()))
+            && &record[column] == value
+    })
 }
 
 /// Hashes and settings only: any new field must be looked at.
@@ -202,6 +254,8 @@ fn manifest_problems(path: &Path) -> Vec<String> {
         "program",
         "program_version",
         "queries",
+        // Rows loaded per file of the delivery: national totals of records.
+        "records",
         "templates",
     ];
     if keys == expected {
