@@ -79,15 +79,24 @@ impl RunRecord {
     }
 
     /// Into `output/last-run.json`, and one line more of `output/runs.jsonl`.
+    /// The latest record replaces the one before whole (written beside it,
+    /// then renamed), so a scheduler never reads half a record; the line is
+    /// appended in one write.
     pub fn write(&self, output: &Path) -> io::Result<()> {
         std::fs::create_dir_all(output)?;
         let mut pretty = serde_json::to_string_pretty(self)?;
         pretty.push('\n');
-        std::fs::write(output.join("last-run.json"), pretty)?;
+        let partial = output.join(".last-run.json.partial");
+        let mut file = std::fs::File::create(&partial)?;
+        file.write_all(pretty.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&partial, output.join("last-run.json"))?;
         let mut history = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(output.join("runs.jsonl"))?;
-        writeln!(history, "{}", serde_json::to_string(self)?)
+        let line = format!("{}\n", serde_json::to_string(self)?);
+        history.write_all(line.as_bytes())?;
+        history.sync_all()
     }
 }
