@@ -82,8 +82,10 @@ pub struct Chart {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChartKind {
+    /// The period's figures by the chart's breakdown, as bars.
     Bar,
-    Line,
+    /// No chart of the period: the table alone. (A rate's trend over the
+    /// quarters is a line the bulletin places with `trend()`.)
     None,
 }
 
@@ -383,5 +385,22 @@ mod tests {
             problem.to_string(),
             "t.sql:2:3: no column x\n      x FROM y\n      ^"
         );
+    }
+
+    #[test]
+    fn a_line_chart_of_the_period_is_refused_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("t.sql");
+        std::fs::write(&sql, "SELECT 1 AS count").unwrap();
+        std::fs::write(
+            sql.with_extension("toml"),
+            "id = \"t\"\ntitle = \"T\"\nmeasure = 1\nkind = \"count\"\n\
+             counted = \"Orders\"\nbreakdowns = [\"National\"]\n\
+             [chart]\nkind = \"line\"\n",
+        )
+        .unwrap();
+        let problem = read_table(&sql).unwrap_err().to_string();
+        assert!(problem.contains("t.toml:8:"), "{problem}");
+        assert!(problem.contains("unknown variant `line`"), "{problem}");
     }
 }

@@ -14,7 +14,7 @@ use datafusion::arrow::datatypes::{DataType, Int64Type};
 use crate::period::Period;
 use crate::query::TableResult;
 use crate::query::catalogue::TableMetadata;
-use crate::table::{Figure, Layout, NO_DESCRIPTION, TableKind};
+use crate::table::{BREAKDOWN, Figure, Layout, NO_DESCRIPTION, TableKind};
 pub use intervals::{Interval, newcombe_difference, wilson};
 
 /// A table with its statistics, before disclosure control.
@@ -262,6 +262,13 @@ pub fn compute(
     let dimensions = dimension_names(current, counts);
     let descriptive = &metadata.descriptive;
     let current_rows = counted(current, counts, descriptive).map_err(fail)?;
+    if let Some(unlisted) = unlisted_breakdown(metadata, &dimensions, &current_rows) {
+        return Err(fail(format!(
+            "its query returned the breakdown {unlisted:?}, which `breakdowns` in its \
+             metadata does not list ({}): add it there, or leave it out of the SQL",
+            metadata.breakdowns.join(", ")
+        )));
+    }
     let by_groups = |batches| -> Result<HashMap<Vec<String>, Vec<u64>>, StatisticsError> {
         Ok(counted(batches, counts, descriptive)
             .map_err(fail)?
@@ -304,6 +311,22 @@ pub fn compute(
         dimensions,
         rows,
     })
+}
+
+/// A breakdown the rows carry that the metadata does not list: every
+/// output names a table's breakdowns from its metadata, so one it does not
+/// list would be published unannounced, or missed by checks that go by
+/// the list.
+fn unlisted_breakdown<'a>(
+    metadata: &TableMetadata,
+    dimensions: &[String],
+    rows: &'a Counted,
+) -> Option<&'a str> {
+    let column = dimensions.iter().position(|d| d == BREAKDOWN)?;
+    rows.iter()
+        .filter_map(|(groups, _)| groups.get(column))
+        .find(|breakdown| !metadata.breakdowns.contains(breakdown))
+        .map(String::as_str)
 }
 
 /// One rate with its interval and change.
@@ -445,6 +468,32 @@ mod tests {
         assert_eq!(
             (empty.rate, empty.interval, empty.change),
             (None, None, None)
+        );
+    }
+
+    #[test]
+    fn a_breakdown_the_metadata_does_not_list_is_found() {
+        let metadata: TableMetadata = toml::from_str(
+            "id = \"orders\"\ntitle = \"Orders\"\nmeasure = 1\nkind = \"count\"\n\
+             counted = \"Orders\"\nbreakdowns = [\"National\", \"Sex\"]\n\
+             [chart]\nkind = \"none\"\n",
+        )
+        .unwrap();
+        let dimensions = ["breakdown".to_string(), "group".to_string()];
+        let row = |breakdown: &str, group: &str| {
+            (vec![breakdown.to_string(), group.to_string()], vec![5])
+        };
+        let listed = vec![row("National", "All"), row("Sex", "Female")];
+        assert_eq!(unlisted_breakdown(&metadata, &dimensions, &listed), None);
+        let unlisted = vec![row("Sex", "Male"), row("Age band", "18-20")];
+        assert_eq!(
+            unlisted_breakdown(&metadata, &dimensions, &unlisted),
+            Some("Age band")
+        );
+        // A table without a breakdown column has nothing to check.
+        assert_eq!(
+            unlisted_breakdown(&metadata, &["reason".to_string()], &unlisted),
+            None
         );
     }
 }
