@@ -15,7 +15,7 @@ use flate2::Compression;
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 
-use crate::support::repo;
+use crate::support::{promise_rows, repo};
 
 const MEMORY_LIMIT_KB: u64 = 1 << 20;
 const TIME_LIMIT: Duration = Duration::from_secs(30);
@@ -69,23 +69,6 @@ fn header_and_rows(dir: &Path, name: &str) -> (String, String) {
     let text = std::fs::read_to_string(dir.join(format!("{name}.csv"))).unwrap();
     let (header, rows) = text.split_once('\n').unwrap();
     (format!("{header}\n"), rows.to_string())
-}
-
-/// Sets one count of the control file.
-fn promise_rows(dir: &Path, name: &str, rows: u64) {
-    let path = dir.join("extract.toml");
-    let control = std::fs::read_to_string(&path).unwrap();
-    let changed: Vec<String> = control
-        .lines()
-        .map(|line| {
-            if line.starts_with(&format!("{name} = ")) {
-                format!("{name} = {rows}")
-            } else {
-                line.to_string()
-            }
-        })
-        .collect();
-    std::fs::write(&path, changed.join("\n") + "\n").unwrap();
 }
 
 fn blank_lines(dir: &Path) -> String {

@@ -9,32 +9,21 @@ use dtto::config::Config;
 use dtto::query::catalogue::Catalogue;
 use dtto::run::{RunOptions, RunOutcome, run};
 
-use crate::support::repo;
+use crate::support::{generated_extract, promise_rows, repo};
 
 const AS_AT: &str = "2005-03-31";
 
-fn generate(dir: &Path) {
-    dtto::synth::generate(
-        &dtto::synth::GeneratorOptions {
-            seed: 11,
-            scale: 0.2,
-            as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
-        },
-        dir,
-    )
-    .unwrap();
-}
-
-/// A copy of the delivery in `from` without every `every`-th row of `file`
-/// dated (column `date`) on or before `until`: the records a later delivery
-/// adds late. Returns how many rows were left out.
+/// A copy of the delivery in `from` without every `every`-th row of each
+/// `(file, date column, every)` dated on or before 2004-12-31: the records
+/// a later delivery adds late. Returns how many rows of each file were left
+/// out.
 fn without_late_records(
     from: &Path,
     to: &Path,
     drops: &[(&str, &str, usize)],
 ) -> BTreeMap<String, usize> {
     std::fs::create_dir_all(to).unwrap();
-    let mut control = std::fs::read_to_string(from.join("extract.toml")).unwrap();
+    std::fs::copy(from.join("extract.toml"), to.join("extract.toml")).unwrap();
     let mut dropped = BTreeMap::new();
     for entry in std::fs::read_dir(from).unwrap() {
         let path = entry.unwrap().path();
@@ -60,22 +49,9 @@ fn without_late_records(
             kept.push(line.to_string());
         }
         std::fs::write(to.join(format!("{file}.csv")), kept.join("\n") + "\n").unwrap();
-        let rows = kept.len() - 1;
-        control = control
-            .lines()
-            .map(|line| {
-                if line.starts_with(&format!("{file} = ")) {
-                    format!("{file} = {rows}")
-                } else {
-                    line.to_string()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n";
+        promise_rows(to, file, kept.len() as u64 - 1);
         dropped.insert(file.to_string(), left_out);
     }
-    std::fs::write(to.join("extract.toml"), control).unwrap();
     dropped
 }
 
@@ -214,7 +190,7 @@ fn a_later_delivery_revises_the_quarters_it_adds_records_to_and_says_so() {
     let work = tempfile::tempdir().unwrap();
     let later = work.path().join("later");
     let earlier = work.path().join("earlier");
-    generate(&later);
+    generated_extract(&later, 11, 0.2);
     let dropped = without_late_records(
         &later,
         &earlier,

@@ -37,13 +37,35 @@ pub fn csv_reader(path: &Path) -> csv::Reader<std::fs::File> {
         .unwrap()
 }
 
+/// Sets one count of the control file.
+pub fn promise_rows(dir: &Path, name: &str, rows: u64) {
+    let path = dir.join("extract.toml");
+    let control = std::fs::read_to_string(&path).unwrap();
+    let changed: Vec<String> = control
+        .lines()
+        .map(|line| {
+            if line.starts_with(&format!("{name} = ")) {
+                format!("{name} = {rows}")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&path, changed.join("\n") + "\n").unwrap();
+}
+
 /// The bundled default extract (`make run`'s: seed 1, scale 1, as at
 /// 2005-03-31), generated into `dir`.
 pub fn bundled_extract(dir: &Path) {
+    generated_extract(dir, 1, 1.0);
+}
+
+/// A synthetic delivery as at 2005-03-31, generated into `dir`.
+pub fn generated_extract(dir: &Path, seed: u64, scale: f64) {
     dtto::synth::generate(
         &dtto::synth::GeneratorOptions {
-            seed: 1,
-            scale: 1.0,
+            seed,
+            scale,
             as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
         },
         dir,

@@ -52,10 +52,20 @@ fn the_same_arguments_give_the_same_bytes() {
 #[test]
 fn a_generated_delivery_keeps_every_rule_of_the_contract() {
     let extract = tempfile::tempdir().unwrap();
-    let warehouse = tempfile::tempdir().unwrap();
     let control = generate(&options(2, 0.2), extract.path()).unwrap();
+    for file in ingested_cleanly(extract.path(), "2005-03-31") {
+        assert!(file.loaded > 0, "{}", file.file);
+    }
+    assert_eq!(control.as_at, NaiveDate::from_ymd_opt(2005, 3, 31).unwrap());
+}
+
+/// Ingests the delivery in `extract` into a new warehouse, refusing any
+/// quarantined row (`label` names the delivery in a failure); each file's
+/// summary.
+fn ingested_cleanly(extract: &Path, label: &str) -> Vec<dtto::ingest::report::FileSummary> {
+    let warehouse = tempfile::tempdir().unwrap();
     let ingested = ingest(&IngestOptions {
-        extract: extract.path().to_path_buf(),
+        extract: extract.to_path_buf(),
         warehouse: warehouse.path().to_path_buf(),
         reference: repo().join("queries/reference"),
         force: false,
@@ -66,12 +76,11 @@ fn a_generated_delivery_keeps_every_rule_of_the_contract() {
     for file in &ingested.summary.files {
         assert_eq!(
             file.quarantined, 0,
-            "{}: {:?}",
+            "{label} {}: {:?}",
             file.file, file.quarantined_by_rule
         );
-        assert!(file.loaded > 0, "{}", file.file);
     }
-    assert_eq!(control.as_at, NaiveDate::from_ymd_opt(2005, 3, 31).unwrap());
+    ingested.summary.files
 }
 
 /// Orders as (commencement, termination, reason, area, sex, ethnicity).
@@ -427,24 +436,9 @@ fn without_corrections_a_later_delivery_is_the_one_generated_as_at_its_date() {
 #[test]
 fn both_deliveries_of_a_pair_ingest_without_a_quarantined_row() {
     for (as_at, follows) in [(EARLIER, None), (LATER, Some((EARLIER, 25)))] {
-        let (extract, warehouse) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let extract = tempfile::tempdir().unwrap();
         delivery(extract.path(), 7, as_at, 0.02, follows);
-        let ingested = ingest(&IngestOptions {
-            extract: extract.path().to_path_buf(),
-            warehouse: warehouse.path().to_path_buf(),
-            reference: repo().join("queries/reference"),
-            force: false,
-            max_quarantined_share: 0.0,
-            limits: Limits::default(),
-        })
-        .unwrap();
-        for file in &ingested.summary.files {
-            assert_eq!(
-                file.quarantined, 0,
-                "{as_at} {}: {:?}",
-                file.file, file.quarantined_by_rule
-            );
-        }
+        ingested_cleanly(extract.path(), as_at);
     }
 }
 
