@@ -53,8 +53,6 @@ pub struct RunOutcome {
     /// checks, never for output.
     pub tables: Vec<StatTable>,
     pub protected: Protected,
-    /// Every figure that differs from the previous edition's.
-    pub revisions: Vec<Revision>,
     /// The edition's folder: `output/<period>`.
     pub output: PathBuf,
     /// Whether the edition was written, or its files were already in place.
@@ -156,10 +154,10 @@ fn render(
     for table in &protected.series {
         charts.extend(charts::trend(table)?);
     }
-    if edition.release.is_none() {
+    let draft = edition.release.is_none();
+    if draft {
         charts = charts.into_iter().map(Chart::marked_draft).collect();
     }
-    let edition_is_draft = edition.release.is_none();
     let ods = ods::render(&protected.tables, &protected.series, &edition, date)?;
     let qa = qa::render(templates, &edition, &ingested.summary, totals, protected)?;
     let bulletin = bulletin::build(
@@ -170,7 +168,7 @@ fn render(
         &charts,
     )?;
     Ok(Rendered {
-        draft: edition_is_draft,
+        draft,
         html: html::render(&bulletin, templates)?,
         pdf: pdf::render(&bulletin, templates, date)?,
         ods,
@@ -360,6 +358,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
 
     let totals: Vec<TotalCheck> = tables.iter().flat_map(totals::check).collect();
     let edition = edition(options, period, as_at, statement);
+    // revisions.csv, written with the edition's other files.
     let revisions = edition
         .revisions
         .as_ref()
@@ -390,7 +389,6 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         period,
         tables,
         protected,
-        revisions,
         output,
         published,
         query_seconds,
