@@ -193,14 +193,9 @@ impl Edition {
 
     /// A figure as published in `table` for `group`: `None` when the
     /// edition has no such row, or the figure is withheld or empty.
-    pub fn published(&self, table: &str, group: &Group, figure: &str) -> Option<&str> {
+    pub fn published(&self, table: &str, group: &Group, figure: &str) -> Option<String> {
         let table = self.tables.get(table)?;
-        let row = table.rows.get(group)?;
-        let index = table.figures.iter().position(|name| name == figure)?;
-        match row.get(index)? {
-            Cell::Published(text) => Some(text),
-            Cell::Withheld | Cell::Empty => None,
-        }
+        published(table.cell(table.rows.get(group)?, figure))
     }
 }
 

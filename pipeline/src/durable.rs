@@ -3,21 +3,23 @@
 //! back holding files whose data never left the page cache, or the rename
 //! itself may be undone: an edition or a delivery is synced whole before
 //! it is renamed into place, and the folder of each rename after it.
+//! What a killed run left half moved is put back by [`put_back`], for an
+//! edition and a delivery alike.
 
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// A file or folder that could not be synced.
+/// A file or folder that could not be listed, moved, removed or synced.
 #[derive(Debug, thiserror::Error)]
 #[error("{}: {source}", path.display())]
-pub struct SyncError {
+pub struct DiskError {
     pub path: PathBuf,
     pub source: io::Error,
 }
 
 /// Syncs every file and folder under `root`, and `root` itself.
-pub fn sync_tree(root: &Path) -> Result<(), SyncError> {
+pub fn sync_tree(root: &Path) -> Result<(), DiskError> {
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).map_err(at(&dir))? {
@@ -39,19 +41,70 @@ pub fn sync_tree(root: &Path) -> Result<(), SyncError> {
 }
 
 /// Syncs a folder's entries: the names created, renamed or removed in it.
-pub fn sync_dir(dir: &Path) -> Result<(), SyncError> {
+pub fn sync_dir(dir: &Path) -> Result<(), DiskError> {
     sync(dir)
 }
 
+/// Removes the folder `dir` and everything in it, if it is there.
+pub fn remove_dir_if_present(dir: &Path) -> Result<(), DiskError> {
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(at(dir)(e)),
+        _ => Ok(()),
+    }
+}
+
+/// The names in `folder`, none when it is missing. Listed whole before any
+/// is moved: a folder changed while it is read may list an entry twice or
+/// not at all. Names that are not UTF-8 are none of dtto's.
+pub fn names_in(folder: &Path) -> Result<Vec<String>, DiskError> {
+    let entries = match std::fs::read_dir(folder) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        entries => entries.map_err(at(folder))?,
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        if let Ok(name) = entry.map_err(at(folder))?.file_name().into_string() {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// Undoes a replacement killed half way: `left` is what was moved aside
+/// from `home` before its successor was moved in. With nothing at `home`,
+/// `left` is the only copy and is renamed back (both folders synced);
+/// with something there, `left` was superseded and is removed.
+pub fn put_back(left: &Path, home: &Path) -> Result<(), DiskError> {
+    if home.try_exists().map_err(at(home))? {
+        return remove_dir_if_present(left);
+    }
+    let folder = parent(home);
+    std::fs::create_dir_all(folder).map_err(at(folder))?;
+    std::fs::rename(left, home).map_err(at(left))?;
+    sync_dir(folder)?;
+    if parent(left) != folder {
+        sync_dir(parent(left))?;
+    }
+    Ok(())
+}
+
+/// The folder `path` is in: `.` for a bare name.
+pub fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
 /// On Unix a folder opened read-only syncs as a file does.
-fn sync(path: &Path) -> Result<(), SyncError> {
+fn sync(path: &Path) -> Result<(), DiskError> {
     File::open(path)
         .and_then(|file| file.sync_all())
         .map_err(at(path))
 }
 
-fn at(path: &Path) -> impl FnOnce(io::Error) -> SyncError + '_ {
-    move |source| SyncError {
+fn at(path: &Path) -> impl FnOnce(io::Error) -> DiskError + '_ {
+    move |source| DiskError {
         path: path.to_path_buf(),
         source,
     }
@@ -72,5 +125,26 @@ mod tests {
         let missing = work.path().join("gone");
         let failed = sync_tree(&missing).unwrap_err();
         assert_eq!(failed.path, missing);
+    }
+
+    #[test]
+    fn what_was_moved_aside_goes_back_only_to_an_empty_place() {
+        let work = tempfile::tempdir().unwrap();
+        let (aside, home) = (work.path().join(".old"), work.path().join("in/place"));
+        std::fs::create_dir_all(&aside).unwrap();
+        std::fs::write(aside.join("a"), "old").unwrap();
+        put_back(&aside, &home).unwrap();
+        assert_eq!(std::fs::read_to_string(home.join("a")).unwrap(), "old");
+        assert!(!aside.exists());
+        // Superseded: the newer one in place stays, the old one goes.
+        std::fs::create_dir_all(&aside).unwrap();
+        std::fs::write(home.join("a"), "new").unwrap();
+        put_back(&aside, &home).unwrap();
+        assert_eq!(std::fs::read_to_string(home.join("a")).unwrap(), "new");
+        assert!(!aside.exists());
+        assert_eq!(
+            names_in(&work.path().join("nothing")).unwrap(),
+            Vec::<String>::new()
+        );
     }
 }

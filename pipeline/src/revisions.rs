@@ -12,7 +12,6 @@
 //! only published figures, and adds only the marks and a statement.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -28,7 +27,7 @@ use crate::format;
 use crate::ingest::contract::ExtractFile;
 use crate::period::Period;
 use crate::query::{QueryError, adhoc};
-use crate::render::{DRAFT_CSV_LINE, tidy_csv};
+use crate::render::{csv_file, tidy_csv};
 use crate::run::PUBLIC;
 use crate::statistics::{self, Change};
 use crate::table::{QUARTER, STATUS, TableKind, national};
@@ -211,14 +210,48 @@ pub struct Statement {
 }
 
 /// Compares `protected` with the previous edition, marks `[r]` each row
-/// with a revised figure, and returns every revised figure.
-pub fn revise(
+/// with a revised figure, and says what was revised: with the records the
+/// delivery adds to earlier quarters (counted on `ctx`) and the earlier
+/// headlines whose message changed.
+pub async fn revise(
+    ctx: &SessionContext,
     protected: &mut Protected,
     previous: &Previous,
     descriptive: &DescriptiveColumns,
-) -> Result<Vec<Revision>, RevisionsError> {
+) -> Result<Statement, RevisionsError> {
     let current = published(protected, descriptive)?;
-    let revisions: Vec<Revision> = diff::compare(&previous.figures, &current)
+    let revisions = revised_figures(previous, &current);
+    let rows: BTreeSet<(&str, &str, &str)> = revisions
+        .iter()
+        .map(|r| (r.table.as_str(), r.quarter.as_str(), r.group.as_str()))
+        .collect();
+    mark_revised(protected, &rows);
+    let ids: BTreeSet<&str> = rows.iter().map(|(table, ..)| *table).collect();
+    let tables = protected
+        .tables
+        .iter()
+        .map(ProtectedTable::metadata)
+        .filter(|metadata| ids.contains(metadata.id.as_str()))
+        .map(|metadata| metadata.title.clone())
+        .collect();
+    let quarters: BTreeSet<Period> = rows.iter().filter_map(|(_, q, _)| q.parse().ok()).collect();
+    Ok(Statement {
+        previous_period: previous.period.to_string(),
+        previous_year_ending: year_ending(previous.period),
+        previous_as_at: previous.as_at.format("%-d %B %Y").to_string(),
+        rows: rows.len(),
+        tables,
+        first_quarter: quarters.first().map(|q| month_year(*q)),
+        last_quarter: quarters.last().map(|q| month_year(*q)),
+        late_records: late_records(ctx, previous).await?,
+        messages: changed_messages(protected, previous, &current),
+        figures: revisions,
+    })
+}
+
+/// Every figure both editions publish, as each published it, that differs.
+fn revised_figures(previous: &Previous, current: &diff::Edition) -> Vec<Revision> {
+    diff::compare(&previous.figures, current)
         .into_iter()
         .filter(|change| change.kind == Kind::Changed)
         .filter(|change| change.figure.as_deref() != Some(STATUS))
@@ -233,11 +266,12 @@ pub fn revise(
                 new: change.new.unwrap_or_default(),
             })
         })
-        .collect();
-    let revised: BTreeSet<(&str, &str, &str)> = revisions
-        .iter()
-        .map(|r| (r.table.as_str(), r.quarter.as_str(), r.group.as_str()))
-        .collect();
+        .collect()
+}
+
+/// Marks `[r]` each row of the edition that is one of `rows` (table,
+/// quarter, group).
+fn mark_revised(protected: &mut Protected, rows: &BTreeSet<(&str, &str, &str)>) {
     let period = protected.period.to_string();
     for table in protected.tables.iter_mut().chain(&mut protected.series) {
         let id = table.metadata().id.clone();
@@ -245,51 +279,9 @@ pub fn revise(
         table.mark_revised(|row| {
             let group = key.group(row.groups());
             let quarter = group.quarter.clone().unwrap_or_default();
-            revised.contains(&(id.as_str(), quarter.as_str(), group.to_string().as_str()))
+            rows.contains(&(id.as_str(), quarter.as_str(), group.to_string().as_str()))
         });
     }
-    Ok(revisions)
-}
-
-/// The statement of `revisions` against `previous`: with the records the
-/// delivery adds to earlier quarters (counted on `ctx`) and the earlier
-/// headlines whose message changed.
-pub async fn statement(
-    ctx: &SessionContext,
-    protected: &Protected,
-    previous: &Previous,
-    revisions: Vec<Revision>,
-    descriptive: &DescriptiveColumns,
-) -> Result<Statement, RevisionsError> {
-    let rows: BTreeSet<(&str, &str, &str)> = revisions
-        .iter()
-        .map(|r| (r.table.as_str(), r.quarter.as_str(), r.group.as_str()))
-        .collect();
-    let ids: BTreeSet<&str> = revisions.iter().map(|r| r.table.as_str()).collect();
-    let tables = protected
-        .tables
-        .iter()
-        .map(ProtectedTable::metadata)
-        .filter(|metadata| ids.contains(metadata.id.as_str()))
-        .map(|metadata| metadata.title.clone())
-        .collect();
-    let quarters: BTreeSet<Period> = revisions
-        .iter()
-        .filter_map(|r| r.quarter.parse().ok())
-        .collect();
-    let current = published(protected, descriptive)?;
-    Ok(Statement {
-        previous_period: previous.period.to_string(),
-        previous_year_ending: year_ending(previous.period),
-        previous_as_at: previous.as_at.format("%-d %B %Y").to_string(),
-        rows: rows.len(),
-        tables,
-        first_quarter: quarters.first().map(|q| month_year(*q)),
-        last_quarter: quarters.last().map(|q| month_year(*q)),
-        late_records: late_records(ctx, previous).await?,
-        messages: changed_messages(protected, previous, &current),
-        figures: revisions,
-    })
 }
 
 /// `June 2001`: the month a quarter ends.
@@ -470,15 +462,11 @@ fn change_in(edition: &diff::Edition, table: &str, now: &Group, then: &Group) ->
 }
 
 /// `revisions.csv`: every revised figure with its previous and new value;
-/// a draft's with [`DRAFT_CSV_LINE`] first.
+/// a draft's with the DRAFT line first.
 pub fn write_csv(revisions: &[Revision], path: &Path, draft: bool) -> Result<(), csv::Error> {
-    let mut file = std::fs::File::create(path)?;
-    if draft {
-        file.write_all(DRAFT_CSV_LINE.as_bytes())?;
-    }
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(file);
+        .from_writer(csv_file(path, draft)?);
     out.write_record(["table", "quarter", "group", "figure", "previous", "new"])?;
     for r in revisions {
         out.write_record([

@@ -350,8 +350,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     let descriptive = descriptive_columns(&catalogue);
     let statement = match previous_edition(options, period, &descriptive)? {
         Some(previous) => {
-            let revisions = revisions::revise(&mut protected, &previous, &descriptive)?;
-            Some(revisions::statement(&ctx, &protected, &previous, revisions, &descriptive).await?)
+            Some(revisions::revise(&ctx, &mut protected, &previous, &descriptive).await?)
         }
         None => None,
     };

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use super::lines::Breach;
-use crate::durable::SyncError;
+use crate::durable::DiskError;
 use crate::exit::Exit;
 use crate::reference::ReferenceError;
 
@@ -161,9 +161,9 @@ impl IngestError {
     }
 }
 
-/// A delivery that could not be synced before it was declared complete.
-impl From<SyncError> for IngestError {
-    fn from(SyncError { path, source }: SyncError) -> Self {
+/// A delivery that could not be moved, removed or synced.
+impl From<DiskError> for IngestError {
+    fn from(DiskError { path, source }: DiskError) -> Self {
         IngestError::storage(path, source)
     }
 }

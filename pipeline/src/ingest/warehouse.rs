@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use super::contract::ExtractFile;
 use super::error::IngestError;
 use super::source::Source;
-use crate::durable::{sync_dir, sync_tree};
+use crate::durable::{names_in, put_back, remove_dir_if_present, sync_dir, sync_tree};
 
 pub const SUMMARY_FILE: &str = "ingest.json";
 const CURRENT: &str = "current";
@@ -81,7 +81,7 @@ impl Warehouse {
     /// A fresh, empty staging folder.
     pub fn start(&self, key: &str) -> Result<PathBuf, IngestError> {
         let staging = self.staging_dir(key);
-        remove_if_present(&staging)?;
+        remove_dir_if_present(&staging)?;
         std::fs::create_dir_all(&staging).map_err(|e| IngestError::storage(&staging, e))?;
         Ok(staging)
     }
@@ -93,41 +93,12 @@ impl Warehouse {
     /// superseded, and is removed. Called before anything else an ingest
     /// does: until then `current` may name a delivery that is not in place.
     pub fn recover(&self) -> Result<(), IngestError> {
-        for (replaced, key) in self.left_as_replaced()? {
-            let target = self.delivery_dir(&key);
-            let present = target
-                .try_exists()
-                .map_err(|e| IngestError::storage(&target, e))?;
-            if present {
-                remove_if_present(&replaced)?;
-            } else {
-                let parent = self.root.join("deliveries");
-                std::fs::create_dir_all(&parent).map_err(|e| IngestError::storage(&parent, e))?;
-                std::fs::rename(&replaced, &target)
-                    .map_err(|e| IngestError::storage(&replaced, e))?;
-                sync_dir(&parent).and_then(|()| sync_dir(&self.root))?;
+        for name in names_in(&self.root)? {
+            if let Some(key) = name.strip_prefix(REPLACED) {
+                put_back(&self.root.join(&name), &self.delivery_dir(key))?;
             }
         }
         Ok(())
-    }
-
-    /// Each `.replaced-<key>` folder, with its key. Listed whole before any
-    /// is moved: a folder changed while it is read may list an entry twice
-    /// or not at all.
-    fn left_as_replaced(&self) -> Result<Vec<(PathBuf, String)>, IngestError> {
-        let failed = |e| IngestError::storage(&self.root, e);
-        let entries = match std::fs::read_dir(&self.root) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            entries => entries.map_err(failed)?,
-        };
-        let mut found = Vec::new();
-        for entry in entries {
-            let name = entry.map_err(failed)?.file_name();
-            if let Some(key) = name.to_str().and_then(|n| n.strip_prefix(REPLACED)) {
-                found.push((self.root.join(&name), key.to_string()));
-            }
-        }
-        Ok(found)
     }
 
     /// Moves a finished staging folder into place, replacing an earlier
@@ -142,13 +113,13 @@ impl Warehouse {
         sync_tree(&staging)?;
         let replaced = self.replaced_dir(key);
         if target.exists() {
-            remove_if_present(&replaced)?;
+            remove_dir_if_present(&replaced)?;
             std::fs::rename(&target, &replaced).map_err(|e| IngestError::storage(&target, e))?;
         }
         std::fs::rename(&staging, &target).map_err(|e| IngestError::storage(&target, e))?;
         // Both ends of the rename on disk before `current` can name it.
         sync_dir(&parent).and_then(|()| sync_dir(&self.root))?;
-        remove_if_present(&replaced)?;
+        remove_dir_if_present(&replaced)?;
         self.make_current(key)?;
         Ok(target)
     }
@@ -159,11 +130,11 @@ impl Warehouse {
     pub fn reject(&self, key: &str) -> Result<PathBuf, IngestError> {
         let staging = self.staging_dir(key);
         let target = self.rejected_dir(key);
-        remove_if_present(&target)?;
+        remove_dir_if_present(&target)?;
         let parent = self.root.join("rejected");
         std::fs::create_dir_all(&parent).map_err(|e| IngestError::storage(&parent, e))?;
         for file in ExtractFile::ALL {
-            remove_if_present(&staging.join(file.name()))?;
+            remove_dir_if_present(&staging.join(file.name()))?;
         }
         std::fs::rename(&staging, &target).map_err(|e| IngestError::storage(&target, e))?;
         prune(&parent, &target)?;
@@ -204,16 +175,9 @@ fn prune(rejected: &Path, latest: &Path) -> Result<(), IngestError> {
     // every run.
     folders.sort_by(|a, b| b.cmp(a));
     for (_, path) in folders.iter().skip(REJECTS_KEPT - 1) {
-        remove_if_present(path)?;
+        remove_dir_if_present(path)?;
     }
     Ok(())
-}
-
-fn remove_if_present(path: &Path) -> Result<(), IngestError> {
-    match std::fs::remove_dir_all(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(IngestError::storage(path, e)),
-        _ => Ok(()),
-    }
 }
 
 /// The key of a delivery: SHA-256 over the SHA-256 of the control file and

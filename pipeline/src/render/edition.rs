@@ -23,7 +23,9 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::durable::{SyncError, sync_dir, sync_tree};
+use crate::durable::{
+    DiskError, names_in, parent, put_back, remove_dir_if_present, sync_dir, sync_tree,
+};
 use crate::period::Period;
 
 const STAGING: &str = ".staging-";
@@ -38,8 +40,8 @@ pub enum EditionError<E> {
     Io { path: PathBuf, source: io::Error },
 }
 
-impl<E> From<SyncError> for EditionError<E> {
-    fn from(SyncError { path, source }: SyncError) -> Self {
+impl<E> From<DiskError> for EditionError<E> {
+    fn from(DiskError { path, source }: DiskError) -> Self {
         EditionError::Io { path, source }
     }
 }
@@ -58,19 +60,19 @@ pub fn publish<E>(
     edition: &Path,
     write: impl FnOnce(&Path) -> Result<(), E>,
 ) -> Result<Published, EditionError<E>> {
-    let folder = folder_of(edition);
+    let folder = parent(edition);
     recover(folder)?;
     let staging = sibling(edition, STAGING);
     let previous = sibling(edition, PREVIOUS);
     // Left over from a run that was killed: never complete, never in place.
-    remove_if_present(&staging)?;
+    remove_dir_if_present(&staging)?;
     std::fs::create_dir_all(&staging).map_err(io_at(&staging))?;
     if let Err(e) = write(&staging) {
-        remove_if_present(&staging)?;
+        remove_dir_if_present(&staging)?;
         return Err(EditionError::Write(e));
     }
     if same_files(&staging, edition).map_err(io_at(edition))? {
-        remove_if_present(&staging)?;
+        remove_dir_if_present(&staging)?;
         return Ok(Published::Unchanged);
     }
     // On disk before it can be in place: a power cut after the renames
@@ -88,7 +90,7 @@ pub fn publish<E>(
     }
     // The new edition's name on disk before the old edition goes.
     sync_dir(folder)?;
-    remove_if_present(&previous)?;
+    remove_dir_if_present(&previous)?;
     Ok(Published::Written)
 }
 
@@ -111,44 +113,10 @@ pub fn recover<E>(folder: &Path) -> Result<(), EditionError<E>> {
         {
             // Only a period's: a folder that is also a warehouse holds the
             // staging folders of deliveries too, named by their keys.
-            remove_if_present(&path)?;
+            remove_dir_if_present(&path)?;
         }
     }
     Ok(())
-}
-
-/// Renames `previous` back to `edition` unless an edition is there.
-fn put_back<E>(previous: &Path, edition: &Path) -> Result<(), EditionError<E>> {
-    if edition.try_exists().map_err(io_at(edition))? {
-        return remove_if_present(previous);
-    }
-    std::fs::rename(previous, edition).map_err(io_at(previous))?;
-    Ok(sync_dir(folder_of(edition))?)
-}
-
-/// The names in `folder`, none when it is missing. Listed whole before any
-/// is moved: a folder changed while it is read may list an entry twice or
-/// not at all. Names that are not UTF-8 are none of dtto's.
-fn names_in<E>(folder: &Path) -> Result<Vec<String>, EditionError<E>> {
-    let entries = match std::fs::read_dir(folder) {
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        entries => entries.map_err(io_at(folder))?,
-    };
-    let mut names = Vec::new();
-    for entry in entries {
-        if let Ok(name) = entry.map_err(io_at(folder))?.file_name().into_string() {
-            names.push(name);
-        }
-    }
-    Ok(names)
-}
-
-/// The folder an edition is published in: `output` for `output/2003Q4`.
-fn folder_of(edition: &Path) -> &Path {
-    match edition.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    }
 }
 
 /// Whether the two folders hold the same files with the same bytes. A
@@ -200,13 +168,6 @@ fn sibling(edition: &Path, prefix: &str) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     edition.with_file_name(format!("{prefix}{name}"))
-}
-
-fn remove_if_present<E>(dir: &Path) -> Result<(), EditionError<E>> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_at(dir)(e)),
-        _ => Ok(()),
-    }
 }
 
 fn io_at<E>(path: &Path) -> impl FnOnce(io::Error) -> EditionError<E> + '_ {

@@ -25,6 +25,16 @@ use crate::exit::Exit;
 /// the file sees first. A released edition's files have none.
 pub const DRAFT_CSV_LINE: &str = "# DRAFT: not released, not for publication\n";
 
+/// A new CSV file at `path`, a draft's with [`DRAFT_CSV_LINE`] written.
+pub fn csv_file(path: &Path, draft: bool) -> std::io::Result<std::fs::File> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    if draft {
+        file.write_all(DRAFT_CSV_LINE.as_bytes())?;
+    }
+    Ok(file)
+}
+
 /// Why an output of the edition could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {

@@ -5,24 +5,19 @@
 //! `[c]` in the status column; a row revised since the previous edition has
 //! `[r]` there, after any other shorthand (`[u] [r]`).
 
-use std::io::Write;
 use std::path::Path;
 
-use super::DRAFT_CSV_LINE;
+use super::csv_file;
 
 use crate::disclosure::{ProtectedTable, ProtectedValue, Shown};
 use crate::statistics::Interval;
 
-/// Writes the table to `path`, a draft's with [`DRAFT_CSV_LINE`] first.
+/// Writes the table to `path`, a draft's with the DRAFT line first.
 pub fn write(table: &ProtectedTable, path: &Path, draft: bool) -> Result<(), csv::Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let mut file = std::fs::File::create(path)?;
-    if draft {
-        file.write_all(DRAFT_CSV_LINE.as_bytes())?;
-    }
-    write_to(table, file)
+    write_to(table, csv_file(path, draft)?)
 }
 
 /// The table's CSV as bytes, as [`write`] writes it for a released
