@@ -16,7 +16,7 @@
 //! none stays an equality of the programme. Should a coefficient outgrow
 //! `i64`, nothing is eliminated and the programme is the original one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `Σ coefficient · unknown = constant` for a relation, or
 /// `unknown = constant + Σ coefficient · unknown` for an expression.
@@ -154,6 +154,9 @@ struct System {
     alive: Vec<bool>,
     /// The live rows holding each unknown.
     rows_of: Vec<Vec<usize>>,
+    /// The live rows with a ±1 coefficient, by length then index: the
+    /// candidates for [`System::pivot`].
+    solvable: BTreeSet<(usize, usize)>,
 }
 
 impl System {
@@ -165,20 +168,36 @@ impl System {
             }
         }
         let alive = rows.iter().map(|r| !r.terms.is_empty()).collect();
-        System {
+        let mut system = System {
             rows,
             alive,
             rows_of,
+            solvable: BTreeSet::new(),
+        };
+        for r in 0..system.rows.len() {
+            system.enqueue(r);
         }
+        system
+    }
+
+    /// `r`'s place among the candidates, once it is changed.
+    fn enqueue(&mut self, r: usize) {
+        let row = &self.rows[r];
+        if self.alive[r] && row.terms.values().any(|a| a.abs() == 1) {
+            self.solvable.insert((row.terms.len(), r));
+        }
+    }
+
+    /// Takes `r` out of the candidates, before it is changed.
+    fn dequeue(&mut self, r: usize) {
+        self.solvable.remove(&(self.rows[r].terms.len(), r));
     }
 
     /// The next relation to solve and the unknown to solve it for: the
     /// shortest live relation with a ±1 coefficient, for its unknown in the
     /// fewest other relations, which keeps the expressions short.
     fn pivot(&self) -> Option<(usize, usize)> {
-        let row = (0..self.rows.len())
-            .filter(|&r| self.alive[r] && self.rows[r].terms.values().any(|a| a.abs() == 1))
-            .min_by_key(|&r| (self.rows[r].terms.len(), r))?;
+        let &(_, row) = self.solvable.first()?;
         let unknown = self.rows[row]
             .terms
             .iter()
@@ -220,6 +239,7 @@ impl System {
         coefficient: i64,
         expression: &Linear,
     ) -> Result<(), Overflow> {
+        self.dequeue(r);
         self.detach(r, unknown);
         let term = coefficient
             .checked_mul(expression.constant)
@@ -249,6 +269,7 @@ impl System {
         if self.rows[r].terms.is_empty() {
             self.kill(r);
         }
+        self.enqueue(r);
         Ok(())
     }
 
@@ -258,6 +279,7 @@ impl System {
     }
 
     fn kill(&mut self, r: usize) {
+        self.dequeue(r);
         self.alive[r] = false;
         for &j in self.rows[r].terms.keys() {
             self.rows_of[j].retain(|&o| o != r);

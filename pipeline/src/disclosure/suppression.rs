@@ -24,12 +24,13 @@
 //! Step 3 is where the time goes. Each programme is first cut down: its
 //! relations solved for as many unknowns as they can be and what is left
 //! split into parts that share nothing ([`elimination`](super::elimination));
-//! a cell the relations alone pin down needs no programme at all. Then it
-//! avoids linear programmes it does not need: one filling of the unknowns
-//! (a solution of the relations with the published figures fixed) shows
-//! many cells at once to take a value far enough from their own, and a cell
-//! so shown stays hidden in later rounds (withholding more only widens what
-//! every cell can take). Its work is
+//! a cell the relations alone pin down needs no programme at all. A part is
+//! solved once with nothing to optimise; each cell then asks whether it can
+//! pass one bound (below 1, say), the bound added to that solved programme
+//! so that the solver starts from where it ended, not from nothing. A
+//! filling so found shows other cells to take a value far enough from their
+//! own as well, and a cell shown hidden stays hidden in later rounds
+//! (withholding more only widens what every cell can take). Its work is
 //! bounded all the same: once the [`Budget`] is spent, every figure linked
 //! to a cell not yet shown hidden is withheld ([`Rule::Budget`]); with all
 //! of them withheld, every count could be 0, so nothing is narrowed.
@@ -395,7 +396,9 @@ fn exposed(
         cells.relations,
         withheld,
         |component, component_relations| {
-            if outcome.is_err() {
+            // Withholding more only widens what a cell can take: a group
+            // whose cells were all shown hidden needs no programme.
+            if outcome.is_err() || component.iter().all(|&c| hidden[c]) {
                 return;
             }
             let parts = Lp::parts(
@@ -463,17 +466,7 @@ fn ranges(
             component,
             &budget,
         ) {
-            result.extend(lp.unknowns.iter().map(|&cell| {
-                let [low, high] = [
-                    OptimizationDirection::Minimize,
-                    OptimizationDirection::Maximize,
-                ]
-                .map(|direction| {
-                    lp.optimum(cell, direction, |_| ())
-                        .expect("an unlimited budget")
-                });
-                (cell, Range { low, high })
-            }));
+            result.extend(lp.unknowns.iter().map(|&cell| (cell, lp.range(cell))));
         }
     });
     result
@@ -539,19 +532,13 @@ struct Lp<'a> {
     unknowns: Vec<usize>,
     budget: &'a Budget,
     eliminated: Eliminated,
+    base: std::cell::OnceCell<Option<Base>>,
 }
 
-/// What one programme gave.
-enum Answer {
-    /// Values of the unknowns, in their order, that agree with every
-    /// published figure, and the objective they reach.
-    Filling {
-        objective: f64,
-        values: Vec<f64>,
-    },
-    Unbounded,
-    /// Infeasible, or the solver could not tell.
-    Unknown,
+/// A solved programme and its variables, the free unknowns in order.
+struct Base {
+    solution: microlp::Solution,
+    variables: Vec<microlp::Variable>,
 }
 
 impl<'a> Lp<'a> {
@@ -577,6 +564,7 @@ impl<'a> Lp<'a> {
                 unknowns: part.iter().map(|&i| unknowns[i]).collect(),
                 budget,
                 eliminated,
+                base: std::cell::OnceCell::new(),
             })
             .collect()
     }
@@ -589,7 +577,6 @@ impl<'a> Lp<'a> {
         hidden: &mut [bool],
         exposed: &mut Vec<usize>,
     ) -> Result<(), OutOfBudget> {
-        self.hide_together(threshold, hidden)?;
         for &cell in &self.unknowns {
             self.settle(cell, threshold, hidden)?;
             if !hidden[cell] {
@@ -600,27 +587,92 @@ impl<'a> Lp<'a> {
     }
 
     /// Marks `cell` hidden if the programme's range for it discloses
-    /// nothing. The filling that reaches the least value often settles the
-    /// cell (most withheld cells could be 0 as well as their own non-zero
-    /// value), or the one that reaches the greatest; each settles other
-    /// cells too. Only what is left needs both ends.
+    /// nothing: if it can take a value past one of [`Lp::questions`]'
+    /// bounds. Each question adds its bound to a programme already solved
+    /// ([`Lp::base`]), so the solver starts from where that one ended
+    /// instead of from nothing; a filling it finds settles other cells too.
     fn settle(&self, cell: usize, threshold: u64, hidden: &mut [bool]) -> Result<(), OutOfBudget> {
         if hidden[cell] || self.pinned(cell) {
             return Ok(());
         }
-        let low = self.optimum(cell, OptimizationDirection::Minimize, |filling| {
-            self.hide_by(filling, threshold, hidden)
-        })?;
-        if hidden[cell] {
+        let Some(base) = self.base()? else {
             return Ok(());
-        }
-        let high = self.optimum(cell, OptimizationDirection::Maximize, |filling| {
-            self.hide_by(filling, threshold, hidden)
-        })?;
-        if !hidden[cell] && !discloses(Range { low, high }, cell, self.unpublished, threshold) {
-            hidden[cell] = true;
+        };
+        let Ok(i) = self.unknowns.binary_search(&cell) else {
+            return Ok(());
+        };
+        let expression = &self.eliminated.unknowns[i];
+        let terms: Vec<(microlp::Variable, f64)> = expression
+            .terms
+            .iter()
+            .map(|(&k, &a)| (base.variables[k], a as f64))
+            .collect();
+        for (op, bound) in self.questions(cell, threshold) {
+            self.budget.spend(self.eliminated.free.len() as u64)?;
+            let beyond = base.solution.clone().add_constraint(
+                terms.clone(),
+                op,
+                bound - expression.constant as f64,
+            );
+            if let Ok(microlp::SolveOutcome::Solution(solution)) = beyond {
+                hidden[cell] = true;
+                self.hide_by(&self.filling(&solution), threshold, hidden);
+                return Ok(());
+            }
         }
         Ok(())
+    }
+
+    /// The bounds `cell` must be able to pass for its range to disclose
+    /// nothing (see [`Range::discloses`]): below 1 or up to the threshold
+    /// for a small count; for a 0 of a published figure, up to 1; for a
+    /// larger one, any other whole value.
+    fn questions(&self, cell: usize, threshold: u64) -> Vec<(ComparisonOp, f64)> {
+        let own = self.values[cell];
+        if self.unpublished[cell] || (1..threshold).contains(&own) {
+            vec![
+                (ComparisonOp::Le, 0.0),
+                (ComparisonOp::Ge, threshold as f64),
+            ]
+        } else if own == 0 {
+            vec![(ComparisonOp::Ge, 1.0)]
+        } else {
+            vec![
+                (ComparisonOp::Le, (own - 1) as f64),
+                (ComparisonOp::Ge, (own + 1) as f64),
+            ]
+        }
+    }
+
+    /// The programme with nothing to optimise, solved once and kept for
+    /// [`Lp::settle`]'s questions; `None` when the solver found no filling
+    /// (which the true values are, so it never should).
+    fn base(&self) -> Result<Option<&Base>, OutOfBudget> {
+        if let Some(base) = self.base.get() {
+            return Ok(base.as_ref());
+        }
+        self.budget.spend(self.eliminated.free.len() as u64)?;
+        let programme = self.problem(OptimizationDirection::Minimize, |_| {
+            (0.0, (0.0, f64::INFINITY))
+        });
+        let base = match programme.problem.solve() {
+            Ok(microlp::SolveOutcome::Solution(solution)) => Some(Base {
+                solution,
+                variables: programme.variables,
+            }),
+            _ => None,
+        };
+        Ok(self.base.get_or_init(|| base).as_ref())
+    }
+
+    /// The value of every unknown in a solution of the free ones.
+    fn filling(&self, solution: &microlp::Solution) -> Vec<f64> {
+        let free: Vec<f64> = solution.iter().map(|(_, value)| value).collect();
+        self.eliminated
+            .unknowns
+            .iter()
+            .map(|e| e.at(&free))
+            .collect()
     }
 
     /// The relations alone fix `cell`'s value (it is a sum or difference of
@@ -629,74 +681,6 @@ impl<'a> Lp<'a> {
         self.unknowns
             .binary_search(&cell)
             .is_ok_and(|i| self.eliminated.unknowns[i].terms.is_empty())
-    }
-
-    /// The least or greatest value `cell` can take; `on_filling` sees the
-    /// filling that reaches it. When the solver cannot answer, the answer is
-    /// the one that withholds more: the cell's own value, as if pinned.
-    fn optimum(
-        &self,
-        cell: usize,
-        direction: OptimizationDirection,
-        on_filling: impl FnOnce(&[f64]),
-    ) -> Result<f64, OutOfBudget> {
-        let problem = self.problem(direction, |c| {
-            (if c == cell { 1.0 } else { 0.0 }, (0.0, f64::INFINITY))
-        });
-        Ok(match self.solve(&problem)? {
-            Answer::Filling { objective, values } => {
-                on_filling(&values);
-                objective
-            }
-            Answer::Unbounded => f64::INFINITY,
-            Answer::Unknown => self.values[cell] as f64,
-        })
-    }
-
-    /// Programmes for every cell not yet hidden at once: first their
-    /// non-zero cells pulled towards 0 and their zeros pushed towards 1,
-    /// then every one pushed up past its own value by the threshold (a cell
-    /// that cannot be 0 may still be large). Each filling hides many cells
-    /// at once; each push is repeated while it hides any.
-    fn hide_together(&self, threshold: u64, hidden: &mut [bool]) -> Result<(), OutOfBudget> {
-        self.hide_by_pushing(threshold, hidden, |own| match own {
-            0 => (-1.0, (0.0, 1.0)),
-            _ => (1.0, (0.0, f64::INFINITY)),
-        })?;
-        self.hide_by_pushing(threshold, hidden, |own| {
-            (-1.0, (0.0, (own + threshold) as f64))
-        })
-    }
-
-    /// `push` gives each open cell, by its own value, its objective
-    /// coefficient and bounds in a programme that minimises.
-    fn hide_by_pushing(
-        &self,
-        threshold: u64,
-        hidden: &mut [bool],
-        push: impl Fn(u64) -> (f64, (f64, f64)),
-    ) -> Result<(), OutOfBudget> {
-        let open = |hidden: &[bool]| self.unknowns.iter().filter(|&&c| !hidden[c]).count();
-        loop {
-            let before = open(hidden);
-            if before == 0 {
-                return Ok(());
-            }
-            let problem = self.problem(OptimizationDirection::Minimize, |c| {
-                if hidden[c] {
-                    (0.0, (0.0, f64::INFINITY))
-                } else {
-                    push(self.values[c])
-                }
-            });
-            let Answer::Filling { values, .. } = self.solve(&problem)? else {
-                return Ok(());
-            };
-            self.hide_by(&values, threshold, hidden);
-            if open(hidden) == before {
-                return Ok(());
-            }
-        }
     }
 
     /// Marks hidden every unknown whose value in `filling` and its own value
@@ -714,34 +698,6 @@ impl<'a> Lp<'a> {
         }
     }
 
-    /// Solves one programme, paid from the budget by its free unknowns.
-    fn solve(&self, programme: &Programme) -> Result<Answer, OutOfBudget> {
-        if self.eliminated.free.is_empty() {
-            // Nothing can move: the true values are the only filling.
-            return Ok(Answer::Filling {
-                objective: programme.constant,
-                values: self.eliminated.unknowns.iter().map(|e| e.at(&[])).collect(),
-            });
-        }
-        self.budget.spend(self.eliminated.free.len() as u64)?;
-        Ok(match programme.problem.solve() {
-            Ok(microlp::SolveOutcome::Solution(solution)) => {
-                let free: Vec<f64> = solution.iter().map(|(_, value)| value).collect();
-                Answer::Filling {
-                    objective: programme.constant + solution.objective(),
-                    values: self
-                        .eliminated
-                        .unknowns
-                        .iter()
-                        .map(|e| e.at(&free))
-                        .collect(),
-                }
-            }
-            Err(microlp::Error::Unbounded) => Answer::Unbounded,
-            _ => Answer::Unknown,
-        })
-    }
-
     /// `variable` gives each unknown its objective coefficient and bounds.
     /// The programme's variables are the free unknowns; every other unknown
     /// keeps its bounds as limits on its expression, one pair of limits
@@ -754,11 +710,9 @@ impl<'a> Lp<'a> {
         let eliminated = &self.eliminated;
         let mut objective = vec![0.0; eliminated.free.len()];
         let mut bounds = vec![(0.0, f64::INFINITY); eliminated.free.len()];
-        let mut constant = 0.0;
         let mut limits: BTreeMap<Vec<(usize, i64)>, (f64, f64)> = BTreeMap::new();
         for (i, (&cell, expression)) in self.unknowns.iter().zip(&eliminated.unknowns).enumerate() {
             let (coefficient, (low, high)) = variable(cell);
-            constant += coefficient * expression.constant as f64;
             for (&k, &a) in &expression.terms {
                 objective[k] += coefficient * a as f64;
             }
@@ -798,14 +752,43 @@ impl<'a> Lp<'a> {
             let key: Vec<(usize, i64)> = equality.terms.iter().map(|(&k, &a)| (k, a)).collect();
             problem.add_constraint(terms(&key), ComparisonOp::Eq, equality.constant as f64);
         }
-        Programme { problem, constant }
+        Programme { problem, variables }
     }
 }
 
-/// A programme over the free unknowns, and what its objective leaves out.
+/// A programme over the free unknowns, and its variables in their order.
 struct Programme {
     problem: Problem,
-    constant: f64,
+    variables: Vec<microlp::Variable>,
+}
+
+#[cfg(test)]
+impl Lp<'_> {
+    /// The least and greatest value `cell` can take, each the optimum of a
+    /// programme of its own: the plain way [`Lp::settle`]'s questions
+    /// answer faster.
+    fn range(&self, cell: usize) -> Range {
+        let [low, high] = [
+            OptimizationDirection::Minimize,
+            OptimizationDirection::Maximize,
+        ]
+        .map(|direction| {
+            let programme = self.problem(direction, |c| {
+                (if c == cell { 1.0 } else { 0.0 }, (0.0, f64::INFINITY))
+            });
+            let i = self.unknowns.binary_search(&cell).expect("an unknown");
+            let constant = self.eliminated.unknowns[i].constant as f64;
+            if self.eliminated.free.is_empty() {
+                return constant;
+            }
+            match programme.problem.solve() {
+                Ok(microlp::SolveOutcome::Solution(solution)) => constant + solution.objective(),
+                Err(microlp::Error::Unbounded) => f64::INFINITY,
+                other => panic!("no optimum for cell {cell}: {other:?}"),
+            }
+        });
+        Range { low, high }
+    }
 }
 
 /// A relation over the component's unknowns, its published members moved to

@@ -220,7 +220,10 @@ fn resolve(
                 "{}, the 12 months ending each quarter",
                 table.metadata().title
             );
-            let mut data = lay_out(table, Detail::Series, |_| true);
+            // The national line the chart draws; the breakdowns' series are
+            // in the spreadsheet and data/series.
+            let national = [NATIONAL.to_string()];
+            let mut data = lay_out(table, Detail::Series, in_breakdowns(table, &national));
             // Named after its file, data/series/<id>.csv.
             data.id = format!("series/{id}");
             // Fewer than two rates shown: the data table alone.
