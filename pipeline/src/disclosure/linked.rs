@@ -150,6 +150,25 @@ impl Linked {
         }
     }
 
+    /// Row `r` of `tables[t]` is a group its query did not return: each of
+    /// its figures is 0, and a reader who misses the row knows it.
+    pub fn absent(&mut self, tables: &[StatTable], t: usize, r: usize) {
+        let row = &tables[t].rows[r];
+        for (figure, _) in cells_of(&row.value) {
+            let cell = CellRef {
+                table: t,
+                row: r,
+                figure,
+            };
+            let description = format!(
+                "{}, {}: no row, so 0",
+                tables[t].metadata.id,
+                row.groups.join(" / ")
+            );
+            self.relate(&[], cell, description);
+        }
+    }
+
     pub fn cell(&self, cell: CellRef) -> Option<usize> {
         self.index.get(&cell).copied()
     }

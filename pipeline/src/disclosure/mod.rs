@@ -364,6 +364,13 @@ impl<'a> Edition<'a> {
         for (n, (t, _)) in with_singles.enumerate() {
             linked.roll(&self.tables, t, self.series.len() + n);
         }
+        for (t, series) in self.series.iter().enumerate() {
+            for (quarter, groups) in &series.absent {
+                if let Some(r) = self.row(t, *quarter, groups) {
+                    linked.absent(&self.tables, t, r);
+                }
+            }
+        }
         linked
     }
 
@@ -389,6 +396,7 @@ impl<'a> Edition<'a> {
         let rows = period.map(|p| p.rows.as_slice()).unwrap_or_default();
         let rows = rows
             .iter()
+            .filter(|row| table.returned(self.period, &row.groups))
             .filter_map(|row| {
                 let r = self.row(t, self.period, &row.groups)?;
                 let shown_at = |back: i32| {
@@ -418,7 +426,8 @@ impl<'a> Edition<'a> {
         for (quarter, stats) in table.windows.iter().filter(|(q, _)| *q >= from) {
             dimensions = stats.dimensions.clone();
             let in_series = in_series(stats);
-            for row in stats.rows.iter().filter(|row| in_series(row)) {
+            let published = |row: &&StatRow| in_series(row) && table.returned(*quarter, &row.groups);
+            for row in stats.rows.iter().filter(published) {
                 let Some(r) = self.row(t, *quarter, &row.groups) else {
                     continue;
                 };

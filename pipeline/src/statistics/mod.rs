@@ -6,7 +6,7 @@
 pub mod intervals;
 pub mod totals;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
@@ -44,6 +44,14 @@ pub struct TableSeries {
     pub windows: Vec<(Period, StatTable)>,
     /// The single quarters making up those 12 months: never published.
     pub singles: Vec<(Period, StatTable)>,
+    /// The rows of `windows` the query did not return, by quarter and
+    /// groups: a group with no one in it that quarter. [`complete`] fills
+    /// them with 0 for disclosure control, because a reader sees the 0;
+    /// they are never published, because the 0 is not every figure's (a
+    /// share's denominator is the whole population's).
+    ///
+    /// [`complete`]: TableSeries::complete
+    pub absent: BTreeSet<(Period, Vec<String>)>,
 }
 
 impl TableSeries {
@@ -52,6 +60,11 @@ impl TableSeries {
             .iter()
             .find(|(q, _)| *q == quarter)
             .map(|(_, table)| table)
+    }
+
+    /// The row of `groups` in `quarter` is one the query returned.
+    pub fn returned(&self, quarter: Period, groups: &[String]) -> bool {
+        !self.absent.contains(&(quarter, groups.to_vec()))
     }
 }
 
@@ -87,6 +100,7 @@ pub fn series(
         series_from: result.series_from,
         windows,
         singles,
+        absent: BTreeSet::new(),
     };
     series.complete(low_reliability_below);
     Ok(series)
@@ -96,6 +110,7 @@ impl TableSeries {
     /// Gives every quarter a row for every group any quarter has, with 0
     /// where it has none: a group missing from one quarter of a series is a
     /// count of 0 a reader can see, so disclosure control must count it.
+    /// Each such row of a published quarter is [`TableSeries::absent`].
     /// Rows keep the query's order, a group new to the period's table going
     /// after the one before it in the quarter that has it.
     fn complete(&mut self, low_reliability_below: u64) {
@@ -126,7 +141,9 @@ impl TableSeries {
             }
         }
         let zero = Value::zero(self.metadata.kind, low_reliability_below);
-        for (_, table) in self.windows.iter_mut().chain(self.singles.iter_mut()) {
+        let windows = self.windows.iter_mut().map(|(q, table)| (Some(*q), table));
+        let singles = self.singles.iter_mut().map(|(_, table)| (None, table));
+        for (window, table) in windows.chain(singles) {
             let mut rows: HashMap<Vec<String>, StatRow> = std::mem::take(&mut table.rows)
                 .into_iter()
                 .map(|row| (row.groups.clone(), row))
@@ -134,9 +151,14 @@ impl TableSeries {
             table.rows = order
                 .iter()
                 .map(|groups| {
-                    rows.remove(groups).unwrap_or_else(|| StatRow {
-                        groups: groups.clone(),
-                        value: zero.clone(),
+                    rows.remove(groups).unwrap_or_else(|| {
+                        if let Some(quarter) = window {
+                            self.absent.insert((quarter, groups.clone()));
+                        }
+                        StatRow {
+                            groups: groups.clone(),
+                            value: zero.clone(),
+                        }
                     })
                 })
                 .collect();
