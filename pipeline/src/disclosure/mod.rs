@@ -426,7 +426,8 @@ impl<'a> Edition<'a> {
         for (quarter, stats) in table.windows.iter().filter(|(q, _)| *q >= from) {
             dimensions = stats.dimensions.clone();
             let in_series = in_series(stats);
-            let published = |row: &&StatRow| in_series(row) && table.returned(*quarter, &row.groups);
+            let published =
+                |row: &&StatRow| in_series(row) && table.returned(*quarter, &row.groups);
             for row in stats.rows.iter().filter(published) {
                 let Some(r) = self.row(t, *quarter, &row.groups) else {
                     continue;

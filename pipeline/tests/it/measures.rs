@@ -698,3 +698,32 @@ fn assert_covers(path: &Path, covered: &Path) {
         serde_json::from_value(manifest["outputs"].clone()).unwrap();
     assert_eq!(outputs, expected, "{}", path.display());
 }
+
+/// A share's denominator is its whole population, so every group's row of
+/// one population carries the same one. A group with no one in it in the
+/// period has no row: it was published as 0 of 0 (at this scale, people
+/// commencing of Chinese or other ethnic group in 2005Q1).
+#[test]
+fn every_group_of_a_share_has_the_whole_population_as_its_denominator() {
+    let work = tempfile::tempdir().unwrap();
+    let extract = work.path().join("extract");
+    crate::support::generated_extract(&extract, 1, 0.02);
+    let public = crate::support::publish_default(&extract, work.path(), "2005Q1").public();
+    let mut csv = crate::support::csv_reader(&public.join("data/who_is_on_the_order.csv"));
+    let mut denominators: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for record in csv.records() {
+        let record = record.unwrap();
+        denominators
+            .entry(record[0].to_string())
+            .or_default()
+            .insert(record[4].to_string());
+    }
+    assert_eq!(
+        denominators.keys().collect::<Vec<_>>(),
+        ["People assessed", "People commencing"]
+    );
+    for (population, seen) in denominators {
+        assert_eq!(seen.len(), 1, "{population}: denominators {seen:?}");
+        assert!(!seen.contains("0"), "{population}: a denominator of 0");
+    }
+}

@@ -50,6 +50,16 @@ fn every_series_figure_is_the_figure_of_that_quarters_own_run() {
         period.earlier(1),
         period,
     ];
+    // Every breakdown a series carries is compared, never probation areas.
+    let breakdowns: std::collections::BTreeSet<&str> = edition
+        .values()
+        .flat_map(|table| table.rows.keys().map(|groups| groups[1].as_str()))
+        .collect();
+    assert_eq!(
+        breakdowns,
+        dtto::table::SERIES_BREAKDOWNS.into(),
+        "the breakdowns of the series"
+    );
     let mut compared = 0;
     for quarter in quarters {
         let own = crate::readers::read_csvs(&publish(quarter));
