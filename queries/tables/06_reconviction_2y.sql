@@ -1,37 +1,16 @@
--- Measure 6. Proven reconviction within two years. Each person with an Order
--- commenced in the cohort window (the 12 months ending 30 months before
--- the period end) enters once, with their earliest Order there as the
--- index Order. Ties go to the Order whose id carries the smaller number
--- (O9 before O10), then to the smaller id as text: order_number, defined
--- in orders_labelled. Reconvicted: an offence after the index date and no
--- more than 730 days after it, convicted no more than 730 + 182 days after
--- the index date (the waiting period) and by as_at.
-WITH cohort AS (
-  SELECT * FROM (
-    SELECT o.*, row_number() OVER (
-             PARTITION BY person_id
-             ORDER BY commencement_date, length(order_number) NULLS LAST, order_number, order_id
-           ) AS nth
-    FROM orders_labelled o
-    WHERE commencement_date BETWEEN $reconviction_2y_start AND $reconviction_2y_end
-  ) WHERE nth = 1
-), offences AS (
-  SELECT c.order_id, count(r.person_id) AS offences
-  FROM cohort c
-  LEFT JOIN reconvictions r
-    ON r.person_id = c.person_id
-   AND r.offence_date > c.commencement_date
-   AND r.offence_date <= c.commencement_date + INTERVAL '730 days'
-   AND r.conviction_date <= c.commencement_date + INTERVAL '912 days'
-   AND r.conviction_date <= $as_at
-  GROUP BY c.order_id
-)
+-- Measure 6. Proven reconviction within two years. The cohort: each person
+-- with an Order commenced in the 12 months ending 30 months before the
+-- period end, once, with their index Order; reconvicted: a proven offence
+-- within two years of it (reconviction_cohort says which Order and which
+-- offences).
 SELECT
   g.breakdown,
   g."group",
-  sum(CASE WHEN f.offences > 0 THEN 1 ELSE 0 END) AS numerator,
+  sum(CASE WHEN c.offences_2y > 0 THEN 1 ELSE 0 END) AS numerator,
   count(*) AS denominator
-FROM offences f
+FROM reconviction_cohort c
 JOIN order_groups_and_ending g USING (order_id)
+WHERE c.commencement_date BETWEEN $reconviction_2y_start AND $reconviction_2y_end
+  AND (c.previous_commencement IS NULL OR c.previous_commencement < $reconviction_2y_start)
 GROUP BY g.breakdown, g."group"
 ORDER BY 1, 2
