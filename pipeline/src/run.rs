@@ -49,8 +49,8 @@ pub struct RunOptions {
 pub struct RunOutcome {
     pub ingested: Ingested,
     pub period: Period,
-    /// The period's tables before disclosure control: for tests and
-    /// checks, never for output.
+    /// The period's tables before disclosure control, with the rows their
+    /// queries returned: for tests and checks, never for output.
     pub tables: Vec<StatTable>,
     pub protected: Protected,
     /// The edition's folder: `output/<period>`.
@@ -341,7 +341,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         .collect::<Result<Vec<_>, _>>()?;
     let tables: Vec<StatTable> = series
         .iter()
-        .filter_map(|s| s.at(period).cloned())
+        .filter_map(|s| s.published_at(period))
         .collect();
     let query_seconds = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();

@@ -66,6 +66,14 @@ impl TableSeries {
     pub fn returned(&self, quarter: Period, groups: &[String]) -> bool {
         !self.absent.contains(&(quarter, groups.to_vec()))
     }
+
+    /// The statistics of `quarter` as published: the rows its query
+    /// returned.
+    pub fn published_at(&self, quarter: Period) -> Option<StatTable> {
+        let mut table = self.at(quarter)?.clone();
+        table.rows.retain(|row| self.returned(quarter, &row.groups));
+        Some(table)
+    }
 }
 
 /// The statistics of a table's every quarter.
