@@ -21,7 +21,7 @@ use dtto::lock::{Access, Lock, LockError};
 use dtto::period::Period;
 use dtto::query::catalogue::Catalogue;
 use dtto::query::parameters::Parameters;
-use dtto::query::{adhoc, check, open};
+use dtto::query::{adhoc, check, check_breakdowns, open};
 use dtto::record::RunRecord;
 use dtto::render::edition::Published;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
@@ -53,8 +53,10 @@ enum Command {
     /// Ingest if needed, then compute every table of the period.
     Run(RunArgs),
     /// Plan every query against the warehouse schemas, without data, and
-    /// report each problem with its file, line and column.
-    Check(QueriesArg),
+    /// report each problem with its file, line and column; with
+    /// --warehouse, also run every table on its current delivery and check
+    /// the breakdowns it returns against its metadata.
+    Check(CheckArgs),
     /// Run a read-only SQL query on the current delivery.
     Query(QueryArgs),
     /// Compare two editions figure by figure: exit 0 when they are the
@@ -125,6 +127,17 @@ struct RunArgs {
     /// given.
     #[arg(long, value_name = "DIR")]
     previous: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    queries: QueriesArg,
+    /// Also run every table on this warehouse's current delivery, for its
+    /// latest complete quarter, and check each table's `breakdowns`
+    /// against the breakdowns its rows carry.
+    #[arg(long)]
+    warehouse: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -243,7 +256,7 @@ fn main() -> ExitCode {
     let done = match cli.command {
         Command::Ingest(args) => ingest_command(args, &cli.config, cli.wait),
         Command::Run(args) => run_command(args, &cli.config, cli.wait),
-        Command::Check(args) => check_command(args),
+        Command::Check(args) => check_command(args, cli.wait),
         Command::Query(args) => query_command(args, cli.wait),
         // The one command whose success has two outcomes.
         Command::Diff(args) => {
@@ -389,36 +402,53 @@ fn print_run_summary(outcome: &RunOutcome) {
     );
 }
 
-fn check_command(args: QueriesArg) -> Result<(), Failure> {
+fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {
+    let queries = &args.queries.queries;
     let today = chrono::Local::now().date_naive();
     let parameters = Parameters::new(Period::latest_complete(today), today);
     let started = std::time::Instant::now();
-    let problems = runtime()?
-        .block_on(check(&args.queries, &parameters))
+    let mut problems = runtime()?
+        .block_on(check(queries, &parameters))
         .map_err(|e| Failure::new(Exit::Queries, e))?;
+    let mut checked = "every query planned".to_string();
+    if let (Some(warehouse), true) = (&args.warehouse, problems.is_empty()) {
+        let (_warehouse, delivery) = current_delivery(warehouse, wait)?;
+        let summary = dtto::ingest::read_summary(&delivery)?;
+        let as_at = NaiveDate::parse_from_str(&summary.as_at, "%Y-%m-%d").map_err(|e| {
+            Failure::new(
+                Exit::Storage,
+                format!("as_at in {}: {e}", delivery.display()),
+            )
+        })?;
+        let parameters = Parameters::new(Period::latest_complete(as_at), as_at);
+        problems = runtime()?
+            .block_on(check_breakdowns(queries, &delivery, &parameters))
+            .map_err(|e| Failure::new(Exit::Queries, e))?;
+        checked = format!(
+            "every table's breakdowns agree with its rows for {}",
+            parameters.period
+        );
+    }
     for problem in &problems {
         eprintln!("{problem}\n");
     }
     if !problems.is_empty() {
         return Err(Failure::new(
             Exit::Queries,
-            format!(
-                "{} problem(s) in {}",
-                problems.len(),
-                args.queries.display()
-            ),
+            format!("{} problem(s) in {}", problems.len(), queries.display()),
         ));
     }
     println!(
-        "{} is fine: every query planned in {:.2} s",
-        args.queries.display(),
+        "{} is fine: {checked} in {:.2} s",
+        queries.display(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
 }
 
-fn query_command(args: QueryArgs, wait: bool) -> Result<(), Failure> {
-    let warehouse = args.warehouse.warehouse;
+/// The warehouse's current delivery, read under a shared lock kept while
+/// the lock lives.
+fn current_delivery(warehouse: &Path, wait: bool) -> Result<(Lock, PathBuf), Failure> {
     let no_delivery = || {
         Failure::new(
             Exit::NoDelivery,
@@ -431,10 +461,15 @@ fn query_command(args: QueryArgs, wait: bool) -> Result<(), Failure> {
     if !warehouse.is_dir() {
         return Err(no_delivery());
     }
-    let _warehouse = Lock::warehouse(&warehouse, Access::Shared, wait)?;
-    let delivery = Warehouse::new(&warehouse)
+    let lock = Lock::warehouse(warehouse, Access::Shared, wait)?;
+    let delivery = Warehouse::new(warehouse)
         .current_dir()
         .ok_or_else(no_delivery)?;
+    Ok((lock, delivery))
+}
+
+fn query_command(args: QueryArgs, wait: bool) -> Result<(), Failure> {
+    let (_warehouse, delivery) = current_delivery(&args.warehouse.warehouse, wait)?;
     let (catalogue, _) = Catalogue::load(&args.queries.queries);
     let batches = runtime()?
         .block_on(async {

@@ -313,7 +313,8 @@ fn write_summary(dir: &Path, summary: &IngestSummary) -> Result<(), IngestError>
     std::fs::write(&path, text).map_err(|e| IngestError::storage(&path, e))
 }
 
-fn read_summary(dir: &Path) -> Result<IngestSummary, IngestError> {
+/// What the ingest of the delivery in `dir` (a folder of the warehouse) did.
+pub fn read_summary(dir: &Path) -> Result<IngestSummary, IngestError> {
     let path = dir.join(SUMMARY_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| IngestError::storage(&path, e))?;
     serde_json::from_str(&text).map_err(|e| IngestError::storage(&path, e))

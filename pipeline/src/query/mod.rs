@@ -5,9 +5,12 @@ pub mod catalogue;
 pub mod parameters;
 pub mod session;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::NaiveDate;
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
@@ -15,6 +18,7 @@ use datafusion::prelude::{DataFrame, SessionContext};
 use futures::{StreamExt, TryStreamExt};
 
 use crate::period::Period;
+use crate::table::BREAKDOWN;
 use catalogue::{Catalogue, Problem, TableQuery};
 use parameters::{Parameters, Window};
 use session::{Data, register, sql_problem};
@@ -44,6 +48,69 @@ pub async fn check(
         }
     }
     Ok(problems)
+}
+
+/// Runs every table on an ingested delivery (`delivery`, a folder of the
+/// warehouse) for `parameters`' period, and compares the breakdowns its rows
+/// carry with its metadata's `breakdowns`: one the rows carry that the list
+/// lacks would be published unannounced; one the list names that no row
+/// carries is misspelt, or lost from the SQL. A table that does not plan is
+/// left to [`check`].
+pub async fn check_breakdowns(
+    queries: &Path,
+    delivery: &Path,
+    parameters: &Parameters,
+) -> Result<Vec<Problem>, QueryError> {
+    let (catalogue, problems) = Catalogue::load(queries);
+    if !problems.is_empty() {
+        return Err(QueryError::Catalogue(problems));
+    }
+    let ctx = open(delivery, &catalogue).await?;
+    let mut problems = Vec::new();
+    for table in &catalogue.tables {
+        let Ok(frame) = plan(&ctx, table, parameters).await else {
+            continue;
+        };
+        let Some(returned) = breakdowns_of(&frame.collect().await?) else {
+            continue;
+        };
+        let listed = &table.metadata.breakdowns;
+        let metadata = table.sql_path.with_extension("toml");
+        for unlisted in returned.iter().filter(|b| !listed.contains(b)) {
+            problems.push(Problem::in_file(
+                &metadata,
+                format!(
+                    "the query returns the breakdown {unlisted:?}, which `breakdowns` does \
+                     not list ({}): add it there, or leave it out of the SQL",
+                    listed.join(", ")
+                ),
+            ));
+        }
+        for missing in listed.iter().filter(|b| !returned.contains(*b)) {
+            problems.push(Problem::in_file(
+                &metadata,
+                format!(
+                    "`breakdowns` lists {missing:?}, but no row the query returns for {} \
+                     carries it (it returns {}): correct the name, or the SQL",
+                    parameters.period,
+                    returned.iter().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// The values of the `breakdown` column, if the batches have one.
+fn breakdowns_of(batches: &[RecordBatch]) -> Option<BTreeSet<String>> {
+    let mut found = BTreeSet::new();
+    for batch in batches {
+        let column = batch.column_by_name(BREAKDOWN)?;
+        let text = datafusion::arrow::compute::cast(column, &DataType::Utf8).ok()?;
+        let text = text.as_string_opt::<i32>()?;
+        found.extend(text.iter().flatten().map(String::from));
+    }
+    Some(found)
 }
 
 /// A table's query planned with its parameters, and its output checked

@@ -174,3 +174,62 @@ fn a_rate_query_without_its_counts_is_reported() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].message.contains("denominator"), "{}", found[0]);
 }
+
+/// `dtto check --warehouse` runs every table on the current delivery:
+/// the bundled metadata agrees with the rows, and a metadata file that
+/// misspells a breakdown is named twice, for the breakdown the rows carry
+/// and for the one they do not.
+#[test]
+fn check_with_a_warehouse_finds_a_misspelt_breakdown() {
+    let work = tempfile::tempdir().unwrap();
+    let extract = work.path().join("extract");
+    let warehouse = work.path().join("warehouse");
+    crate::support::generated_extract(&extract, 3, 0.02);
+    let dtto = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dtto"))
+            .current_dir(repo())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let ingested = dtto(&[
+        "ingest".as_ref(),
+        "--extract".as_ref(),
+        extract.as_os_str(),
+        "--warehouse".as_ref(),
+        warehouse.as_os_str(),
+    ]);
+    assert!(ingested.status.success(), "{ingested:?}");
+    let check = |queries: &Path| {
+        dtto(&[
+            "check".as_ref(),
+            "--queries".as_ref(),
+            queries.as_os_str(),
+            "--warehouse".as_ref(),
+            warehouse.as_os_str(),
+        ])
+    };
+
+    let bundled = check(&queries());
+    let said = String::from_utf8_lossy(&bundled.stdout);
+    assert!(bundled.status.success(), "{bundled:?}");
+    assert!(
+        said.contains("every table's breakdowns agree with its rows for 2005Q1"),
+        "{said}"
+    );
+
+    let dir = copy_queries();
+    let path = dir.path().join("tables/03_completion_rate.toml");
+    let toml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, toml.replacen("\"Sex\"", "\"Gender\"", 1)).unwrap();
+    let broken = check(dir.path());
+    let said = String::from_utf8_lossy(&broken.stderr);
+    assert_eq!(broken.status.code(), Some(10), "{said}");
+    let named = |text: &str| {
+        said.lines()
+            .any(|l| l.contains("03_completion_rate.toml") && l.contains(text))
+    };
+    assert!(named("returns the breakdown \"Sex\""), "{said}");
+    assert!(named("lists \"Gender\""), "{said}");
+    assert!(said.contains("2 problem(s)"), "{said}");
+}
