@@ -645,8 +645,8 @@ impl<'a> Lp<'a> {
     }
 
     /// The programme with nothing to optimise, solved once and kept for
-    /// [`Lp::settle`]'s questions; `None` when the solver found no filling
-    /// (which the true values are, so it never should).
+    /// [`Lp::settle`]'s questions; `None` when the solver found no filling,
+    /// which it never should (the true values are one).
     fn base(&self) -> Result<Option<&Base>, OutOfBudget> {
         if let Some(base) = self.base.get() {
             return Ok(base.as_ref());
