@@ -103,12 +103,13 @@ struct Table {
 }
 
 impl Table {
-    fn cell(&self, row: &[Cell], figure: &str) -> Cell {
+    fn cell<'a>(&self, row: &'a [Cell], figure: &str) -> &'a Cell {
+        static EMPTY: Cell = Cell::Empty;
         self.figures
             .iter()
             .position(|name| name == figure)
             .and_then(|index| row.get(index))
-            .map_or(Cell::Empty, Cell::clone)
+            .unwrap_or(&EMPTY)
     }
 }
 
@@ -193,7 +194,7 @@ impl Edition {
 
     /// A figure as published in `table` for `group`: `None` when the
     /// edition has no such row, or the figure is withheld or empty.
-    pub fn published(&self, table: &str, group: &Group, figure: &str) -> Option<String> {
+    pub fn published(&self, table: &str, group: &Group, figure: &str) -> Option<&str> {
         let table = self.tables.get(table)?;
         published(table.cell(table.rows.get(group)?, figure))
     }
@@ -492,17 +493,18 @@ fn compare_tables(name: &str, old: &Table, new: &Table, changes: &mut Vec<Change
 type CellChange = (Kind, Option<String>, Option<String>);
 
 /// How a figure differs, with its values only when both are published.
-fn compare_cells(cells: (Cell, Cell)) -> Option<CellChange> {
+fn compare_cells(cells: (&Cell, &Cell)) -> Option<CellChange> {
+    let text = |cell| published(cell).map(String::from);
     match cells {
         (Cell::Withheld, Cell::Withheld) | (Cell::Empty, Cell::Empty) => None,
         (Cell::Withheld, _) => Some((Kind::NewlyReleased, None, None)),
         (_, Cell::Withheld) => Some((Kind::NewlyWithheld, None, None)),
-        (Cell::Published(old), Cell::Published(new)) if same_value(&old, &new) => None,
-        (old, new) => Some((Kind::Changed, published(old), published(new))),
+        (Cell::Published(old), Cell::Published(new)) if same_value(old, new) => None,
+        (old, new) => Some((Kind::Changed, text(old), text(new))),
     }
 }
 
-fn published(cell: Cell) -> Option<String> {
+fn published(cell: &Cell) -> Option<&str> {
     match cell {
         Cell::Published(text) => Some(text),
         Cell::Withheld | Cell::Empty => None,

@@ -40,6 +40,25 @@ pub fn sync_tree(root: &Path) -> Result<(), DiskError> {
     Ok(())
 }
 
+/// Replaces the file at `path` whole with `bytes`: written beside it as
+/// `.<name>.partial`, synced, renamed over it, and its folder synced, so a
+/// reader sees the old contents or the new, never half of either.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), DiskError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let partial = parent(path).join(format!(".{name}.partial"));
+    let write = || -> io::Result<()> {
+        let mut file = File::create(&partial)?;
+        io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, path)
+    };
+    write().map_err(at(path))?;
+    sync(parent(path))
+}
+
 /// Syncs a folder's entries: the names created, renamed or removed in it.
 pub fn sync_dir(dir: &Path) -> Result<(), DiskError> {
     sync(dir)

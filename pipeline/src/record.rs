@@ -12,6 +12,7 @@ use std::path::Path;
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
+use crate::durable::replace_file;
 use crate::exit::Exit;
 use crate::render::edition::Published;
 use crate::run::RunOutcome;
@@ -86,11 +87,8 @@ impl RunRecord {
         std::fs::create_dir_all(output)?;
         let mut pretty = serde_json::to_string_pretty(self)?;
         pretty.push('\n');
-        let partial = output.join(".last-run.json.partial");
-        let mut file = std::fs::File::create(&partial)?;
-        file.write_all(pretty.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&partial, output.join("last-run.json"))?;
+        replace_file(&output.join("last-run.json"), pretty.as_bytes())
+            .map_err(|e| io::Error::new(e.source.kind(), e.to_string()))?;
         let mut history = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

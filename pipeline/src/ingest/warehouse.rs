@@ -22,7 +22,6 @@
 //! copy, and [`Warehouse::recover`] puts it back before the next ingest.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -30,7 +29,9 @@ use sha2::{Digest, Sha256};
 use super::contract::ExtractFile;
 use super::error::IngestError;
 use super::source::Source;
-use crate::durable::{names_in, put_back, remove_dir_if_present, sync_dir, sync_tree};
+use crate::durable::{
+    names_in, put_back, remove_dir_if_present, replace_file, sync_dir, sync_tree,
+};
 
 pub const SUMMARY_FILE: &str = "ingest.json";
 const CURRENT: &str = "current";
@@ -144,16 +145,10 @@ impl Warehouse {
     /// Points `current` at a delivery: written beside and renamed, so a
     /// reader sees the old key or the new one, never half of either.
     pub fn make_current(&self, key: &str) -> Result<(), IngestError> {
-        let pointer = self.root.join(CURRENT);
-        let temporary = self.root.join(".current.tmp");
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&temporary)?;
-            writeln!(file, "{key}")?;
-            file.sync_all()?;
-            std::fs::rename(&temporary, &pointer)
-        };
-        write().map_err(|e| IngestError::storage(&pointer, e))?;
-        Ok(sync_dir(&self.root)?)
+        Ok(replace_file(
+            &self.root.join(CURRENT),
+            format!("{key}\n").as_bytes(),
+        )?)
     }
 }
 

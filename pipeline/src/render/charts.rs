@@ -536,14 +536,13 @@ fn labelled_quarters(points: &[TrendPoint], x: impl Fn(usize) -> i32) -> Vec<usi
     const APART: i32 = 70;
     let last = points.len().saturating_sub(1);
     let ends = [0, last];
-    let mut labelled: Vec<usize> = (0..points.len())
+    let labelled: Vec<usize> = (0..points.len())
         .filter(|&i| {
             ends.contains(&i)
                 || (points[i].0.to_string().ends_with("Q1")
                     && ends.iter().all(|&end| (x(i) - x(end)).abs() >= APART))
         })
         .collect();
-    labelled.dedup();
     labelled
 }
 

@@ -55,13 +55,13 @@ pub enum Published {
 }
 
 /// Calls `write` with an empty staging folder and, if it succeeds, puts
-/// that folder in place at `edition`, unless it holds the same files.
+/// that folder in place at `edition`, unless it holds the same files. The
+/// caller has [`recover`]ed the folder first, before anything that can fail.
 pub fn publish<E>(
     edition: &Path,
     write: impl FnOnce(&Path) -> Result<(), E>,
 ) -> Result<Published, EditionError<E>> {
     let folder = parent(edition);
-    recover(folder)?;
     let staging = sibling(edition, STAGING);
     let previous = sibling(edition, PREVIOUS);
     // Left over from a run that was killed: never complete, never in place.
