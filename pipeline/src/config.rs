@@ -277,7 +277,19 @@ impl Config {
             problem,
         })
     }
+
+    /// The file at `path`, or the defaults when `path` is the default
+    /// `dtto.toml` and there is none.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        if !path.exists() && path == Path::new(DEFAULT_FILE) {
+            return Ok(Config::default());
+        }
+        Self::read(path)
+    }
 }
+
+/// The configuration file a command reads unless told another.
+pub const DEFAULT_FILE: &str = "dtto.toml";
 
 #[cfg(test)]
 mod tests {

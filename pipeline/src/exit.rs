@@ -56,6 +56,9 @@ pub enum Exit {
     /// `data/`, a CSV unreadable or not a dtto table, or the report could
     /// not be written.
     DiffFailed,
+    /// `dtto serve` could not listen on its port (another program has it):
+    /// choose another with `--port`.
+    Serve,
 }
 
 impl Exit {
@@ -77,6 +80,7 @@ impl Exit {
             Exit::EditionsDiffer => 1,
             Exit::DiffFailed => 15,
             Exit::PreviousEdition => 16,
+            Exit::Serve => 17,
         }
     }
 }

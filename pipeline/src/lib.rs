@@ -19,6 +19,7 @@ pub mod reference;
 pub mod render;
 pub mod revisions;
 pub mod run;
+pub mod serve;
 pub mod statistics;
 pub mod synth;
 pub mod table;

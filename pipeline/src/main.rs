@@ -2,7 +2,7 @@
 //! command; every failure leaves with the exit code of its kind
 //! (`dtto::exit::Exit`, the README's table "Exit codes").
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -25,6 +25,8 @@ use dtto::query::{adhoc, check, check_breakdowns, open};
 use dtto::record::RunRecord;
 use dtto::render::edition::Published;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
+use dtto::serve::preview::PreviewOptions;
+use dtto::serve::{Event, serve};
 use dtto::synth::{
     DEFAULT_CORRECTIONS, DEFAULT_LATE_SHARE, Follows, GenerateError, GeneratorOptions, Recording,
     generate_with,
@@ -36,7 +38,7 @@ use dtto::terminal::printable;
 #[command(version, about)]
 struct Cli {
     /// The publication's configuration file.
-    #[arg(long, global = true, default_value = "dtto.toml")]
+    #[arg(long, global = true, default_value = dtto::config::DEFAULT_FILE)]
     config: PathBuf,
     /// When another dtto is using the warehouse or the output folder, wait
     /// for it to finish instead of failing at once (exit 14).
@@ -59,6 +61,10 @@ enum Command {
     Check(CheckArgs),
     /// Run a read-only SQL query on the current delivery.
     Query(QueryArgs),
+    /// Show the draft edition of a period on a local web page that is made
+    /// again, and reloads itself, whenever queries/, templates/, the
+    /// configuration or the current delivery change.
+    Serve(ServeArgs),
     /// Compare two editions figure by figure: exit 0 when they are the
     /// same, 1 when they differ, 15 when they cannot be compared.
     Diff(DiffArgs),
@@ -127,6 +133,28 @@ struct RunArgs {
     /// given.
     #[arg(long, value_name = "DIR")]
     previous: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The quarter to show, e.g. 2003Q4; the current delivery's latest
+    /// complete quarter when not given.
+    #[arg(long)]
+    period: Option<Period>,
+    /// The port on 127.0.0.1 to serve on; 0 takes any free one.
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    #[command(flatten)]
+    warehouse: WarehouseArg,
+    #[command(flatten)]
+    queries: QueriesArg,
+    /// The bulletin's words and page designs.
+    #[arg(long, default_value = "templates")]
+    templates: PathBuf,
+    /// Where editions are published: the preview marks revisions against
+    /// the latest of an earlier period, as a run would.
+    #[arg(long, default_value = "output")]
+    output: PathBuf,
 }
 
 #[derive(Args)]
@@ -258,6 +286,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run_command(args, &cli.config, cli.wait),
         Command::Check(args) => check_command(args, cli.wait),
         Command::Query(args) => query_command(args, cli.wait),
+        Command::Serve(args) => serve_command(args, &cli.config),
         // The one command whose success has two outcomes.
         Command::Diff(args) => {
             return match diff_command(args) {
@@ -282,7 +311,7 @@ fn failed(failure: Failure) -> ExitCode {
 }
 
 fn ingest_command(args: IngestArgs, config: &Path, wait: bool) -> Result<(), Failure> {
-    let config = load_config(config)?;
+    let config = Config::load(config)?;
     let _warehouse = Lock::warehouse(&args.warehouse.warehouse, Access::Exclusive, wait)?;
     let ingested = ingest(&IngestOptions {
         extract: args.extract.extract,
@@ -346,7 +375,7 @@ fn publish(args: RunArgs, config: &Path) -> Result<RunOutcome, Failure> {
         output: args.output,
         period: args.period,
         previous: args.previous,
-        config: load_config(config)?,
+        config: Config::load(config)?,
     };
     Ok(runtime()?.block_on(run(&options))?)
 }
@@ -414,12 +443,7 @@ fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {
     if let (Some(warehouse), true) = (&args.warehouse, problems.is_empty()) {
         let (_warehouse, delivery) = current_delivery(warehouse, wait)?;
         let summary = dtto::ingest::read_summary(&delivery)?;
-        let as_at = NaiveDate::parse_from_str(&summary.as_at, "%Y-%m-%d").map_err(|e| {
-            Failure::new(
-                Exit::Storage,
-                format!("as_at in {}: {e}", delivery.display()),
-            )
-        })?;
+        let as_at = dtto::ingest::as_at_of(&summary, &delivery)?;
         let parameters = Parameters::new(Period::latest_complete(as_at), as_at);
         problems = runtime()?
             .block_on(check_breakdowns(queries, &delivery, &parameters))
@@ -497,6 +521,35 @@ fn query_command(args: QueryArgs, wait: bool) -> Result<(), Failure> {
             .map(|table| println!("{}", printable(&table.to_string())))
     };
     printed.map_err(|e| Failure::new(Exit::Storage, format!("printing the result: {e}")))
+}
+
+fn serve_command(args: ServeArgs, config: &Path) -> Result<(), Failure> {
+    let options = PreviewOptions {
+        warehouse: args.warehouse.warehouse,
+        queries: args.queries.queries,
+        templates: args.templates,
+        config: config.to_path_buf(),
+        output: args.output,
+        period: args.period,
+    };
+    // Written, not printed: a terminal closed or a pipe no longer read
+    // must not stop the preview.
+    let tell = |event: Event| {
+        let _ = match event {
+            Event::Listening(address) => writeln!(
+                std::io::stdout(),
+                "The draft edition is at http://{address}/ (Ctrl-C stops the preview)"
+            ),
+            Event::Made { page, seconds } => writeln!(
+                std::io::stdout(),
+                "{}: made in {seconds:.2} s ({} table(s) queried, the others kept)",
+                page.period,
+                page.queried
+            ),
+            Event::Failed(e) => writeln!(std::io::stderr(), "error: {}", printable(&e.to_string())),
+        };
+    };
+    serve(options, args.port, &runtime()?, &tell).map_err(|e| Failure::new(Exit::Serve, e))
 }
 
 /// Whether the two editions are the same; the summary, the CSV or both
@@ -584,12 +637,4 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
                 format!("could not start the query runtime: {e}"),
             )
         })
-}
-
-/// The configuration, or its defaults when the default file is absent.
-fn load_config(path: &Path) -> Result<Config, Failure> {
-    if !path.exists() && path == Path::new("dtto.toml") {
-        return Ok(Config::default());
-    }
-    Ok(Config::read(path)?)
 }

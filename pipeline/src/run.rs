@@ -13,10 +13,11 @@ use crate::diff::{DescriptiveColumns, descriptive_columns};
 use crate::disclosure::{self, DisclosureError, Protected, audit};
 use crate::exit::Exit;
 use crate::ingest::fields::date_from_days;
-use crate::ingest::{IngestError, IngestOptions, Ingested, ingest};
+use crate::ingest::{IngestError, IngestOptions, Ingested, as_at_of, ingest};
 use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
-use crate::query::{QueryError, adhoc, open, run_tables};
+use crate::query::catalogue::TableQuery;
+use crate::query::{QueryError, TableResult, adhoc, open, run_tables};
 use crate::render::bulletin::{self, Edition, Release};
 use crate::render::charts::{self, Chart};
 use crate::render::edition::{self, EditionError, Published};
@@ -140,13 +141,41 @@ struct Rendered {
 
 fn render(
     options: &RunOptions,
-    edition: Edition,
+    draft: &Draft,
     date: NaiveDate,
     ingested: &Ingested,
-    totals: &[TotalCheck],
-    protected: &Protected,
 ) -> Result<Rendered, RunError> {
     let templates = &options.templates;
+    let Draft {
+        protected,
+        edition,
+        tables,
+        ..
+    } = draft;
+    let charts = charts(protected, edition)?;
+    let totals: Vec<TotalCheck> = tables.iter().flat_map(totals::check).collect();
+    let ods = ods::render(&protected.tables, &protected.series, edition, date)?;
+    let qa = qa::render(templates, edition, &ingested.summary, &totals, protected)?;
+    let bulletin = bulletin::build(
+        templates,
+        edition.clone(),
+        &protected.tables,
+        &protected.series,
+        &charts,
+    )?;
+    Ok(Rendered {
+        draft: bulletin.edition.release.is_none(),
+        html: html::render(&bulletin, templates)?,
+        pdf: pdf::render(&bulletin, templates, date)?,
+        ods,
+        qa,
+        charts,
+    })
+}
+
+/// The edition's charts: of each table and each series, marked DRAFT on
+/// every one of a draft.
+pub fn charts(protected: &Protected, edition: &Edition) -> Result<Vec<Chart>, RenderError> {
     let mut charts: Vec<Chart> = Vec::new();
     for table in &protected.tables {
         charts.extend(charts::chart(table, &edition.year_ending)?);
@@ -154,27 +183,10 @@ fn render(
     for table in &protected.series {
         charts.extend(charts::trend(table)?);
     }
-    let draft = edition.release.is_none();
-    if draft {
+    if edition.release.is_none() {
         charts = charts.into_iter().map(Chart::marked_draft).collect();
     }
-    let ods = ods::render(&protected.tables, &protected.series, &edition, date)?;
-    let qa = qa::render(templates, &edition, &ingested.summary, totals, protected)?;
-    let bulletin = bulletin::build(
-        templates,
-        edition,
-        &protected.tables,
-        &protected.series,
-        &charts,
-    )?;
-    Ok(Rendered {
-        draft,
-        html: html::render(&bulletin, templates)?,
-        pdf: pdf::render(&bulletin, templates, date)?,
-        ods,
-        qa,
-        charts,
-    })
+    Ok(charts)
 }
 
 /// Every file of the edition, into `dir`: the public edition and the
@@ -231,14 +243,14 @@ fn write_edition(
 
 /// What the templates are told about this edition.
 fn edition(
-    options: &RunOptions,
+    config: &Config,
     period: Period,
     as_at: NaiveDate,
     revisions: Option<Statement>,
 ) -> Edition {
     let month_year = |date: NaiveDate| date.format("%B %Y").to_string();
     let long = |date: NaiveDate| date.format("%-d %B %Y").to_string();
-    let configured = options.config.release.as_ref();
+    let configured = config.release.as_ref();
     let release = configured.and_then(|release| {
         Some(Release {
             published: format!("{}, {}", long(release.published_date()?), release.time),
@@ -255,8 +267,8 @@ fn edition(
         period_end: long(period.end()),
         as_at: long(as_at),
         source: format!("DTTO national extract, as at {}", long(as_at)),
-        threshold: options.config.disclosure.threshold,
-        low_reliability_below: options.config.statistics.low_reliability_below,
+        threshold: config.disclosure.threshold,
+        low_reliability_below: config.statistics.low_reliability_below,
         status: match configured {
             Some(release) => release.status.name().to_string(),
             None => "Draft".to_string(),
@@ -281,13 +293,13 @@ fn dated(options: &RunOptions, period: Period) -> NaiveDate {
 /// The edition this one revises: the one named, or the latest of an
 /// earlier period in the output folder, if any.
 fn previous_edition(
-    options: &RunOptions,
+    revises: &Revises,
     period: Period,
     descriptive: &DescriptiveColumns,
 ) -> Result<Option<Previous>, RunError> {
-    let dir = match &options.previous {
+    let dir = match &revises.previous {
         Some(dir) => Some(dir.clone()),
-        None => revisions::latest_before(&options.output, period)?,
+        None => revisions::latest_before(&revises.output, period)?,
     };
     Ok(dir
         .map(|dir| Previous::read(&dir, descriptive))
@@ -296,7 +308,7 @@ fn previous_edition(
 
 /// The day the delivery's first Order commenced: no measure has anything
 /// to count in a period that ends before it.
-async fn first_commencement(ctx: &SessionContext) -> Result<Option<NaiveDate>, RunError> {
+pub async fn first_commencement(ctx: &SessionContext) -> Result<Option<NaiveDate>, RunError> {
     let batches = adhoc(ctx, "SELECT min(commencement_date) FROM orders").await?;
     Ok(batches
         .iter()
@@ -304,6 +316,63 @@ async fn first_commencement(ctx: &SessionContext) -> Result<Option<NaiveDate>, R
         .and_then(|batch| batch.column(0).as_primitive_opt::<Date32Type>())
         .filter(|days| days.is_valid(0))
         .and_then(|days| date_from_days(days.value(0))))
+}
+
+/// Which edition an edition revises: the one named, or the latest of an
+/// earlier period under `output`.
+pub struct Revises {
+    pub output: PathBuf,
+    pub previous: Option<PathBuf>,
+}
+
+/// What the edition says, before any file of it is made.
+pub struct Draft {
+    /// The period's tables before disclosure control (see
+    /// [`RunOutcome::tables`]).
+    pub tables: Vec<StatTable>,
+    pub protected: Protected,
+    pub edition: Edition,
+    /// Wall time of disclosure control.
+    pub disclosure_seconds: f64,
+}
+
+/// From the tables' rows to what the edition says: their statistics,
+/// disclosure control, the revisions against the previous edition and the
+/// edition's details. A run and the preview (`dtto serve`) both make their
+/// edition this way, so the preview shows what a run would publish.
+pub async fn draft(
+    ctx: &SessionContext,
+    catalogue: &Catalogue,
+    results: &[TableResult],
+    (period, as_at): (Period, NaiveDate),
+    config: &Config,
+    revises: &Revises,
+) -> Result<Draft, RunError> {
+    let minimum = config.statistics.low_reliability_below;
+    let series = results
+        .iter()
+        .map(|r| statistics::series(r, minimum))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tables: Vec<StatTable> = series
+        .iter()
+        .filter_map(|s| s.published_at(period))
+        .collect();
+    let started = std::time::Instant::now();
+    let mut protected = disclosure::protect(&series, period, config.disclosure.threshold)?;
+    let disclosure_seconds = started.elapsed().as_secs_f64();
+    let descriptive = descriptive_columns(catalogue);
+    let statement = match previous_edition(revises, period, &descriptive)? {
+        Some(previous) => {
+            Some(revisions::revise(ctx, &mut protected, &previous, &descriptive).await?)
+        }
+        None => None,
+    };
+    Ok(Draft {
+        tables,
+        protected,
+        edition: edition(config, period, as_at, statement),
+        disclosure_seconds,
+    })
 }
 
 pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
@@ -318,9 +387,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         max_quarantined_share: options.config.ingest.max_quarantined_share,
         limits: options.config.ingest.limits(),
     })?;
-    let as_at = NaiveDate::parse_from_str(&ingested.summary.as_at, "%Y-%m-%d").map_err(|e| {
-        IngestError::storage(&ingested.dir, format!("as_at in the ingest summary: {e}"))
-    })?;
+    let as_at = as_at_of(&ingested.summary, &ingested.dir)?;
     let period = options
         .period
         .unwrap_or_else(|| Period::latest_complete(as_at));
@@ -333,43 +400,31 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     let ctx = open(&ingested.dir, &catalogue).await?;
     let begins = first_commencement(&ctx).await?;
     period.check_against(as_at, begins)?;
-    let results = run_tables(&ctx, &catalogue, period, as_at, begins).await?;
-    let minimum = options.config.statistics.low_reliability_below;
-    let series = results
-        .iter()
-        .map(|r| statistics::series(r, minimum))
-        .collect::<Result<Vec<_>, _>>()?;
-    let tables: Vec<StatTable> = series
-        .iter()
-        .filter_map(|s| s.published_at(period))
-        .collect();
+    let every_table: Vec<&TableQuery> = catalogue.tables.iter().collect();
+    let results = run_tables(&ctx, &every_table, period, as_at, begins).await?;
     let query_seconds = started.elapsed().as_secs_f64();
-    let started = std::time::Instant::now();
-    let mut protected = disclosure::protect(&series, period, options.config.disclosure.threshold)?;
-    let disclosure_seconds = started.elapsed().as_secs_f64();
-    let descriptive = descriptive_columns(&catalogue);
-    let statement = match previous_edition(options, period, &descriptive)? {
-        Some(previous) => {
-            Some(revisions::revise(&ctx, &mut protected, &previous, &descriptive).await?)
-        }
-        None => None,
+    let revises = Revises {
+        output: options.output.clone(),
+        previous: options.previous.clone(),
     };
-
-    let totals: Vec<TotalCheck> = tables.iter().flat_map(totals::check).collect();
-    let edition = edition(options, period, as_at, statement);
+    let config = &options.config;
+    let draft = draft(
+        &ctx,
+        &catalogue,
+        &results,
+        (period, as_at),
+        config,
+        &revises,
+    )
+    .await?;
+    let disclosure_seconds = draft.disclosure_seconds;
     // revisions.csv, written with the edition's other files.
-    let revisions = edition
+    let revisions = draft
+        .edition
         .revisions
         .as_ref()
         .map_or_else(Vec::new, |statement| statement.figures.clone());
-    let rendered = render(
-        options,
-        edition,
-        dated(options, period),
-        &ingested,
-        &totals,
-        &protected,
-    )?;
+    let rendered = render(options, &draft, dated(options, period), &ingested)?;
 
     let manifest = Manifest::new(
         period.to_string(),
@@ -380,14 +435,14 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     )?;
     let output = options.output.join(period.to_string());
     let published = edition::publish(&output, |staging| {
-        write_edition(&protected, &revisions, &rendered, &manifest, staging)
+        write_edition(&draft.protected, &revisions, &rendered, &manifest, staging)
     })
     .map_err(edition_failed)?;
     Ok(RunOutcome {
         ingested,
         period,
-        tables,
-        protected,
+        tables: draft.tables,
+        protected: draft.protected,
         output,
         published,
         query_seconds,

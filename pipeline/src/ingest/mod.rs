@@ -319,3 +319,9 @@ pub fn read_summary(dir: &Path) -> Result<IngestSummary, IngestError> {
     let text = std::fs::read_to_string(&path).map_err(|e| IngestError::storage(&path, e))?;
     serde_json::from_str(&text).map_err(|e| IngestError::storage(&path, e))
 }
+
+/// The as_at date of the delivery ingested into `dir`, from its summary.
+pub fn as_at_of(summary: &IngestSummary, dir: &Path) -> Result<chrono::NaiveDate, IngestError> {
+    chrono::NaiveDate::parse_from_str(&summary.as_at, "%Y-%m-%d")
+        .map_err(|e| IngestError::storage(dir, format!("as_at in the ingest summary: {e}")))
+}

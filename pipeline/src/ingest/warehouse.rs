@@ -67,9 +67,14 @@ impl Warehouse {
         self.root.join(format!("{REPLACED}{key}"))
     }
 
+    /// The file naming the current delivery: an ingest replaces it.
+    pub fn current_pointer(&self) -> PathBuf {
+        self.root.join(CURRENT)
+    }
+
     /// The delivery the queries read, if any has been ingested.
     pub fn current_dir(&self) -> Option<PathBuf> {
-        let key = std::fs::read_to_string(self.root.join(CURRENT)).ok()?;
+        let key = std::fs::read_to_string(self.current_pointer()).ok()?;
         let dir = self.delivery_dir(key.trim());
         dir.join(SUMMARY_FILE).is_file().then_some(dir)
     }

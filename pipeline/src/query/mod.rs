@@ -152,6 +152,7 @@ async fn plan(
 }
 
 /// A table's rows for every quarter the edition publishes it for.
+#[derive(Clone)]
 pub struct TableResult {
     pub table: TableQuery,
     /// The first quarter of its published series: `None` for a table that
@@ -179,8 +180,14 @@ impl TableResult {
 
 /// Opens a session on an ingested delivery with everything registered.
 pub async fn open(delivery: &Path, catalogue: &Catalogue) -> Result<SessionContext, QueryError> {
+    open_on(Data::Warehouse(delivery), catalogue).await
+}
+
+/// Opens a session on `data`, a delivery in the warehouse or in memory,
+/// with everything registered.
+pub async fn open_on(data: Data<'_>, catalogue: &Catalogue) -> Result<SessionContext, QueryError> {
     let ctx = session::new_context();
-    let problems = register(&ctx, Data::Warehouse(delivery), catalogue).await?;
+    let problems = register(&ctx, data, catalogue).await?;
     if !problems.is_empty() {
         return Err(QueryError::Catalogue(problems));
     }
@@ -229,20 +236,20 @@ fn quarters(period: Period, window: Option<Window>, begins: Option<NaiveDate>) -
 /// enough that their working memory stays small.
 const QUERIES_AT_ONCE: usize = 8;
 
-/// Runs every table for every quarter of its series, the period and a year
+/// Runs each table for every quarter of its series, the period and a year
 /// earlier, and every single quarter those are made of (see
-/// [`TableResult`]). `begins`: the day the delivery's first Order
-/// commenced.
+/// [`TableResult`]), in the order given. `begins`: the day the delivery's
+/// first Order commenced.
 pub async fn run_tables(
     ctx: &SessionContext,
-    catalogue: &Catalogue,
+    tables: &[&TableQuery],
     period: Period,
     as_at: NaiveDate,
     begins: Option<NaiveDate>,
 ) -> Result<Vec<TableResult>, QueryError> {
     let catalogue_problem = |p| QueryError::Catalogue(vec![p]);
     let mut plans = Vec::new();
-    for table in &catalogue.tables {
+    for table in tables.iter().copied() {
         let window = window_of(ctx, table).await.map_err(catalogue_problem)?;
         plans.push((table, quarters(period, window, begins)));
     }

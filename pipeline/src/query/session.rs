@@ -16,6 +16,9 @@ use crate::ingest::dataset_schema;
 pub enum Data<'a> {
     /// An ingested delivery's folder in the warehouse.
     Warehouse(&'a Path),
+    /// The same, read into memory once: for a session that runs its
+    /// queries again and again (the preview), on a delivery that fits.
+    InMemory(&'a Path),
     /// Empty tables with the warehouse's schemas: enough to plan every
     /// query without any data.
     SchemasOnly,
@@ -38,7 +41,7 @@ pub async fn register(
 ) -> Result<Vec<Problem>, DataFusionError> {
     for file in ExtractFile::ALL {
         match data {
-            Data::Warehouse(dir) => {
+            Data::Warehouse(dir) | Data::InMemory(dir) => {
                 let dataset = dir.join(file.name());
                 ctx.register_parquet(
                     file.name(),
@@ -46,6 +49,11 @@ pub async fn register(
                     ParquetReadOptions::default(),
                 )
                 .await?;
+                if let Data::InMemory(_) = data {
+                    let read = ctx.table(file.name()).await?.cache().await?;
+                    ctx.deregister_table(file.name())?;
+                    ctx.register_table(file.name(), read.into_view())?;
+                }
             }
             Data::SchemasOnly => {
                 let table = MemTable::try_new(dataset_schema(file), vec![vec![]])?;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::repo;
+use crate::support::{copy_tree, repo};
 
 const PERIOD: &str = "2003Q4";
 
@@ -172,14 +172,6 @@ fn orders(warehouse: &Path) -> String {
         .nth(1)
         .unwrap_or_default()
         .to_string()
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for (name, path) in dtto::render::edition::files_under(from).unwrap() {
-        let target = to.join(name);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(path, target).unwrap();
-    }
 }
 
 /// The bundled hand-made delivery under another supplier's name: another

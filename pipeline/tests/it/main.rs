@@ -1,6 +1,7 @@
 //! Every integration test, in one executable: one link of the library and
 //! its dependencies instead of one per file. Each module is one area.
 
+mod browser;
 mod check;
 mod cli;
 mod crash;
@@ -15,6 +16,7 @@ mod publication;
 mod readers;
 mod revisions;
 mod series;
+mod serve;
 mod support;
 mod synth;
 

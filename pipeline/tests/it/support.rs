@@ -8,6 +8,15 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Copies every file under `from` to the same place under `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for (name, path) in dtto::render::edition::files_under(from).unwrap() {
+        let target = to.join(name);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(path, target).unwrap();
+    }
+}
+
 /// The five files of a delivery with the contract's header of each.
 const HEADERS: [(&str, &str); 5] = [
     (
@@ -121,6 +130,8 @@ pub fn write_delivery(dir: &Path, rows: &[(&str, &[&str])]) {
 pub enum Tool {
     /// pdfinfo, pdftotext and pdffonts.
     Poppler,
+    /// Headless Chromium alone, driven by `browser.rs`.
+    Chromium,
     /// Headless Chromium, Node.js and the axe-core package that
     /// `tests/a11y/check.sh` drives.
     AxeInChromium,
@@ -146,17 +157,10 @@ impl Tool {
                 .filter(|program| !on_path(program))
                 .map(|program| format!("{program}: apt-get install poppler-utils"))
                 .collect(),
+            Tool::Chromium => missing_chromium().into_iter().collect(),
             Tool::AxeInChromium => {
-                let chromium = std::env::var_os("CHROMIUM")
-                    .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
                 let axe = axe_cache().join("node_modules/axe-core/axe.min.js");
-                let mut missing = Vec::new();
-                if !chromium.is_file() {
-                    missing.push(format!(
-                        "Chromium at {} (or set CHROMIUM): apt-get install chromium",
-                        chromium.display()
-                    ));
-                }
+                let mut missing: Vec<String> = missing_chromium().into_iter().collect();
                 if !on_path("node") {
                     missing.push("node: Node.js".to_string());
                 }
@@ -170,6 +174,16 @@ impl Tool {
             }
         }
     }
+}
+
+fn missing_chromium() -> Option<String> {
+    let chromium = crate::browser::chromium();
+    (!chromium.is_file()).then(|| {
+        format!(
+            "Chromium at {} (or set CHROMIUM): apt-get install chromium",
+            chromium.display()
+        )
+    })
 }
 
 /// Where `.ci/test-tools` installs axe-core, as `tests/a11y/check.sh` reads it.

@@ -1,0 +1,252 @@
+//! The draft edition of one period as the preview shows it: the bulletin's
+//! page, made again after each change. Only what a change touches is
+//! computed again: the query session, with its views, is kept while the
+//! delivery, the views and the reference lists stay the same, and each
+//! table's rows while its SQL does too. Statistics, disclosure control and
+//! revisions are a run's own ([`run::draft`]), so the preview never shows a
+//! figure a run would withhold.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use datafusion::prelude::SessionContext;
+use xxhash_rust::xxh3::Xxh3;
+
+use crate::config::{Config, ConfigError};
+use crate::ingest::warehouse::Warehouse;
+use crate::ingest::{self, IngestError};
+use crate::lock::{Access, Lock, LockError};
+use crate::period::Period;
+use crate::query::catalogue::{Catalogue, TableQuery};
+use crate::query::session::Data;
+use crate::query::{QueryError, TableResult, open_on, run_tables};
+use crate::render::{RenderError, bulletin, html};
+use crate::run::{self, Revises, RunError};
+
+/// Where the preview reads from.
+#[derive(Debug, Clone)]
+pub struct PreviewOptions {
+    pub warehouse: PathBuf,
+    pub queries: PathBuf,
+    pub templates: PathBuf,
+    pub config: PathBuf,
+    /// Where editions are published: the preview revises against the
+    /// latest of an earlier period, as a run would.
+    pub output: PathBuf,
+    /// The latest complete quarter of the current delivery when not given.
+    pub period: Option<Period>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PreviewError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("{} holds no ingested delivery: run dtto ingest first", .0.display())]
+    NoDelivery(PathBuf),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+impl From<QueryError> for PreviewError {
+    fn from(e: QueryError) -> Self {
+        PreviewError::Run(e.into())
+    }
+}
+
+impl From<RenderError> for PreviewError {
+    fn from(e: RenderError) -> Self {
+        PreviewError::Run(e.into())
+    }
+}
+
+impl From<IngestError> for PreviewError {
+    fn from(e: IngestError) -> Self {
+        PreviewError::Run(e.into())
+    }
+}
+
+/// The bulletin's page for one period.
+pub struct Page {
+    pub html: String,
+    pub period: Period,
+    /// How many tables were queried for it; the others' rows were kept.
+    pub queried: usize,
+}
+
+/// The preview and what it keeps between pages.
+pub struct Preview {
+    options: PreviewOptions,
+    session: Option<Session>,
+    /// Each table's rows, by [`table_key`].
+    rows: HashMap<u64, TableResult>,
+}
+
+/// A query session on the current delivery, with the views computed.
+struct Session {
+    /// [`session_key`]: what the session was made from.
+    key: u64,
+    ctx: SessionContext,
+    period: Period,
+    as_at: NaiveDate,
+    /// The day the delivery's first Order commenced.
+    begins: Option<NaiveDate>,
+}
+
+impl Preview {
+    pub fn new(options: PreviewOptions) -> Self {
+        Preview {
+            options,
+            session: None,
+            rows: HashMap::new(),
+        }
+    }
+
+    /// The page as the files read now would make it. The warehouse is
+    /// held shared meanwhile, so an ingest cannot replace the delivery
+    /// under the queries.
+    pub async fn page(&mut self) -> Result<Page, PreviewError> {
+        let options = &self.options;
+        let config = Config::load(&options.config)?;
+        let _warehouse = Lock::warehouse(&options.warehouse, Access::Shared, true)?;
+        let delivery = Warehouse::new(&options.warehouse)
+            .current_dir()
+            .ok_or_else(|| PreviewError::NoDelivery(options.warehouse.clone()))?;
+        let (catalogue, problems) = Catalogue::load(&options.queries);
+        if !problems.is_empty() {
+            return Err(QueryError::Catalogue(problems).into());
+        }
+        let key = session_key(&delivery, &catalogue, options.period)?;
+        let session = match self.session.take() {
+            Some(session) if session.key == key => session,
+            _ => {
+                self.rows.clear();
+                Session::open(key, &delivery, &catalogue, options.period).await?
+            }
+        };
+        let session = self.session.insert(session);
+
+        let keys: Vec<u64> = catalogue
+            .tables
+            .iter()
+            .map(|table| table_key(key, table))
+            .collect();
+        let unknown: Vec<&TableQuery> = catalogue
+            .tables
+            .iter()
+            .zip(&keys)
+            .filter(|(_, key)| !self.rows.contains_key(key))
+            .map(|(table, _)| table)
+            .collect();
+        let (period, as_at) = (session.period, session.as_at);
+        let queried = run_tables(&session.ctx, &unknown, period, as_at, session.begins).await?;
+        for (table, rows) in unknown.iter().zip(queried) {
+            self.rows.insert(table_key(key, table), rows);
+        }
+        // Only the tables as they are now: a preview open all day keeps
+        // no rows of SQL since edited away.
+        self.rows.retain(|key, _| keys.contains(key));
+        let results: Vec<TableResult> = catalogue
+            .tables
+            .iter()
+            .zip(&keys)
+            .filter_map(|(table, key)| {
+                // The metadata may have changed with the same SQL.
+                let rows = self.rows.get(key)?;
+                Some(TableResult {
+                    table: table.clone(),
+                    ..rows.clone()
+                })
+            })
+            .collect();
+
+        let revises = Revises {
+            output: options.output.clone(),
+            previous: None,
+        };
+        let draft = run::draft(
+            &session.ctx,
+            &catalogue,
+            &results,
+            (period, as_at),
+            &config,
+            &revises,
+        )
+        .await?;
+        let charts = run::charts(&draft.protected, &draft.edition)?;
+        let protected = &draft.protected;
+        let bulletin = bulletin::build(
+            &options.templates,
+            draft.edition,
+            &protected.tables,
+            &protected.series,
+            &charts,
+        )?;
+        Ok(Page {
+            html: html::render(&bulletin, &options.templates)?,
+            period,
+            queried: unknown.len(),
+        })
+    }
+}
+
+impl Session {
+    async fn open(
+        key: u64,
+        delivery: &Path,
+        catalogue: &Catalogue,
+        period: Option<Period>,
+    ) -> Result<Session, PreviewError> {
+        let summary = ingest::read_summary(delivery)?;
+        let as_at = ingest::as_at_of(&summary, delivery)?;
+        let ctx = open_on(Data::InMemory(delivery), catalogue).await?;
+        let begins = run::first_commencement(&ctx).await?;
+        let period = period.unwrap_or_else(|| Period::latest_complete(as_at));
+        period
+            .check_against(as_at, begins)
+            .map_err(RunError::from)?;
+        Ok(Session {
+            key,
+            ctx,
+            period,
+            as_at,
+            begins,
+        })
+    }
+}
+
+/// What a query session is made from: the delivery, the period asked
+/// for, the views' SQL and the reference lists' bytes.
+fn session_key(
+    delivery: &Path,
+    catalogue: &Catalogue,
+    period: Option<Period>,
+) -> Result<u64, RenderError> {
+    let mut hasher = Xxh3::new();
+    let mut add = |part: &[u8]| {
+        // Each part's length first, so no two lists of parts run together.
+        hasher.update(&part.len().to_le_bytes());
+        hasher.update(part);
+    };
+    add(delivery.as_os_str().as_encoded_bytes());
+    add(period.map(|p| p.to_string()).unwrap_or_default().as_bytes());
+    for view in &catalogue.views {
+        add(view.name.as_bytes());
+        add(view.sql.as_bytes());
+    }
+    for reference in &catalogue.reference {
+        add(reference.name.as_bytes());
+        add(&std::fs::read(&reference.path).map_err(RenderError::io_at(&reference.path))?);
+    }
+    Ok(hasher.digest())
+}
+
+/// A table's rows are what its SQL returns in a session.
+fn table_key(session: u64, table: &TableQuery) -> u64 {
+    let mut hasher = Xxh3::new();
+    hasher.update(&session.to_le_bytes());
+    hasher.update(table.sql.as_bytes());
+    hasher.digest()
+}
