@@ -93,13 +93,13 @@ mod tests {
         let shown = Shown {
             generation: 7,
             bulletin: Some(BULLETIN.to_string()),
-            problem: Some("tables/a.sql:3:9: Expected <expr>".to_string()),
+            problem: Some("a.sql:3:9: Expected <expr>".to_string()),
         };
         let page = shown.page();
         let problem = page.find("id=\"preview-problem\"").unwrap();
         assert!(page.find("<body class=\"x\">").unwrap() < problem);
         assert!(problem < page.find("<p>Figures</p>").unwrap());
-        assert!(page.contains("tables/a.sql:3:9: Expected &lt;expr&gt;"));
+        assert!(page.contains("a.sql:3:9: Expected &lt;expr&gt;"));
         assert!(page.contains("last preview that was made"));
         let script = page.find("!== 7").unwrap();
         assert!(script < page.find("</body>").unwrap());
