@@ -97,6 +97,21 @@ struct QueriesArg {
 }
 
 #[derive(Args)]
+struct TemplatesArg {
+    /// The bulletin's words and page designs.
+    #[arg(long, default_value = "templates")]
+    templates: PathBuf,
+}
+
+#[derive(Args)]
+struct OutputArg {
+    /// Where editions are published, one folder per period; an edition
+    /// marks revisions against the latest earlier one there.
+    #[arg(long, default_value = "output")]
+    output: PathBuf,
+}
+
+#[derive(Args)]
 struct IngestArgs {
     #[command(flatten)]
     extract: ExtractArg,
@@ -122,12 +137,10 @@ struct RunArgs {
     warehouse: WarehouseArg,
     #[command(flatten)]
     queries: QueriesArg,
-    /// The bulletin's words and page designs.
-    #[arg(long, default_value = "templates")]
-    templates: PathBuf,
-    /// Where editions are published, one folder per period.
-    #[arg(long, default_value = "output")]
-    output: PathBuf,
+    #[command(flatten)]
+    templates: TemplatesArg,
+    #[command(flatten)]
+    output: OutputArg,
     /// The edition to mark revisions against (a folder such as
     /// output/2005Q1); the latest earlier period under --output when not
     /// given.
@@ -148,13 +161,10 @@ struct ServeArgs {
     warehouse: WarehouseArg,
     #[command(flatten)]
     queries: QueriesArg,
-    /// The bulletin's words and page designs.
-    #[arg(long, default_value = "templates")]
-    templates: PathBuf,
-    /// Where editions are published: the preview marks revisions against
-    /// the latest of an earlier period, as a run would.
-    #[arg(long, default_value = "output")]
-    output: PathBuf,
+    #[command(flatten)]
+    templates: TemplatesArg,
+    #[command(flatten)]
+    output: OutputArg,
 }
 
 #[derive(Args)]
@@ -346,9 +356,9 @@ fn ingest_command(args: IngestArgs, config: &Path, wait: bool) -> Result<(), Fai
 
 fn run_command(args: RunArgs, config: &Path, wait: bool) -> Result<(), Failure> {
     let _warehouse = Lock::warehouse(&args.warehouse.warehouse, Access::Exclusive, wait)?;
-    let _output = Lock::output(&args.output, wait)?;
+    let _output = Lock::output(&args.output.output, wait)?;
     let started = chrono::Utc::now();
-    let output = args.output.clone();
+    let output = args.output.output.clone();
     let done = publish(args, config);
     let record = RunRecord::new(
         started,
@@ -371,8 +381,8 @@ fn publish(args: RunArgs, config: &Path) -> Result<RunOutcome, Failure> {
         extract: args.extract.extract,
         warehouse: args.warehouse.warehouse,
         queries: args.queries.queries,
-        templates: args.templates,
-        output: args.output,
+        templates: args.templates.templates,
+        output: args.output.output,
         period: args.period,
         previous: args.previous,
         config: Config::load(config)?,
@@ -527,9 +537,9 @@ fn serve_command(args: ServeArgs, config: &Path) -> Result<(), Failure> {
     let options = PreviewOptions {
         warehouse: args.warehouse.warehouse,
         queries: args.queries.queries,
-        templates: args.templates,
+        templates: args.templates.templates,
         config: config.to_path_buf(),
-        output: args.output,
+        output: args.output.output,
         period: args.period,
     };
     // Written, not printed: a terminal closed or a pipe no longer read

@@ -31,7 +31,7 @@ impl Shown {
             format!(
                 "<div role=\"alert\" id=\"preview-problem\" style=\"border:0.3em solid \
                  #d4351c;margin:1em;padding:0 1em\">\n<h2>The preview could not be made \
-                 from the files as they are now</h2>\n{kept}<pre>{}</pre>\n</div>\n",
+                 from the files as they are now</h2>\n{kept}<pre style=\"overflow-x:auto\">{}</pre>\n</div>\n",
                 escape_html(problem)
             )
         });
@@ -116,7 +116,7 @@ mod tests {
             problem: Some("no delivery".to_string()),
         }
         .page();
-        assert!(failed.contains("<pre>no delivery</pre>"));
+        assert!(failed.contains(">no delivery</pre>"));
         assert!(!failed.contains("last preview"));
     }
 }
