@@ -56,8 +56,8 @@ pub enum Exit {
     /// `data/`, a CSV unreadable or not a dtto table, or the report could
     /// not be written.
     DiffFailed,
-    /// `dtto serve` could not listen on its port (another program has it):
-    /// choose another with `--port`.
+    /// `dtto serve` could not listen on its port (another program has it,
+    /// or it is not allowed): choose another with `--port`.
     Serve,
 }
 

@@ -556,7 +556,7 @@ fn serve_command(args: ServeArgs, config: &Path) -> Result<(), Failure> {
                 page.period,
                 page.queried
             ),
-            Event::Failed(e) => writeln!(std::io::stderr(), "error: {}", printable(&e.to_string())),
+            Event::Failed(e) => writeln!(std::io::stderr(), "error: {}", printable(e)),
         };
     };
     serve(options, args.port, &runtime()?, &tell).map_err(|e| Failure::new(Exit::Serve, e))

@@ -59,7 +59,7 @@ pub struct RunOutcome {
     /// Whether the edition was written, or its files were already in place.
     pub published: Published,
     /// Wall time of the query stage: every table planned and run for every
-    /// quarter of the edition, with its statistics.
+    /// quarter of the edition (its statistics come after, in [`draft`]).
     pub query_seconds: f64,
     /// Wall time of disclosure control over the whole edition.
     pub disclosure_seconds: f64,

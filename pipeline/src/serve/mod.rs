@@ -10,12 +10,15 @@ pub mod preview;
 pub mod watch;
 
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use tiny_http::{Header, Request, Response, Server};
 
-use crate::ingest::warehouse::Warehouse;
+use crate::ingest::warehouse::{SUMMARY_FILE, Warehouse};
+use crate::run::PUBLIC;
 use page::{GENERATION_PATH, Shown};
 use preview::{Preview, PreviewOptions};
 
@@ -39,7 +42,7 @@ pub enum Event<'a> {
         seconds: f64,
     },
     /// An attempt failed; the last good page stays.
-    Failed(&'a preview::PreviewError),
+    Failed(&'a str),
 }
 
 /// Serves the preview on 127.0.0.1 (`port` 0: any free port) until the
@@ -62,7 +65,7 @@ pub fn serve(
     std::thread::scope(|scope| {
         scope.spawn(|| follow_changes(options, runtime, &shown, tell));
         for request in server.incoming_requests() {
-            answer(request, &shown);
+            answer(request, &shown, address.port());
         }
     });
     Ok(())
@@ -75,51 +78,83 @@ fn follow_changes(
     shown: &Mutex<Shown>,
     tell: &(dyn Fn(Event) + Sync),
 ) {
-    let watched = [
-        options.queries.clone(),
-        options.templates.clone(),
-        options.config.clone(),
-        Warehouse::new(&options.warehouse).current_pointer(),
-    ];
-    let mut preview = Preview::new(options);
+    let mut preview = Preview::new(options.clone());
     let mut seen = None;
     loop {
-        let now = watch::fingerprint(&watched);
+        let now = watch::fingerprint(&watched(&options));
         if seen != Some(now) {
             seen = Some(now);
             let started = Instant::now();
-            let made = runtime.block_on(preview.page());
+            let made =
+                std::panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(preview.page())));
+            let made = match made {
+                Ok(made) => made.map_err(|e| e.to_string()),
+                Err(_) => {
+                    // Whatever it kept may be half made: start afresh.
+                    preview = Preview::new(options.clone());
+                    Err(FAULT.to_string())
+                }
+            };
             match &made {
                 Ok(page) => tell(Event::Made {
                     page,
                     seconds: started.elapsed().as_secs_f64(),
                 }),
-                Err(e) => tell(Event::Failed(e)),
+                Err(problem) => tell(Event::Failed(problem)),
             }
-            let mut shown = shown
+            let made = made.map(|page| page.html);
+            shown
                 .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            shown.generation += 1;
-            match made {
-                Ok(page) => {
-                    shown.bulletin = Some(page.html);
-                    shown.problem = None;
-                }
-                Err(e) => shown.problem = Some(e.to_string()),
-            }
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .update(made);
         }
         std::thread::sleep(WATCH_EVERY);
     }
 }
 
-fn answer(request: Request, shown: &Mutex<Shown>) {
+/// Shown when making a page panicked, after the panic's own message on
+/// standard error.
+const FAULT: &str = "dtto failed while making the page: a fault in dtto, not in your \
+                     files (its message is in the terminal running dtto serve); \
+                     please report it. The next change you save tries again.";
+
+/// Everything the page is made from: `queries/`, `templates/`, the
+/// configuration, which delivery is current and how it was ingested, and
+/// the editions published (the latest earlier one is revised against).
+fn watched(options: &PreviewOptions) -> Vec<PathBuf> {
+    let warehouse = Warehouse::new(&options.warehouse);
+    let mut paths = vec![
+        options.queries.clone(),
+        options.templates.clone(),
+        options.config.clone(),
+        warehouse.current_pointer(),
+    ];
+    paths.extend(warehouse.current_dir().map(|dir| dir.join(SUMMARY_FILE)));
+    if let Ok(entries) = std::fs::read_dir(&options.output) {
+        let mut editions: Vec<PathBuf> = entries
+            .flatten()
+            .map(|entry| entry.path().join(PUBLIC).join("manifest.json"))
+            .collect();
+        editions.sort();
+        paths.extend(editions);
+    }
+    paths
+}
+
+fn answer(request: Request, shown: &Mutex<Shown>, port: u16) {
     let path = request
         .url()
         .split('?')
         .next()
         .unwrap_or_default()
         .to_string();
-    let (body, content_type, status) = {
+    let (body, content_type, status) = if !from_this_machine(&request, port) {
+        (
+            "Only http://127.0.0.1 or http://localhost shows the preview".to_string(),
+            "text/plain",
+            403,
+        )
+    } else {
         let shown = shown
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -139,6 +174,21 @@ fn answer(request: Request, shown: &Mutex<Shown>) {
         .with_header(header("Cache-Control", "no-store"));
     // A browser that went away before its answer needs none.
     let _ = request.respond(response);
+}
+
+/// Whether the request names this machine as its host. Listening on
+/// 127.0.0.1 keeps other machines out, but a web page open in the same
+/// browser could still reach the preview through a name of its own that
+/// it points at 127.0.0.1 (DNS rebinding); such a request carries that
+/// name, and is refused.
+fn from_this_machine(request: &Request, port: u16) -> bool {
+    let host = request
+        .headers()
+        .iter()
+        .find(|header| header.field.equiv("Host"))
+        .map(|header| header.value.as_str());
+    let allowed = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
+    host.is_some_and(|host| allowed.iter().any(|a| a.eq_ignore_ascii_case(host)))
 }
 
 fn header(field: &str, value: &str) -> Header {

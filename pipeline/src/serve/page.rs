@@ -20,6 +20,26 @@ pub struct Shown {
 }
 
 impl Shown {
+    /// After an attempt: its page, or why there is none. The generation
+    /// moves only when what is shown changes, so a save that changes no
+    /// figure (or an editor's own files) reloads nothing.
+    pub fn update(&mut self, made: Result<String, String>) {
+        let changed = match &made {
+            Ok(bulletin) => self.problem.is_some() || self.bulletin.as_ref() != Some(bulletin),
+            Err(problem) => self.problem.as_ref() != Some(problem),
+        };
+        if changed {
+            self.generation += 1;
+        }
+        match made {
+            Ok(bulletin) => {
+                self.bulletin = Some(bulletin);
+                self.problem = None;
+            }
+            Err(problem) => self.problem = Some(problem),
+        }
+    }
+
     /// The whole page, as served.
     pub fn page(&self) -> String {
         let problem = self.problem.as_deref().map(|problem| {
@@ -103,6 +123,35 @@ mod tests {
         assert!(page.contains("last preview that was made"));
         let script = page.find("!== 7").unwrap();
         assert!(script < page.find("</body>").unwrap());
+    }
+
+    #[test]
+    fn the_open_page_reloads_only_when_what_it_shows_changes() {
+        let mut shown = Shown::default();
+        let page = |s: &str| Ok(s.to_string());
+        let problem = |s: &str| Err(s.to_string());
+        let mut generations = Vec::new();
+        for made in [
+            page("a"),
+            page("a"),
+            problem("x"),
+            problem("x"),
+            problem("y"),
+            page("a"),
+            page("b"),
+        ] {
+            shown.update(made);
+            generations.push(shown.generation);
+        }
+        assert_eq!(generations, [1, 1, 2, 2, 3, 4, 5]);
+        assert_eq!(shown.bulletin.as_deref(), Some("b"));
+        assert_eq!(shown.problem, None);
+        shown.update(problem("z"));
+        assert_eq!(
+            shown.bulletin.as_deref(),
+            Some("b"),
+            "the last good page stays"
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use datafusion::prelude::SessionContext;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, ConfigError};
-use crate::ingest::warehouse::Warehouse;
+use crate::ingest::warehouse::{SUMMARY_FILE, Warehouse};
 use crate::ingest::{self, IngestError};
 use crate::lock::{Access, Lock, LockError};
 use crate::period::Period;
@@ -46,6 +46,11 @@ pub enum PreviewError {
     Lock(#[from] LockError),
     #[error("{} holds no ingested delivery: run dtto ingest first", .0.display())]
     NoDelivery(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Run(#[from] RunError),
 }
@@ -104,28 +109,34 @@ impl Preview {
         }
     }
 
-    /// The page as the files read now would make it. The warehouse is
-    /// held shared meanwhile, so an ingest cannot replace the delivery
-    /// under the queries.
+    /// The page as the files read now would make it.
     pub async fn page(&mut self) -> Result<Page, PreviewError> {
         let options = &self.options;
         let config = Config::load(&options.config)?;
-        let _warehouse = Lock::warehouse(&options.warehouse, Access::Shared, true)?;
-        let delivery = Warehouse::new(&options.warehouse)
-            .current_dir()
-            .ok_or_else(|| PreviewError::NoDelivery(options.warehouse.clone()))?;
         let (catalogue, problems) = Catalogue::load(&options.queries);
         if !problems.is_empty() {
             return Err(QueryError::Catalogue(problems).into());
         }
-        let key = session_key(&delivery, &catalogue, options.period)?;
-        let session = match self.session.take() {
-            Some(session) if session.key == key => session,
-            _ => {
-                self.rows.clear();
-                Session::open(key, &delivery, &catalogue, options.period).await?
+        let session = {
+            // Shared only while the delivery is read into memory: an
+            // ingest meanwhile waits (or, without --wait, exits 14) for
+            // that moment alone, not for every page.
+            let _warehouse = Lock::warehouse(&options.warehouse, Access::Shared, true)?;
+            let delivery = Warehouse::new(&options.warehouse)
+                .current_dir()
+                .ok_or_else(|| PreviewError::NoDelivery(options.warehouse.clone()))?;
+            let key = session_key(&delivery, &catalogue, options.period)?;
+            // The old session goes before the new one is read, so that two
+            // deliveries are never in memory at once.
+            match self.session.take().filter(|session| session.key == key) {
+                Some(session) => session,
+                None => {
+                    self.rows.clear();
+                    Session::open(key, &delivery, &catalogue, options.period).await?
+                }
             }
         };
+        let key = session.key;
         let session = self.session.insert(session);
 
         let keys: Vec<u64> = catalogue
@@ -217,13 +228,20 @@ impl Session {
     }
 }
 
-/// What a query session is made from: the delivery, the period asked
-/// for, the views' SQL and the reference lists' bytes.
+/// What a query session is made from: the delivery and how it was
+/// ingested (its summary changes with an ingest again, `--force`), the
+/// period asked for, the views' SQL and the reference lists' bytes.
 fn session_key(
     delivery: &Path,
     catalogue: &Catalogue,
     period: Option<Period>,
-) -> Result<u64, RenderError> {
+) -> Result<u64, PreviewError> {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|source| PreviewError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
     let mut hasher = Xxh3::new();
     let mut add = |part: &[u8]| {
         // Each part's length first, so no two lists of parts run together.
@@ -231,6 +249,7 @@ fn session_key(
         hasher.update(part);
     };
     add(delivery.as_os_str().as_encoded_bytes());
+    add(&read(&delivery.join(SUMMARY_FILE))?);
     add(period.map(|p| p.to_string()).unwrap_or_default().as_bytes());
     for view in &catalogue.views {
         add(view.name.as_bytes());
@@ -238,15 +257,17 @@ fn session_key(
     }
     for reference in &catalogue.reference {
         add(reference.name.as_bytes());
-        add(&std::fs::read(&reference.path).map_err(RenderError::io_at(&reference.path))?);
+        add(&read(&reference.path)?);
     }
     Ok(hasher.digest())
 }
 
-/// A table's rows are what its SQL returns in a session.
+/// A table's rows are what its SQL returns in a session, checked against
+/// the columns its kind requires.
 fn table_key(session: u64, table: &TableQuery) -> u64 {
     let mut hasher = Xxh3::new();
     hasher.update(&session.to_le_bytes());
+    hasher.update(format!("{:?}", table.metadata.kind).as_bytes());
     hasher.update(table.sql.as_bytes());
     hasher.digest()
 }

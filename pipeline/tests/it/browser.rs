@@ -9,6 +9,8 @@ use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -20,6 +22,26 @@ pub struct Browser {
     session: String,
     next_id: u64,
     _profile: tempfile::TempDir,
+    /// Dropped with the browser, which stops the watchdog.
+    _watchdog: std::sync::mpsc::Sender<()>,
+}
+
+/// How long a browser may live: a Chromium that stops answering is killed
+/// then, which ends the read that waits on it, so a test fails instead of
+/// hanging.
+const LIFETIME: Duration = Duration::from_secs(600);
+
+/// Kills process `pid` after [`LIFETIME`] unless told to stop first.
+fn watchdog(pid: u32) -> std::sync::mpsc::Sender<()> {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(LIFETIME) {
+            // SAFETY: kill(2) on a process of ours that is still running:
+            // the browser that owns it has not been dropped.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+    });
+    stop
 }
 
 /// Where Chromium is: `CHROMIUM`, or Debian's.
@@ -64,6 +86,8 @@ impl Browser {
                     || high_out < 0
                     || libc::dup2(high_in, 3) < 0
                     || libc::dup2(high_out, 4) < 0
+                    || libc::close(high_in) < 0
+                    || libc::close(high_out) < 0
                 {
                     return Err(std::io::Error::last_os_error());
                 }
@@ -73,6 +97,7 @@ impl Browser {
         let chromium = command.spawn().unwrap();
         // Chromium's ends, closed here so that its exit ends our reads.
         drop((commands_read, answers_write));
+        let watchdog = watchdog(chromium.id());
         let mut browser = Browser {
             chromium,
             commands,
@@ -80,6 +105,7 @@ impl Browser {
             session: String::new(),
             next_id: 0,
             _profile: profile,
+            _watchdog: watchdog,
         };
         let target = browser.call("Target.createTarget", json!({ "url": url }));
         let target_id = target["targetId"].clone();

@@ -143,6 +143,16 @@ fn wait_for(
     panic!("the page never showed {what}; last it showed {last:?}; {page:?}");
 }
 
+/// Replaces `path` whole, as an editor saving it would: the preview never
+/// reads it half written. Written first outside the watched folders, on
+/// the same file system (the test's work folder is under the temporary
+/// folder).
+fn save(path: &Path, text: &str) {
+    let draft = std::env::temp_dir().join(format!("dtto-serve-test-{}", std::process::id()));
+    std::fs::write(&draft, text).unwrap();
+    std::fs::rename(&draft, path).unwrap();
+}
+
 /// A `dtto serve` stopped when the test ends, however it ends.
 struct Served(Child);
 
@@ -159,7 +169,7 @@ fn serve(work: &Path) -> (Served, String) {
         .args(["serve", "--port", "0"])
         .current_dir(work)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -208,7 +218,7 @@ fn the_open_page_follows_an_edit_shows_a_broken_query_at_its_line_and_recovers()
 
     let edited = original.replace("INTERVAL '21 days'", "INTERVAL '7 days'");
     assert_ne!(edited, original);
-    std::fs::write(&sql, &edited).unwrap();
+    save(&sql, &edited);
     let (after_edit, ..) = wait_for(&mut browser, "the edited figure", |figure, problem| {
         figure == of(within_7_days) && problem.is_empty()
     });
@@ -221,20 +231,18 @@ fn the_open_page_follows_an_edit_shows_a_broken_query_at_its_line_and_recovers()
         .position(|l| l.contains("END AS numerator"))
         .unwrap()
         + 1;
-    std::fs::write(&sql, &broken).unwrap();
-    let (after_break, figure, problem) =
-        wait_for(&mut browser, "the error", |_, problem| !problem.is_empty());
-    assert!(
-        problem.contains(&format!("09_continuity_of_care.sql:{line}:")),
-        "the file and line {line}: {problem}"
-    );
+    save(&sql, &broken);
+    let located = format!("09_continuity_of_care.sql:{line}:");
+    let (after_break, figure, problem) = wait_for(&mut browser, &located, |_, problem| {
+        problem.contains(&located)
+    });
     assert!(
         problem.contains("ELSE 0 END AS numerator,"),
         "the offending line: {problem}"
     );
     assert_eq!(figure, of(within_7_days), "the last good figures stay");
 
-    std::fs::write(&sql, &original).unwrap();
+    save(&sql, &original);
     let (after_fix, ..) = wait_for(&mut browser, "the mended page", |figure, problem| {
         figure == of(within_21_days) && problem.is_empty()
     });
