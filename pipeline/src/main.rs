@@ -96,15 +96,21 @@ struct QueriesArg {
     queries: PathBuf,
 }
 
+/// What an edition is made from and where it is published: a run's and
+/// the preview's alike.
 #[derive(Args)]
-struct TemplatesArg {
+struct EditionArgs {
+    /// The quarter, e.g. 2003Q4; the delivery's latest complete quarter
+    /// when not given.
+    #[arg(long)]
+    period: Option<Period>,
+    #[command(flatten)]
+    warehouse: WarehouseArg,
+    #[command(flatten)]
+    queries: QueriesArg,
     /// The bulletin's words and page designs.
     #[arg(long, default_value = "templates")]
     templates: PathBuf,
-}
-
-#[derive(Args)]
-struct OutputArg {
     /// Where editions are published, one folder per period; an edition
     /// marks revisions against the latest earlier one there.
     #[arg(long, default_value = "output")]
@@ -129,18 +135,8 @@ struct IngestArgs {
 struct RunArgs {
     #[command(flatten)]
     extract: ExtractArg,
-    /// The quarter to publish, e.g. 2003Q4; the extract's latest complete
-    /// quarter when not given.
-    #[arg(long)]
-    period: Option<Period>,
     #[command(flatten)]
-    warehouse: WarehouseArg,
-    #[command(flatten)]
-    queries: QueriesArg,
-    #[command(flatten)]
-    templates: TemplatesArg,
-    #[command(flatten)]
-    output: OutputArg,
+    edition: EditionArgs,
     /// The edition to mark revisions against (a folder such as
     /// output/2005Q1); the latest earlier period under --output when not
     /// given.
@@ -150,21 +146,11 @@ struct RunArgs {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// The quarter to show, e.g. 2003Q4; the current delivery's latest
-    /// complete quarter when not given.
-    #[arg(long)]
-    period: Option<Period>,
+    #[command(flatten)]
+    edition: EditionArgs,
     /// The port on 127.0.0.1 to serve on; 0 takes any free one.
     #[arg(long, default_value_t = 8000)]
     port: u16,
-    #[command(flatten)]
-    warehouse: WarehouseArg,
-    #[command(flatten)]
-    queries: QueriesArg,
-    #[command(flatten)]
-    templates: TemplatesArg,
-    #[command(flatten)]
-    output: OutputArg,
 }
 
 #[derive(Args)]
@@ -355,10 +341,11 @@ fn ingest_command(args: IngestArgs, config: &Path, wait: bool) -> Result<(), Fai
 }
 
 fn run_command(args: RunArgs, config: &Path, wait: bool) -> Result<(), Failure> {
-    let _warehouse = Lock::warehouse(&args.warehouse.warehouse, Access::Exclusive, wait)?;
-    let _output = Lock::output(&args.output.output, wait)?;
+    let edition = &args.edition;
+    let _warehouse = Lock::warehouse(&edition.warehouse.warehouse, Access::Exclusive, wait)?;
+    let _output = Lock::output(&edition.output, wait)?;
     let started = chrono::Utc::now();
-    let output = args.output.output.clone();
+    let output = edition.output.clone();
     let done = publish(args, config);
     let record = RunRecord::new(
         started,
@@ -377,13 +364,14 @@ fn run_command(args: RunArgs, config: &Path, wait: bool) -> Result<(), Failure> 
 }
 
 fn publish(args: RunArgs, config: &Path) -> Result<RunOutcome, Failure> {
+    let edition = args.edition;
     let options = RunOptions {
         extract: args.extract.extract,
-        warehouse: args.warehouse.warehouse,
-        queries: args.queries.queries,
-        templates: args.templates.templates,
-        output: args.output.output,
-        period: args.period,
+        warehouse: edition.warehouse.warehouse,
+        queries: edition.queries.queries,
+        templates: edition.templates,
+        output: edition.output,
+        period: edition.period,
         previous: args.previous,
         config: Config::load(config)?,
     };
@@ -534,13 +522,14 @@ fn query_command(args: QueryArgs, wait: bool) -> Result<(), Failure> {
 }
 
 fn serve_command(args: ServeArgs, config: &Path) -> Result<(), Failure> {
+    let edition = args.edition;
     let options = PreviewOptions {
-        warehouse: args.warehouse.warehouse,
-        queries: args.queries.queries,
-        templates: args.templates.templates,
+        warehouse: edition.warehouse.warehouse,
+        queries: edition.queries.queries,
+        templates: edition.templates,
         config: config.to_path_buf(),
-        output: args.output.output,
-        period: args.period,
+        output: edition.output,
+        period: edition.period,
     };
     // Written, not printed: a terminal closed or a pipe no longer read
     // must not stop the preview.
