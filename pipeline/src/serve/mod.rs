@@ -1,8 +1,8 @@
 //! `dtto serve`: the draft edition of a period, on a local web page that
 //! follows the statisticians' edits. Each time a file of `queries/` or
-//! `templates/`, the configuration or the warehouse's current delivery
-//! changes, the page is made again ([`preview`]) and the open page reloads
-//! itself ([`page`]). A change that does not make a page leaves the last
+//! `templates/`, the configuration, the warehouse's current delivery or an
+//! edition under the output folder changes ([`watch`]), the page is made
+//! again ([`preview`]) and the open page reloads itself ([`page`]). A change that does not make a page leaves the last
 //! good figures in view, under what went wrong.
 
 pub mod page;
