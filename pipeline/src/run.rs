@@ -18,7 +18,7 @@ use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
 use crate::query::catalogue::TableQuery;
 use crate::query::{QueryError, TableResult, adhoc, open, run_tables};
-use crate::render::bulletin::{self, Edition, Release};
+use crate::render::bulletin::{self, Bulletin, Edition, Release};
 use crate::render::charts::{self, Chart};
 use crate::render::edition::{self, EditionError, Published};
 use crate::render::manifest::Manifest;
@@ -152,17 +152,10 @@ fn render(
         tables,
         ..
     } = draft;
-    let charts = charts(protected, edition)?;
     let totals: Vec<TotalCheck> = tables.iter().flat_map(totals::check).collect();
     let ods = ods::render(&protected.tables, &protected.series, edition, date)?;
     let qa = qa::render(templates, edition, &ingested.summary, &totals, protected)?;
-    let bulletin = bulletin::build(
-        templates,
-        edition.clone(),
-        &protected.tables,
-        &protected.series,
-        &charts,
-    )?;
+    let (bulletin, charts) = bulletin(templates, protected, edition.clone())?;
     Ok(Rendered {
         draft: bulletin.edition.release.is_none(),
         html: html::render(&bulletin, templates)?,
@@ -173,9 +166,14 @@ fn render(
     })
 }
 
-/// The edition's charts: of each table and each series, marked DRAFT on
-/// every one of a draft.
-pub fn charts(protected: &Protected, edition: &Edition) -> Result<Vec<Chart>, RenderError> {
+/// The bulletin's words and figures with its charts: of each table and
+/// each series, marked DRAFT on every one of a draft. A run renders it as
+/// HTML and PDF; the preview as HTML.
+pub fn bulletin(
+    templates: &Path,
+    protected: &Protected,
+    edition: Edition,
+) -> Result<(Bulletin, Vec<Chart>), RenderError> {
     let mut charts: Vec<Chart> = Vec::new();
     for table in &protected.tables {
         charts.extend(charts::chart(table, &edition.year_ending)?);
@@ -186,7 +184,14 @@ pub fn charts(protected: &Protected, edition: &Edition) -> Result<Vec<Chart>, Re
     if edition.release.is_none() {
         charts = charts.into_iter().map(Chart::marked_draft).collect();
     }
-    Ok(charts)
+    let bulletin = bulletin::build(
+        templates,
+        edition,
+        &protected.tables,
+        &protected.series,
+        &charts,
+    )?;
+    Ok((bulletin, charts))
 }
 
 /// Every file of the edition, into `dir`: the public edition and the

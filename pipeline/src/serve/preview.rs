@@ -21,7 +21,7 @@ use crate::period::Period;
 use crate::query::catalogue::{Catalogue, TableQuery};
 use crate::query::session::Data;
 use crate::query::{QueryError, TableResult, open_on, run_tables};
-use crate::render::{RenderError, bulletin, html};
+use crate::render::{RenderError, html};
 use crate::run::{self, Revises, RunError};
 
 /// Where the preview reads from.
@@ -144,18 +144,14 @@ impl Preview {
             .iter()
             .map(|table| table_key(key, table))
             .collect();
-        let unknown: Vec<&TableQuery> = catalogue
-            .tables
+        let (unknown_keys, unknown): (Vec<u64>, Vec<&TableQuery>) = keys
             .iter()
-            .zip(&keys)
-            .filter(|(_, key)| !self.rows.contains_key(key))
-            .map(|(table, _)| table)
-            .collect();
+            .zip(&catalogue.tables)
+            .filter(|(key, _)| !self.rows.contains_key(key))
+            .unzip();
         let (period, as_at) = (session.period, session.as_at);
         let queried = run_tables(&session.ctx, &unknown, period, as_at, session.begins).await?;
-        for (table, rows) in unknown.iter().zip(queried) {
-            self.rows.insert(table_key(key, table), rows);
-        }
+        self.rows.extend(unknown_keys.into_iter().zip(queried));
         // Only the tables as they are now: a preview open all day keeps
         // no rows of SQL since edited away.
         self.rows.retain(|key, _| keys.contains(key));
@@ -186,15 +182,7 @@ impl Preview {
             &revises,
         )
         .await?;
-        let charts = run::charts(&draft.protected, &draft.edition)?;
-        let protected = &draft.protected;
-        let bulletin = bulletin::build(
-            &options.templates,
-            draft.edition,
-            &protected.tables,
-            &protected.series,
-            &charts,
-        )?;
+        let (bulletin, _) = run::bulletin(&options.templates, &draft.protected, draft.edition)?;
         Ok(Page {
             html: html::render(&bulletin, &options.templates)?,
             period,

@@ -15,13 +15,7 @@ fn queries() -> PathBuf {
 
 fn copy_queries() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["reference", "views", "tables"] {
-        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        for entry in std::fs::read_dir(queries().join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, dir.path().join(sub).join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    crate::support::copy_tree(&queries(), dir.path());
     dir
 }
 

@@ -477,13 +477,7 @@ fn at_the_default_threshold_small_counts_are_withheld() {
 /// The bundled `queries/` copied under `work`, to be changed by a test.
 fn copy_queries(work: &Path) -> PathBuf {
     let queries = work.join("queries");
-    for sub in ["reference", "views", "tables"] {
-        std::fs::create_dir_all(queries.join(sub)).unwrap();
-        for entry in std::fs::read_dir(repo().join("queries").join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, queries.join(sub).join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    crate::support::copy_tree(&repo().join("queries"), &queries);
     queries
 }
 
