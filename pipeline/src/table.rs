@@ -118,15 +118,9 @@ pub const ALL: &str = "All";
 /// The dimension of a series naming the quarter a row's 12 months end in:
 /// `2004Q3`.
 pub const QUARTER: &str = "quarter";
-/// The breakdowns a series carries. The contract asks for age band, sex and
-/// ethnic group as well. Disclosure control can now decide them in time
-/// (34 s at scale 0.02, 66 s at 0.05, 6 s at 1), but with them on the
-/// reader-side checker of tests/it/disclosure_outputs.rs still finds single
-/// quarters of who is on the Order narrowed (a share's rest, people
-/// commencing who are not White, to 1..4 in 2002Q3 at seed 134604, scale
-/// 0.0095, period 2003Q4), and the random small extracts then take minutes
-/// a case. Until both are settled, the series is national.
-pub const SERIES_BREAKDOWNS: [&str; 1] = [NATIONAL];
+/// The breakdowns a series carries: the national figure, age band, sex and
+/// ethnic group (not area: too thin).
+pub const SERIES_BREAKDOWNS: [&str; 4] = [NATIONAL, "Age band", "Sex", "Ethnic group"];
 
 /// A value naming the total of the other values of its dimension: `All`,
 /// `All reasons`, `All areas`.

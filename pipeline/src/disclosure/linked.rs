@@ -18,7 +18,7 @@
 //! than one group) does not mislead the suppression. A declared link whose
 //! figures do not add up is a problem: the declaration or a query is wrong.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::period::Period;
 use crate::query::catalogue::Link;
@@ -29,6 +29,7 @@ use crate::table::{Figure, NATIONAL, QUARTER, is_all};
 /// row's 12 months.
 const FINANCIAL_YEAR: &str = "$financial_year";
 
+use super::supposed;
 use super::suppression::{Relation, Unprinted};
 
 /// A row's counts as cells, with a rate's difference, which a reader can
@@ -43,6 +44,12 @@ fn cells_of(value: &Value) -> Vec<(Figure, u64)> {
     }
     cells
 }
+
+/// Parts, their total and the relation in words.
+type Sum = (Vec<CellRef>, CellRef, String);
+
+/// A figure of a row of a series: the row's groups without the quarter.
+type SeriesFigure = (Vec<String>, Figure);
 
 /// Where a cell comes from: a figure of a row of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,6 +72,8 @@ pub struct Linked {
     /// Declared links that do not hold.
     pub problems: Vec<String>,
     index: HashMap<CellRef, usize>,
+    /// How many quarters a reader could suppose have been made cells.
+    supposed_rows: usize,
 }
 
 impl Linked {
@@ -103,49 +112,122 @@ impl Linked {
     /// Each row of `tables[windows]`, a series (its 12 months ending in the
     /// quarter of its [`QUARTER`] dimension), is the sum of the rows of
     /// `tables[singles]` for the four quarters making it up (the same
-    /// query, every window narrowed to one quarter). Recorded where the
-    /// figures add up: a table counting people once across quarters does
-    /// not, and a reader cannot subtract its neighbouring windows either.
+    /// query, every window narrowed to one quarter). Where a figure's
+    /// series is no such sum (a table counting people once in 12 months),
+    /// it is linked instead to quarters a reader could suppose (see
+    /// [`supposed`]), cells of one more table after `tables`.
     pub fn roll(&mut self, tables: &[StatTable], windows: usize, singles: usize) {
         let (table, quarters) = (&tables[windows], &tables[singles]);
         let Some(q) = table.dimensions.iter().position(|d| d == QUARTER) else {
             return;
         };
-        let rows: HashMap<&[String], usize> = quarters
+        let single_rows: HashMap<&[String], usize> = quarters
             .rows
             .iter()
             .enumerate()
             .map(|(r, row)| (row.groups.as_slice(), r))
             .collect();
+        // Every 12 months as the sum of its quarters, in the table's order.
+        let mut sums: Vec<(Sum, SeriesFigure)> = Vec::new();
+        // Each row's 12 months, oldest first, by the row without its quarter.
+        let mut chains: BTreeMap<SeriesFigure, Vec<(Period, CellRef)>> = BTreeMap::new();
         for (r, row) in table.rows.iter().enumerate() {
             let Ok(quarter) = row.groups[q].parse::<Period>() else {
                 continue;
             };
-            let parts: Option<Vec<usize>> = quarter
-                .earlier(3)
-                .through(quarter)
-                .map(|single| {
-                    let mut groups = row.groups.clone();
-                    groups[q] = single.to_string();
-                    rows.get(groups.as_slice()).copied()
-                })
-                .collect();
-            let Some(parts) = parts else { continue };
             let mut groups = row.groups.clone();
             groups.remove(q);
             for (figure, _) in cells_of(&row.value) {
                 let at = |table, row| CellRef { table, row, figure };
-                let parts: Vec<CellRef> = parts.iter().map(|&p| at(singles, p)).collect();
-                self.relate(
-                    &parts,
-                    at(windows, r),
-                    format!(
-                        "{}, {}: the 12 months ending {quarter} are its four quarters, {}",
-                        table.metadata.id,
-                        groups.join(" / "),
-                        figure.name()
-                    ),
+                let key = (groups.clone(), figure);
+                chains
+                    .entry(key.clone())
+                    .or_default()
+                    .push((quarter, at(windows, r)));
+                let parts: Option<Vec<CellRef>> = quarter
+                    .earlier(3)
+                    .through(quarter)
+                    .map(|single| {
+                        let mut groups = row.groups.clone();
+                        groups[q] = single.to_string();
+                        Some(at(singles, *single_rows.get(groups.as_slice())?))
+                    })
+                    .collect();
+                let Some(parts) = parts else { continue };
+                let description = format!(
+                    "{}, {}: the 12 months ending {quarter} are its four quarters, {}",
+                    table.metadata.id,
+                    groups.join(" / "),
+                    figure.name()
                 );
+                sums.push(((parts, at(windows, r), description), key));
+            }
+        }
+        // A figure whose 12 months are not all sums of their quarters.
+        let no_sums: BTreeSet<SeriesFigure> = sums
+            .iter()
+            .filter(|((parts, total, _), _)| !self.adds_up(parts, *total))
+            .map(|(_, key)| key.clone())
+            .collect();
+        for ((parts, total, description), key) in sums {
+            if !no_sums.contains(&key) {
+                self.relate(&parts, total, description);
+            }
+        }
+        for key in no_sums {
+            let mut chain = chains.remove(&key).unwrap_or_default();
+            chain.sort();
+            let name = format!("{}, {}", table.metadata.id, key.0.join(" / "));
+            self.roll_on_supposed(tables.len(), &chain, &name);
+        }
+    }
+
+    /// Links each run of consecutive 12 months of `chain` to quarters a
+    /// reader could suppose, cells of table `supposed`.
+    fn roll_on_supposed(&mut self, supposed: usize, chain: &[(Period, CellRef)], name: &str) {
+        for piece in chain.chunk_by(|(a, _), (b, _)| a.earlier(-1) == *b) {
+            let Some(values): Option<Vec<u64>> = piece
+                .iter()
+                .map(|(_, c)| Some(self.values[self.cell(*c)?]))
+                .collect()
+            else {
+                continue;
+            };
+            for run in supposed::runs(&values) {
+                let Some(quarters) = supposed::supposed_quarters(&values[run.clone()]) else {
+                    continue;
+                };
+                let figure = piece[run.start].1.figure;
+                let first = self.supposed_rows;
+                for value in quarters {
+                    let cell = CellRef {
+                        table: supposed,
+                        row: self.supposed_rows,
+                        figure,
+                    };
+                    self.supposed_rows += 1;
+                    self.index.insert(cell, self.cells.len());
+                    self.cells.push(cell);
+                    self.values.push(value);
+                }
+                for (i, (quarter, total)) in piece[run].iter().enumerate() {
+                    let parts: Vec<CellRef> = (first + i..first + i + 4)
+                        .map(|row| CellRef {
+                            table: supposed,
+                            row,
+                            figure,
+                        })
+                        .collect();
+                    self.relate(
+                        &parts,
+                        *total,
+                        format!(
+                            "{name}: the 12 months ending {quarter} as four quarters a reader \
+                             could suppose (its own quarters do not add up to it), {}",
+                            figure.name()
+                        ),
+                    );
+                }
             }
         }
     }
@@ -436,19 +518,29 @@ impl Linked {
         }
     }
 
+    /// The cells exist and `parts` add up to `total`.
+    fn adds_up(&self, parts: &[CellRef], total: CellRef) -> bool {
+        let parts: Option<Vec<u64>> = parts
+            .iter()
+            .map(|&c| Some(self.values[self.cell(c)?]))
+            .collect();
+        // No parts at all says the total is 0: a reader knows it, whether or
+        // not it is printed.
+        parts
+            .zip(self.cell(total))
+            .is_some_and(|(parts, total)| parts.iter().sum::<u64>() == self.values[total])
+    }
+
     /// Records the relation if its cells exist and really add up; says
     /// whether it did.
     fn relate(&mut self, parts: &[CellRef], total: CellRef, description: String) -> bool {
-        let parts: Option<Vec<usize>> = parts.iter().map(|&c| self.cell(c)).collect();
-        let (Some(parts), Some(total)) = (parts, self.cell(total)) else {
-            return false;
-        };
-        // No parts at all says the total is 0: a reader knows it, whether or
-        // not it is printed.
-        let sum: u64 = parts.iter().map(|&c| self.values[c]).sum();
-        if sum != self.values[total] {
+        if !self.adds_up(parts, total) {
             return false;
         }
+        let parts: Vec<usize> = parts.iter().filter_map(|&c| self.cell(c)).collect();
+        let Some(total) = self.cell(total) else {
+            return false;
+        };
         self.relations.push(Relation { parts, total });
         self.descriptions.push(description);
         true

@@ -13,6 +13,7 @@
 pub mod audit;
 mod elimination;
 pub mod linked;
+pub mod supposed;
 pub mod suppression;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

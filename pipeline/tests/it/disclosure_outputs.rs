@@ -407,6 +407,12 @@ fn single_quarters_narrowed(table: &Published) -> Vec<String> {
                 })
                 .collect();
             let slack = windows[0] - least.iter().sum::<i64>();
+            if slack < 0 {
+                // No quarters make these 12 months: a table counting each
+                // person once in 12 months, which a reader sees is no sum
+                // of quarters.
+                continue;
+            }
             let first: Period = run[0].0.parse().unwrap();
             for (k, offset) in offsets.iter().enumerate() {
                 let low = least[k % 4] + offset;
@@ -641,14 +647,27 @@ proptest! {
 /// as exactly 3.
 const COMMENCED_BY_QUARTER: [u32; 17] = [5, 5, 5, 5, 0, 0, 0, 0, 6, 6, 6, 6, 3, 6, 6, 6, 6];
 
-fn write_rolling_delivery(dir: &Path) {
+/// Orders commenced by quarter as [`COMMENCED_BY_QUARTER`], but no 12
+/// months empty: each class of every fourth quarter holds its 0 in a
+/// different year, and 2004Q1 again has 3.
+const COMMENCED_EVERY_YEAR: [u32; 17] = [6, 6, 6, 6, 0, 0, 6, 6, 6, 6, 0, 6, 3, 6, 6, 0, 6];
+
+/// The Orders commenced `by_quarter` from 2001Q1. Each Order's person is
+/// their own, but with `again`, the person of the first Order of 2003Q1
+/// commences the first Order of 2003Q2 too.
+fn write_rolling_delivery(dir: &Path, by_quarter: &[u32; 17], again: bool) {
     let mut orders = Vec::new();
     let first: Period = "2001Q1".parse().unwrap();
     for (q, quarter) in first.through("2005Q1".parse().unwrap()).enumerate() {
-        for n in 0..COMMENCED_BY_QUARTER[q] {
+        for n in 0..by_quarter[q] {
             let start = quarter.quarter().start + chrono::Days::new(u64::from(n) * 7);
+            let person = if again && (q, n) == (9, 0) {
+                "P080".to_string()
+            } else {
+                format!("P{q:02}{n}")
+            };
             orders.push(format!(
-                "R{q:02}{n},P{q:02}{n},KEN,magistrates,standard,{start},{start},12,,,30,M,W1,N,\
+                "R{q:02}{n},{person},KEN,magistrates,standard,{start},{start},12,,,30,M,W1,N,\
                  heroin,settled,N"
             ));
         }
@@ -661,7 +680,7 @@ fn write_rolling_delivery(dir: &Path) {
 fn neighbouring_quarters_of_a_series_give_no_single_quarter_away() {
     let work = tempfile::tempdir().unwrap();
     let extract = work.path().join("extract");
-    write_rolling_delivery(&extract);
+    write_rolling_delivery(&extract, &COMMENCED_BY_QUARTER, false);
     let output = publish(&extract, work.path(), "2005Q1");
     let found = disclosures(&output);
     assert!(found.is_empty(), "{found:#?}");
@@ -700,5 +719,69 @@ fn neighbouring_quarters_of_a_series_give_no_single_quarter_away() {
     assert!(
         series.rows.iter().any(|(_, f)| f["count"].is_none()),
         "something in the series is withheld"
+    );
+}
+
+/// Who is on the Order counts a person once in 12 months, so its 12 months
+/// are no sums of quarters when someone commences twice: here the person
+/// commencing in 2003Q1 and again in 2003Q2, counted once in the three 12
+/// months holding both. A reader taking the series for sums still
+/// subtracts neighbouring 12 months, and finds a quarter's people from 1
+/// to 4. (No 12 months is empty: a group with no one is no row, which
+/// breaks the series a reader can subtract.)
+#[test]
+fn a_series_that_is_no_sum_of_quarters_gives_no_quarter_away_either() {
+    let work = tempfile::tempdir().unwrap();
+    let extract = work.path().join("extract");
+    write_rolling_delivery(&extract, &COMMENCED_EVERY_YEAR, true);
+    let output = publish(&extract, work.path(), "2005Q1");
+    let found = disclosures(&output);
+    assert!(found.is_empty(), "{found:#?}");
+    // The danger was there: the people commencing in each 12 months, every
+    // one at least 5, would show 2004Q1 as 4.
+    let people: Vec<u64> = (3..17)
+        .map(|q| {
+            let orders: u32 = COMMENCED_EVERY_YEAR[q - 3..=q].iter().sum();
+            let twice = (9..=11).contains(&q);
+            u64::from(orders) - u64::from(twice)
+        })
+        .collect();
+    assert!(people.iter().all(|&w| w >= THRESHOLD));
+    let naive = Published {
+        dimensions: ["quarter", "population", "breakdown", "group"]
+            .map(String::from)
+            .to_vec(),
+        rows: people
+            .iter()
+            .zip(
+                "2001Q4"
+                    .parse::<Period>()
+                    .unwrap()
+                    .through("2005Q1".parse().unwrap()),
+            )
+            .map(|(w, quarter)| {
+                let groups = [&quarter.to_string(), "People commencing", "Sex", "Male"]
+                    .map(String::from)
+                    .to_vec();
+                (
+                    groups,
+                    BTreeMap::from([("denominator".to_string(), Some(*w))]),
+                )
+            })
+            .collect(),
+    };
+    assert_eq!(
+        single_quarters_narrowed(&naive),
+        [
+            "[\"People commencing\", \"Sex\", \"Male\"] denominator: the single quarter 2004Q1 is 4 to 4"
+        ]
+    );
+    let series = read(&output.join("public/data/series/who_is_on_the_order.csv"));
+    assert!(
+        series
+            .rows
+            .iter()
+            .any(|(g, f)| g[1] == "People commencing" && f["denominator"].is_none()),
+        "something of the people commencing in the series is withheld"
     );
 }

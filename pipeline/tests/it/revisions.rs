@@ -129,10 +129,6 @@ fn rows(edition: &Path, period: &str) -> BTreeMap<(String, String, String), Row>
     all
 }
 
-fn withheld(status: &str) -> bool {
-    status.split(' ').any(|mark| mark == "[c]")
-}
-
 /// Every figure published in both editions whose value differs, as
 /// (table, quarter, group, figure, previous, new).
 fn expected_revisions(
@@ -140,15 +136,17 @@ fn expected_revisions(
     current: &BTreeMap<(String, String, String), Row>,
 ) -> BTreeSet<[String; 6]> {
     let mut revised = BTreeSet::new();
-    for (key, (new_figures, new_status)) in current {
-        let Some((old_figures, old_status)) = previous.get(key) else {
+    for (key, (new_figures, _)) in current {
+        let Some((old_figures, _)) = previous.get(key) else {
             continue;
         };
-        if withheld(old_status) || withheld(new_status) {
-            continue;
-        }
         for (figure, new) in new_figures {
             let old = &old_figures[figure];
+            // Withheld in either edition: not compared. A row marked [c]
+            // may still show some of its figures.
+            if old.is_empty() || new.is_empty() {
+                continue;
+            }
             let same = old == new
                 || matches!((old.parse::<f64>(), new.parse::<f64>()), (Ok(a), Ok(b)) if a == b);
             if !same {

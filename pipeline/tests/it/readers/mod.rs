@@ -25,6 +25,8 @@ pub enum Shown {
 /// One CSV: its dimension values → its counts in column order.
 pub struct CsvTable {
     pub dimensions: usize,
+    /// The header's names of the dimension columns.
+    pub dimension_names: Vec<String>,
     pub rows: BTreeMap<Vec<String>, Vec<Shown>>,
 }
 
@@ -59,7 +61,11 @@ pub fn read_csv(path: &Path) -> CsvTable {
             (groups, figures)
         })
         .collect();
-    CsvTable { dimensions, rows }
+    CsvTable {
+        dimensions,
+        dimension_names: header[..dimensions].to_vec(),
+        rows,
+    }
 }
 
 /// The period's tables and the series, `data/<id>.csv` by id and
