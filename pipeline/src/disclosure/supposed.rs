@@ -22,8 +22,8 @@ use std::ops::Range;
 pub fn supposed_quarters(windows: &[u64]) -> Option<Vec<u64>> {
     let first = *windows.first()? as i64;
     // Subtracting neighbouring windows gives each quarter less the one four
-    // before it, so each quarter is its class's first (one of the four
-    // before the second window) plus an offset.
+    // before it, so each quarter is its class's first (one of the first
+    // window's four quarters) plus an offset.
     let mut offsets = vec![0i64; windows.len() + 3];
     for i in 1..windows.len() {
         offsets[i + 3] = offsets[i - 1] + windows[i] as i64 - windows[i - 1] as i64;
