@@ -171,7 +171,7 @@ impl Linked {
             .collect();
         for ((parts, total, description), key) in sums {
             if !no_sums.contains(&key) {
-                self.relate(&parts, total, description);
+                self.record(&parts, total, description);
             }
         }
         for key in no_sums {
@@ -193,10 +193,7 @@ impl Linked {
             else {
                 continue;
             };
-            for run in supposed::runs(&values) {
-                let Some(quarters) = supposed::supposed_quarters(&values[run.clone()]) else {
-                    continue;
-                };
+            for (run, quarters) in supposed::runs(&values) {
                 let figure = piece[run.start].1.figure;
                 let first = self.supposed_rows;
                 for value in quarters {
@@ -534,11 +531,13 @@ impl Linked {
     /// Records the relation if its cells exist and really add up; says
     /// whether it did.
     fn relate(&mut self, parts: &[CellRef], total: CellRef, description: String) -> bool {
-        if !self.adds_up(parts, total) {
-            return false;
-        }
-        let parts: Vec<usize> = parts.iter().filter_map(|&c| self.cell(c)).collect();
-        let Some(total) = self.cell(total) else {
+        self.adds_up(parts, total) && self.record(parts, total, description)
+    }
+
+    /// Records the relation, known to add up, if its cells exist.
+    fn record(&mut self, parts: &[CellRef], total: CellRef, description: String) -> bool {
+        let parts: Option<Vec<usize>> = parts.iter().map(|&c| self.cell(c)).collect();
+        let (Some(parts), Some(total)) = (parts, self.cell(total)) else {
             return false;
         };
         self.relations.push(Relation { parts, total });

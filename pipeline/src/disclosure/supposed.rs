@@ -54,20 +54,28 @@ pub fn supposed_quarters(windows: &[u64]) -> Option<Vec<u64>> {
 }
 
 /// `windows` split into runs of neighbours, each as long as it can be while
-/// some quarters make it up. A run starts at the last window of the one
-/// before it, so every pair of neighbouring windows is in a run (quarters
-/// make up any two).
-pub fn runs(windows: &[u64]) -> Vec<Range<usize>> {
+/// some quarters make it up, with those quarters. A run starts at the last
+/// window of the one before it, so every pair of neighbouring windows is in
+/// a run (quarters make up any one or two).
+pub fn runs(windows: &[u64]) -> Vec<(Range<usize>, Vec<u64>)> {
     let mut runs = Vec::new();
     let mut start = 0;
-    for end in 2..=windows.len() {
-        if supposed_quarters(&windows[start..end]).is_none() {
-            runs.push(start..end - 1);
-            start = end - 2;
+    // The quarters making up the run so far, windows[start..end - 1].
+    let mut made: Option<Vec<u64>> = None;
+    for end in 1..=windows.len() {
+        match supposed_quarters(&windows[start..end]) {
+            Some(quarters) => made = Some(quarters),
+            None => {
+                if let Some(quarters) = made.take() {
+                    runs.push((start..end - 1, quarters));
+                }
+                start = end - 2;
+                made = supposed_quarters(&windows[start..end]);
+            }
         }
     }
-    if start < windows.len() {
-        runs.push(start..windows.len());
+    if let Some(quarters) = made {
+        runs.push((start..windows.len(), quarters));
     }
     runs
 }
@@ -97,12 +105,16 @@ mod tests {
         assert_eq!(supposed_quarters(&[]), None);
     }
 
+    fn ranges(windows: &[u64]) -> Vec<Range<usize>> {
+        runs(windows).into_iter().map(|(run, _)| run).collect()
+    }
+
     #[test]
     fn windows_that_no_quarters_make_are_split_where_they_stop() {
-        assert_eq!(runs(&[0, 10, 0, 10]), [0..2, 1..4]);
-        assert_eq!(runs(&[7, 8, 9]), vec![0..3]);
-        assert_eq!(runs(&[7]), vec![0..1]);
-        assert_eq!(runs(&[]), Vec::<Range<usize>>::new());
+        assert_eq!(ranges(&[0, 10, 0, 10]), [0..2, 1..4]);
+        assert_eq!(ranges(&[7, 8, 9]), vec![0..3]);
+        assert_eq!(ranges(&[7]), vec![0..1]);
+        assert_eq!(ranges(&[]), Vec::<Range<usize>>::new());
     }
 
     proptest! {
@@ -125,17 +137,14 @@ mod tests {
         #[test]
         fn every_run_is_made_up(windows in proptest::collection::vec(0u64..40, 1..30)) {
             let runs = runs(&windows);
-            prop_assert_eq!(runs.first().map(|r| r.start), Some(0));
-            prop_assert_eq!(runs.last().map(|r| r.end), Some(windows.len()));
+            prop_assert_eq!(runs.first().map(|(r, _)| r.start), Some(0));
+            prop_assert_eq!(runs.last().map(|(r, _)| r.end), Some(windows.len()));
             for pair in runs.windows(2) {
-                prop_assert_eq!(pair[1].start + 1, pair[0].end);
-                prop_assert!(pair[1].end > pair[0].end);
+                prop_assert_eq!(pair[1].0.start + 1, pair[0].0.end);
+                prop_assert!(pair[1].0.end > pair[0].0.end);
             }
-            for run in runs {
-                let part = &windows[run];
-                let found = supposed_quarters(part);
-                prop_assert!(found.is_some());
-                prop_assert_eq!(windows_of(&found.unwrap_or_default()), part);
+            for (run, quarters) in runs {
+                prop_assert_eq!(windows_of(&quarters), &windows[run]);
             }
         }
     }

@@ -55,7 +55,7 @@ fn every_series_figure_is_the_figure_of_that_quarters_own_run() {
     let breakdowns: std::collections::BTreeSet<&str> = edition
         .values()
         .flat_map(|table| {
-            let b = table.dimension_names.iter().position(|d| d == "breakdown");
+            let b = table.dimensions.iter().position(|d| d == "breakdown");
             table
                 .rows
                 .keys()

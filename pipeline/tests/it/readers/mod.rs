@@ -24,9 +24,8 @@ pub enum Shown {
 
 /// One CSV: its dimension values → its counts in column order.
 pub struct CsvTable {
-    pub dimensions: usize,
-    /// The header's names of the dimension columns.
-    pub dimension_names: Vec<String>,
+    /// The header's names of the dimension columns, which come first.
+    pub dimensions: Vec<String>,
     pub rows: BTreeMap<Vec<String>, Vec<Shown>>,
 }
 
@@ -51,21 +50,21 @@ pub fn read_csv(path: &Path) -> CsvTable {
         .filter(|(_, h)| COUNT_COLUMNS.contains(&h.as_str()))
         .map(|(i, _)| i)
         .collect();
-    let dimensions = counts[0];
+    let dimensions = header[..counts[0]].to_vec();
     let rows = reader
         .records()
         .map(|record| {
             let record = record.unwrap();
-            let groups = record.iter().take(dimensions).map(String::from).collect();
+            let groups = record
+                .iter()
+                .take(dimensions.len())
+                .map(String::from)
+                .collect();
             let figures = counts.iter().map(|&c| csv_count(&record[c])).collect();
             (groups, figures)
         })
         .collect();
-    CsvTable {
-        dimensions,
-        dimension_names: header[..dimensions].to_vec(),
-        rows,
-    }
+    CsvTable { dimensions, rows }
 }
 
 /// The period's tables and the series, `data/<id>.csv` by id and
@@ -217,7 +216,7 @@ fn sheet_problems(name: &str, sheet: &calamine::Range<Data>, csv: &CsvTable) -> 
         ));
     }
     for row in body {
-        let groups: Vec<String> = row[..csv.dimensions].iter().map(cell_text).collect();
+        let groups: Vec<String> = row[..csv.dimensions.len()].iter().map(cell_text).collect();
         let counts: Vec<String> = count_columns
             .iter()
             .map(|&c| match &row[c] {
@@ -287,7 +286,7 @@ pub fn html_problems(html: &str, csvs: &BTreeMap<String, CsvTable>) -> Vec<Strin
             .collect();
         for row in rows {
             let row = cells(row);
-            let groups = row[..csv.dimensions].to_vec();
+            let groups = row[..csv.dimensions.len()].to_vec();
             let counts: Vec<String> = count_columns.iter().map(|&c| row[c].clone()).collect();
             compare_row(&id, csv, &groups, &counts, &mut problems);
         }
