@@ -5,6 +5,7 @@ rows/s and peak RSS for each, and the ratio.
 Usage: python3 bench/ingest.py DTTO_BINARY DELIVERY_DIR SHUFFLED_DIR WORK_DIR
 (SHUFFLED_DIR: the same delivery with its drug tests in random order)"""
 
+import json
 import os
 import subprocess
 import sys
@@ -62,18 +63,26 @@ def main():
 
     ours_time, ours_rss = ours(delivery)
     shuffled_time, shuffled_rss = ours(shuffled)
-    duck_time, duck_rss = measure(
-        [[sys.executable, "-c", DUCKDB_LOAD, delivery, f"{work}/duckdb", n, column_types(delivery, n)] for n in FILES]
-    )
+    def duckdb(extract):
+        return measure(
+            [[sys.executable, "-c", DUCKDB_LOAD, extract, f"{work}/duckdb", n, column_types(extract, n)] for n in FILES]
+        )
+
+    duck_time, duck_rss = duckdb(delivery)
+    duck_shuffled_time, duck_shuffled_rss = duckdb(shuffled)
 
     print(f"\nIngest of {size_mb:,.0f} MB, {rows:,} rows ({delivery})")
     print(f"{'':<36}{'wall s':>9}{'MB/s':>9}{'rows/s':>13}{'peak RSS MiB':>15}")
     for label, t, rss in [("dtto ingest (validated)", ours_time, ours_rss),
                           ("dtto ingest, tests in random order", shuffled_time, shuffled_rss),
-                          ("DuckDB COPY to Parquet (plain)", duck_time, duck_rss)]:
+                          ("DuckDB COPY to Parquet (plain)", duck_time, duck_rss),
+                          ("DuckDB, tests in random order", duck_shuffled_time, duck_shuffled_rss)]:
         print(f"{label:<36}{t:>9.2f}{size_mb / t:>9.1f}{rows / t:>13,.0f}{rss:>15,.0f}")
-    print(f"ratio dtto / DuckDB: {ours_time / duck_time:.2f}x (goal: at most 1.5x); "
-          f"tests in random order: {shuffled_time / duck_time:.2f}x")
+    print(f"ratio dtto / DuckDB: {ours_time / duck_time:.2f}x (goal: below 1.0x); "
+          f"tests in random order, both: {shuffled_time / duck_shuffled_time:.2f}x (goal: below 1.0x)")
+    # The whole-run ratio (bench/queries.py) adds each side's load to its queries.
+    with open(f"{work}/ingest-seconds.json", "w") as f:
+        json.dump({"dtto": ours_time, "duckdb": duck_time}, f)
 
 
 if __name__ == "__main__":

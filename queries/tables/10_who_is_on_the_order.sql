@@ -1,19 +1,18 @@
 -- Measure 10. The make-up of people assessed and of people commencing in
 -- the reference year, by age band, sex and ethnic group: shares of each
 -- total. A person is counted once per population, with the
--- characteristics of their first assessment or Order in the year.
+-- characteristics of their first assessment or Order in the year: the one
+-- in the year whose previous one (see the views) was before it.
 WITH assessed AS (
-  SELECT age_band, sex_label, ethnic_group FROM (
-    SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY assessment_date, assessment_id) AS nth
-    FROM assessments_labelled
-    WHERE assessment_date BETWEEN $year_start AND $year_end
-  ) WHERE nth = 1
+  SELECT age_band, sex_label, ethnic_group
+  FROM assessments_labelled
+  WHERE assessment_date BETWEEN $year_start AND $year_end
+    AND (previous_assessment_date IS NULL OR previous_assessment_date < $year_start)
 ), commenced AS (
-  SELECT age_band, sex_label, ethnic_group FROM (
-    SELECT *, row_number() OVER (PARTITION BY person_id ORDER BY commencement_date, order_id) AS nth
-    FROM orders_labelled
-    WHERE commencement_date BETWEEN $year_start AND $year_end
-  ) WHERE nth = 1
+  SELECT age_band, sex_label, ethnic_group
+  FROM orders_labelled
+  WHERE commencement_date BETWEEN $year_start AND $year_end
+    AND (previous_commencement_date IS NULL OR previous_commencement_date < $year_start)
 ), people AS (
   SELECT 'People assessed' AS population, * FROM assessed
   UNION ALL

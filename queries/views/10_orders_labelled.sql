@@ -28,6 +28,14 @@ SELECT
   t.label AS order_type,
   o.sentence_date,
   o.commencement_date,
+  -- The commencement of the same person's Order before this one (by
+  -- commencement date, then order_id); NULL for their first. A person's
+  -- first Order in a period is the one commenced in it whose previous
+  -- Order commenced before it: found so with a filter, where ranking each
+  -- person's Orders again for every period would repeat the same sort.
+  lag(o.commencement_date) OVER (
+    PARTITION BY o.person_id ORDER BY o.commencement_date, o.order_id
+  ) AS previous_commencement_date,
   o.termination_date,
   CAST(o.termination_reason AS VARCHAR) AS termination_reason,
   o.age,

@@ -5,6 +5,13 @@ SELECT
   x.person_id,
   a.name AS area_name,
   x.assessment_date,
+  -- The date of the same person's assessment before this one (by date,
+  -- then assessment_id); NULL for their first. As for Orders in
+  -- orders_labelled: a person's first assessment in a period is the one in
+  -- it whose previous assessment was before it.
+  lag(x.assessment_date) OVER (
+    PARTITION BY x.person_id ORDER BY x.assessment_date, x.assessment_id
+  ) AS previous_assessment_date,
   CAST(x.outcome AS VARCHAR) AS outcome,
   COALESCE(b.age_band, 'Not known') AS age_band,
   COALESCE(s.sex_label, 'Not known') AS sex_label,

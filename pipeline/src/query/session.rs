@@ -28,6 +28,14 @@ pub fn new_context() -> SessionContext {
     let mut config = SessionConfig::new().with_information_schema(true);
     // Spans let an unknown column be reported at its line and column.
     config.options_mut().sql_parser.collect_spans = true;
+    // A join's smaller side (the Orders of one window: tens of thousands of
+    // rows) is hashed whole, and the larger side (a view of every Order in
+    // every group, kept in memory) read where it lies. Under the defaults
+    // (1 MiB, 128 Ki rows) both sides were hashed again into partitions for
+    // every query; the whole series at scale 10 took 20.7 s instead of 14.7.
+    let optimizer = &mut config.options_mut().optimizer;
+    optimizer.hash_join_single_partition_threshold = 64 << 20;
+    optimizer.hash_join_single_partition_threshold_rows = 1 << 20;
     SessionContext::new_with_config(config)
 }
 
