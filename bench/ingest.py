@@ -1,6 +1,8 @@
 """Ingest benchmark: our validated ingest beside DuckDB's plain typed load of
-the same delivery into zstd Parquet, in the same run. Prints wall time, MB/s,
-rows/s and peak RSS for each, and the ratio.
+the same delivery into zstd Parquet, in the same run, once as generated and
+once with the drug tests in random order. Prints wall time, MB/s, rows/s and
+peak RSS for each, and the ratios; leaves both sides' times (as generated)
+for the whole-run ratio that bench/queries.py prints.
 
 Usage: python3 bench/ingest.py DTTO_BINARY DELIVERY_DIR SHUFFLED_DIR WORK_DIR
 (SHUFFLED_DIR: the same delivery with its drug tests in random order)"""
