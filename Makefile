@@ -22,7 +22,7 @@ DEFAULT_AS_AT := 2005-03-31
 LATER_EXTRACT := fixtures/default-later
 LATER_AS_AT := 2005-06-30
 
-.PHONY: run test lint bench build fixtures clean test-tools
+.PHONY: run test lint bench bench-100 build fixtures clean test-tools
 
 # Only what `make run` and `make bench` run: the dtto binary.
 build:
@@ -57,6 +57,11 @@ lint:
 
 bench: $(if $(BENCH_DTTO),,build)
 	DTTO=$(or $(BENCH_DTTO),$(DTTO)) bash bench/run.sh
+
+# Scale 100 in bounded memory: rows/s and peak RSS of ingest and run. Not in
+# CI (12 GB of generated CSV).
+bench-100: $(if $(BENCH_DTTO),,build)
+	bash bench/scale100.sh $(or $(BENCH_DTTO),$(DTTO))
 
 clean:
 	rm -rf output warehouse $(DEFAULT_EXTRACT) $(LATER_EXTRACT)
