@@ -59,7 +59,7 @@ bench: $(if $(BENCH_DTTO),,build)
 	DTTO=$(or $(BENCH_DTTO),$(DTTO)) bash bench/run.sh
 
 # Scale 100 in bounded memory: rows/s and peak RSS of ingest and run. Not in
-# CI (12 GB of generated CSV).
+# CI (13 GB of generated CSV).
 bench-100: $(if $(BENCH_DTTO),,build)
 	bash bench/scale100.sh $(or $(BENCH_DTTO),$(DTTO))
 

@@ -7,16 +7,12 @@ set -euo pipefail
 dtto=$1
 work=$2
 scale10=$3
-generator=$(cat pipeline/src/synth/*.rs | sha256sum | cut -d' ' -f1)
+source bench/generated.sh
 
 deliveries=()
 for scale in 0.02 0.05 1; do
   delivery="$work/disclosure-$scale"
-  if [ ! -f "$delivery/extract.toml" ] || [ "$(cat "$delivery.generator" 2>/dev/null)" != "$generator" ]; then
-    rm -rf "$delivery"
-    "$dtto" fixtures generate --seed 1 --scale "$scale" --as-at 2005-03-31 "$delivery" > /dev/null
-    echo "$generator" > "$delivery.generator"
-  fi
+  generated "$dtto" "$scale" "$delivery"
   deliveries+=("$scale:$delivery")
 done
 deliveries+=("10:$scale10")

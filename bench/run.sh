@@ -20,15 +20,9 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/pip" install --quiet "duckdb>=1.1"
 fi
 
+source bench/generated.sh
 delivery="$work/scale10"
-stamp="$work/scale10.generator"
-generator=$(cat pipeline/src/synth/*.rs | sha256sum | cut -d' ' -f1)
-if [ ! -f "$delivery/extract.toml" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$generator" ]; then
-  echo "Generating the scale-10 delivery..."
-  TIMEFORMAT="generated in %R s"
-  time "$dtto" fixtures generate --seed 1 --scale 10 --as-at 2005-03-31 "$delivery"
-  echo "$generator" > "$stamp"
-fi
+generated "$dtto" 10 "$delivery"
 # The same delivery with its drug tests in random order: keys that do not
 # arrive sorted take the slower, hash-map path of the uniqueness check.
 shuffled="$work/scale10-shuffled"
