@@ -241,10 +241,11 @@ pub fn load_file(
         if let Some(k) = key_column.filter(|&k| fields[k] == Field::Text) {
             let key = row.text(k);
             let earlier = if violations.is_empty() {
-                loaded_keys.claim(key, line).err()
+                loaded_keys.claim(key, line).map(Result::err)
             } else {
                 loaded_keys.earlier_line(key)
-            };
+            }
+            .map_err(|e| storage_error(&e))?;
             if let Some(first) = earlier {
                 violations.push(Violation::new(
                     file.columns()[k].name,

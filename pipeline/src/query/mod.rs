@@ -15,7 +15,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::{DataFrame, SessionContext};
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 
 use crate::period::Period;
 use crate::table::BREAKDOWN;
@@ -264,17 +264,26 @@ pub async fn run_tables(
             .map(|q| (*table, Parameters::single_quarter(*q, as_at)));
         windows.chain(singles)
     });
-    let mut results = futures::stream::iter(runs)
+    let attempts: Vec<_> = futures::stream::iter(runs)
         .map(|(table, parameters)| async move {
-            let frame = plan(ctx, table, &parameters)
-                .await
-                .map_err(catalogue_problem)?;
-            Ok::<_, QueryError>(frame.collect().await?)
+            let attempt = run_one(ctx, table, &parameters).await;
+            (table, parameters, attempt)
         })
         .buffered(QUERIES_AT_ONCE)
-        .try_collect::<Vec<_>>()
-        .await?
-        .into_iter();
+        .collect()
+        .await;
+    // A query refused memory while others held theirs runs again alone,
+    // with the whole memory pool to itself.
+    let mut results = Vec::with_capacity(attempts.len());
+    for (table, parameters, attempt) in attempts {
+        results.push(match attempt {
+            Err(QueryError::DataFusion(e)) if out_of_memory(&e) => {
+                run_one(ctx, table, &parameters).await?
+            }
+            other => other?,
+        });
+    }
+    let mut results = results.into_iter();
     Ok(plans
         .into_iter()
         .map(|(table, quarters)| {
@@ -291,6 +300,29 @@ pub async fn run_tables(
             }
         })
         .collect())
+}
+
+/// One table's query for one quarter's parameters, its rows collected.
+async fn run_one(
+    ctx: &SessionContext,
+    table: &TableQuery,
+    parameters: &Parameters,
+) -> Result<Vec<RecordBatch>, QueryError> {
+    let frame = plan(ctx, table, parameters)
+        .await
+        .map_err(|p| QueryError::Catalogue(vec![p]))?;
+    frame.collect().await.map_err(|e| {
+        QueryError::DataFusion(e.context(format!(
+            "running {} for {}",
+            table.sql_path.display(),
+            parameters.period
+        )))
+    })
+}
+
+/// Whether a query failed for want of memory (and could pass alone).
+fn out_of_memory(error: &DataFusionError) -> bool {
+    matches!(error.find_root(), DataFusionError::ResourcesExhausted(_))
 }
 
 /// The rolling window a table's query counts over, if any.
@@ -318,4 +350,18 @@ pub async fn adhoc(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>, 
         .map_err(|e| QueryError::NotReadOnly(e.message().to_string()))?;
     let frame = ctx.execute_logical_plan(plan).await?;
     Ok(frame.collect().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_refused_memory_is_told_from_other_failures() {
+        let refused = DataFusionError::ResourcesExhausted("HashJoinInput".to_string());
+        assert!(out_of_memory(&refused.context("while joining")));
+        assert!(!out_of_memory(&DataFusionError::Plan(
+            "no such column".to_string()
+        )));
+    }
 }
