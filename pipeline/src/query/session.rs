@@ -200,12 +200,17 @@ pub async fn register(
 async fn register_view(ctx: &SessionContext, view: &View) -> Result<(), Problem> {
     let problem = |e: DataFusionError| sql_problem(&view.path, &view.sql, &e);
     let frame = ctx.sql(&view.sql).await.map_err(problem)?;
-    let scratch = ctx
-        .state()
+    let state = ctx.state();
+    // A scratch made here instead would take its folder, and a view
+    // written to it, away when this function returns.
+    let scratch = state
         .config()
         .get_extension::<ViewScratch>()
-        .unwrap_or_else(|| Arc::new(ViewScratch::keeping(VIEWS_IN_MEMORY)));
-    let partitions = ctx.state().config().target_partitions();
+        .ok_or_else(|| {
+            DataFusionError::Internal("a session made without new_context has no scratch".into())
+        })
+        .map_err(problem)?;
+    let partitions = state.config().target_partitions();
     match computed(frame, &scratch, &view.name, partitions)
         .await
         .map_err(problem)?
@@ -375,12 +380,13 @@ mod tests {
             register_view(&in_memory, &view).await.unwrap();
             let on_disk = context_keeping(0);
             register_view(&on_disk, &view).await.unwrap();
+            let scratch_of =
+                |ctx: &SessionContext| ctx.state().config().get_extension::<ViewScratch>().unwrap();
+            let kept_in_memory = scratch_of(&in_memory);
+            assert!(kept_in_memory.folder.lock().unwrap().is_none());
+            assert!(kept_in_memory.in_memory.load(Ordering::Relaxed) > 0);
 
-            let scratch = on_disk
-                .state()
-                .config()
-                .get_extension::<ViewScratch>()
-                .unwrap();
+            let scratch = scratch_of(&on_disk);
             let folder = scratch.path_for("numbers").unwrap();
             assert!(folder.is_file(), "{folder:?} was not written");
             let expected = "+---+-------+\n| n | twice |\n+---+-------+\n| 1 | 2     |\n\
