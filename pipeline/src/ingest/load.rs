@@ -9,12 +9,14 @@ use csv::StringRecord;
 use indicatif::ProgressBar;
 
 use super::Limits;
+use super::contract::ExtractFile;
 use super::error::IngestError;
 use super::fields::{Field, FieldParser};
 use super::keys::KeyIndex;
 use super::lines::{Breach, LineCounter};
 use super::quarantine::Quarantine;
 use super::report::{FileSummary, over_share};
+use super::rows::{Chunk, Rows};
 use super::rules::{FileRules, OrderIndex, Row};
 use super::source::Source;
 use super::table::{BatchBuilder, ParquetSink, schema};
@@ -111,7 +113,7 @@ fn map_header(source: &Source, header: &StringRecord) -> Result<HeaderMap, Inges
     })
 }
 
-fn csv_error(
+pub fn csv_error(
     source: &Source,
     lines: &LineCounter,
     header: &StringRecord,
@@ -147,10 +149,18 @@ fn csv_error(
     }
 }
 
+type Loaded = Result<(FileSummary, Option<Stopped>), IngestError>;
+
 /// Loads one file into `<staging>/<file>/` and its rejected rows into
 /// quarantine. Returns the file's counts, and why reading stopped early if
 /// it did; whether the counts reconcile with the control file's
 /// `expected_rows` is the caller's check.
+///
+/// The file is read once with its keys recorded, not checked (see
+/// [`KeyIndex`]). If some key may have repeated, what that reading wrote
+/// is undone and the file is read again with those keys checked row by
+/// row; rows never load on the second reading that did not on the first,
+/// so it reads no further than the first did.
 pub fn load_file(
     source: &Source,
     expected_rows: u64,
@@ -158,13 +168,67 @@ pub fn load_file(
     context: &mut LoadContext,
     quarantine: &mut Quarantine,
     progress: &ProgressBar,
-) -> Result<(FileSummary, Option<Stopped>), IngestError> {
+) -> Loaded {
+    let dir = quarantine.dir().to_path_buf();
+    let quarantine_error = |e: std::io::Error| IngestError::storage(&dir, e);
+    quarantine.start_file().map_err(quarantine_error)?;
+    let before = quarantine.mark().map_err(quarantine_error)?;
+    // A row takes at least a few bytes, which caps what a wrong control
+    // file can make us reserve.
+    let plausible_rows = expected_rows.min(source.bytes / 4).min(1 << 30);
+    let expected_keys = match source.file.unique_key() {
+        Some(_) => usize::try_from(plausible_rows).unwrap_or(0),
+        None => 0,
+    };
+    let mut keys = KeyIndex::recording(expected_keys);
+    let first = read_file(
+        source,
+        expected_rows,
+        staging,
+        context,
+        quarantine,
+        progress,
+        &mut keys,
+    );
+    let repeated = keys
+        .repeated()
+        .map_err(|e| IngestError::storage(staging.join(source.file.name()), e))?;
+    if repeated.is_empty() {
+        return first;
+    }
+    quarantine
+        .rewind(before, source.file)
+        .map_err(quarantine_error)?;
+    if source.file == ExtractFile::Orders {
+        // Only orders.csv fills the index, and it is read first.
+        context.orders = OrderIndex::default();
+    }
+    progress.reset();
+    let mut keys = KeyIndex::checking(repeated);
+    read_file(
+        source,
+        expected_rows,
+        staging,
+        context,
+        quarantine,
+        progress,
+        &mut keys,
+    )
+}
+
+/// One reading of a file, its keys claimed in `loaded_keys`.
+fn read_file(
+    source: &Source,
+    expected_rows: u64,
+    staging: &Path,
+    context: &mut LoadContext,
+    quarantine: &mut Quarantine,
+    progress: &ProgressBar,
+    loaded_keys: &mut KeyIndex,
+) -> Loaded {
     let file = source.file;
-    let (mut reader, lines) = source.open(progress, context.limits.record)?;
-    let header = reader
-        .headers()
-        .map_err(|e| csv_error(source, &lines, &StringRecord::new(), e))?
-        .clone();
+    let mut rows = Rows::open(source, context.limits.record, progress)?;
+    let header = rows.header.clone();
     let header_map = map_header(source, &header)?;
     let parsers: Vec<FieldParser> = file
         .columns()
@@ -179,113 +243,116 @@ pub fn load_file(
     let mut sink = ParquetSink::create(staging, file, schema(file.columns()))
         .map_err(|e| storage_error(&e))?;
     let mut batch = BatchBuilder::new(file, &parsers);
-    // A row takes at least a few bytes, which caps what a wrong control
-    // file can make us reserve.
-    let plausible_rows = expected_rows.min(source.bytes / 4).min(1 << 30);
-    let mut loaded_keys = KeyIndex::new(usize::try_from(plausible_rows).unwrap_or(0));
     let mut summary = FileSummary::new(source);
-    quarantine
-        .start_file()
-        .map_err(|e| IngestError::storage(quarantine.dir(), e))?;
 
-    let mut record = StringRecord::new();
+    let mut found = Vec::new();
     let mut fields = vec![Field::Null; parsers.len()];
     let mut violations: Vec<Violation> = Vec::new();
-    let mut line = 1;
     let mut stopped = None;
-    while stopped.is_none() {
-        match reader.read_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(source, &lines, &header, e)),
-        }
-        line = record
-            .position()
-            .map_or(line + 1, |p| lines.line_of(p.byte()));
-        violations.clear();
-        fields.fill(Field::Null);
-        let complete = record.len() == header.len();
-        if !complete {
-            violations.push(Violation::new(
-                "",
-                Rule::FieldCount,
-                format!(
-                    "the row has {} fields; the header has {}",
-                    record.len(),
-                    header.len()
-                ),
-            ));
-        } else {
-            for ((parser, position), field) in parsers
-                .iter()
-                .zip(&header_map.positions)
-                .zip(fields.iter_mut())
-            {
-                let raw = position.and_then(|p| record.get(p)).unwrap_or("");
-                match parser.parse(raw) {
-                    Ok(parsed) => *field = parsed,
-                    Err(violation) => violations.push(violation),
+    let mut ended = None;
+    let mut chunk = Chunk::new();
+    while stopped.is_none() && ended.is_none() {
+        rows.next(&mut chunk);
+        ended = chunk.ended.take();
+        rules.find_orders(
+            chunk.records(),
+            &header_map.positions,
+            &context.orders,
+            &mut found,
+        );
+        for (i, (record, line)) in chunk.rows().enumerate() {
+            violations.clear();
+            fields.fill(Field::Null);
+            let complete = record.len() == header.len();
+            if !complete {
+                violations.push(Violation::new(
+                    "",
+                    Rule::FieldCount,
+                    format!(
+                        "the row has {} fields; the header has {}",
+                        record.len(),
+                        header.len()
+                    ),
+                ));
+            } else {
+                for ((parser, position), field) in parsers
+                    .iter()
+                    .zip(&header_map.positions)
+                    .zip(fields.iter_mut())
+                {
+                    let raw = position.and_then(|p| record.get(p)).unwrap_or("");
+                    match parser.parse(raw) {
+                        Ok(parsed) => *field = parsed,
+                        Err(violation) => violations.push(violation),
+                    }
                 }
             }
-        }
-        let row = Row {
-            fields: &fields,
-            record: &record,
-            positions: &header_map.positions,
-        };
-        if complete {
-            rules.check(&row, context.as_at, &context.orders, &mut violations);
-        }
-        // Checked last, so that only a row that otherwise loads claims its
-        // key.
-        if let Some(k) = key_column.filter(|&k| fields[k] == Field::Text) {
-            let key = row.text(k);
-            let earlier = if violations.is_empty() {
-                loaded_keys.claim(key, line).map(Result::err)
+            let row = Row {
+                fields: &fields,
+                record,
+                positions: &header_map.positions,
+            };
+            if complete {
+                let order = found.get(i).copied();
+                rules.check(&row, context.as_at, &context.orders, order, &mut violations);
+            }
+            // Checked last, so that only a row that otherwise loads claims its
+            // key.
+            if let Some(k) = key_column.filter(|&k| fields[k] == Field::Text) {
+                let key = row.text(k);
+                let earlier = if violations.is_empty() {
+                    loaded_keys.claim(key, line).map(Result::err)
+                } else {
+                    loaded_keys.earlier_line(key)
+                }
+                .map_err(|e| storage_error(&e))?;
+                if let Some(first) = earlier {
+                    violations.push(Violation::new(
+                        file.columns()[k].name,
+                        Rule::Duplicate,
+                        format!("{key:?} was already loaded from line {first}"),
+                    ));
+                }
+            }
+            let loaded = violations.is_empty();
+            rules.remember_order(&row, context.as_at, loaded, line, &mut context.orders);
+            if loaded {
+                batch.append(&row);
+                summary.loaded += 1;
+                if batch.is_full() {
+                    let full = batch.finish().map_err(|e| storage_error(&e))?;
+                    sink.write(full).map_err(|e| storage_error(&e))?;
+                }
             } else {
-                loaded_keys.earlier_line(key)
+                quarantine
+                    .reject(
+                        file,
+                        &source.file_name(),
+                        &header,
+                        record,
+                        line,
+                        &violations,
+                    )
+                    .map_err(|e| IngestError::storage(quarantine.dir(), e))?;
+                summary.count_rejection(&violations);
+                if quarantine.bytes() > context.limits.quarantine_bytes {
+                    return Err(IngestError::QuarantineFull {
+                        path: source.path.clone(),
+                        rows: summary.rows(),
+                        line,
+                        limit: context.limits.quarantine_bytes,
+                        kept: context.rejected_quarantine.clone(),
+                    });
+                }
             }
-            .map_err(|e| storage_error(&e))?;
-            if let Some(first) = earlier {
-                violations.push(Violation::new(
-                    file.columns()[k].name,
-                    Rule::Duplicate,
-                    format!("{key:?} was already loaded from line {first}"),
-                ));
-            }
-        }
-        let loaded = violations.is_empty();
-        rules.remember_order(&row, context.as_at, loaded, line, &mut context.orders);
-        if loaded {
-            batch.append(&row);
-            summary.loaded += 1;
-            if batch.is_full() {
-                let full = batch.finish().map_err(|e| storage_error(&e))?;
-                sink.write(full).map_err(|e| storage_error(&e))?;
-            }
-        } else {
-            quarantine
-                .reject(
-                    file,
-                    &source.file_name(),
-                    &header,
-                    &record,
-                    line,
-                    &violations,
-                )
-                .map_err(|e| IngestError::storage(quarantine.dir(), e))?;
-            summary.count_rejection(&violations);
-            if quarantine.bytes() > context.limits.quarantine_bytes {
-                return Err(IngestError::QuarantineFull {
-                    path: source.path.clone(),
-                    rows: summary.rows(),
-                    line,
-                    limit: context.limits.quarantine_bytes,
-                    kept: context.rejected_quarantine.clone(),
-                });
+            stopped = cannot_pass(&summary, expected_rows, context.max_quarantined_share, line);
+            if stopped.is_some() {
+                break;
             }
         }
-        stopped = cannot_pass(&summary, expected_rows, context.max_quarantined_share, line);
+    }
+    if let (None, Some(Err(error))) = (stopped, ended) {
+        return Err(error);
     }
     if !batch.is_empty() {
         let rest = batch.finish().map_err(|e| storage_error(&e))?;

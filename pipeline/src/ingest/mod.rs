@@ -11,6 +11,7 @@ mod lines;
 mod load;
 pub mod quarantine;
 pub mod report;
+mod rows;
 pub mod rules;
 pub mod source;
 mod table;

@@ -5,7 +5,7 @@
 
 use std::cell::Cell;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -19,6 +19,9 @@ type Output = csv::Writer<Counted<BufWriter<File>>>;
 pub struct Quarantine {
     dir: PathBuf,
     errors: Option<Output>,
+    /// The errors file itself, sharing `errors`' offset, so that it can be
+    /// cut back to a [`Mark`].
+    errors_file: Option<File>,
     rows: Option<Output>,
     /// Bytes handed to both files so far, so that what a delivery leaves
     /// on disk can be capped.
@@ -30,6 +33,7 @@ impl Quarantine {
         Quarantine {
             dir: dir.to_path_buf(),
             errors: None,
+            errors_file: None,
             rows: None,
             bytes: Rc::default(),
         }
@@ -54,6 +58,46 @@ impl Quarantine {
         Ok(())
     }
 
+    /// Where the quarantine stands before a file is read, to go back to
+    /// if the file is read again.
+    pub fn mark(&mut self) -> std::io::Result<Mark> {
+        let errors_len = match (self.errors.as_mut(), self.errors_file.as_ref()) {
+            (Some(errors), Some(file)) => {
+                errors.flush()?;
+                Some(file.metadata()?.len())
+            }
+            _ => None,
+        };
+        Ok(Mark {
+            errors_len,
+            bytes: self.bytes(),
+        })
+    }
+
+    /// Forgets what was rejected from `file` since `mark`.
+    pub fn rewind(&mut self, mark: Mark, file: ExtractFile) -> std::io::Result<()> {
+        self.rows = None;
+        remove_if_present(&self.dir.join(format!("{}.csv", file.name())))?;
+        match (
+            mark.errors_len,
+            self.errors.as_mut(),
+            self.errors_file.as_mut(),
+        ) {
+            (Some(len), Some(errors), Some(file)) => {
+                errors.flush()?;
+                file.set_len(len)?;
+                file.seek(SeekFrom::Start(len))?;
+            }
+            _ => {
+                self.errors = None;
+                self.errors_file = None;
+                remove_if_present(&self.dir.join(ERRORS_FILE))?;
+            }
+        }
+        self.bytes.set(mark.bytes);
+        Ok(())
+    }
+
     /// Keeps one rejected row with every rule it broke.
     pub fn reject(
         &mut self,
@@ -71,6 +115,7 @@ impl Quarantine {
         }
         if self.errors.is_none() {
             let mut errors = self.open(ERRORS_FILE)?;
+            self.errors_file = Some(errors.get_ref().inner.get_ref().try_clone()?);
             errors.write_record(["file", "line", "column", "rule", "detail"])?;
             self.errors = Some(errors);
         }
@@ -108,6 +153,19 @@ impl Quarantine {
     }
 }
 
+/// The quarantine's size before a file, from [`Quarantine::mark`].
+pub struct Mark {
+    errors_len: Option<u64>,
+    bytes: u64,
+}
+
+fn remove_if_present(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
 /// A writer that adds what passes through it to a shared count.
 struct Counted<W> {
     inner: W,
@@ -123,5 +181,61 @@ impl<W: Write> Write for Counted<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::violation::Rule;
+
+    fn reject(quarantine: &mut Quarantine, file: ExtractFile, id: &str, line: u64) {
+        let header = csv::StringRecord::from(vec!["id"]);
+        let row = csv::StringRecord::from(vec![id]);
+        let violation = Violation::new("id", Rule::Required, "missing");
+        let name = format!("{}.csv", file.name());
+        quarantine
+            .reject(file, &name, &header, &row, line, &[violation])
+            .unwrap();
+    }
+
+    #[test]
+    fn rewinding_forgets_one_file_and_keeps_the_files_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut quarantine = Quarantine::new(dir.path());
+        reject(&mut quarantine, ExtractFile::Orders, "O1", 2);
+        quarantine.start_file().unwrap();
+        let before = quarantine.mark().unwrap();
+        let bytes = quarantine.bytes();
+        reject(&mut quarantine, ExtractFile::DrugTests, "T1", 3);
+        reject(&mut quarantine, ExtractFile::DrugTests, "T2", 4);
+
+        quarantine.rewind(before, ExtractFile::DrugTests).unwrap();
+        assert_eq!(quarantine.bytes(), bytes);
+        assert!(!dir.path().join("drug_tests.csv").exists());
+        reject(&mut quarantine, ExtractFile::DrugTests, "T2", 4);
+        quarantine.finish().unwrap();
+
+        let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+        assert_eq!(
+            read(ERRORS_FILE),
+            "file,line,column,rule,detail\n\
+             orders.csv,2,id,required,missing\n\
+             drug_tests.csv,4,id,required,missing\n"
+        );
+        assert_eq!(read("orders.csv"), "id\nO1\n");
+        assert_eq!(read("drug_tests.csv"), "id\nT2\n");
+    }
+
+    #[test]
+    fn rewinding_the_first_file_with_rejections_removes_the_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut quarantine = Quarantine::new(dir.path());
+        let before = quarantine.mark().unwrap();
+        reject(&mut quarantine, ExtractFile::Orders, "O1", 2);
+        quarantine.rewind(before, ExtractFile::Orders).unwrap();
+        quarantine.finish().unwrap();
+        assert_eq!(quarantine.bytes(), 0);
+        assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
     }
 }

