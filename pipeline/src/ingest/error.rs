@@ -1,7 +1,7 @@
 //! Whole-delivery problems: each stops the ingest with a message naming the
 //! file and what to do, and its own exit code (documented in the README).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::lines::Breach;
 use crate::durable::DiskError;
@@ -132,6 +132,24 @@ pub enum IngestError {
 }
 
 impl IngestError {
+    /// The error, with `dir` as where it says the rejected rows are kept.
+    /// A failed delivery's quarantine is moved under its key, and the key
+    /// is known only once the delivery has been read.
+    pub fn kept_in(mut self, dir: &Path) -> Self {
+        self.set_kept(dir);
+        self
+    }
+
+    fn set_kept(&mut self, dir: &Path) {
+        match self {
+            IngestError::QuarantineLost { kept, .. }
+            | IngestError::QuarantineFull { kept, .. }
+            | IngestError::TooManyQuarantined { kept, .. } => *kept = dir.to_path_buf(),
+            IngestError::Several(errors) => errors.iter_mut().for_each(|e| e.set_kept(dir)),
+            _ => {}
+        }
+    }
+
     /// What the operator should do about this problem.
     pub fn exit(&self) -> Exit {
         match self {

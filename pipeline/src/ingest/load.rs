@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use csv::StringRecord;
 use indicatif::ProgressBar;
@@ -33,8 +34,45 @@ pub struct LoadContext<'a> {
     pub limits: Limits,
     /// Above this share of a file's rows quarantined, the file fails.
     pub max_quarantined_share: f64,
-    /// Where the quarantine will be kept if the delivery fails.
-    pub rejected_quarantine: PathBuf,
+    /// The load is given up once the delivery turns out to be in the
+    /// warehouse already.
+    pub novelty: &'a Novelty,
+}
+
+impl LoadContext<'_> {
+    pub fn given_up(&self) -> bool {
+        self.novelty.is_not_new()
+    }
+}
+
+/// Whether the delivery being loaded is new to the warehouse, as far as is
+/// known yet: its key, a hash of all of it, is worked out while it loads.
+pub struct Novelty(AtomicU8);
+
+const NOT_YET_KNOWN: u8 = 0;
+const NEW: u8 = 1;
+/// In the warehouse already, or its key could not be worked out.
+const NOT_NEW: u8 = 2;
+
+impl Default for Novelty {
+    fn default() -> Self {
+        Novelty(AtomicU8::new(NOT_YET_KNOWN))
+    }
+}
+
+impl Novelty {
+    pub fn settle(&self, new: bool) {
+        self.0
+            .store(if new { NEW } else { NOT_NEW }, Ordering::Relaxed);
+    }
+
+    pub fn is_new(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == NEW
+    }
+
+    pub fn is_not_new(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == NOT_NEW
+    }
 }
 
 /// Why a file was not read to its end: it could no longer pass, and
@@ -251,7 +289,7 @@ fn read_file(
     let mut stopped = None;
     let mut ended = None;
     let mut chunk = Chunk::new();
-    while stopped.is_none() && ended.is_none() {
+    while stopped.is_none() && ended.is_none() && !context.given_up() {
         rows.next(&mut chunk);
         ended = chunk.ended.take();
         rules.find_orders(
@@ -341,7 +379,8 @@ fn read_file(
                         rows: summary.rows(),
                         line,
                         limit: context.limits.quarantine_bytes,
-                        kept: context.rejected_quarantine.clone(),
+                        // Named once the delivery's key is known.
+                        kept: PathBuf::new(),
                     });
                 }
             }

@@ -30,11 +30,11 @@ use control::ControlFile;
 pub use error::IngestError;
 use fields::days_since_epoch;
 pub use lines::{Breach, RecordLimits};
-use load::{LoadContext, Stopped, load_file};
+use load::{LoadContext, Novelty, Stopped, load_file};
 use quarantine::Quarantine;
 pub use report::{FileSummary, IngestSummary, over_share};
 use source::Source;
-use warehouse::{SUMMARY_FILE, Warehouse, delivery_key};
+use warehouse::{SUMMARY_FILE, Warehouse, delivery_key, file_sha256};
 
 use crate::reference::ReferenceLists;
 
@@ -125,27 +125,78 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
         reference.fingerprint(),
         options.max_quarantined_share
     );
-    let (key, inputs) = delivery_key(&control_path, &sources, &settings)?;
-
-    if !options.force && warehouse.has(&key) {
-        let dir = warehouse.delivery_dir(&key);
-        let mut summary = read_summary(&dir)?;
-        // The same key: the same files.
-        summary.inputs = inputs;
-        warehouse.make_current(&key)?;
-        return Ok(Ingested {
-            summary,
-            dir,
-            reused: true,
+    // Re-running on the delivery in use must stay quick. A delivery with
+    // the current one's control file may well be that delivery again: it
+    // is hashed before anything is loaded, and not loaded if it is.
+    let mut hashed_first = None;
+    if !options.force && current_control_file(&warehouse) == file_sha256(&control_path).ok() {
+        let (key, inputs) = delivery_key(&control_path, &sources, &settings)?;
+        if warehouse.has(&key) {
+            return reuse(&warehouse, key, inputs);
+        }
+        hashed_first = Some((key, inputs));
+    }
+    // Otherwise the key, a hash of every byte of the delivery that takes a
+    // core for a second on a large one, is worked out on the second core
+    // while the delivery loads. The load is given up if the delivery turns
+    // out to be in the warehouse already.
+    let novelty = Novelty::default();
+    let mut notes = Notes::default();
+    let (hashed, loaded) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| {
+            let hashed = match hashed_first {
+                Some(hashed) => Ok(hashed),
+                None => delivery_key(&control_path, &sources, &settings),
+            };
+            let new = match &hashed {
+                Ok((key, _)) => options.force || !warehouse.has(key),
+                Err(_) => false,
+            };
+            novelty.settle(new);
+            hashed
         });
+        let loaded = warehouse.start().and_then(|staging| {
+            let context = LoadContext {
+                as_at: days_since_epoch(control.as_at),
+                reference: &reference,
+                orders: Default::default(),
+                limits: options.limits,
+                max_quarantined_share: options.max_quarantined_share,
+                novelty: &novelty,
+            };
+            load_delivery(&control, &sources, &staging, context, &mut notes)
+        });
+        let hashed = hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (hashed, loaded)
+    });
+    let (key, inputs) = match hashed {
+        Ok(hashed) => hashed,
+        Err(error) => {
+            warehouse.discard_staging()?;
+            return Err(error);
+        }
+    };
+    // Its key worked out: not new means ingested before.
+    if novelty.is_not_new() {
+        warehouse.discard_staging()?;
+        return reuse(&warehouse, key, inputs);
     }
 
-    let staging = warehouse.start(&key)?;
-    let loaded = load_delivery(
-        &control, &sources, &reference, &staging, options, &warehouse, &key,
-    )
-    .map(|summary| IngestSummary { inputs, ..summary })
-    .and_then(|summary| write_summary(&staging, &summary).map(|()| summary));
+    notes.flush();
+    let staging = warehouse.staging_dir();
+    let loaded = loaded
+        .map_err(|error| error.kept_in(&warehouse.rejected_dir(&key).join("quarantine")))
+        .map(|files| IngestSummary {
+            key: key.clone(),
+            as_at: control.as_at.format("%Y-%m-%d").to_string(),
+            supplier: control.supplier.clone(),
+            program_version: env!("CARGO_PKG_VERSION").to_string(),
+            files,
+            inputs,
+        })
+        .and_then(|summary| write_summary(&staging, &summary).map(|()| summary));
     match loaded {
         Ok(summary) => {
             let dir = warehouse.commit(&key)?;
@@ -164,6 +215,48 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
     }
 }
 
+/// The delivery ingested before under `key`, made current again.
+fn reuse(
+    warehouse: &Warehouse,
+    key: String,
+    inputs: BTreeMap<String, String>,
+) -> Result<Ingested, IngestError> {
+    let dir = warehouse.delivery_dir(&key);
+    let mut summary = read_summary(&dir)?;
+    // The same key: the same files.
+    summary.inputs = inputs;
+    warehouse.make_current(&key)?;
+    Ok(Ingested {
+        summary,
+        dir,
+        reused: true,
+    })
+}
+
+/// The SHA-256 of the current delivery's control file, if there is one.
+fn current_control_file(warehouse: &Warehouse) -> Option<String> {
+    let mut summary = read_summary(&warehouse.current_dir()?).ok()?;
+    summary.inputs.remove(CONTROL_FILE)
+}
+
+/// What a non-interactive ingest says of each file as it finishes, held
+/// back while the delivery may yet turn out to be ingested already: the
+/// user is then told only that.
+#[derive(Default)]
+struct Notes(Vec<String>);
+
+impl Notes {
+    fn add(&mut self, note: String) {
+        self.0.push(note);
+    }
+
+    fn flush(&mut self) {
+        for note in self.0.drain(..) {
+            eprintln!("{note}");
+        }
+    }
+}
+
 /// `last`, or all the failures when there were earlier ones.
 fn all_of(mut earlier: Vec<IngestError>, last: IngestError) -> IngestError {
     if earlier.is_empty() {
@@ -174,23 +267,16 @@ fn all_of(mut earlier: Vec<IngestError>, last: IngestError) -> IngestError {
     }
 }
 
+/// Loads every file of the delivery into `staging`, with the summary of
+/// each. Stops early, with the files read so far, once the delivery turns
+/// out to have been ingested before: the caller then throws the load away.
 fn load_delivery(
     control: &ControlFile,
     sources: &[Source],
-    reference: &ReferenceLists,
     staging: &Path,
-    options: &IngestOptions,
-    warehouse: &Warehouse,
-    key: &str,
-) -> Result<IngestSummary, IngestError> {
-    let mut context = LoadContext {
-        as_at: days_since_epoch(control.as_at),
-        reference,
-        orders: Default::default(),
-        limits: options.limits,
-        max_quarantined_share: options.max_quarantined_share,
-        rejected_quarantine: warehouse.rejected_dir(key).join("quarantine"),
-    };
+    mut context: LoadContext,
+    notes: &mut Notes,
+) -> Result<Vec<FileSummary>, IngestError> {
     let mut quarantine = Quarantine::new(&staging.join("quarantine"));
     let mut files = Vec::new();
     // Files are all read even when one fails its counts, so the quarantine
@@ -214,15 +300,21 @@ fn load_delivery(
             Err(error) => return Err(all_of(failures, error)),
         };
         progress.finish_and_clear();
+        if context.given_up() {
+            return Ok(files);
+        }
         summary.expected = expected;
         if !interactive {
-            eprintln!(
+            notes.add(format!(
                 "ingest: {}: {} rows read, {} loaded, {} quarantined",
                 summary.source,
                 summary.rows(),
                 summary.loaded,
                 summary.quarantined
-            );
+            ));
+            if context.novelty.is_new() {
+                notes.flush();
+            }
         }
         if source.file == ExtractFile::Orders && stopped.is_some() {
             context.orders.cut_short();
@@ -238,14 +330,7 @@ fn load_delivery(
     if let Some(last) = failures.pop() {
         return Err(all_of(failures, last));
     }
-    Ok(IngestSummary {
-        key: key.to_string(),
-        as_at: control.as_at.format("%Y-%m-%d").to_string(),
-        supplier: control.supplier.clone(),
-        program_version: env!("CARGO_PKG_VERSION").to_string(),
-        files,
-        inputs: BTreeMap::new(),
-    })
+    Ok(files)
 }
 
 /// The proof that nothing was lost, and the guard against publishing from
@@ -271,7 +356,7 @@ fn reconcile(
             line,
             expected: summary.expected,
             limit: 100.0 * max_share,
-            kept: context.rejected_quarantine.clone(),
+            kept: PathBuf::new(),
         }),
         None if summary.rows() != summary.expected => Err(IngestError::CountMismatch {
             path: source.path.clone(),
@@ -285,7 +370,7 @@ fn reconcile(
                 rows: summary.rows(),
                 share: summary.quarantined_percent(),
                 limit: 100.0 * max_share,
-                kept: context.rejected_quarantine.clone(),
+                kept: PathBuf::new(),
             })
         }
         None => Ok(()),

@@ -7,7 +7,8 @@
 //!   deliveries/<key>/        <file>/part-00000.parquet, quarantine/, ingest.json
 //!   rejected/<key>/          a failed ingest's quarantine, for inspection
 //!                            (the latest few failures only)
-//!   .staging-<key>/          an ingest in progress
+//!   .staging/                an ingest in progress (one at a time: an
+//!                            ingest holds the warehouse's lock)
 //!   .replaced-<key>/         the earlier ingest of a delivery ingested
 //!                            again (`--force`), while the new one moves in
 //! ```
@@ -36,6 +37,7 @@ use crate::durable::{
 pub const SUMMARY_FILE: &str = "ingest.json";
 const CURRENT: &str = "current";
 const REPLACED: &str = ".replaced-";
+const STAGING: &str = ".staging";
 /// Failed ingests kept under `rejected/`, newest first; older ones are
 /// removed, so repeated hostile deliveries cannot fill the disk.
 pub const REJECTS_KEPT: usize = 5;
@@ -55,8 +57,10 @@ impl Warehouse {
         self.root.join("deliveries").join(key)
     }
 
-    pub fn staging_dir(&self, key: &str) -> PathBuf {
-        self.root.join(format!(".staging-{key}"))
+    /// Not named by the delivery's key: the key is worked out while the
+    /// delivery loads.
+    pub fn staging_dir(&self) -> PathBuf {
+        self.root.join(STAGING)
     }
 
     pub fn rejected_dir(&self, key: &str) -> PathBuf {
@@ -84,11 +88,17 @@ impl Warehouse {
         self.delivery_dir(key).join(SUMMARY_FILE).is_file()
     }
 
-    /// A fresh, empty staging folder.
-    pub fn start(&self, key: &str) -> Result<PathBuf, IngestError> {
-        let staging = self.staging_dir(key);
-        remove_dir_if_present(&staging)?;
+    /// A fresh, empty staging folder, in place of any a killed ingest left.
+    pub fn start(&self) -> Result<PathBuf, IngestError> {
+        let staging = self.discard_staging()?;
         std::fs::create_dir_all(&staging).map_err(|e| IngestError::storage(&staging, e))?;
+        Ok(staging)
+    }
+
+    /// Removes the staging folder and what it holds.
+    pub fn discard_staging(&self) -> Result<PathBuf, IngestError> {
+        let staging = self.staging_dir();
+        remove_dir_if_present(&staging)?;
         Ok(staging)
     }
 
@@ -110,7 +120,7 @@ impl Warehouse {
     /// Moves a finished staging folder into place, replacing an earlier
     /// ingest of the same delivery, and makes it current.
     pub fn commit(&self, key: &str) -> Result<PathBuf, IngestError> {
-        let staging = self.staging_dir(key);
+        let staging = self.staging_dir();
         let target = self.delivery_dir(key);
         let parent = self.root.join("deliveries");
         std::fs::create_dir_all(&parent).map_err(|e| IngestError::storage(&parent, e))?;
@@ -134,7 +144,7 @@ impl Warehouse {
     /// inspect; its loaded rows are of no use and are dropped, and so are
     /// all but the latest [`REJECTS_KEPT`] failures.
     pub fn reject(&self, key: &str) -> Result<PathBuf, IngestError> {
-        let staging = self.staging_dir(key);
+        let staging = self.staging_dir();
         let target = self.rejected_dir(key);
         remove_dir_if_present(&target)?;
         let parent = self.root.join("rejected");

@@ -246,7 +246,7 @@ fn a_delivery_left_only_as_replaced_by_a_killed_ingest_again_is_put_back() {
     // What `ingest --force` killed between its two renames leaves: the
     // delivery moved aside, and part of its new copy.
     std::fs::rename(&delivery, warehouse.join(format!(".replaced-{key}"))).unwrap();
-    std::fs::create_dir_all(warehouse.join(format!(".staging-{key}/orders"))).unwrap();
+    std::fs::create_dir_all(warehouse.join(".staging/orders")).unwrap();
 
     // An ingest that fails before it reads anything: no delivery there.
     let failed = ingest(&warehouse, &work.path().join("nothing"))

@@ -329,6 +329,29 @@ fn an_unchanged_delivery_is_not_ingested_twice_unless_forced() {
 }
 
 #[test]
+fn a_delivery_ingested_before_but_not_current_is_not_ingested_twice() {
+    // Its control file differs from the current delivery's, so it starts
+    // loading while its key is worked out; the load is thrown away.
+    let warehouse = tempfile::tempdir().unwrap();
+    let good = options(&fixture("good"), warehouse.path(), 0.01);
+    let first = ingest(&good).unwrap();
+    let other = ingest(&options(&fixture("bad-rows"), warehouse.path(), 1.0)).unwrap();
+    assert_ne!(other.dir, first.dir);
+    let again = ingest(&good).unwrap();
+    assert!(again.reused);
+    assert_eq!(again.dir, first.dir);
+    assert_eq!(again.summary, first.summary);
+    let current = std::fs::read_to_string(warehouse.path().join("current")).unwrap();
+    assert_eq!(current.trim(), first.summary.key);
+    let names: Vec<String> = std::fs::read_dir(warehouse.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.') && name != ".warehouse.lock")
+        .collect();
+    assert_eq!(names, Vec::<String>::new(), "nothing staged is left");
+}
+
+#[test]
 fn a_failed_ingest_leaves_the_previous_delivery_current_and_intact() {
     let warehouse = tempfile::tempdir().unwrap();
     let good = ingest(&options(&fixture("good"), warehouse.path(), 0.01)).unwrap();
