@@ -24,7 +24,8 @@ source bench/generated.sh
 delivery="$work/scale10"
 generated "$dtto" 10 "$delivery"
 # The same delivery with its drug tests in random order: keys that do not
-# arrive sorted take the slower, hash-map path of the uniqueness check.
+# arrive sorted are checked for repeats after the load, and the drug tests'
+# Orders are looked up in random order.
 shuffled="$work/scale10-shuffled"
 if [ ! -f "$shuffled/extract.toml" ] || [ "$shuffled/extract.toml" -ot "$delivery/extract.toml" ]; then
   mkdir -p "$shuffled"

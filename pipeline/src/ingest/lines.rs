@@ -5,12 +5,14 @@
 //! skipped). The scanner notes the line each record starts on (the csv
 //! crate's own count drifts on `\r\n` and blank lines), and fails the read
 //! as soon as a record, a field, a record's field count or a run of blank
-//! lines passes its limit: before the parser has buffered it.
+//! lines passes its limit: before the parser has buffered it. Reading and
+//! scanning run on a thread of their own, a megabyte ahead of the parser.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::Read;
 use std::rc::Rc;
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 use crate::format::thousands;
 
@@ -92,10 +94,12 @@ struct Scanner {
     fields: u64,
     blank_bytes: u64,
     blank_from: u64,
-    /// Records started but not yet passed by the parser: offset of the
-    /// first byte and its line. Holds only what is read ahead of the
-    /// parser, so it stays small whatever the file.
-    starts: VecDeque<(u64, u64)>,
+    /// Records started since the last block was handed over: offset of
+    /// the first byte and its line.
+    starts: Vec<(u64, u64)>,
+    /// The line the record being read started on, and its first byte.
+    record_start: u64,
+    record_offset: u64,
 }
 
 impl Scanner {
@@ -110,7 +114,9 @@ impl Scanner {
             fields: 0,
             blank_bytes: 0,
             blank_from: 1,
-            starts: VecDeque::new(),
+            starts: Vec::new(),
+            record_start: 1,
+            record_offset: 0,
         }
     }
 
@@ -171,7 +177,7 @@ impl Scanner {
         if !plain {
             return None;
         }
-        self.starts.push_back((self.offset, self.line));
+        self.record_starts();
         self.state = self.end_record();
         self.line += 1;
         self.offset += end as u64 + 1;
@@ -185,7 +191,7 @@ impl Scanner {
             if is_break {
                 return self.blank_byte();
             }
-            self.starts.push_back((self.offset, self.line));
+            self.record_starts();
             self.record_bytes = 0;
             self.fields = 0;
             self.state = State::StartField;
@@ -251,9 +257,15 @@ impl Scanner {
         Ok(())
     }
 
+    fn record_starts(&mut self) {
+        self.starts.push((self.offset, self.line));
+        self.record_start = self.line;
+        self.record_offset = self.offset;
+    }
+
     /// The line the record being read started on.
     fn record_line(&self) -> u64 {
-        self.starts.back().map_or(self.line, |&(_, line)| line)
+        self.record_start
     }
 
     fn check_sizes(&self) -> Result<(), Breach> {
@@ -276,41 +288,153 @@ impl Scanner {
     }
 }
 
-/// Wraps the text the csv reader parses, scanning it on the way.
-pub struct LineTrackingReader<R> {
-    inner: R,
+/// Bytes read and scanned at a time.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// Blocks scanned ahead of the parser: the memory this takes is bounded.
+const BLOCKS_AHEAD: usize = 2;
+
+/// One block of text, scanned.
+struct Scanned {
+    bytes: Vec<u8>,
+    /// The records that start in it: offset and line.
+    starts: Vec<(u64, u64)>,
+    /// The line the text has reached at the block's end.
+    line: u64,
+    /// Why the text ends after this block, if it does for a reason other
+    /// than its end: a breach of a limit, or a failed read.
+    failure: Option<std::io::Error>,
+}
+
+/// The text the csv reader parses, read and scanned on a thread of its
+/// own a block at a time: reading and scanning are a tenth of a load, and
+/// a block of a megabyte is handed over for almost nothing.
+pub struct LineTrackingReader {
+    blocks: Receiver<Scanned>,
+    /// Blocks read, handed back to be read into again.
+    emptied: Sender<Vec<u8>>,
+    block: Vec<u8>,
+    taken: usize,
+    /// Why the text ends after the current block, if it does for a reason
+    /// other than its end: returned once the block has been read.
+    failure: Option<std::io::Error>,
+    /// The text has ended (or failed, and the failure was returned).
+    ended: bool,
     lines: LineCounter,
 }
 
-impl<R: Read> LineTrackingReader<R> {
-    pub fn new(inner: R, limits: RecordLimits) -> (Self, LineCounter) {
-        let lines = LineCounter(Rc::new(RefCell::new(Scanner::new(limits))));
+impl LineTrackingReader {
+    pub fn new(inner: impl Read + Send + 'static, limits: RecordLimits) -> (Self, LineCounter) {
+        let (sender, blocks) = sync_channel(BLOCKS_AHEAD);
+        let (emptied, spare) = channel();
+        std::thread::spawn(move || scan_blocks(inner, limits, sender, spare));
+        let lines = LineCounter(Rc::new(RefCell::new(Consumed {
+            starts: VecDeque::new(),
+            line: 1,
+        })));
         let reader = LineTrackingReader {
-            inner,
+            blocks,
+            emptied,
+            block: Vec::new(),
+            taken: 0,
+            failure: None,
+            ended: false,
             lines: lines.clone(),
         };
         (reader, lines)
     }
 }
 
-impl<R: Read> Read for LineTrackingReader<R> {
-    /// A breach is an error of the read, carrying the [`Breach`]: the
-    /// parser stops before it buffers what is over the limit.
+/// Reads and scans `inner` until it ends, fails or breaks a limit, or the
+/// reader is dropped.
+fn scan_blocks(
+    mut inner: impl Read,
+    limits: RecordLimits,
+    sender: SyncSender<Scanned>,
+    spare: Receiver<Vec<u8>>,
+) {
+    let mut scanner = Scanner::new(limits);
+    loop {
+        let mut bytes = spare.try_recv().unwrap_or_default();
+        bytes.resize(BLOCK_BYTES, 0);
+        let mut filled = 0;
+        let mut failure = None;
+        while filled < bytes.len() {
+            match inner.read(&mut bytes[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        bytes.truncate(filled);
+        let start = scanner.offset;
+        // A breach is an error of the read, carrying the [`Breach`]: the
+        // parser is handed the records before the one that breaks a limit
+        // (so the header can name its column), and none of that one.
+        if let Err(breach) = scanner.scan(&bytes) {
+            let before = scanner.record_offset.saturating_sub(start);
+            bytes.truncate(usize::try_from(before).unwrap_or(0));
+            failure = Some(std::io::Error::other(breach));
+        }
+        let last = filled == 0 || failure.is_some();
+        let block = Scanned {
+            bytes,
+            starts: std::mem::take(&mut scanner.starts),
+            line: scanner.line,
+            failure,
+        };
+        if sender.send(block).is_err() || last {
+            return;
+        }
+    }
+}
+
+impl Read for LineTrackingReader {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.lines
-            .0
-            .borrow_mut()
-            .scan(&buf[..n])
-            .map_err(std::io::Error::other)?;
+        while self.taken == self.block.len() && !self.ended {
+            if let Some(failure) = self.failure.take() {
+                self.ended = true;
+                return Err(failure);
+            }
+            let Ok(block) = self.blocks.recv() else {
+                return Err(std::io::Error::other(
+                    "the thread reading the file stopped unexpectedly",
+                ));
+            };
+            let mut consumed = self.lines.0.borrow_mut();
+            consumed.starts.extend(block.starts);
+            consumed.line = block.line;
+            let emptied = std::mem::replace(&mut self.block, block.bytes);
+            // The thread has stopped if this fails, and needs no more.
+            let _ = self.emptied.send(emptied);
+            self.taken = 0;
+            self.failure = block.failure;
+            self.ended = self.block.is_empty() && self.failure.is_none();
+        }
+        let n = buf.len().min(self.block.len() - self.taken);
+        buf[..n].copy_from_slice(&self.block[self.taken..self.taken + n]);
+        self.taken += n;
         Ok(n)
     }
+}
+
+/// What the parser has been handed of the scanner's findings.
+struct Consumed {
+    /// Records handed over but not yet passed by the parser: offset of the
+    /// first byte and its line. Holds only what is read ahead of the
+    /// parser, so it stays small whatever the file.
+    starts: VecDeque<(u64, u64)>,
+    line: u64,
 }
 
 /// Answers "which line does the record starting at this byte start on?"
 /// for records in file order, and "where had reading got to?".
 #[derive(Clone)]
-pub struct LineCounter(Rc<RefCell<Scanner>>);
+pub struct LineCounter(Rc<RefCell<Consumed>>);
 
 impl LineCounter {
     /// The 1-based line of a record whose parse began at byte `start`. The
@@ -318,14 +442,14 @@ impl LineCounter {
     /// be the `\n` of a `\r\n` or a blank line: the record is the first
     /// the scanner saw start at or after it.
     pub fn line_of(&self, start: u64) -> u64 {
-        let mut scanner = self.0.borrow_mut();
-        while scanner.starts.front().is_some_and(|&(at, _)| at < start) {
-            scanner.starts.pop_front();
+        let mut consumed = self.0.borrow_mut();
+        while consumed.starts.front().is_some_and(|&(at, _)| at < start) {
+            consumed.starts.pop_front();
         }
-        scanner
+        consumed
             .starts
             .front()
-            .map_or(scanner.line, |&(_, line)| line)
+            .map_or(consumed.line, |&(_, line)| line)
     }
 
     /// The line the text had reached: where a truncated or corrupt file
@@ -347,7 +471,8 @@ mod tests {
     };
 
     fn record_lines(text: &str) -> Vec<(String, u64)> {
-        let (reader, lines) = LineTrackingReader::new(text.as_bytes(), GENEROUS);
+        let (reader, lines) =
+            LineTrackingReader::new(std::io::Cursor::new(text.as_bytes().to_vec()), GENEROUS);
         let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
         let mut record = csv::StringRecord::new();
         let mut out = Vec::new();
@@ -450,6 +575,36 @@ mod tests {
     }
 
     #[test]
+    fn the_records_before_a_breach_reach_the_parser_and_none_of_it() {
+        let limits = RecordLimits {
+            line_bytes: 100,
+            field_bytes: 4,
+            columns: 10,
+        };
+        let text = b"id,v\n1,ok\n2,toolong\n3,x\n".to_vec();
+        let (reader, _) = LineTrackingReader::new(std::io::Cursor::new(text), limits);
+        let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+        assert_eq!(csv.headers().unwrap(), vec!["id", "v"]);
+        let mut record = csv::StringRecord::new();
+        assert!(csv.read_record(&mut record).unwrap());
+        assert_eq!(record, vec!["1", "ok"]);
+        let error = csv.read_record(&mut record).unwrap_err();
+        let breach = match error.kind() {
+            csv::ErrorKind::Io(e) => e.get_ref().and_then(|e| e.downcast_ref::<Breach>()),
+            _ => None,
+        };
+        assert_eq!(
+            breach,
+            Some(&Breach::Field {
+                line: 3,
+                field: 2,
+                name: None,
+                limit: 4
+            })
+        );
+    }
+
+    #[test]
     fn reading_stopped_on_the_line_where_the_text_broke_off() {
         let (mut reader, lines) = LineTrackingReader::new(&b"a\n1\n\"2\n3"[..], GENEROUS);
         std::io::copy(&mut reader, &mut std::io::sink()).unwrap();
@@ -511,7 +666,7 @@ mod tests {
                 Just(b'"'), Just(b','), Just(b'\r'), Just(b'\n'), Just(b'a')
             ], 0..40)
         ) {
-            let (reader, lines) = LineTrackingReader::new(text.as_slice(), GENEROUS);
+            let (reader, lines) = LineTrackingReader::new(std::io::Cursor::new(text.clone()), GENEROUS);
             let mut csv = csv::ReaderBuilder::new()
                 .flexible(true)
                 .has_headers(false)

@@ -72,7 +72,7 @@ impl Source {
     ) -> Result<(csv::Reader<Box<dyn Read>>, LineCounter), IngestError> {
         let file = File::open(&self.path).map_err(|e| unreadable(&self.path, e))?;
         let raw = progress.wrap_read(file);
-        let text: Box<dyn Read> = if self.compressed {
+        let text: Box<dyn Read + Send> = if self.compressed {
             Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 16, raw)))
         } else {
             Box::new(raw)
@@ -88,7 +88,7 @@ impl Source {
 }
 
 /// The text after a leading byte-order mark, if there is one.
-fn without_bom(mut text: impl Read) -> std::io::Result<impl Read> {
+fn without_bom<R: Read>(mut text: R) -> std::io::Result<std::io::Chain<Cursor<Vec<u8>>, R>> {
     let mut start = Vec::with_capacity(BOM.len());
     (&mut text).take(BOM.len() as u64).read_to_end(&mut start)?;
     if start == BOM {
