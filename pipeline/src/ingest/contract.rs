@@ -111,6 +111,16 @@ impl ExtractFile {
         }
     }
 
+    /// Another file has a column named as this file's unique key: it refers
+    /// to this file's records.
+    pub fn key_referred_to(self) -> bool {
+        self.unique_key().is_some_and(|key| {
+            ExtractFile::ALL
+                .iter()
+                .any(|&other| other != self && other.columns().iter().any(|c| c.name == key))
+        })
+    }
+
     /// Position of a contract column. Names are compile-time constants, so
     /// a miss is a programming error that the unit tests catch.
     pub fn column_index(self, name: &str) -> usize {
@@ -236,6 +246,16 @@ mod tests {
                 assert!(file.columns()[file.column_index(key)].required);
             }
         }
+    }
+
+    #[test]
+    fn only_the_orders_key_is_referred_to() {
+        let referred: Vec<&str> = ExtractFile::ALL
+            .into_iter()
+            .filter(|f| f.key_referred_to())
+            .map(ExtractFile::name)
+            .collect();
+        assert_eq!(referred, ["orders"]);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::errors::ParquetError;
-use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
 
 use super::contract::{Column, ExtractFile, Kind};
 use super::fields::{Field, FieldParser};
@@ -171,8 +171,15 @@ impl ParquetSink {
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
             .set_created_by(format!("dtto {}", env!("CARGO_PKG_VERSION")));
         // A unique key never repeats, so a dictionary for it is wasted work.
+        // One no other file refers to is never joined on, so its minimum and
+        // maximum would prune nothing: leaving them out is a seventh of a
+        // shuffled drug-test load's work.
         if let Some(key) = file.unique_key() {
             properties = properties.set_column_dictionary_enabled(key.into(), false);
+            if !file.key_referred_to() {
+                properties =
+                    properties.set_column_statistics_enabled(key.into(), EnabledStatistics::None);
+            }
         }
         let mut writer =
             ArrowWriter::try_new(File::create(&path)?, schema, Some(properties.build()))?;
