@@ -484,13 +484,24 @@ fn for_each_component(
         .iter()
         .filter(|r| r.members().any(|c| withheld[c].is_some()))
         .collect();
-    for component in components(withheld.len(), &active, withheld) {
-        let component_relations: Vec<&Relation> = active
-            .iter()
-            .copied()
-            .filter(|r| r.members().any(|c| component.binary_search(&c).is_ok()))
-            .collect();
-        f(&component, &component_relations);
+    let components = components(withheld.len(), &active, withheld);
+    let mut component_of = vec![usize::MAX; withheld.len()];
+    for (index, component) in components.iter().enumerate() {
+        for &cell in component {
+            component_of[cell] = index;
+        }
+    }
+    // Every withheld member of a relation is in the same component, so
+    // the first one places it: one pass over the relations, not one per
+    // component (a thin delivery has thousands of components).
+    let mut relations_of: Vec<Vec<&Relation>> = vec![Vec::new(); components.len()];
+    for &relation in &active {
+        if let Some(cell) = relation.members().find(|&c| withheld[c].is_some()) {
+            relations_of[component_of[cell]].push(relation);
+        }
+    }
+    for (component, component_relations) in components.iter().zip(&relations_of) {
+        f(component, component_relations);
     }
 }
 
