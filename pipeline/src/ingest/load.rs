@@ -218,16 +218,19 @@ pub fn load_file(
         Some(_) => usize::try_from(plausible_rows).unwrap_or(0),
         None => 0,
     };
+    let read = |context: &mut LoadContext, quarantine: &mut Quarantine, keys: &mut KeyIndex| {
+        read_file(
+            source,
+            expected_rows,
+            staging,
+            context,
+            quarantine,
+            progress,
+            keys,
+        )
+    };
     let mut keys = KeyIndex::recording(expected_keys);
-    let first = read_file(
-        source,
-        expected_rows,
-        staging,
-        context,
-        quarantine,
-        progress,
-        &mut keys,
-    );
+    let first = read(context, quarantine, &mut keys);
     let repeated = keys
         .repeated()
         .map_err(|e| IngestError::storage(staging.join(source.file.name()), e))?;
@@ -242,16 +245,7 @@ pub fn load_file(
         context.orders = OrderIndex::default();
     }
     progress.reset();
-    let mut keys = KeyIndex::checking(repeated);
-    read_file(
-        source,
-        expected_rows,
-        staging,
-        context,
-        quarantine,
-        progress,
-        &mut keys,
-    )
+    read(context, quarantine, &mut KeyIndex::checking(repeated))
 }
 
 /// One reading of a file, its keys claimed in `loaded_keys`.

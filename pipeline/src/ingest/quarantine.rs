@@ -19,9 +19,6 @@ type Output = csv::Writer<Counted<BufWriter<File>>>;
 pub struct Quarantine {
     dir: PathBuf,
     errors: Option<Output>,
-    /// The errors file itself, sharing `errors`' offset, so that it can be
-    /// cut back to a [`Mark`].
-    errors_file: Option<File>,
     rows: Option<Output>,
     /// Bytes handed to both files so far, so that what a delivery leaves
     /// on disk can be capped.
@@ -33,7 +30,6 @@ impl Quarantine {
         Quarantine {
             dir: dir.to_path_buf(),
             errors: None,
-            errors_file: None,
             rows: None,
             bytes: Rc::default(),
         }
@@ -61,12 +57,12 @@ impl Quarantine {
     /// Where the quarantine stands before a file is read, to go back to
     /// if the file is read again.
     pub fn mark(&mut self) -> std::io::Result<Mark> {
-        let errors_len = match (self.errors.as_mut(), self.errors_file.as_ref()) {
-            (Some(errors), Some(file)) => {
+        let errors_len = match self.errors.as_mut() {
+            Some(errors) => {
                 errors.flush()?;
-                Some(file.metadata()?.len())
+                Some(file_of(errors).metadata()?.len())
             }
-            _ => None,
+            None => None,
         };
         Ok(Mark {
             errors_len,
@@ -78,19 +74,15 @@ impl Quarantine {
     pub fn rewind(&mut self, mark: Mark, file: ExtractFile) -> std::io::Result<()> {
         self.rows = None;
         remove_if_present(&self.dir.join(format!("{}.csv", file.name())))?;
-        match (
-            mark.errors_len,
-            self.errors.as_mut(),
-            self.errors_file.as_mut(),
-        ) {
-            (Some(len), Some(errors), Some(file)) => {
+        match (mark.errors_len, self.errors.as_mut()) {
+            (Some(len), Some(errors)) => {
                 errors.flush()?;
+                let mut file = file_of(errors);
                 file.set_len(len)?;
                 file.seek(SeekFrom::Start(len))?;
             }
             _ => {
                 self.errors = None;
-                self.errors_file = None;
                 remove_if_present(&self.dir.join(ERRORS_FILE))?;
             }
         }
@@ -115,7 +107,6 @@ impl Quarantine {
         }
         if self.errors.is_none() {
             let mut errors = self.open(ERRORS_FILE)?;
-            self.errors_file = Some(errors.get_ref().inner.get_ref().try_clone()?);
             errors.write_record(["file", "line", "column", "rule", "detail"])?;
             self.errors = Some(errors);
         }
@@ -151,6 +142,12 @@ impl Quarantine {
                 bytes: self.bytes.clone(),
             }))
     }
+}
+
+/// The file under an output's buffers, to measure or cut back once they
+/// are flushed.
+fn file_of(output: &Output) -> &File {
+    output.get_ref().inner.get_ref()
 }
 
 /// The quarantine's size before a file, from [`Quarantine::mark`].
