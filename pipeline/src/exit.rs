@@ -14,6 +14,13 @@ pub enum Exit {
     /// `extract.toml` does not parse, or is larger than 1 MiB: ask the
     /// supplier for a corrected one.
     ControlFile,
+    /// `extract.toml`'s as_at is after today, or more than a quarter
+    /// after the latest record of the delivery: ask the supplier for the
+    /// date the extract was taken.
+    AsAt,
+    /// A file of the delivery changed while it was read (an upload still
+    /// landing): wait until the delivery is complete and run again.
+    DeliveryChanging,
     /// A file, or a required column, is missing, doubled or ambiguous: ask
     /// the supplier to resend the delivery.
     DeliveryIncomplete,
@@ -81,6 +88,8 @@ impl Exit {
             Exit::DiffFailed => 15,
             Exit::PreviousEdition => 16,
             Exit::Serve => 17,
+            Exit::AsAt => 18,
+            Exit::DeliveryChanging => 19,
         }
     }
 }

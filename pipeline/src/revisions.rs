@@ -27,7 +27,7 @@ use crate::format;
 use crate::ingest::contract::ExtractFile;
 use crate::period::Period;
 use crate::query::{QueryError, adhoc};
-use crate::render::{csv_file, tidy_csv};
+use crate::render::{csv_file, spreadsheet_safe, tidy_csv};
 use crate::run::PUBLIC;
 use crate::statistics::{self, Change};
 use crate::table::{QUARTER, STATUS, TableKind, national};
@@ -469,14 +469,14 @@ pub fn write_csv(revisions: &[Revision], path: &Path, draft: bool) -> Result<(),
         .from_writer(csv_file(path, draft)?);
     out.write_record(["table", "quarter", "group", "figure", "previous", "new"])?;
     for r in revisions {
-        out.write_record([
-            &r.table,
-            &r.quarter,
-            &r.group,
-            &r.figure,
-            &r.previous,
-            &r.new,
-        ])?;
+        let text = [&r.table, &r.quarter, &r.group, &r.figure].map(|t| spreadsheet_safe(t));
+        // The figures are numbers, or empty where withheld.
+        let figures = [&r.previous, &r.new];
+        out.write_record(
+            text.iter()
+                .map(|t| t.as_bytes())
+                .chain(figures.map(|f| f.as_bytes())),
+        )?;
     }
     out.flush()?;
     Ok(())

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Accessibility check of one self-contained HTML page: runs axe-core's
 # WCAG 2.0/2.1/2.2 A and AA rules, and its best-practice rules (heading
-# order, landmarks, regions), in headless Debian Chromium, prints every
+# order, landmarks, regions), in headless Chromium, prints every
 # violation (rule, impact, help, target selectors, HTML snippet) and fails on
 # any. Why: the bulletin must be usable with a screen reader, keyboard and low
 # vision, and a machine check catches regressions (missing alt/lang/labels,
@@ -14,11 +14,15 @@
 # (URI-encoded, under a per-run id) to the DOM, which is parsed back out.
 #
 # Usage:   tests/a11y/check.sh PAGE.html
-# Setup:   .ci/test-tools   (Chromium from Debian, axe-core 4.14.1 from npm)
+# Setup:   .ci/test-tools   (Chromium and Node.js if missing, axe-core
+#          4.14.1 from npm; without root it puts what it gets in
+#          ~/.cache/dtto/tools/bin, which must then be on PATH, as `make
+#          test` puts it)
 # Exit:    0 no violations, 1 violations, 2 the check could not run.
 # Env:     A11Y_CACHE (where test-tools put axe-core), CHROMIUM (browser
-#          binary), A11Y_TIMEOUT (wall-clock seconds, default 120),
-#          A11Y_WINDOW (viewport, default 1280,1024), A11Y_BUDGET_MS
+#          binary; else chromium, chromium-browser, google-chrome or
+#          google-chrome-stable on PATH), A11Y_TIMEOUT (wall-clock seconds,
+#          default 120), A11Y_WINDOW (viewport, default 1280,1024), A11Y_BUDGET_MS
 #          (Chromium's --virtual-time-budget, default 20000), A11Y_KEEP=1
 #          keeps the temp dir for debugging.
 # axe runs once, just after `load`: content a page's own scripts add later is
@@ -35,11 +39,18 @@ page="$1"
 
 A11Y_CACHE="${A11Y_CACHE:-$HOME/.cache/dtto/a11y}"
 axe_js="$A11Y_CACHE/node_modules/axe-core/axe.min.js"
-chromium="${CHROMIUM:-/usr/bin/chromium}"
+# The same order as .ci/test-tools and pipeline/tests/it/browser.rs.
+chromium="${CHROMIUM:-}"
+if [ -z "$chromium" ]; then
+    for name in chromium chromium-browser google-chrome google-chrome-stable; do
+        chromium="$(command -v "$name")" && break
+    done
+fi
 timeout_s="${A11Y_TIMEOUT:-120}"
 window="${A11Y_WINDOW:-1280,1024}"
 budget="${A11Y_BUDGET_MS:-20000}"
 [ -f "$axe_js" ] || die "axe-core not found at $axe_js (run .ci/test-tools)"
+[ -n "$chromium" ] || die "no chromium, chromium-browser, google-chrome or google-chrome-stable on PATH, and no CHROMIUM (run .ci/test-tools)"
 [ -x "$chromium" ] || die "chromium not found at $chromium (run .ci/test-tools)"
 command -v node >/dev/null || die "node not found"
 # 0 would make Chromium wait forever; none at all dumps before axe has run.

@@ -74,8 +74,9 @@ impl ControlFile {
     }
 
     /// Reads at most [`MAX_BYTES`]: a control file is a few lines, and a
-    /// hostile one must not take memory.
-    pub fn read(path: &Path) -> Result<Self, String> {
+    /// hostile one must not take memory. Returns it with the SHA-256 of the
+    /// text parsed, which is part of the delivery's key.
+    pub fn read(path: &Path) -> Result<(Self, String), String> {
         let mut text = String::new();
         std::fs::File::open(path)
             .and_then(|file| file.take(MAX_BYTES + 1).read_to_string(&mut text))
@@ -86,7 +87,10 @@ impl ControlFile {
                 crate::format::thousands(MAX_BYTES)
             ));
         }
-        Self::parse(&text)
+        Ok((
+            Self::parse(&text)?,
+            super::digest::sha256_of(text.as_bytes()),
+        ))
     }
 
     /// The file's expected data rows.

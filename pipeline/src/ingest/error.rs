@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
+
 use super::lines::Breach;
 use crate::durable::DiskError;
 use crate::exit::Exit;
@@ -14,6 +16,36 @@ pub enum IngestError {
         "{path}: the control file does not parse: {problem}. Ask the supplier for a corrected extract.toml"
     )]
     Control { path: PathBuf, problem: String },
+
+    #[error(
+        "{path}: as_at is {as_at}, after today ({today}): no extract is taken in the future. \
+         Ask the supplier for the date the extract was taken"
+    )]
+    AsAtInFuture {
+        path: PathBuf,
+        as_at: NaiveDate,
+        today: NaiveDate,
+    },
+
+    /// Nothing happened for more than a quarter before as_at: a wrong
+    /// date would publish empty periods as if they were true zeros.
+    #[error(
+        "{path}: as_at is {as_at}, but the latest date of any record in the delivery is {latest}, \
+         more than a quarter earlier. Ask the supplier for the date the extract was taken \
+         (or for the records of the months since {latest})"
+    )]
+    AsAtAfterData {
+        path: PathBuf,
+        as_at: NaiveDate,
+        latest: NaiveDate,
+    },
+
+    /// What was loaded is not what the file holds now.
+    #[error(
+        "{path}: changed while it was read: {change}. The delivery may still be arriving: \
+         wait until it is complete and run again"
+    )]
+    ChangedWhileRead { path: PathBuf, change: String },
 
     #[error("{path}: missing; every delivery must hold {expected}")]
     MissingFile { path: PathBuf, expected: String },
@@ -155,6 +187,8 @@ impl IngestError {
         match self {
             IngestError::Storage { .. } => Exit::Storage,
             IngestError::Control { .. } => Exit::ControlFile,
+            IngestError::AsAtInFuture { .. } | IngestError::AsAtAfterData { .. } => Exit::AsAt,
+            IngestError::ChangedWhileRead { .. } => Exit::DeliveryChanging,
             IngestError::MissingFile { .. }
             | IngestError::AmbiguousFile { .. }
             | IngestError::MissingColumns { .. }

@@ -3,7 +3,10 @@
 //! reader parses first passes through a scanner that splits records as the
 //! csv crate does (RFC 4180, `\r`, `\n` or `\r\n` ends, blank lines
 //! skipped). The scanner notes the line each record starts on (the csv
-//! crate's own count drifts on `\r\n` and blank lines), and fails the read
+//! crate's own count drifts on `\r\n` and blank lines; a lone `\r`, which
+//! the csv crate takes as a record's end and an editor as a line's, is
+//! counted as a line end too, so a file with old Mac line ends still names
+//! true lines), and fails the read
 //! as soon as a record, a field, a record's field count or a run of blank
 //! lines passes its limit: before the parser has buffered it. Reading and
 //! scanning run on a thread of their own, a megabyte ahead of the parser.
@@ -87,6 +90,8 @@ struct Scanner {
     state: State,
     /// 1-based line of the next byte.
     line: u64,
+    /// The last byte was a `\r`: a `\n` now ends the same line.
+    after_cr: bool,
     /// Offset of the next byte.
     offset: u64,
     record_bytes: u64,
@@ -108,6 +113,7 @@ impl Scanner {
             limits,
             state: State::StartRecord,
             line: 1,
+            after_cr: false,
             offset: 0,
             record_bytes: 0,
             field_bytes: 0,
@@ -132,7 +138,7 @@ impl Scanner {
             let byte = text[at];
             let run = match self.state {
                 State::InField => memchr::memchr3(b',', b'\r', b'\n', &text[at..]),
-                State::InQuoted => memchr::memchr2(b'"', b'\n', &text[at..]),
+                State::InQuoted => memchr::memchr3(b'"', b'\r', b'\n', &text[at..]),
                 _ => Some(0),
             }
             .unwrap_or(text.len() - at);
@@ -147,14 +153,13 @@ impl Scanner {
                 self.field_bytes += run as u64;
                 self.record_bytes += run as u64;
                 self.offset += run as u64;
+                self.after_cr = false;
                 at += run;
                 self.check_sizes()?;
                 continue;
             }
             self.step(byte)?;
-            if byte == b'\n' {
-                self.line += 1;
-            }
+            self.count_line_end(byte);
             self.offset += 1;
             at += 1;
         }
@@ -180,8 +185,26 @@ impl Scanner {
         self.record_starts();
         self.state = self.end_record();
         self.line += 1;
+        self.after_cr = false;
         self.offset += end as u64 + 1;
         Some(end + 1)
+    }
+
+    /// `\n`, `\r\n` and a lone `\r` each end one line.
+    fn count_line_end(&mut self, byte: u8) {
+        match byte {
+            b'\r' => {
+                self.line += 1;
+                self.after_cr = true;
+            }
+            b'\n' => {
+                if !self.after_cr {
+                    self.line += 1;
+                }
+                self.after_cr = false;
+            }
+            _ => self.after_cr = false,
+        }
     }
 
     /// One byte that may change the state (runs are counted by `scan`).
@@ -483,6 +506,17 @@ mod tests {
         out
     }
 
+    /// Line ends as an editor counts them: `\r\n`, `\r` or `\n`.
+    fn line_ends(text: &[u8]) -> u64 {
+        let lone_newlines = text
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' && (i == 0 || text[i - 1] != b'\r'))
+            .count();
+        let returns = text.iter().filter(|&&b| b == b'\r').count();
+        (lone_newlines + returns) as u64
+    }
+
     /// The breach reading `text` in chunks of `chunk` bytes meets, if any.
     fn breach(text: &[u8], limits: RecordLimits, chunk: usize) -> Option<Breach> {
         let mut scanner = Scanner::new(limits);
@@ -502,6 +536,9 @@ mod tests {
             expected
         );
         assert_eq!(record_lines("a,b\r\nx,1\n\r\ny,\"2\n\"\r\nz,3"), expected);
+        // Old Mac line ends: a lone \r ends a line, in quotes too.
+        assert_eq!(record_lines("a,b\rx,1\r\ry,\"2\r\"\rz,3\r"), expected);
+        assert_eq!(record_lines("a,b\rx,1\n\r\ny,\"2\r\"\rz,3"), expected);
     }
 
     #[test]
@@ -678,8 +715,7 @@ mod tests {
                     .iter()
                     .position(|&b| b != b'\r' && b != b'\n')
                     .map_or(text.len(), |i| from + i);
-                let line = text[..first].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-                prop_assert_eq!(lines.line_of(from as u64), line);
+                prop_assert_eq!(lines.line_of(from as u64), line_ends(&text[..first]) + 1);
             }
         }
     }

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU8, Ordering};
 
 use csv::StringRecord;
 use indicatif::ProgressBar;
@@ -34,45 +33,6 @@ pub struct LoadContext<'a> {
     pub limits: Limits,
     /// Above this share of a file's rows quarantined, the file fails.
     pub max_quarantined_share: f64,
-    /// The load is given up once the delivery turns out to be in the
-    /// warehouse already.
-    pub novelty: &'a Novelty,
-}
-
-impl LoadContext<'_> {
-    pub fn given_up(&self) -> bool {
-        self.novelty.is_not_new()
-    }
-}
-
-/// Whether the delivery being loaded is new to the warehouse, as far as is
-/// known yet: its key, a hash of all of it, is worked out while it loads.
-pub struct Novelty(AtomicU8);
-
-const NOT_YET_KNOWN: u8 = 0;
-const NEW: u8 = 1;
-/// In the warehouse already, or its key could not be worked out.
-const NOT_NEW: u8 = 2;
-
-impl Default for Novelty {
-    fn default() -> Self {
-        Novelty(AtomicU8::new(NOT_YET_KNOWN))
-    }
-}
-
-impl Novelty {
-    pub fn settle(&self, new: bool) {
-        self.0
-            .store(if new { NEW } else { NOT_NEW }, Ordering::Relaxed);
-    }
-
-    pub fn is_new(&self) -> bool {
-        self.0.load(Ordering::Relaxed) == NEW
-    }
-
-    pub fn is_not_new(&self) -> bool {
-        self.0.load(Ordering::Relaxed) == NOT_NEW
-    }
 }
 
 /// Why a file was not read to its end: it could no longer pass, and
@@ -187,18 +147,29 @@ pub fn csv_error(
     }
 }
 
-type Loaded = Result<(FileSummary, Option<Stopped>), IngestError>;
+/// One file loaded.
+pub struct LoadedFile {
+    pub summary: FileSummary,
+    /// Why reading stopped before the file's end, if it did.
+    pub stopped: Option<Stopped>,
+    /// The SHA-256 of the bytes the rows were loaded from; `None` when
+    /// reading stopped early.
+    pub sha256: Option<String>,
+}
+
+type Loaded = Result<LoadedFile, IngestError>;
 
 /// Loads one file into `<staging>/<file>/` and its rejected rows into
-/// quarantine. Returns the file's counts, and why reading stopped early if
-/// it did; whether the counts reconcile with the control file's
-/// `expected_rows` is the caller's check.
+/// quarantine. Returns the file's counts, why reading stopped early if it
+/// did, and the hash of what was read; whether the counts reconcile with
+/// the control file's `expected_rows` is the caller's check.
 ///
 /// The file is read once with its keys recorded, not checked (see
 /// [`KeyIndex`]). If some key may have repeated, what that reading wrote
 /// is undone and the file is read again with those keys checked row by
 /// row; rows never load on the second reading that did not on the first,
-/// so it reads no further than the first did.
+/// so it reads no further than the first did. The two readings must read
+/// the same bytes: only the keys repeated in the first are checked.
 pub fn load_file(
     source: &Source,
     expected_rows: u64,
@@ -245,7 +216,19 @@ pub fn load_file(
         context.orders = OrderIndex::default();
     }
     progress.reset();
-    read(context, quarantine, &mut KeyIndex::checking(repeated))
+    let second = read(context, quarantine, &mut KeyIndex::checking(repeated))?;
+    if let Ok(LoadedFile {
+        sha256: Some(first),
+        ..
+    }) = &first
+        && second.sha256.as_ref().is_some_and(|again| again != first)
+    {
+        return Err(IngestError::ChangedWhileRead {
+            path: source.path.clone(),
+            change: "it was read twice (a key repeated) and read differently".to_string(),
+        });
+    }
+    Ok(second)
 }
 
 /// One reading of a file, its keys claimed in `loaded_keys`.
@@ -283,7 +266,7 @@ fn read_file(
     let mut stopped = None;
     let mut ended = None;
     let mut chunk = Chunk::new();
-    while stopped.is_none() && ended.is_none() && !context.given_up() {
+    while stopped.is_none() && ended.is_none() {
         rows.next(&mut chunk);
         ended = chunk.ended.take();
         rules.find_orders(
@@ -393,7 +376,11 @@ fn read_file(
     }
     sink.finish().map_err(|e| storage_error(&e))?;
     summary.warnings = header_map.warnings;
-    Ok((summary, stopped))
+    Ok(LoadedFile {
+        summary,
+        stopped,
+        sha256: rows.finish()?,
+    })
 }
 
 /// Whether the rows read so far already fail the file, whatever follows:

@@ -2,8 +2,10 @@
 //! typed Parquet, with nothing lost. Every row is loaded or quarantined,
 //! and the two add up to the control file's count, or nothing is published.
 
+mod as_at;
 pub mod contract;
 pub mod control;
+mod digest;
 pub mod error;
 pub mod fields;
 mod keys;
@@ -30,11 +32,11 @@ use control::ControlFile;
 pub use error::IngestError;
 use fields::days_since_epoch;
 pub use lines::{Breach, RecordLimits};
-use load::{LoadContext, Novelty, Stopped, load_file};
+use load::{LoadContext, LoadedFile, Stopped, load_file};
 use quarantine::Quarantine;
 pub use report::{FileSummary, IngestSummary, over_share};
 use source::Source;
-use warehouse::{SUMMARY_FILE, Warehouse, delivery_key, file_sha256};
+use warehouse::{SUMMARY_FILE, Warehouse, delivery_key, digests_on_disk};
 
 use crate::reference::ReferenceLists;
 
@@ -111,10 +113,16 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
             expected: format!("the control file {CONTROL_FILE}"),
         });
     }
-    let control = ControlFile::read(&control_path).map_err(|problem| IngestError::Control {
-        path: control_path.clone(),
-        problem,
-    })?;
+    let (control, control_sha256) =
+        ControlFile::read(&control_path).map_err(|problem| IngestError::Control {
+            path: control_path.clone(),
+            problem,
+        })?;
+    as_at::refuse_future(
+        &control_path,
+        control.as_at,
+        chrono::Local::now().date_naive(),
+    )?;
     let reference = ReferenceLists::load(&options.reference)?;
     let sources = ExtractFile::ALL
         .iter()
@@ -125,94 +133,72 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
         reference.fingerprint(),
         options.max_quarantined_share
     );
-    // Re-running on the delivery in use must stay quick. A delivery with
-    // the current one's control file may well be that delivery again: it
-    // is hashed before anything is loaded, and not loaded if it is.
-    let mut hashed_first = None;
-    if !options.force && current_control_file(&warehouse) == file_sha256(&control_path).ok() {
-        let (key, inputs) = delivery_key(&control_path, &sources, &settings)?;
+    let with_control = |mut files: BTreeMap<String, String>| {
+        files.insert(CONTROL_FILE.to_string(), control_sha256.clone());
+        files
+    };
+    // Re-running on a delivery ingested before must stay quick: one with
+    // the control file of a delivery in the warehouse may well be that
+    // delivery again, and is hashed, not loaded, to find out. Its rows were
+    // loaded from bytes of the same hashes, or its key would differ.
+    if !options.force
+        && warehouse.has_control_file(&control_sha256)
+        && let Ok(on_disk) = digests_on_disk(&sources)
+    {
+        let inputs = with_control(on_disk);
+        let key = delivery_key(&settings, &inputs);
         if warehouse.has(&key) {
             return reuse(&warehouse, key, inputs);
         }
-        hashed_first = Some((key, inputs));
-    }
-    // Otherwise the key, a hash of every byte of the delivery that takes a
-    // core for a second on a large one, is worked out on the second core
-    // while the delivery loads. The load is given up if the delivery turns
-    // out to be in the warehouse already.
-    let novelty = Novelty::default();
-    let mut notes = Notes::default();
-    let (hashed, loaded) = std::thread::scope(|scope| {
-        let hashing = scope.spawn(|| {
-            let hashed = match hashed_first {
-                Some(hashed) => Ok(hashed),
-                None => delivery_key(&control_path, &sources, &settings),
-            };
-            let new = match &hashed {
-                Ok((key, _)) => options.force || !warehouse.has(key),
-                Err(_) => false,
-            };
-            novelty.settle(new);
-            hashed
-        });
-        let loaded = warehouse.start().and_then(|staging| {
-            let context = LoadContext {
-                as_at: days_since_epoch(control.as_at),
-                reference: &reference,
-                orders: Default::default(),
-                limits: options.limits,
-                max_quarantined_share: options.max_quarantined_share,
-                novelty: &novelty,
-            };
-            load_delivery(&control, &sources, &staging, context, &mut notes)
-        });
-        let hashed = hashing
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (hashed, loaded)
-    });
-    let (key, inputs) = match hashed {
-        Ok(hashed) => hashed,
-        Err(error) => {
-            warehouse.discard_staging()?;
-            return Err(error);
-        }
-    };
-    // Its key worked out: not new means ingested before.
-    if novelty.is_not_new() {
-        warehouse.discard_staging()?;
-        return reuse(&warehouse, key, inputs);
     }
 
-    notes.flush();
-    let staging = warehouse.staging_dir();
-    let loaded = loaded
-        .map_err(|error| error.kept_in(&warehouse.rejected_dir(&key).join("quarantine")))
-        .map(|files| IngestSummary {
-            key: key.clone(),
-            as_at: control.as_at.format("%Y-%m-%d").to_string(),
-            supplier: control.supplier.clone(),
-            program_version: env!("CARGO_PKG_VERSION").to_string(),
-            files,
-            inputs,
-        })
-        .and_then(|summary| write_summary(&staging, &summary).map(|()| summary));
-    match loaded {
-        Ok(summary) => {
-            let dir = warehouse.commit(&key)?;
-            Ok(Ingested {
-                summary,
-                dir,
-                reused: false,
-            })
-        }
+    let loaded = warehouse.start().and_then(|staging| {
+        let context = LoadContext {
+            as_at: days_since_epoch(control.as_at),
+            reference: &reference,
+            orders: Default::default(),
+            limits: options.limits,
+            max_quarantined_share: options.max_quarantined_share,
+        };
+        let delivery = load_delivery(&control, &sources, &staging, context)?;
+        let latest = as_at::latest_date(&staging)?;
+        as_at::refuse_after_data(&control_path, control.as_at, latest).map(|()| delivery)
+    });
+    let (files, digests) = match loaded {
+        Ok(loaded) => loaded,
         Err(error) => {
+            // Named by the files as they are now: what was read of them
+            // may be only a part.
+            let inputs = with_control(digests_on_disk(&sources).unwrap_or_default());
+            let key = delivery_key(&settings, &inputs);
+            let error = error.kept_in(&warehouse.rejected_dir(&key).join("quarantine"));
             // The error is what the user needs; failing to keep the partial
             // output for inspection must not hide it.
             let _ = warehouse.reject(&key);
-            Err(error)
+            return Err(error);
         }
+    };
+    let inputs = with_control(digests);
+    let key = delivery_key(&settings, &inputs);
+    if !options.force && warehouse.has(&key) {
+        warehouse.discard_staging()?;
+        return reuse(&warehouse, key, inputs);
     }
+    let summary = IngestSummary {
+        key: key.clone(),
+        as_at: control.as_at.format("%Y-%m-%d").to_string(),
+        supplier: control.supplier.clone(),
+        program_version: env!("CARGO_PKG_VERSION").to_string(),
+        files,
+        inputs,
+    };
+    write_summary(&warehouse.staging_dir(), &summary)?;
+    let dir = warehouse.commit(&key)?;
+    Ok(Ingested {
+        summary,
+        dir,
+        reused: false,
+    })
 }
 
 /// The delivery ingested before under `key`, made current again.
@@ -233,30 +219,6 @@ fn reuse(
     })
 }
 
-/// The SHA-256 of the current delivery's control file, if there is one.
-fn current_control_file(warehouse: &Warehouse) -> Option<String> {
-    let mut summary = read_summary(&warehouse.current_dir()?).ok()?;
-    summary.inputs.remove(CONTROL_FILE)
-}
-
-/// What a non-interactive ingest says of each file as it finishes, held
-/// back while the delivery may yet turn out to be ingested already: the
-/// user is then told only that.
-#[derive(Default)]
-struct Notes(Vec<String>);
-
-impl Notes {
-    fn add(&mut self, note: String) {
-        self.0.push(note);
-    }
-
-    fn flush(&mut self) {
-        for note in self.0.drain(..) {
-            eprintln!("{note}");
-        }
-    }
-}
-
 /// `last`, or all the failures when there were earlier ones.
 fn all_of(mut earlier: Vec<IngestError>, last: IngestError) -> IngestError {
     if earlier.is_empty() {
@@ -267,18 +229,17 @@ fn all_of(mut earlier: Vec<IngestError>, last: IngestError) -> IngestError {
     }
 }
 
-/// Loads every file of the delivery into `staging`, with the summary of
-/// each. Stops early, with the files read so far, once the delivery turns
-/// out to have been ingested before: the caller then throws the load away.
+/// Loads every file of the delivery into `staging`. Returns the summary
+/// of each, and the SHA-256 of the bytes each was loaded from, by name.
 fn load_delivery(
     control: &ControlFile,
     sources: &[Source],
     staging: &Path,
     mut context: LoadContext,
-    notes: &mut Notes,
-) -> Result<Vec<FileSummary>, IngestError> {
+) -> Result<(Vec<FileSummary>, BTreeMap<String, String>), IngestError> {
     let mut quarantine = Quarantine::new(&staging.join("quarantine"));
     let mut files = Vec::new();
+    let mut digests = BTreeMap::new();
     // Files are all read even when one fails its counts, so the quarantine
     // shows every problem of the delivery at once.
     let mut failures = Vec::new();
@@ -294,33 +255,34 @@ fn load_delivery(
             &mut quarantine,
             &progress,
         );
-        let (mut summary, stopped) = match loaded {
+        let LoadedFile {
+            mut summary,
+            stopped,
+            sha256,
+        } = match loaded {
             Ok(loaded) => loaded,
             // The problems found before this one are reported with it.
             Err(error) => return Err(all_of(failures, error)),
         };
         progress.finish_and_clear();
-        if context.given_up() {
-            return Ok(files);
-        }
         summary.expected = expected;
         if !interactive {
-            notes.add(format!(
+            eprintln!(
                 "ingest: {}: {} rows read, {} loaded, {} quarantined",
                 summary.source,
                 summary.rows(),
                 summary.loaded,
                 summary.quarantined
-            ));
-            if context.novelty.is_new() {
-                notes.flush();
-            }
+            );
         }
         if source.file == ExtractFile::Orders && stopped.is_some() {
             context.orders.cut_short();
         }
         if let Err(failure) = reconcile(source, &summary, stopped, &context) {
             failures.push(failure);
+        }
+        if let Some(sha256) = sha256 {
+            digests.insert(source.file_name(), sha256);
         }
         files.push(summary);
     }
@@ -330,7 +292,17 @@ fn load_delivery(
     if let Some(last) = failures.pop() {
         return Err(all_of(failures, last));
     }
-    Ok(files)
+    // Every file that passed its counts was read to its end.
+    if let Some(unread) = sources
+        .iter()
+        .find(|s| !digests.contains_key(&s.file_name()))
+    {
+        return Err(IngestError::storage(
+            &unread.path,
+            "loaded but not read to its end: a fault in dtto, please report it",
+        ));
+    }
+    Ok((files, digests))
 }
 
 /// The proof that nothing was lost, and the guard against publishing from

@@ -11,10 +11,11 @@
 use csv::StringRecord;
 use indicatif::ProgressBar;
 
+use super::digest::ReadDigest;
 use super::error::IngestError;
 use super::lines::{LineCounter, RecordLimits};
 use super::load::csv_error;
-use super::source::Source;
+use super::source::{Opened, Source};
 
 /// Rows per chunk: enough look-ups at once to keep the memory busy, few
 /// enough for the chunk to stay in cache.
@@ -89,6 +90,7 @@ pub struct Rows<'a> {
     source: &'a Source,
     reader: csv::Reader<Box<dyn std::io::Read>>,
     lines: LineCounter,
+    digest: ReadDigest,
     pub header: StringRecord,
     /// The line of the last row read.
     line: u64,
@@ -101,7 +103,11 @@ impl<'a> Rows<'a> {
         limits: RecordLimits,
         progress: &ProgressBar,
     ) -> Result<Self, IngestError> {
-        let (mut reader, lines) = source.open(progress, limits)?;
+        let Opened {
+            mut reader,
+            lines,
+            digest,
+        } = source.open(progress, limits)?;
         let header = reader
             .headers()
             .map_err(|e| csv_error(source, &lines, &StringRecord::new(), e))?
@@ -110,9 +116,17 @@ impl<'a> Rows<'a> {
             source,
             reader,
             lines,
+            digest,
             header,
             line: 1,
         })
+    }
+
+    /// The SHA-256 of the bytes read, once the file was read to its end
+    /// (see [`ReadDigest::finish`]).
+    pub fn finish(self) -> Result<Option<String>, IngestError> {
+        let Rows { source, digest, .. } = self;
+        digest.finish(&source.path)
     }
 
     /// Reads the next rows into `chunk`, until it is full or reading ends.
@@ -123,6 +137,7 @@ impl<'a> Rows<'a> {
             lines,
             header,
             line,
+            ..
         } = self;
         *line = chunk.fill(reader, *line, lines, |e| {
             csv_error(source, lines, header, e)

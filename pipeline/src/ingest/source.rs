@@ -1,7 +1,6 @@
 //! Finding and opening a delivery's files: `.csv` or `.csv.gz`, with or
 //! without a byte-order mark.
 
-use std::fs::File;
 use std::io::{BufReader, Cursor, Read};
 use std::path::{Path, PathBuf};
 
@@ -9,10 +8,21 @@ use flate2::read::MultiGzDecoder;
 use indicatif::ProgressBar;
 
 use super::contract::ExtractFile;
+use super::digest::{ReadDigest, open_hashed};
 use super::error::IngestError;
 use super::lines::{LineCounter, LineTrackingReader, RecordLimits};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A file opened for its one reading.
+pub struct Opened {
+    /// The CSV records of the file's text, decompressed and without a BOM.
+    pub reader: csv::Reader<Box<dyn Read>>,
+    /// Gives the records' line numbers.
+    pub lines: LineCounter,
+    /// The hash of the bytes read from disk.
+    pub digest: ReadDigest,
+}
 
 /// One data file of a delivery as found on disk.
 #[derive(Debug, Clone)]
@@ -62,15 +72,15 @@ impl Source {
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
     }
 
-    /// A CSV reader over the file's text, decompressed and without its BOM,
-    /// and the counter that gives its records' line numbers. Bytes read
-    /// from disk advance `progress`. A record over `limits` fails the read.
+    /// Opens the file for reading its records. Bytes read from disk are
+    /// hashed and advance `progress`; a record over `limits` fails the
+    /// read.
     pub fn open(
         &self,
         progress: &ProgressBar,
         limits: RecordLimits,
-    ) -> Result<(csv::Reader<Box<dyn Read>>, LineCounter), IngestError> {
-        let file = File::open(&self.path).map_err(|e| unreadable(&self.path, e))?;
+    ) -> Result<Opened, IngestError> {
+        let (file, digest) = open_hashed(&self.path).map_err(|e| unreadable(&self.path, e))?;
         let raw = progress.wrap_read(file);
         let text: Box<dyn Read + Send> = if self.compressed {
             Box::new(MultiGzDecoder::new(BufReader::with_capacity(1 << 16, raw)))
@@ -83,7 +93,11 @@ impl Source {
             .flexible(true)
             .buffer_capacity(1 << 18)
             .from_reader(Box::new(text) as Box<dyn Read>);
-        Ok((reader, lines))
+        Ok(Opened {
+            reader,
+            lines,
+            digest,
+        })
     }
 }
 

@@ -152,6 +152,9 @@ impl BatchBuilder {
     }
 }
 
+/// The one Parquet file of a file's dataset in the warehouse.
+pub const DATASET_FILE: &str = "part-00000.parquet";
+
 /// Writes a file's dataset on its own thread, so Parquet encoding and
 /// compression overlap with parsing and validation. The channel is bounded:
 /// at most two batches wait, whatever the file's size.
@@ -166,7 +169,7 @@ impl ParquetSink {
     pub fn create(dir: &Path, file: ExtractFile, schema: SchemaRef) -> Result<Self, ParquetError> {
         let dataset = dir.join(file.name());
         std::fs::create_dir_all(&dataset)?;
-        let path = dataset.join("part-00000.parquet");
+        let path = dataset.join(DATASET_FILE);
         let mut properties = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
             .set_created_by(format!("dtto {}", env!("CARGO_PKG_VERSION")));

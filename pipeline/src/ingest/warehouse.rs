@@ -88,6 +88,19 @@ impl Warehouse {
         self.delivery_dir(key).join(SUMMARY_FILE).is_file()
     }
 
+    /// Whether a delivery ingested before had a control file with this
+    /// SHA-256: one with the same control file may well be that delivery.
+    pub fn has_control_file(&self, sha256: &str) -> bool {
+        let Ok(keys) = names_in(&self.root.join("deliveries")) else {
+            return false;
+        };
+        keys.iter().any(|key| {
+            super::read_summary(&self.delivery_dir(key)).is_ok_and(|summary| {
+                summary.inputs.get(super::CONTROL_FILE).map(String::as_str) == Some(sha256)
+            })
+        })
+    }
+
     /// A fresh, empty staging folder, in place of any a killed ingest left.
     pub fn start(&self) -> Result<PathBuf, IngestError> {
         let staging = self.discard_staging()?;
@@ -190,27 +203,27 @@ fn prune(rejected: &Path, latest: &Path) -> Result<(), IngestError> {
     Ok(())
 }
 
-/// The key of a delivery: SHA-256 over the SHA-256 of the control file and
-/// of every data file (with its name, as delivered), and whatever else
-/// decides what an ingest loads (the reference lists, the quarantine limit,
-/// this program's version). Returns the key and each file's own hash, by
-/// file name.
-pub fn delivery_key(
-    control: &Path,
-    sources: &[Source],
-    settings: &str,
-) -> Result<(String, BTreeMap<String, String>), IngestError> {
-    let mut files = BTreeMap::new();
+/// The key of a delivery: SHA-256 over the SHA-256 of each of its files
+/// (`files`, by name as delivered, the control file's included) and
+/// whatever else decides what an ingest loads (`settings`: the reference
+/// lists, the quarantine limit; and this program's version).
+pub fn delivery_key(settings: &str, files: &BTreeMap<String, String>) -> String {
     let mut hasher = Sha256::new();
     hasher.update(format!("dtto {}\0{settings}\0", env!("CARGO_PKG_VERSION")));
-    let named = std::iter::once((super::CONTROL_FILE.to_string(), control))
-        .chain(sources.iter().map(|s| (s.file_name(), s.path.as_path())));
-    for (name, path) in named {
-        let digest = file_sha256(path).map_err(|e| IngestError::storage(path, e))?;
+    for (name, digest) in files {
         hasher.update(format!("{name}\0{digest}\0"));
-        files.insert(name, digest);
     }
-    Ok((format!("{:x}", hasher.finalize()), files))
+    format!("{:x}", hasher.finalize())
+}
+
+/// Each data file's SHA-256 as it is on disk now, by name: read apart from
+/// any load, so it may not describe rows loaded. Only for finding a
+/// delivery ingested before without loading it, and naming a failed one.
+pub fn digests_on_disk(sources: &[Source]) -> std::io::Result<BTreeMap<String, String>> {
+    sources
+        .iter()
+        .map(|source| Ok((source.file_name(), file_sha256(&source.path)?)))
+        .collect()
 }
 
 /// The SHA-256 of a file's bytes, in hex.

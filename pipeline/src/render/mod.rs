@@ -16,6 +16,7 @@ pub mod qa;
 pub mod tidy_csv;
 pub mod words;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::exit::Exit;
@@ -33,6 +34,20 @@ pub fn csv_file(path: &Path, draft: bool) -> std::io::Result<std::fs::File> {
         file.write_all(DRAFT_CSV_LINE.as_bytes())?;
     }
     Ok(file)
+}
+
+/// A text cell of a public CSV file, safe to open in a spreadsheet. Text
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return is taken
+/// for a formula by spreadsheet programs ("CSV injection"), and labels come
+/// from reference lists anyone on the team may edit: such text is given a
+/// leading `'`, as the guidance on CSV injection advises. Numbers are never
+/// passed through here, so a negative figure stays a number.
+pub fn spreadsheet_safe(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// Why an output of the edition could not be made.
@@ -79,6 +94,30 @@ impl RenderError {
         move |source| RenderError::Io {
             path: path.to_path_buf(),
             source,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_a_spreadsheet_would_run_is_quoted_and_nothing_else() {
+        for (text, safe) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("Greater Manchester", "Greater Manchester"),
+            ("40 and over", "40 and over"),
+            ("A-B", "A-B"),
+            ("'=already", "'=already"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_safe(text), safe, "{text:?}");
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::csv_file;
+use super::{csv_file, spreadsheet_safe};
 
 use crate::disclosure::{ProtectedTable, ProtectedValue, Shown};
 use crate::statistics::Interval;
@@ -32,11 +32,26 @@ fn write_to(table: &ProtectedTable, writer: impl std::io::Write) -> Result<(), c
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(writer);
-    let mut header: Vec<&str> = table.dimensions().iter().map(String::as_str).collect();
-    header.extend(table.metadata().kind.csv_columns());
+    let mut header: Vec<String> = table
+        .dimensions()
+        .iter()
+        .map(|name| spreadsheet_safe(name).into_owned())
+        .collect();
+    header.extend(
+        table
+            .metadata()
+            .kind
+            .csv_columns()
+            .into_iter()
+            .map(String::from),
+    );
     out.write_record(&header)?;
     for row in table.rows() {
-        let mut record: Vec<String> = row.groups().to_vec();
+        let mut record: Vec<String> = row
+            .groups()
+            .iter()
+            .map(|label| spreadsheet_safe(label).into_owned())
+            .collect();
         record.extend(figures(row.value()));
         record.push(row.status_text());
         out.write_record(&record)?;

@@ -3,22 +3,23 @@
 //! `templates/`, the configuration, the warehouse's current delivery or an
 //! edition under the output folder changes ([`watch`]), the page is made
 //! again ([`preview`]) and the open page reloads itself ([`page`]). A change that does not make a page leaves the last
-//! good figures in view, under what went wrong.
+//! good figures in view, under what went wrong. The page is served by
+//! [`http`], which keeps any one client from holding up the others.
 
+pub mod http;
 pub mod page;
 pub mod preview;
 pub mod watch;
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-use tiny_http::{Header, Request, Response, Server};
 
 use crate::ingest::warehouse::{SUMMARY_FILE, Warehouse};
 use crate::run::PUBLIC;
+use http::{LIMITS, Request, Response, Status};
 use page::{GENERATION_PATH, Shown};
 use preview::{Preview, PreviewOptions};
 
@@ -54,19 +55,19 @@ pub fn serve(
     runtime: &tokio::runtime::Runtime,
     tell: &(dyn Fn(Event) + Sync),
 ) -> Result<(), ServeError> {
-    let failed = |reason: String| ServeError { port, reason };
-    let server = Server::http(("127.0.0.1", port)).map_err(|e| failed(e.to_string()))?;
-    let address = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| failed("not an IP address".to_string()))?;
+    let failed = |e: std::io::Error| ServeError {
+        port,
+        reason: e.to_string(),
+    };
+    let listener = TcpListener::bind(("127.0.0.1", port)).map_err(failed)?;
+    let address = listener.local_addr().map_err(failed)?;
     tell(Event::Listening(address));
     let shown = Mutex::new(Shown::default());
     std::thread::scope(|scope| {
         scope.spawn(|| follow_changes(options, runtime, &shown, tell));
-        for request in server.incoming_requests() {
-            answer(request, &shown, address.port());
-        }
+        http::serve_forever(&listener, &LIMITS, &|request| {
+            answer(request, &shown, address.port())
+        });
     });
     Ok(())
 }
@@ -103,10 +104,7 @@ fn follow_changes(
                 Err(problem) => tell(Event::Failed(problem)),
             }
             let made = made.map(|page| page.html);
-            shown
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .update(made);
+            lock(shown).update(made);
         }
         std::thread::sleep(WATCH_EVERY);
     }
@@ -141,57 +139,93 @@ fn watched(options: &PreviewOptions) -> Vec<PathBuf> {
     paths
 }
 
-fn answer(request: Request, shown: &Mutex<Shown>, port: u16) {
-    let path = request
-        .url()
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let (body, content_type, status) = if !from_this_machine(&request, port) {
-        (
-            "Only http://127.0.0.1 or http://localhost shows the preview".to_string(),
-            "text/plain",
-            403,
-        )
-    } else {
-        let shown = shown
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match path.as_str() {
-            "/" | "/index.html" => (shown.page(), "text/html; charset=utf-8", 200),
-            GENERATION_PATH => (shown.generation.to_string(), "text/plain", 200),
-            _ => (
-                "Not found: the preview is at /".to_string(),
-                "text/plain",
-                404,
-            ),
-        }
-    };
-    let response = Response::from_string(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", content_type))
-        .with_header(header("Cache-Control", "no-store"));
-    // A browser that went away before its answer needs none.
-    let _ = request.respond(response);
+/// The reply to a request. The page is copied out under the lock and
+/// written after it is released: a slow client never holds up the next
+/// page being made.
+fn answer(request: &Request, shown: &Mutex<Shown>, port: u16) -> Response {
+    if !from_this_machine(request.host.as_deref(), port) {
+        return Response::text(
+            Status::Forbidden,
+            "Only http://127.0.0.1 or http://localhost shows the preview",
+        );
+    }
+    match request.path() {
+        "/" | "/index.html" => Response {
+            status: Status::Ok,
+            content_type: "text/html; charset=utf-8",
+            body: lock(shown).page(),
+        },
+        GENERATION_PATH => Response::text(Status::Ok, lock(shown).generation.to_string()),
+        _ => Response::text(Status::NotFound, "Not found: the preview is at /"),
+    }
 }
 
-/// Whether the request names this machine as its host. Listening on
+/// What is shown. A thread that panicked while holding the lock leaves
+/// the last page and generation set whole (`Shown::update` only assigns
+/// them), so they are shown rather than nothing.
+fn lock(shown: &Mutex<Shown>) -> MutexGuard<'_, Shown> {
+    shown
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether the request's `Host` names this machine. Listening on
 /// 127.0.0.1 keeps other machines out, but a web page open in the same
 /// browser could still reach the preview through a name of its own that
 /// it points at 127.0.0.1 (DNS rebinding); such a request carries that
 /// name, and is refused.
-fn from_this_machine(request: &Request, port: u16) -> bool {
-    let host = request
-        .headers()
-        .iter()
-        .find(|header| header.field.equiv("Host"))
-        .map(|header| header.value.as_str());
+fn from_this_machine(host: Option<&str>, port: u16) -> bool {
     let allowed = [format!("127.0.0.1:{port}"), format!("localhost:{port}")];
     host.is_some_and(|host| allowed.iter().any(|a| a.eq_ignore_ascii_case(host)))
 }
 
-fn header(field: &str, value: &str) -> Header {
-    Header::from_bytes(field.as_bytes(), value.as_bytes())
-        .unwrap_or_else(|()| unreachable!("the headers are constant ASCII"))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn get(target: &str, host: Option<&str>) -> Request {
+        Request {
+            method: http::Method::Get,
+            target: target.to_string(),
+            host: host.map(String::from),
+            keep_alive: true,
+        }
+    }
+
+    #[test]
+    fn only_a_request_naming_this_machine_and_port_is_shown_the_preview() {
+        let shown = Mutex::new(Shown {
+            generation: 3,
+            bulletin: None,
+            problem: None,
+        });
+        let status =
+            |target: &str, host: Option<&str>| answer(&get(target, host), &shown, 8000).status;
+        for host in ["127.0.0.1:8000", "localhost:8000", "LOCALHOST:8000"] {
+            assert_eq!(status("/", Some(host)), Status::Ok, "{host}");
+        }
+        for host in [
+            None,
+            Some("evil.example:8000"),
+            Some("127.0.0.1:8001"),
+            Some("localhost"),
+        ] {
+            assert_eq!(status("/", host), Status::Forbidden, "{host:?}");
+        }
+        assert_eq!(
+            status("/index.html?x=1", Some("localhost:8000")),
+            Status::Ok
+        );
+        assert_eq!(status("/other", Some("localhost:8000")), Status::NotFound);
+        let generation = answer(
+            &get("/generation?t=9", Some("127.0.0.1:8000")),
+            &shown,
+            8000,
+        );
+        assert_eq!(generation.body, "3");
+        assert_eq!(generation.content_type, "text/plain");
+        let page = answer(&get("/", Some("127.0.0.1:8000")), &shown, 8000);
+        assert_eq!(page.content_type, "text/html; charset=utf-8");
+        assert!(page.body.contains("Making the preview"));
+    }
 }

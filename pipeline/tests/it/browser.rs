@@ -44,9 +44,21 @@ fn watchdog(pid: u32) -> std::sync::mpsc::Sender<()> {
     stop
 }
 
-/// Where Chromium is: `CHROMIUM`, or Debian's.
-pub fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+/// Where Chromium is: `CHROMIUM`, else the first of its and Chrome's usual
+/// names on PATH, in the order `.ci/test-tools` and `tests/a11y/check.sh`
+/// look too.
+pub fn chromium() -> Option<PathBuf> {
+    match std::env::var_os("CHROMIUM") {
+        Some(path) => Some(PathBuf::from(path)),
+        None => [
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ]
+        .into_iter()
+        .find_map(crate::support::find_on_path),
+    }
 }
 
 impl Browser {
@@ -56,7 +68,8 @@ impl Browser {
         let (commands_read, commands) = std::io::pipe().unwrap();
         let (answers, answers_write) = std::io::pipe().unwrap();
         let (theirs_in, theirs_out) = (commands_read.as_raw_fd(), answers_write.as_raw_fd());
-        let mut command = Command::new(chromium());
+        let mut command =
+            Command::new(chromium().expect("no Chromium: the test calls support::require first"));
         command
             .args([
                 "--headless",

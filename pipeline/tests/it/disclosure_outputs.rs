@@ -551,20 +551,24 @@ fn write_dangerous_delivery(dir: &Path) {
             "drug_tests.csv",
             "test_id,order_id,test_date,substance,result",
         ),
-        (
-            "reconvictions.csv",
-            "person_id,offence_date,conviction_date,offence_group",
-        ),
         ("treatment_episodes.csv", "person_id,start_date,setting"),
     ];
     for (file, header) in headers {
         std::fs::write(dir.join(file), format!("{header}\n")).unwrap();
     }
+    // Someone with no Order, whom every measure ignores, convicted on the
+    // day the extract was taken: the delivery's latest record is within a
+    // quarter of as_at, as ingest requires.
+    std::fs::write(
+        dir.join("reconvictions.csv"),
+        "person_id,offence_date,conviction_date,offence_group\nNOBODY,2005-03-01,2005-03-31,other\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("extract.toml"),
         format!(
             "as_at = \"2005-03-31\"\nsupplier = \"Crafted to be dangerous: tests/disclosure_outputs.rs\"\n\
-             [rows]\norders = {}\nassessments = 0\ndrug_tests = 0\nreconvictions = 0\ntreatment_episodes = 0\n",
+             [rows]\norders = {}\nassessments = 0\ndrug_tests = 0\nreconvictions = 1\ntreatment_episodes = 0\n",
             orders.len()
         ),
     )

@@ -150,7 +150,9 @@ proptest! {
                 }
             }
             Err(error) => {
-                prop_assert!((3..=7).contains(&error.exit().code()), "{}", error);
+                // 18: the fuzzed rows' latest date is more than a quarter
+                // before as_at.
+                prop_assert!(matches!(error.exit().code(), 3..=7 | 18), "{}", error);
                 prop_assert!(!warehouse.path().join("current").exists());
             }
         }

@@ -261,7 +261,7 @@ fn every_whole_file_failure_stops_with_its_exit_code_and_names_the_file() {
         .map(|e| e.unwrap().path())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 10);
+    assert_eq!(names.len(), 12);
     for case in names {
         let expected: Expected =
             toml::from_str(&std::fs::read_to_string(case.join("expected.toml")).unwrap()).unwrap();
@@ -330,8 +330,8 @@ fn an_unchanged_delivery_is_not_ingested_twice_unless_forced() {
 
 #[test]
 fn a_delivery_ingested_before_but_not_current_is_not_ingested_twice() {
-    // Its control file differs from the current delivery's, so it starts
-    // loading while its key is worked out; the load is thrown away.
+    // Its control file is not the current delivery's but is in the
+    // warehouse: the delivery is hashed, found, and not loaded.
     let warehouse = tempfile::tempdir().unwrap();
     let good = options(&fixture("good"), warehouse.path(), 0.01);
     let first = ingest(&good).unwrap();
@@ -404,4 +404,159 @@ fn orders_cut_short_do_not_make_their_drug_tests_fail() {
         "only orders.csv fails: {error}"
     );
     assert_eq!(error.exit().code(), 6);
+}
+
+/// `good` copied into `dir`, with `orders.csv`'s line ends lone `\r`s and
+/// O2 (line 3) given an unknown sex.
+fn delivery_with_mac_line_ends(dir: &Path) {
+    crate::support::copy_tree(&fixture("good"), dir);
+    let orders = std::fs::read_to_string(dir.join("orders.csv")).unwrap();
+    let orders = orders
+        .replace(",19,F,", ",19,X,")
+        .replace("\r\n", "\n")
+        .replace('\n', "\r");
+    std::fs::write(dir.join("orders.csv"), orders).unwrap();
+}
+
+#[test]
+fn lone_carriage_returns_end_lines_so_rejected_rows_name_their_true_line() {
+    let work = tempfile::tempdir().unwrap();
+    let delivery = work.path().join("delivery");
+    delivery_with_mac_line_ends(&delivery);
+    let ingested = ingest(&options(&delivery, &work.path().join("warehouse"), 1.0)).unwrap();
+    let errors = ingested.dir.join("quarantine/errors.csv");
+    // O2 is on line 3 of orders.csv; its drug test T4 on line 5 of
+    // drug_tests.csv.gz, whose detail names the Order's line.
+    let row = |file: &str, line: &str, column: &str, rule: &str| {
+        [file, line, column, rule].map(String::from)
+    };
+    assert_eq!(
+        error_rows(&errors),
+        [
+            row("orders.csv", "3", "sex", "not_allowed"),
+            row("drug_tests.csv.gz", "5", "order_id", "order_quarantined"),
+        ]
+    );
+    let details = std::fs::read_to_string(&errors).unwrap();
+    assert!(details.contains("(orders line 3)"), "{details}");
+}
+
+#[test]
+fn an_unreadable_file_is_refused_as_unreadable_naming_it() {
+    // Root reads any file whatever its permissions; /proc/self/mem reads
+    // fail (EIO) at its start for every user.
+    let work = tempfile::tempdir().unwrap();
+    let delivery = work.path().join("delivery");
+    crate::support::copy_tree(&fixture("good"), &delivery);
+    let episodes = delivery.join("treatment_episodes.csv");
+    std::fs::remove_file(&episodes).unwrap();
+    std::os::unix::fs::symlink("/proc/self/mem", &episodes).unwrap();
+    let error = ingest(&options(&delivery, &work.path().join("warehouse"), 0.01)).unwrap_err();
+    assert_eq!(error.exit().code(), 5, "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("treatment_episodes.csv: unreadable"),
+        "{message}"
+    );
+}
+
+/// The SHA-256 of a file, in hex.
+fn sha256_of(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
+}
+
+/// Treatment episodes loaded in the current delivery of `warehouse` that
+/// are residential, and the hash ingest recorded for their file.
+fn loaded_residential(warehouse: &Path) -> (usize, String) {
+    let key = std::fs::read_to_string(warehouse.join("current")).unwrap();
+    let delivery = warehouse.join("deliveries").join(key.trim());
+    let settings = column_text(&read_dataset(&delivery, "treatment_episodes"), "setting");
+    let residential = settings
+        .iter()
+        .filter(|s| s.as_deref() == Some("residential"))
+        .count();
+    let summary = dtto::ingest::read_summary(&delivery).unwrap();
+    (
+        residential,
+        summary.inputs["treatment_episodes.csv"].clone(),
+    )
+}
+
+#[test]
+fn a_file_replaced_while_it_loads_is_refused_or_loaded_with_its_own_hash() {
+    // A supplier's upload landing during a scheduled ingest: the last file
+    // read, treatment_episodes.csv, is replaced (an upload renamed over
+    // it) at shares of a measured ingest. Version B has every community
+    // episode residential, so the rows tell which was loaded. (A file
+    // written to in place while read: digest.rs's unit tests.)
+    let work = tempfile::tempdir().unwrap();
+    let delivery = work.path().join("delivery");
+    crate::support::generated_extract(&delivery, 5, 0.5);
+    let episodes = delivery.join("treatment_episodes.csv");
+    let version_a = std::fs::read_to_string(&episodes).unwrap();
+    let version_b = version_a.replace(",community", ",residential");
+    let residential = |text: &str| text.matches(",residential\n").count();
+    let (a_residential, b_residential) = (residential(&version_a), residential(&version_b));
+    assert!(a_residential < b_residential);
+    let (a_path, b_path) = (work.path().join("a.csv"), work.path().join("b.csv"));
+    std::fs::write(&a_path, &version_a).unwrap();
+    std::fs::write(&b_path, &version_b).unwrap();
+    let (a_sha, b_sha) = (sha256_of(&a_path), sha256_of(&b_path));
+
+    let measured = std::time::Instant::now();
+    ingest(&options(&delivery, &work.path().join("measured"), 0.01)).unwrap();
+    let whole = measured.elapsed();
+
+    let mut refused = 0;
+    for (trial, share) in [0.3, 0.6, 0.8, 0.9, 0.95, 0.99].into_iter().enumerate() {
+        std::fs::copy(&a_path, &episodes).unwrap();
+        let warehouse = work.path().join(format!("warehouse-{trial}"));
+        let opts = options(&delivery, &warehouse, 0.01);
+        let result = std::thread::scope(|scope| {
+            let loading = scope.spawn(|| ingest(&opts));
+            std::thread::sleep(whole.mul_f64(share));
+            std::fs::copy(&b_path, work.path().join("upload.csv")).unwrap();
+            std::fs::rename(work.path().join("upload.csv"), &episodes).unwrap();
+            loading.join().unwrap()
+        });
+        match result {
+            Ok(_) => {
+                let (loaded, recorded) = loaded_residential(&warehouse);
+                let expected_sha = if loaded == b_residential {
+                    &b_sha
+                } else {
+                    &a_sha
+                };
+                assert!(
+                    loaded == a_residential || loaded == b_residential,
+                    "at {share}: {loaded} residential episodes, neither version's"
+                );
+                assert_eq!(
+                    &recorded, expected_sha,
+                    "at {share}: the hash of other bytes"
+                );
+            }
+            Err(error) => {
+                refused += 1;
+                assert_eq!(error.exit().code(), 19, "at {share}: {error}");
+                assert!(
+                    error
+                        .to_string()
+                        .contains("treatment_episodes.csv: changed while it was read"),
+                    "{error}"
+                );
+            }
+        }
+        // The original bytes, ingested again into the same warehouse, are
+        // what the warehouse then holds.
+        std::fs::copy(&a_path, &episodes).unwrap();
+        ingest(&opts).unwrap();
+        assert_eq!(
+            loaded_residential(&warehouse),
+            (a_residential, a_sha.clone()),
+            "at {share}: after ingesting the original again"
+        );
+    }
+    eprintln!("{refused} of 6 ingests refused a file replaced while read");
 }

@@ -346,6 +346,9 @@ fn an_index_order_tie_goes_to_the_smaller_number_in_the_id() {
                     "P3,2002-04-01,2002-05-01,acquisitive",
                     "P3,2002-06-01,2002-07-01,drugs",
                     "P4,2002-01-01,2002-02-01,acquisitive",
+                    // No Order: ignored by every measure, it dates the
+                    // delivery's latest record within a quarter of as_at.
+                    "NOBODY,2005-03-01,2005-03-31,other",
                 ],
             ),
         ],

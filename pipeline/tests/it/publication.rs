@@ -55,7 +55,9 @@ fn tool(program: &str, args: &[&str]) -> String {
 
 #[test]
 fn the_pdf_is_tagged_with_its_title_and_sections() {
-    require(&[Tool::Poppler]);
+    if !require(&[Tool::Poppler]) {
+        return;
+    }
     let work = tempfile::tempdir().unwrap();
     let output = publish(work.path());
     let pdf = output.join("public/bulletin.pdf");
@@ -294,7 +296,9 @@ fn national_figures_match(name: &str, headings: &[String], body: &[&[Data]], csv
 
 #[test]
 fn the_html_is_one_self_contained_accessible_page() {
-    require(&[Tool::AxeInChromium]);
+    if !require(&[Tool::AxeInChromium]) {
+        return;
+    }
     let work = tempfile::tempdir().unwrap();
     let output = publish(work.path());
     let html = std::fs::read_to_string(output.join("public/index.html")).unwrap();
@@ -346,7 +350,9 @@ fn the_html_is_one_self_contained_accessible_page() {
 
 #[test]
 fn readers_get_words_where_the_extract_has_codes() {
-    require(&[Tool::Poppler]);
+    if !require(&[Tool::Poppler]) {
+        return;
+    }
     let work = tempfile::tempdir().unwrap();
     let output = publish(work.path());
     let public = output.join("public");
@@ -453,7 +459,9 @@ fn bulletin_of(work: &Path, period: &str, threshold: u64) -> (PathBuf, String, S
 
 #[test]
 fn the_bulletin_says_how_many_orders_commenced_against_the_national_target() {
-    require(&[Tool::Poppler]);
+    if !require(&[Tool::Poppler]) {
+        return;
+    }
     // The hand-made delivery's Orders by financial year (tests/measures.rs):
     // 2 in 2000-01 and 7 in 2001-02, years without targets, and 12 in
     // 2002-03 against the national 6,000: 0.2% of it.
@@ -574,7 +582,9 @@ fn a_template_that_fails_leaves_the_previous_edition() {
 
 #[test]
 fn the_bundled_extract_tells_its_story_for_2003q4() {
-    require(&[Tool::Poppler]);
+    if !require(&[Tool::Poppler]) {
+        return;
+    }
     let work = tempfile::tempdir().unwrap();
     let extract = work.path().join("extract");
     crate::support::bundled_extract(&extract);
@@ -690,7 +700,9 @@ fn first_words(output: &Path) -> (String, String, String, String) {
 
 #[test]
 fn without_a_release_every_output_says_draft_first_and_with_one_when_and_who() {
-    require(&[Tool::Poppler]);
+    if !require(&[Tool::Poppler]) {
+        return;
+    }
     let work = tempfile::tempdir().unwrap();
     let draft = publish(work.path());
     let (cell, line, date, masthead) = first_words(&draft);
