@@ -6,7 +6,8 @@
 //! A row is a group, keyed by its table, its quarter (series only) and its
 //! dimension values; its figures are the kind's columns (`numerator` …
 //! `status`) and any descriptive column its metadata declares (an area's
-//! target), which describes the row without identifying it. A withheld
+//! target) with its status column (`target_status`), which describe the
+//! row without identifying it. A withheld
 //! figure is an empty cell in a row whose status has `[c]`: its value is
 //! not in the file, and a figure withheld in either edition is reported
 //! without the other edition's value too, which could reveal it.
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::exit::Exit;
 use crate::query::catalogue::Catalogue;
-use crate::table::{QUARTER, STATUS, Shorthand, TableKind};
+use crate::table::{QUARTER, STATUS, Shorthand, TableKind, status_column};
 
 /// The folder of an edition's tables beneath `data/`.
 const SERIES: &str = "series";
@@ -64,13 +65,14 @@ impl DiffError {
 /// One figure of a row, as its CSV shows it.
 #[derive(Debug, Clone, PartialEq)]
 enum Cell {
-    /// A value as written: a number, or a shorthand such as a target's
-    /// `[x]`.
+    /// A value as written: a number, or shorthand in a status column.
     Published(String),
-    /// An empty cell of a row whose status is `[c]`.
+    /// An empty count or estimate of a row whose status is `[c]`.
     Withheld,
-    /// An empty cell of any other row: the figure has no value (a rate
-    /// without a denominator, `[z]`), or the table has no such column.
+    /// An empty cell of any other row, or a descriptive column's (its
+    /// status column says why): the figure has no value (a rate without a
+    /// denominator, `[z]`; a year without a target, `[x]`), or the table
+    /// has no such column.
     Empty,
 }
 
@@ -251,6 +253,8 @@ struct Layout {
     dimensions: Vec<usize>,
     /// The descriptive columns, then the kind's, the status last.
     figures: Vec<usize>,
+    /// Where the kind's columns start: only they are ever withheld.
+    first_kind_column: usize,
 }
 
 impl Layout {
@@ -266,14 +270,19 @@ impl Layout {
             })?;
         let first_figure = header.len() - kind_columns.len();
         let quarter = first_figure > 0 && header[0] == QUARTER;
-        let (described, dimensions): (Vec<usize>, Vec<usize>) = (usize::from(quarter)
-            ..first_figure)
-            .partition(|&index| descriptive.contains(&header[index]));
+        let describes = |name: &String| {
+            descriptive
+                .iter()
+                .any(|column| column == name || status_column(column) == *name)
+        };
+        let (described, dimensions): (Vec<usize>, Vec<usize>) =
+            (usize::from(quarter)..first_figure).partition(|&index| describes(&header[index]));
         let figures = described.into_iter().chain(first_figure..header.len());
         Ok(Layout {
             quarter,
             dimensions,
             figures: figures.collect(),
+            first_kind_column: first_figure,
             header,
         })
     }
@@ -306,7 +315,12 @@ impl Layout {
         self.figures
             .iter()
             .map(|&index| match record.get(index).unwrap_or_default() {
-                "" if withheld && self.header[index] != STATUS => Cell::Withheld,
+                "" if withheld
+                    && index >= self.first_kind_column
+                    && self.header[index] != STATUS =>
+                {
+                    Cell::Withheld
+                }
                 "" => Cell::Empty,
                 text => Cell::Published(text.to_string()),
             })
@@ -759,7 +773,11 @@ mod tests {
         let series = "quarter,breakdown,group,count,status\n\
                       2004Q4,National,All,120,\n\
                       2005Q1,National,All,130,\n";
-        let targets = "financial_year,area,target,count,status\n2004-05,Kent,[x],12,\n";
+        // A target without a value is empty, with its shorthand beside it,
+        // and never withheld, even in a row whose count is.
+        let targets = "financial_year,area,target,target_status,count,status\n\
+                       2004-05,Dorset,,[x],,[c]\n\
+                       2004-05,Kent,,[x],12,\n";
         let a = edition(&[
             ("series/commencements", series),
             ("commencements_against_target", targets),
@@ -768,14 +786,15 @@ mod tests {
             ("series/commencements", &series.replace(",120,", ",121,")),
             (
                 "commencements_against_target",
-                &targets.replace("[x]", "15"),
+                &targets.replace("Kent,,[x]", "Kent,15,"),
             ),
         ]);
         let changes = compare(&a, &b);
         assert_eq!(
             csv_of(&changes),
             "table,quarter,group,figure,old,new,change\n\
-             commencements_against_target,,financial_year=2004-05; area=Kent,target,[x],15,changed\n\
+             commencements_against_target,,financial_year=2004-05; area=Kent,target,,15,changed\n\
+             commencements_against_target,,financial_year=2004-05; area=Kent,target_status,[x],,changed\n\
              series/commencements,2004Q4,breakdown=National; group=All,count,120,121,changed\n"
         );
         assert!(summary(&changes).contains(

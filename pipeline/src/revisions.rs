@@ -30,7 +30,7 @@ use crate::query::{QueryError, adhoc};
 use crate::render::{csv_file, spreadsheet_safe, tidy_csv};
 use crate::run::PUBLIC;
 use crate::statistics::{self, Change};
-use crate::table::{QUARTER, STATUS, TableKind, national};
+use crate::table::{QUARTER, TableKind, is_status_column, national};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RevisionsError {
@@ -254,7 +254,7 @@ fn revised_figures(previous: &Previous, current: &diff::Edition) -> Vec<Revision
     diff::compare(&previous.figures, current)
         .into_iter()
         .filter(|change| change.kind == Kind::Changed)
-        .filter(|change| change.figure.as_deref() != Some(STATUS))
+        .filter(|change| !change.figure.as_deref().is_some_and(is_status_column))
         .filter_map(|change| {
             let group = change.group?;
             Some(Revision {

@@ -69,6 +69,19 @@ impl TableKind {
 /// The CSV column carrying a row's shorthand.
 pub const STATUS: &str = "status";
 
+/// The CSV column beside a descriptive column (`target`) that carries the
+/// shorthand for its missing value (`target_status`): a numeric column
+/// holds numbers only, so machines read it without cleaning.
+pub fn status_column(column: &str) -> String {
+    format!("{column}_{STATUS}")
+}
+
+/// A column of shorthand, the row's or a descriptive column's: not a
+/// figure, so never a revised one.
+pub fn is_status_column(column: &str) -> bool {
+    column == STATUS || column.ends_with(&format!("_{STATUS}"))
+}
+
 /// Which of a row's counts a figure is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Figure {

@@ -278,14 +278,6 @@ fn read_table(sql_path: &Path) -> Result<TableQuery, Problem> {
     })
 }
 
-/// The most characters a spreadsheet's sheet name may have.
-pub const SHEET_NAME_MAX: usize = 31;
-/// A headline table's series sheet in tables.ods is its id and this.
-pub const SERIES_SHEET_SUFFIX: &str = " series";
-/// Headline ids kept this short keep their series sheets' names whole, and
-/// so as unique as the ids.
-pub const HEADLINE_ID_MAX: usize = SHEET_NAME_MAX - SERIES_SHEET_SUFFIX.len();
-
 fn check_metadata(metadata: &TableMetadata, path: &Path) -> Result<(), Problem> {
     let wrong = |message: String| Err(Problem::in_file(path, message));
     if metadata.id.is_empty()
@@ -296,14 +288,6 @@ fn check_metadata(metadata: &TableMetadata, path: &Path) -> Result<(), Problem> 
     {
         return wrong(format!(
             "id {:?} must be lower-case letters, digits and _",
-            metadata.id
-        ));
-    }
-    if metadata.headline && metadata.id.chars().count() > HEADLINE_ID_MAX {
-        return wrong(format!(
-            "a headline table's id is at most {HEADLINE_ID_MAX} characters: its series sheet \
-             in tables.ods, \"{}{SERIES_SHEET_SUFFIX}\", would be longer than a sheet name \
-             may be ({SHEET_NAME_MAX})",
             metadata.id
         ));
     }

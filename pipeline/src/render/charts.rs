@@ -377,12 +377,18 @@ type Estimate = (f64, f64, f64);
 /// estimate where shown.
 type TrendPoint = (Period, Option<Estimate>);
 
-const TREND_HEIGHT: i32 = 300;
-const TREND_LEFT: i32 = 60;
+const TREND_HEIGHT: i32 = 316;
+/// Room for the y axis's title, turned on its side, and its labels.
+const TREND_LEFT: i32 = 84;
 const TREND_RIGHT: i32 = 44;
+/// Room under the quarters for the x axis's title.
+const AXIS_TITLE: i32 = 16;
 
 /// `charts/<table>-series.svg`: a rate's national series as a line over the
 /// quarters with its 95 % interval as a band; a withheld quarter is a gap.
+/// The y axis starts at 0 (a line that starts higher exaggerates change),
+/// both axes are titled, and every fourth quarter back from the latest is
+/// labelled: a tick every year, the latest always named.
 /// `None` for a table that is not a rate or has fewer than two quarters to
 /// draw.
 pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
@@ -450,11 +456,10 @@ fn draw_trend(
 ) -> Result<String, DrawingError> {
     let font = || (fonts::FAMILY, FONT_SIZE).into_font();
     let shown = || points.iter().filter_map(|(_, p)| *p);
-    let low = shown().map(|(_, lower, _)| lower).fold(100.0, f64::min);
     let high = shown().map(|(_, _, upper)| upper).fold(0.0, f64::max);
-    // Whole tens around every interval.
-    let (bottom_value, top_value) = ((low / 10.0).floor() * 10.0, (high / 10.0).ceil() * 10.0);
-    let top_value = top_value.max(bottom_value + 10.0);
+    // From 0 to the whole ten above every interval.
+    let bottom_value = 0.0;
+    let top_value = ((high / 10.0).ceil() * 10.0).clamp(10.0, 100.0);
     let step = trend_tick_step(top_value - bottom_value);
     // Room above the plot for the key, when there is one.
     let plot_top = if revised.is_empty() {
@@ -462,7 +467,7 @@ fn draw_trend(
     } else {
         TOP + LEGEND
     };
-    let plot_bottom = TREND_HEIGHT - AXIS;
+    let plot_bottom = TREND_HEIGHT - AXIS - AXIS_TITLE;
     let (left, right) = (TREND_LEFT, WIDTH as i32 - TREND_RIGHT);
     let last = (points.len() - 1).max(1) as f64;
     let x = |i: usize| left + ((i as f64 / last) * f64::from(right - left)).round() as i32;
@@ -491,13 +496,32 @@ fn draw_trend(
             ))?;
             tick += step;
         }
-        for i in labelled_quarters(points, x) {
+        for i in 0..points.len() {
+            root.draw(&PathElement::new(
+                vec![(x(i), plot_bottom), (x(i), plot_bottom + 5)],
+                TEXT.stroke_width(1),
+            ))?;
+        }
+        for i in labelled_quarters(points.len()) {
             root.draw(&Text::new(
                 points[i].0.to_string(),
                 (x(i), plot_bottom + 8),
                 text(Pos::new(HPos::Center, VPos::Top)),
             ))?;
         }
+        root.draw(&Text::new(
+            "Quarter",
+            ((left + right) / 2, plot_bottom + 34),
+            text(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+        root.draw(&Text::new(
+            "Per cent",
+            (4, (plot_top + plot_bottom) / 2),
+            font()
+                .transform(FontTransform::Rotate270)
+                .color(&TEXT)
+                .pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
         for run in shown_runs(points) {
             let mut band: Vec<(i32, i32)> =
                 run.iter().map(|&(i, (_, _, u))| (x(i), y(u))).collect();
@@ -529,21 +553,14 @@ fn draw_trend(
     Ok(accessible(&svg, title, alt))
 }
 
-/// Which points carry their quarter under the axis: the first, the last
-/// and each first quarter (the year it starts), leaving out a first
-/// quarter too close to the first or last label to be read apart from it.
-fn labelled_quarters(points: &[TrendPoint], x: impl Fn(usize) -> i32) -> Vec<usize> {
-    const APART: i32 = 70;
-    let last = points.len().saturating_sub(1);
-    let ends = [0, last];
-    let labelled: Vec<usize> = (0..points.len())
-        .filter(|&i| {
-            ends.contains(&i)
-                || (points[i].0.to_string().ends_with("Q1")
-                    && ends.iter().all(|&end| (x(i) - x(end)).abs() >= APART))
-        })
-        .collect();
-    labelled
+/// Which of `points` quarters carry their name under the axis: the latest
+/// and every fourth before it, so the labels fall a year apart, evenly,
+/// and the latest figure is always named.
+fn labelled_quarters(points: usize) -> Vec<usize> {
+    let last = points.saturating_sub(1);
+    (0..points)
+        .filter(|i| (last - i).is_multiple_of(4))
+        .collect()
 }
 
 /// Percentage points between the trend's gridlines: a reader needs a few
@@ -737,7 +754,6 @@ fn alt_text(table: &ProtectedTable, plot: &Plot, when: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{labelled_quarters, nice_ceiling, revised_words, trend_tick_step};
-    use crate::period::Period;
 
     #[test]
     fn the_count_axis_ends_on_a_round_number() {
@@ -773,16 +789,11 @@ mod tests {
     }
 
     #[test]
-    fn a_first_quarter_next_to_the_last_point_leaves_the_label_to_it() {
-        // 2001Q3 to 2005Q2, 38 pixels apart: 2005Q1 is one step from the
-        // last point and unlabelled; 2002Q1, two steps from the first, is.
-        let first: Period = "2001Q3".parse().unwrap();
-        let points: Vec<_> = first
-            .through("2005Q2".parse().unwrap())
-            .map(|q| (q, None))
-            .collect();
-        assert_eq!(points.len(), 16);
-        let labelled = labelled_quarters(&points, |i| 60 + 38 * i as i32);
-        assert_eq!(labelled, [0, 2, 6, 10, 15]);
+    fn the_latest_quarter_and_every_fourth_before_it_are_labelled() {
+        // 2001Q3 to 2005Q2, 16 quarters: 2002Q2, 2003Q2, 2004Q2, 2005Q2.
+        assert_eq!(labelled_quarters(16), [3, 7, 11, 15]);
+        // 2001Q3 to 2002Q3: 2001Q3, 2002Q3.
+        assert_eq!(labelled_quarters(5), [0, 4]);
+        assert_eq!(labelled_quarters(2), [1]);
     }
 }

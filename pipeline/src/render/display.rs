@@ -13,8 +13,12 @@ pub enum Cell {
     Number {
         value: f64,
         text: String,
+        /// The decimal places `text` shows, for a spreadsheet's number
+        /// format: 0 for a count, 1 for a percentage, 2 for a mean.
+        places: u8,
     },
-    /// `[c]`, `[z]` or `[x]` in place of a number.
+    /// `[c]`, `[z]` or `[x]` in place of a number (the spreadsheet and the
+    /// bulletin's tables; the CSVs leave the cell empty).
     Shorthand(Shorthand),
     Empty,
 }
@@ -37,6 +41,7 @@ impl Cell {
             Shown::Value(n) => Cell::Number {
                 value: n as f64,
                 text: format::thousands(n),
+                places: 0,
             },
             Shown::Withheld => Cell::Shorthand(Shorthand::Confidential),
         }
@@ -47,6 +52,7 @@ impl Cell {
         Cell::Number {
             value,
             text: format!("{value:.1}"),
+            places: 1,
         }
     }
 }
@@ -198,6 +204,7 @@ fn figure_cells(value: &ProtectedValue, detail: Detail) -> Vec<Cell> {
                 Shown::Value(Some(m)) => Cell::Number {
                     value: (m * 100.0).round() / 100.0,
                     text: format::mean(m),
+                    places: 2,
                 },
                 Shown::Value(None) => Cell::Shorthand(Shorthand::NotApplicable),
                 Shown::Withheld => Cell::Shorthand(Shorthand::Confidential),
@@ -236,11 +243,12 @@ fn rate_cells(rate: &ProtectedRate, detail: Detail) -> Vec<Cell> {
 
 fn change_cells(rate: &ProtectedRate, detail: Detail) -> Vec<Cell> {
     let Some(change) = rate.change() else {
-        return vec![Cell::Shorthand(Shorthand::NotAvailable); change_headings(detail).len()];
+        return vec![Cell::Shorthand(no_change(rate)); change_headings(detail).len()];
     };
     let mut cells = vec![Cell::Number {
         value: format::percent_value(change.difference),
         text: format::points(change.difference),
+        places: 1,
     }];
     if detail.shows_change_interval() {
         cells.push(Cell::percent(change.interval.lower));
@@ -249,6 +257,18 @@ fn change_cells(rate: &ProtectedRate, detail: Detail) -> Vec<Cell> {
     let significant = if change.significant { "Yes" } else { "No" };
     cells.push(Cell::Text(significant.to_string()));
     cells
+}
+
+/// What stands in a change's cells where it is not shown. Without a rate
+/// now (no denominator) there is nothing to compare: `[z]`. Otherwise the
+/// rate is withheld now or a year earlier: `[c]`. A year-earlier group
+/// with no one in it has no rate either, and is marked `[c]` too, since
+/// telling the two apart would show that a withheld group was not empty.
+fn no_change(rate: &ProtectedRate) -> Shorthand {
+    match rate.estimate() {
+        Shown::Value(None) => Shorthand::NotApplicable,
+        Shown::Value(Some(_)) | Shown::Withheld => Shorthand::Confidential,
+    }
 }
 
 /// The shorthand that explains a row, in its notes column.

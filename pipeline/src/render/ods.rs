@@ -1,11 +1,17 @@
 //! `tables.ods`: every published table as an accessible spreadsheet, after
-//! the Analysis Function guidance: a cover sheet, contents, notes (the
-//! shorthand and each table's notes), then one table per sheet, each
-//! headline measure's series on a sheet after its table's. Each sheet
-//! has its title in A1, a few lines about it, then one header row and the
-//! data: no merged cells, no colour, units in the headings, numbers stored
-//! as numbers and shorthand only where a figure is not given.
+//! the Analysis Function guidance "Releasing statistics in spreadsheets":
+//! document properties, a cover sheet with the release, contents linking
+//! every sheet, notes (the shorthand and each table's notes), then one
+//! table per sheet (`Table_1`), each headline measure's series on a sheet
+//! after its table's (`Table_1_series`). Each sheet has its title in A1, a
+//! few lines about it, then one header row and the data, the national row
+//! first: no merged cells, no colour, units in the headings, numbers
+//! stored as numbers with a format (thousands separators, percentages to
+//! one decimal place) and shorthand only where a figure is not given.
 
+use spreadsheet_ods::format::create_number_format_fixed;
+use spreadsheet_ods::style::{CellStyle, CellStyleRef};
+use spreadsheet_ods::text::{TextA, TextP};
 use spreadsheet_ods::{Length, Sheet, WorkBook};
 use zip::DateTime;
 use zip::write::{SimpleFileOptions, ZipWriter};
@@ -16,8 +22,15 @@ use super::canonical_xml::canonical;
 use super::display::{Cell, Detail, lay_out};
 use crate::disclosure::ProtectedTable;
 use crate::period::Period;
-use crate::query::catalogue::{SERIES_SHEET_SUFFIX, SHEET_NAME_MAX};
-use crate::table::{QUARTER, Shorthand};
+use crate::table::{Layout, NATIONAL, QUARTER, Shorthand};
+
+/// How a series sheet's name ends: `Table_1_series` is Table 1's series.
+const SERIES_SHEET_SUFFIX: &str = "_series";
+/// The language of every word the spreadsheet holds.
+const LANGUAGE: &str = "en-GB";
+/// What a search for the spreadsheet would look for.
+const KEYWORDS: &str = "Drug Treatment and Testing Order, DTTO, drug misuse, probation, \
+                        reconviction, official statistics";
 
 /// The workbook of the period's `tables` and, for each headline table, its
 /// quarterly `series` where it has one.
@@ -30,11 +43,13 @@ pub fn render(
     let sheets = data_sheets(tables, series);
     let notes = numbered_notes(tables);
     let mut book = WorkBook::new_empty();
+    describe(&mut book, edition, date);
+    let styles = NumberStyles::add_to(&mut book);
     book.push_sheet(cover(edition));
     book.push_sheet(contents(&sheets, edition));
     book.push_sheet(notes_sheet(&notes, &sheets));
     for content in &sheets {
-        book.push_sheet(data_sheet(*content, edition, &notes));
+        book.push_sheet(data_sheet(*content, edition, &notes, &styles));
     }
     let failed = |reason: String| RenderError::Assembly {
         file: "tables.ods",
@@ -48,35 +63,44 @@ pub fn render(
 /// What a sheet after the notes shows.
 #[derive(Clone, Copy)]
 enum Content<'a> {
-    /// A table for the period.
-    Table(&'a ProtectedTable),
-    /// A headline table's figures for every quarter the delivery covers.
-    Series(&'a ProtectedTable),
+    /// A table for the period, with its number: the first is 1.
+    Table(&'a ProtectedTable, usize),
+    /// A headline table's figures for every quarter the delivery covers,
+    /// with its table's number.
+    Series(&'a ProtectedTable, usize),
 }
 
 impl<'a> Content<'a> {
     fn table(self) -> &'a ProtectedTable {
         match self {
-            Content::Table(table) | Content::Series(table) => table,
+            Content::Table(table, _) | Content::Series(table, _) => table,
         }
     }
 
-    /// The table's id, and a series' with " series": the catalogue keeps a
-    /// headline id short enough for that to fit a sheet name whole.
+    /// `Table_3`, or its series' `Table_3_series`: short, without spaces
+    /// (a link or formula names it unquoted), and numbered as the
+    /// contents list them.
     fn sheet_name(self) -> String {
+        match self {
+            Content::Table(_, number) => format!("Table_{number}"),
+            Content::Series(_, number) => format!("Table_{number}{SERIES_SHEET_SUFFIX}"),
+        }
+    }
+
+    /// The CSV holding the same figures, in the edition's `public/`.
+    fn data_file(self) -> String {
         let id = &self.table().metadata().id;
-        let name = match self {
-            Content::Table(_) => id.clone(),
-            Content::Series(_) => format!("{id}{SERIES_SHEET_SUFFIX}"),
-        };
-        name.chars().take(SHEET_NAME_MAX).collect()
+        match self {
+            Content::Table(..) => format!("data/{id}.csv"),
+            Content::Series(..) => format!("data/series/{id}.csv"),
+        }
     }
 
     fn title(self, edition: &Edition) -> String {
         let title = &self.table().metadata().title;
         match self {
-            Content::Table(_) => format!("{title}, {}", edition.year_ending),
-            Content::Series(series) => match quarters(series) {
+            Content::Table(..) => format!("{title}, {}", edition.year_ending),
+            Content::Series(series, _) => match quarters(series) {
                 Some((first, last)) => {
                     format!("{title}, the 12 months ending each quarter, {first} to {last}")
                 }
@@ -89,7 +113,7 @@ impl<'a> Content<'a> {
     /// words, which speak of the period: in a series, each row's quarter
     /// is the period (a lagged measure's window moves with it).
     fn rows_explained(self) -> Option<String> {
-        let Content::Series(series) = self else {
+        let Content::Series(series, _) = self else {
             return None;
         };
         let (first, _) = quarters(series)?;
@@ -104,8 +128,8 @@ impl<'a> Content<'a> {
 
     fn detail(self) -> Detail {
         match self {
-            Content::Table(_) => Detail::Full,
-            Content::Series(_) => Detail::Series,
+            Content::Table(..) => Detail::Full,
+            Content::Series(..) => Detail::Series,
         }
     }
 }
@@ -131,8 +155,10 @@ fn data_sheets<'a>(tables: &'a [ProtectedTable], series: &'a [ProtectedTable]) -
     };
     tables
         .iter()
-        .flat_map(|table| {
-            std::iter::once(Content::Table(table)).chain(series_of(table).map(Content::Series))
+        .zip(1..)
+        .flat_map(|(table, number)| {
+            std::iter::once(Content::Table(table, number))
+                .chain(series_of(table).map(|series| Content::Series(series, number)))
         })
         .collect()
 }
@@ -164,15 +190,21 @@ fn cover(edition: &Edition) -> Sheet {
         edition.title, edition.year_ending
     ));
     text.push(edition.status.clone());
-    if let Some(release) = &edition.release {
-        text.push(format!("Released {}", release.published));
-        if let Some(next) = &release.next {
-            text.push(format!("Next release {next}"));
-        }
-        text.push(format!(
-            "{}. Contact: {}",
-            release.producer, release.contact
-        ));
+    match &edition.release {
+        Some(release) => text.extend([
+            format!("Release date: {}", release.published),
+            format!(
+                "Next release: {}",
+                release.next.as_deref().unwrap_or("to be announced")
+            ),
+            format!("Producer: {}", release.producer),
+            format!("Contact: {}", release.contact),
+        ]),
+        None => text.push(
+            "Release date, next release, producer and contact: none yet, as this edition is a \
+             draft; they are given when it is released."
+                .to_string(),
+        ),
     }
     text.extend([
         format!(
@@ -180,8 +212,7 @@ fn cover(edition: &Edition) -> Sheet {
             edition.period
         ),
         format!(
-            "A sheet whose name ends in \"{}\" gives a headline measure for the 12 months ending each quarter the data cover.",
-            SERIES_SHEET_SUFFIX.trim_start()
+            "A sheet whose name ends in \"{SERIES_SHEET_SUFFIX}\" gives a headline measure for the 12 months ending each quarter the data cover."
         ),
         format!("Source: {}", edition.source),
         "The Contents sheet lists the tables; the Notes sheet explains the shorthand in square brackets."
@@ -214,13 +245,16 @@ fn revisions_line(edition: &Edition) -> String {
     }
 }
 
+/// Every sheet after it, each name a link to the sheet, with its title,
+/// what it counts and the CSV holding the same figures.
 fn contents(sheets: &[Content], edition: &Edition) -> Sheet {
     let mut sheet = Sheet::new("Contents");
     lines(
         &mut sheet,
         &[
             "Contents".to_string(),
-            "This sheet lists the tables, one to a sheet.".to_string(),
+            "This sheet lists the notes and the tables, one to a sheet: select a sheet name to go to it."
+                .to_string(),
         ],
     );
     let header = 2;
@@ -228,18 +262,91 @@ fn contents(sheets: &[Content], edition: &Edition) -> Sheet {
         &mut sheet,
         header,
         &[
-            ("Sheet name", 6.0),
-            ("Table title", 12.0),
+            ("Sheet name", 4.0),
+            ("Sheet title", 12.0),
             ("What is counted", 14.0),
+            ("Same figures as CSV", 8.0),
         ],
     );
-    for (index, content) in sheets.iter().enumerate() {
-        let row = header + 1 + index as u32;
-        sheet.set_value(row, 0, content.sheet_name());
+    let notes = header + 1;
+    sheet.set_value(notes, 0, link_to("Notes"));
+    sheet.set_value(notes, 1, "Notes");
+    sheet.set_value(
+        notes,
+        2,
+        "The shorthand used in the tables, and notes on particular tables",
+    );
+    for (content, row) in sheets.iter().zip(notes + 1..) {
+        sheet.set_value(row, 0, link_to(&content.sheet_name()));
         sheet.set_value(row, 1, content.title(edition));
         sheet.set_value(row, 2, content.table().metadata().counted.as_str());
+        sheet.set_value(row, 3, content.data_file());
     }
     sheet
+}
+
+/// A sheet's name as a link to its first cell.
+fn link_to(sheet: &str) -> spreadsheet_ods::text::TextTag {
+    TextP::new()
+        .tag(TextA::new().href(format!("#{sheet}.A1")).text(sheet))
+        .into_xmltag()
+}
+
+/// The document properties a catalogue or a screen reader reads: title,
+/// subject, creator, language, date and keywords. A draft says so in its
+/// title, and has no producer yet.
+fn describe(book: &mut WorkBook, edition: &Edition, date: chrono::NaiveDate) {
+    let meta = book.metadata_mut();
+    let title = format!("{}: tables, {}", edition.title, edition.year_ending);
+    meta.title = match edition.release {
+        Some(_) => title,
+        None => format!("DRAFT: {title}"),
+    };
+    meta.subject = format!(
+        "{}: {} tables for the period {}",
+        edition.title, edition.status, edition.period
+    );
+    meta.creator = match &edition.release {
+        Some(release) => release.producer.clone(),
+        None => "Draft: no producer until released".to_string(),
+    };
+    meta.language = LANGUAGE.to_string();
+    meta.date = date.and_hms_opt(0, 0, 0);
+    meta.keyword = KEYWORDS.to_string();
+}
+
+/// The cell styles that give each number its format: thousands
+/// separators, and as many decimal places as the bulletin prints.
+struct NumberStyles {
+    count: CellStyleRef,
+    one_place: CellStyleRef,
+    two_places: CellStyleRef,
+}
+
+impl NumberStyles {
+    fn add_to(book: &mut WorkBook) -> NumberStyles {
+        let mut style = |name: &str, places: u8| {
+            let format = book.add_number_format(create_number_format_fixed(
+                format!("{name}_format"),
+                places,
+                true,
+            ));
+            book.add_cellstyle(CellStyle::new(name, &format))
+        };
+        NumberStyles {
+            count: style("count", 0),
+            one_place: style("one_decimal_place", 1),
+            two_places: style("two_decimal_places", 2),
+        }
+    }
+
+    fn for_places(&self, places: u8) -> &CellStyleRef {
+        match places {
+            0 => &self.count,
+            1 => &self.one_place,
+            _ => &self.two_places,
+        }
+    }
 }
 
 fn notes_sheet(notes: &[(&ProtectedTable, &str)], sheets: &[Content]) -> Sheet {
@@ -296,10 +403,16 @@ fn numbered_notes(tables: &[ProtectedTable]) -> Vec<(&ProtectedTable, &str)> {
         .collect()
 }
 
-fn data_sheet(content: Content, edition: &Edition, notes: &[(&ProtectedTable, &str)]) -> Sheet {
+fn data_sheet(
+    content: Content,
+    edition: &Edition,
+    notes: &[(&ProtectedTable, &str)],
+    styles: &NumberStyles,
+) -> Sheet {
     let table = content.table();
     let metadata = table.metadata();
-    let data = lay_out(table, content.detail(), |_| true);
+    let mut data = lay_out(table, content.detail(), |_| true);
+    national_first(table, &mut data.rows);
     let mut sheet = Sheet::new(content.sheet_name());
     let mut about = vec![
         content.title(edition),
@@ -332,7 +445,9 @@ fn data_sheet(content: Content, edition: &Edition, notes: &[(&ProtectedTable, &s
         for (column, cell) in cells.iter().enumerate() {
             let column = column as u32;
             match cell {
-                Cell::Number { value, .. } => sheet.set_value(row, column, *value),
+                Cell::Number { value, places, .. } => {
+                    sheet.set_styled_value(row, column, *value, styles.for_places(*places))
+                }
                 Cell::Text(text) => sheet.set_value(row, column, text.as_str()),
                 Cell::Shorthand(shorthand) => sheet.set_value(row, column, shorthand.mark()),
                 Cell::Empty => {}
@@ -340,6 +455,19 @@ fn data_sheet(content: Content, edition: &Edition, notes: &[(&ProtectedTable, &s
         }
     }
     sheet
+}
+
+/// The national row first (in a series, first in each quarter), the
+/// other rows in the order the table gives them.
+fn national_first(table: &ProtectedTable, rows: &mut [Vec<Cell>]) {
+    let Some(breakdown) = Layout::of(table.dimensions()).breakdown else {
+        return;
+    };
+    let quarter = table.dimensions().iter().position(|d| d == QUARTER);
+    rows.sort_by_cached_key(|cells| {
+        let text = |column: usize| cells.get(column).map_or("", Cell::text).to_string();
+        (quarter.map(text), text(breakdown) != NATIONAL)
+    });
 }
 
 /// The archive again with every entry dated `date` and its XML written in
@@ -372,6 +500,9 @@ fn stamp(written: &[u8], date: chrono::NaiveDate) -> Result<Vec<u8>, String> {
         } else if name.ends_with(".xml") {
             let mut xml = Vec::new();
             entry.read_to_end(&mut xml).map_err(|e| e.to_string())?;
+            if name == "meta.xml" {
+                xml = with_dublin_core(&xml);
+            }
             let xml = canonical(&xml).map_err(|e| format!("{name}: {e}"))?;
             out.start_file(name, options).map_err(zip_error)?;
             out.write_all(&xml).map_err(|e| e.to_string())?;
@@ -383,4 +514,17 @@ fn stamp(written: &[u8], date: chrono::NaiveDate) -> Result<Vec<u8>, String> {
         }
     }
     Ok(out.finish().map_err(zip_error)?.into_inner())
+}
+
+/// The writer puts the title, subject, creator, date and language in
+/// `dc:` elements without declaring that prefix, which leaves `meta.xml`
+/// unreadable to a namespace-aware reader: declare it beside the others.
+fn with_dublin_core(meta: &[u8]) -> Vec<u8> {
+    const ROOT: &str = "<office:document-meta ";
+    const DC: &str = "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" ";
+    let text = String::from_utf8_lossy(meta);
+    if text.contains("xmlns:dc=") {
+        return meta.to_vec();
+    }
+    text.replacen(ROOT, &format!("{ROOT}{DC}"), 1).into_bytes()
 }

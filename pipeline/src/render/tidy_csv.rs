@@ -3,7 +3,10 @@
 //! tables: count and status; mean tables: total, denominator, mean and
 //! status). Rates are proportions. A withheld figure is an empty cell with
 //! `[c]` in the status column; a row revised since the previous edition has
-//! `[r]` there, after any other shorthand (`[u] [r]`).
+//! `[r]` there, after any other shorthand (`[u] [r]`). A descriptive
+//! column (an area's `target`) is followed by its own status column
+//! (`target_status`), which says `[x]` where it has no value: no numeric
+//! column ever holds shorthand.
 
 use std::path::Path;
 
@@ -11,6 +14,7 @@ use super::{csv_file, spreadsheet_safe};
 
 use crate::disclosure::{ProtectedTable, ProtectedValue, Shown};
 use crate::statistics::Interval;
+use crate::table::{NO_DESCRIPTION, status_column};
 
 /// Writes the table to `path`, a draft's with the DRAFT line first.
 pub fn write(table: &ProtectedTable, path: &Path, draft: bool) -> Result<(), csv::Error> {
@@ -32,11 +36,14 @@ fn write_to(table: &ProtectedTable, writer: impl std::io::Write) -> Result<(), c
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(writer);
-    let mut header: Vec<String> = table
-        .dimensions()
-        .iter()
-        .map(|name| spreadsheet_safe(name).into_owned())
-        .collect();
+    let descriptive = |dimension: &String| table.metadata().descriptive.contains(dimension);
+    let mut header: Vec<String> = Vec::new();
+    for name in table.dimensions() {
+        header.push(spreadsheet_safe(name).into_owned());
+        if descriptive(name) {
+            header.push(status_column(name));
+        }
+    }
     header.extend(
         table
             .metadata()
@@ -47,11 +54,16 @@ fn write_to(table: &ProtectedTable, writer: impl std::io::Write) -> Result<(), c
     );
     out.write_record(&header)?;
     for row in table.rows() {
-        let mut record: Vec<String> = row
-            .groups()
-            .iter()
-            .map(|label| spreadsheet_safe(label).into_owned())
-            .collect();
+        let mut record: Vec<String> = Vec::new();
+        for (name, label) in table.dimensions().iter().zip(row.groups()) {
+            if !descriptive(name) {
+                record.push(spreadsheet_safe(label).into_owned());
+            } else if label == NO_DESCRIPTION.mark() {
+                record.extend([String::new(), label.clone()]);
+            } else {
+                record.extend([spreadsheet_safe(label).into_owned(), String::new()]);
+            }
+        }
         record.extend(figures(row.value()));
         record.push(row.status_text());
         out.write_record(&record)?;

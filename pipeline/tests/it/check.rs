@@ -116,19 +116,18 @@ fn metadata_problems_and_duplicate_ids_are_reported() {
         ),
     )
     .unwrap();
-    // A headline table whose series sheet's name would pass 31 characters.
+    // A headline table with a long id is no problem: its series sheet is
+    // numbered after its table (`Table_2_series`), not named by its id.
     let path = tables.join("01_commencements_against_target.toml");
     let toml = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, toml.replace("[chart]", "headline = true\n\n[chart]")).unwrap();
     let found = problems(dir.path());
     let messages: Vec<String> = found.iter().map(ToString::to_string).collect();
-    assert_eq!(found.len(), 5, "{messages:#?}");
+    assert_eq!(found.len(), 4, "{messages:#?}");
     assert!(
-        messages
+        !messages
             .iter()
-            .any(|m| m.contains("01_commencements_against_target.toml")
-                && m.contains("\"commencements_against_target series\"")
-                && m.contains("at most 24 characters")),
+            .any(|m| m.contains("01_commencements_against_target.toml")),
         "{messages:#?}"
     );
     assert!(

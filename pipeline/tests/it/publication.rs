@@ -105,20 +105,35 @@ fn text(cell: &Data) -> String {
 fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
     let work = tempfile::tempdir().unwrap();
     let output = publish(work.path());
-    let mut book: Ods<_> = open_workbook(output.join("public/tables.ods")).unwrap();
+    let public = output.join("public");
+    let mut book: Ods<_> = open_workbook(public.join("tables.ods")).unwrap();
     let names = book.sheet_names();
     assert_eq!(&names[..3], readers::FRONT_SHEETS);
-    let csvs: Vec<String> = readers::read_csvs(&output.join("public"))
-        .into_keys()
-        .collect();
-    let mut sheets: Vec<String> = names[3..]
+    // The contents list every sheet after the notes, in order, each with
+    // the CSV of its figures: one sheet per table, numbered in order, a
+    // series after its table.
+    let files = readers::sheet_files(&mut book);
+    let listed: Vec<&String> = files.iter().map(|(name, _)| name).collect();
+    assert_eq!(names[3..].iter().collect::<Vec<_>>(), listed);
+    let csvs: Vec<String> = readers::read_csvs(&public).into_keys().collect();
+    let mut tables: Vec<String> = files
         .iter()
-        .filter(|name| !name.ends_with(readers::SERIES_SHEET))
-        .cloned()
+        .filter_map(|(_, file)| readers::period_table(file).map(String::from))
         .collect();
-    sheets.sort();
-    assert_eq!(sheets, csvs, "one sheet per table");
-    series_sheets(&output.join("public"));
+    tables.sort();
+    assert_eq!(tables, csvs, "one sheet per table");
+    let mut number = 0;
+    for (name, file) in &files {
+        if readers::period_table(file).is_some() {
+            number += 1;
+            assert_eq!(*name, format!("Table_{number}"), "{file}");
+        } else {
+            assert_eq!(*name, format!("Table_{number}_series"), "{file}");
+        }
+    }
+    series_sheets(&public);
+    spreadsheet_follows_the_checklist(&public, "the year ending December 2003", "2003-12-31");
+    every_numeric_csv_column_holds_numbers(&public);
 
     let cover = book.worksheet_range("Cover").unwrap();
     // A draft: the title comes after the DRAFT line.
@@ -145,7 +160,9 @@ fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
     // narrow the hand-made delivery's few terminations a quarter down to
     // ones, so the rate, its interval and both counts are withheld, as
     // their cells say.
-    let completion = book.worksheet_range("completion_rate").unwrap();
+    let completion = book
+        .worksheet_range(&sheet_of(&public, "data/completion_rate.csv"))
+        .unwrap();
     let national = completion
         .rows()
         .find(|r| text(&r[0]) == "National")
@@ -153,6 +170,231 @@ fn the_spreadsheet_reads_back_with_cover_contents_notes_and_the_csv_figures() {
     for cell in &national[2..7] {
         assert_eq!(text(cell), "[c]");
     }
+}
+
+/// The sheet the contents give for the CSV `file` (`data/retention.csv`).
+fn sheet_of(public: &Path, file: &str) -> String {
+    let mut book: Ods<_> = open_workbook(public.join("tables.ods")).unwrap();
+    readers::sheet_files(&mut book)
+        .into_iter()
+        .find(|(_, f)| f == file)
+        .unwrap_or_else(|| panic!("no sheet for {file} in the contents"))
+        .0
+}
+
+/// One file of the spreadsheet's archive, as text.
+fn ods_part(public: &Path, part: &str) -> String {
+    use std::io::Read;
+    let file = std::fs::File::open(public.join("tables.ods")).unwrap();
+    let mut archive = zip::ZipArchive::new(file).unwrap();
+    let mut text = String::new();
+    archive
+        .by_name(part)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+/// Each element's text in `xml`, by its name as written, namespaces
+/// resolved: an element whose prefix is not declared fails the read.
+fn element_texts(xml: &str) -> Vec<(String, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::NsReader::from_str(xml);
+    let mut open = Vec::new();
+    let mut found = Vec::new();
+    loop {
+        match reader.read_resolved_event().unwrap() {
+            (ns, Event::Start(e)) => {
+                assert!(
+                    !matches!(ns, quick_xml::name::ResolveResult::Unknown(_)),
+                    "an undeclared prefix: {e:?}"
+                );
+                open.push(String::from_utf8_lossy(e.name().as_ref()).to_string());
+            }
+            (_, Event::Text(t)) => {
+                if let Some(name) = open.last() {
+                    found.push((name.clone(), t.decode().unwrap().to_string()));
+                }
+            }
+            (_, Event::End(_)) => {
+                open.pop();
+            }
+            (_, Event::Eof) => break,
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The Analysis Function's checklist, read from the file: document
+/// properties, each sheet's title in A1 and in the contents, linked from
+/// them, numbers formatted, `[x]` only for a missing target, the national
+/// row first.
+fn spreadsheet_follows_the_checklist(public: &Path, year_ending: &str, date: &str) {
+    let meta = element_texts(&ods_part(public, "meta.xml"));
+    let property = |name: &str| {
+        meta.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, text)| text.clone())
+            .unwrap_or_else(|| panic!("no {name} in meta.xml: {meta:?}"))
+    };
+    assert_eq!(
+        property("dc:title"),
+        format!("DRAFT: Drug Treatment and Testing Order statistics: tables, {year_ending}")
+    );
+    assert_eq!(property("dc:language"), "en-GB");
+    assert_eq!(property("dc:date"), format!("{date}T00:00:00"));
+    assert!(property("dc:subject").contains("Drug Treatment and Testing Order"));
+    assert!(
+        property("dc:creator").starts_with("Draft"),
+        "a draft has no producer"
+    );
+    assert!(property("meta:keyword").contains("reconviction"));
+
+    // Each sheet's title is in its A1 and in the contents, whose sheet
+    // names link to the sheets.
+    let mut book: Ods<_> = open_workbook(public.join("tables.ods")).unwrap();
+    let contents = book.worksheet_range("Contents").unwrap();
+    let content = ods_part(public, "content.xml");
+    let listed: Vec<(String, String)> = contents
+        .rows()
+        .skip(3)
+        .map(|r| (text(&r[0]), text(&r[1])))
+        .collect();
+    assert_eq!(listed[0].0, "Notes");
+    for (name, title) in &listed {
+        let sheet = book.worksheet_range(name).unwrap();
+        assert_eq!(&text(sheet.get((0, 0)).unwrap()), title, "{name}");
+        assert!(
+            content.contains(&format!(
+                "<text:a xlink:href=\"#{name}.A1\">{name}</text:a>"
+            )),
+            "{name} is not linked from the contents"
+        );
+    }
+
+    // Counts with thousands separators and no decimals, percentages and
+    // means with one and two places.
+    // The number formats are common styles, the cell styles automatic.
+    let styles = ods_part(public, "styles.xml") + &content;
+    for (style, places) in [
+        ("count", 0),
+        ("one_decimal_place", 1),
+        ("two_decimal_places", 2),
+    ] {
+        let declared = format!(
+            "<style:style style:data-style-name=\"{style}_format\" style:family=\"table-cell\" \
+             style:name=\"{style}\"/>"
+        );
+        assert!(styles.contains(&declared), "no cell style {style}");
+        let format = format!(
+            "<number:number-style style:name=\"{style}_format\"><number:number \
+             number:decimal-places=\"{places}\" number:grouping=\"true\" \
+             number:min-decimal-places=\"{places}\""
+        );
+        assert!(styles.contains(&format), "{style} is not {places} places");
+    }
+    let numbers: Vec<&str> = content
+        .split("<table:table-cell ")
+        .skip(1)
+        .filter(|cell| cell.contains("office:value-type=\"float\""))
+        .collect();
+    assert!(!numbers.is_empty());
+    for cell in &numbers {
+        let value: f64 = cell
+            .split("office:value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        let styled = |style: &str| cell.contains(&format!("table:style-name=\"{style}\""));
+        assert!(
+            (styled("count") && value.fract() == 0.0)
+                || styled("one_decimal_place")
+                || styled("two_decimal_places"),
+            "a number without its format: {cell:.80}"
+        );
+    }
+    assert!(numbers.iter().any(|c| c.contains("\"one_decimal_place\"")));
+
+    // The national row first: of the sheet, or of each quarter.
+    for (name, _) in listed.iter().skip(1) {
+        let sheet = book.worksheet_range(name).unwrap();
+        let rows: Vec<&[Data]> = sheet.rows().collect();
+        let header = readers::header_row(&rows).unwrap();
+        let headings: Vec<String> = rows[header].iter().map(text).collect();
+        // `[x]` only where there is no target; a change not shown is `[c]`
+        // or `[z]`, never "not available".
+        for row in &rows[header + 1..] {
+            for (heading, cell) in headings.iter().zip(row.iter()) {
+                if text(cell) == "[x]" {
+                    assert!(heading.starts_with("Target"), "{name}: [x] in {heading}");
+                }
+            }
+        }
+        let Some(breakdown) = headings.iter().position(|h| h == "Breakdown") else {
+            continue;
+        };
+        let quarter = headings.iter().position(|h| h == "Quarter");
+        let block = |row: &[Data]| quarter.map(|q| text(&row[q]));
+        let body = &rows[header + 1..];
+        let national: Vec<Option<String>> = body
+            .iter()
+            .filter(|row| text(&row[breakdown]) == "National")
+            .map(|row| block(row))
+            .collect();
+        let mut seen = Vec::new();
+        for row in body {
+            let block = block(row);
+            if national.contains(&block) && !seen.contains(&block) {
+                assert_eq!(text(&row[breakdown]), "National", "{name} {block:?}");
+                seen.push(block);
+            }
+        }
+    }
+}
+
+/// Every CSV's numeric columns hold numbers or nothing: shorthand goes in
+/// a status column.
+fn every_numeric_csv_column_holds_numbers(public: &Path) {
+    const NUMERIC: [&str; 9] = [
+        "target",
+        "count",
+        "numerator",
+        "denominator",
+        "total",
+        "rate",
+        "ci_lower",
+        "ci_upper",
+        "mean",
+    ];
+    let series = std::fs::read_dir(public.join("data/series")).unwrap();
+    let files = std::fs::read_dir(public.join("data"))
+        .unwrap()
+        .chain(series)
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_file());
+    let mut checked = 0;
+    for path in files {
+        let mut reader = crate::support::csv_reader(&path);
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        for record in reader.records() {
+            let record = record.unwrap();
+            for (name, cell) in header.iter().zip(record.iter()) {
+                if NUMERIC.contains(&name.as_str()) && !cell.is_empty() {
+                    assert!(
+                        cell.parse::<f64>().is_ok(),
+                        "{}: `{cell}` in {name}",
+                        path.display()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 0);
 }
 
 /// The tables whose metadata says `headline = true`.
@@ -179,15 +421,14 @@ struct SeriesSheets {
 fn series_sheets(public: &Path) -> SeriesSheets {
     let mut book: Ods<_> = open_workbook(public.join("tables.ods")).unwrap();
     let names = book.sheet_names();
-    let contents = book.worksheet_range("Contents").unwrap();
-    let listed: Vec<String> = contents.rows().map(|r| text(&r[0])).collect();
+    let files = readers::sheet_files(&mut book);
     let with_series: Vec<&str> = HEADLINE
         .into_iter()
         .filter(|id| public.join(format!("data/series/{id}.csv")).is_file())
         .collect();
     let sheets: Vec<String> = with_series
         .iter()
-        .map(|id| format!("{id}{}", readers::SERIES_SHEET))
+        .map(|id| sheet_of(public, &format!("data/series/{id}.csv")))
         .collect();
     let shown: Vec<&String> = names
         .iter()
@@ -198,12 +439,18 @@ fn series_sheets(public: &Path) -> SeriesSheets {
         sheets.iter().collect::<Vec<_>>(),
         "headline series only"
     );
+    assert!(files.iter().all(|(name, file)| {
+        name.ends_with(readers::SERIES_SHEET) == file.starts_with("data/series/")
+    }));
     let mut figures = 0;
     for (id, name) in with_series.iter().zip(&sheets) {
         assert!(name.chars().count() <= 31, "{name}");
-        assert!(listed.contains(name), "{name} is not in the contents");
         let at = names.iter().position(|n| n == name).unwrap();
-        assert_eq!(names[at - 1], *id, "{name} follows its table");
+        assert_eq!(
+            names[at - 1],
+            sheet_of(public, &format!("data/{id}.csv")),
+            "{name} follows its table"
+        );
         let sheet = book.worksheet_range(name).unwrap();
         let rows: Vec<&[Data]> = sheet.rows().collect();
         assert!(
@@ -503,14 +750,20 @@ fn the_bulletin_says_how_many_orders_commenced_against_the_national_target() {
     ] {
         assert!(pdf.contains(row), "no `{row}` in the PDF");
     }
-    // The CSV and the spreadsheet say [x] too.
+    // The spreadsheet says [x] too; the CSV leaves its numeric target
+    // empty and says [x] in the target's status column.
     let csv =
         std::fs::read_to_string(public.join("data/commencements_against_target.csv")).unwrap();
-    assert!(csv.contains("\n2000-01,All areas,[x],2,\n"), "{csv}");
-    assert!(csv.contains("\n2001-02,Kent,[x],7,\n"), "{csv}");
+    assert!(
+        csv.contains("financial_year,area,target,target_status,count,status\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("\n2000-01,All areas,,[x],2,\n"), "{csv}");
+    assert!(csv.contains("\n2001-02,Kent,,[x],7,\n"), "{csv}");
+    assert!(csv.contains("\n2002-03,All areas,6000,,12,\n"), "{csv}");
     let mut book: Ods<_> = open_workbook(public.join("tables.ods")).unwrap();
     let sheet = book
-        .worksheet_range("commencements_against_target")
+        .worksheet_range(&sheet_of(&public, "data/commencements_against_target.csv"))
         .unwrap();
     let row = sheet
         .rows()
@@ -649,14 +902,14 @@ fn the_bundled_extract_tells_its_story_for_2003q4() {
 
     // The spreadsheet: a series sheet for each headline measure the
     // delivery has a series of by 2003Q4, with the series CSVs' figures.
-    let series = series_sheets(&output.join("public"));
-    for sheet in [
-        "commencements series",
-        "completion_rate series",
-        "retention series",
-    ] {
-        assert!(series.sheets.iter().any(|s| s == sheet), "no {sheet}");
+    let public = output.join("public");
+    let series = series_sheets(&public);
+    for id in ["commencements", "completion_rate", "retention"] {
+        let sheet = sheet_of(&public, &format!("data/series/{id}.csv"));
+        assert!(series.sheets.contains(&sheet), "no series sheet of {id}");
     }
+    spreadsheet_follows_the_checklist(&public, "the year ending December 2003", "2003-12-31");
+    every_numeric_csv_column_holds_numbers(&public);
     assert!(series.figures >= 3 * 2 * 2, "{} figures", series.figures);
     let problems = readers::spreadsheet_problems(
         &output.join("public"),

@@ -29,11 +29,12 @@ pub struct CsvTable {
     pub rows: BTreeMap<Vec<String>, Vec<Shown>>,
 }
 
-/// A CSV's count cell: a withheld count is empty (its status says `[c]`).
-fn csv_count(text: &str) -> Shown {
-    match text {
-        "" => Shown::Withheld,
-        "[x]" => Shown::NotAvailable,
+/// A CSV's count cell: a withheld count is empty (its status says `[c]`),
+/// and so is a target without a value, whose status column says `[x]`.
+fn csv_count(text: &str, status: Option<&str>) -> Shown {
+    match (text, status) {
+        ("", Some("[x]")) => Shown::NotAvailable,
+        ("", _) => Shown::Withheld,
         _ => Shown::Count(
             text.parse()
                 .unwrap_or_else(|_| panic!("`{text}` in a CSV's count column")),
@@ -60,7 +61,16 @@ pub fn read_csv(path: &Path) -> CsvTable {
                 .take(dimensions.len())
                 .map(String::from)
                 .collect();
-            let figures = counts.iter().map(|&c| csv_count(&record[c])).collect();
+            let figures = counts
+                .iter()
+                .map(|&c| {
+                    let status = header
+                        .iter()
+                        .position(|h| *h == format!("{}_status", header[c]))
+                        .map(|s| &record[s]);
+                    csv_count(&record[c], status)
+                })
+                .collect();
             (groups, figures)
         })
         .collect();
@@ -149,40 +159,76 @@ fn cell_text(cell: &Data) -> String {
 
 /// The spreadsheet's sheets that come before the tables.
 pub const FRONT_SHEETS: [&str; 3] = ["Cover", "Contents", "Notes"];
-/// How a series sheet's name ends: `completion_rate series` is
-/// `data/series/completion_rate.csv`.
-pub const SERIES_SHEET: &str = " series";
+/// How a series sheet's name ends: `Table_3_series` follows `Table_3`.
+pub const SERIES_SHEET: &str = "_series";
+
+/// Each sheet the contents list with a CSV beside it, in their order:
+/// its name and that CSV's path in the edition (`data/completion_rate.csv`,
+/// `data/series/completion_rate.csv`).
+pub fn sheet_files(book: &mut Ods<std::io::BufReader<std::fs::File>>) -> Vec<(String, String)> {
+    let Ok(contents) = book.worksheet_range("Contents") else {
+        return Vec::new();
+    };
+    contents
+        .rows()
+        .map(|row| {
+            (
+                cell_text(&row[0]),
+                row.get(3).map(cell_text).unwrap_or_default(),
+            )
+        })
+        .filter(|(_, file)| file.starts_with("data/"))
+        .collect()
+}
+
+/// The id of the table a CSV path holds, for a period table's CSV.
+pub fn period_table(file: &str) -> Option<&str> {
+    file.strip_prefix("data/")?
+        .strip_suffix(".csv")
+        .filter(|id| !id.contains('/'))
+}
 
 /// `tables.ods`: every table sheet against its CSV (each of `csvs` must
-/// have one), and every series sheet against its `data/series/` CSV.
+/// have one), and every series sheet against its `data/series/` CSV, each
+/// found through the contents.
 pub fn spreadsheet_problems(output: &Path, csvs: &BTreeMap<String, CsvTable>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut book: Ods<_> = match open_workbook(output.join("tables.ods")) {
         Ok(book) => book,
         Err(e) => return vec![format!("tables.ods does not open: {e}")],
     };
+    let files = sheet_files(&mut book);
     for name in book.sheet_names() {
-        if FRONT_SHEETS.contains(&name.as_str()) || csvs.contains_key(&name) {
-            continue;
-        }
-        let Some(id) = name.strip_suffix(SERIES_SHEET) else {
+        if !FRONT_SHEETS.contains(&name.as_str()) && !files.iter().any(|(n, _)| *n == name) {
             problems.push(format!("tables.ods {name}: a sheet no CSV stands behind"));
-            continue;
-        };
-        let path = output.join(format!("data/series/{id}.csv"));
-        if !path.is_file() {
-            problems.push(format!("tables.ods {name}: no {}", path.display()));
-            continue;
         }
-        match book.worksheet_range(&name) {
-            Ok(sheet) => problems.extend(sheet_problems(&name, &sheet, &read_csv(&path))),
+    }
+    for (name, file) in &files {
+        let csv = match period_table(file) {
+            Some(id) => match csvs.get(id) {
+                Some(csv) => csv,
+                None => {
+                    problems.push(format!("tables.ods {name}: no CSV {file}"));
+                    continue;
+                }
+            },
+            None => {
+                let path = output.join(file);
+                if !path.is_file() {
+                    problems.push(format!("tables.ods {name}: no {}", path.display()));
+                    continue;
+                }
+                &read_csv(&path)
+            }
+        };
+        match book.worksheet_range(name) {
+            Ok(sheet) => problems.extend(sheet_problems(name, &sheet, csv)),
             Err(e) => problems.push(format!("tables.ods {name}: {e}")),
         }
     }
-    for (id, csv) in csvs {
-        match book.worksheet_range(id) {
-            Ok(sheet) => problems.extend(sheet_problems(id, &sheet, csv)),
-            Err(_) => problems.push(format!("tables.ods has no sheet {id}")),
+    for id in csvs.keys() {
+        if !files.iter().any(|(_, file)| period_table(file) == Some(id)) {
+            problems.push(format!("tables.ods has no sheet for data/{id}.csv"));
         }
     }
     problems
