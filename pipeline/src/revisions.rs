@@ -158,7 +158,7 @@ pub struct LateRecords {
 impl LateRecords {
     fn new(file: ExtractFile, added: i64) -> LateRecords {
         let amount = match added {
-            0 => "as many records".to_string(),
+            0 => "the same number of records".to_string(),
             1 => "1 more record".to_string(),
             -1 => "1 fewer record".to_string(),
             n if n > 0 => format!("{} more records", format::thousands(n.unsigned_abs())),
@@ -197,8 +197,12 @@ pub struct Statement {
     pub previous_as_at: String,
     /// Every revised figure.
     pub figures: Vec<Revision>,
-    /// How many rows the revised figures are in.
-    pub rows: usize,
+    /// How many counts and rates were revised, as the statement writes it
+    /// (`1,234`): a rate's interval bounds move with it and are not
+    /// counted again.
+    pub figures_changed: String,
+    /// How many rows the revised figures are in, as written (`1,234`).
+    pub rows_changed: String,
     /// The titles of the tables with a revised figure.
     pub tables: Vec<String>,
     /// The month ending the first and the last quarter with a revised
@@ -239,7 +243,8 @@ pub async fn revise(
         previous_period: previous.period.to_string(),
         previous_year_ending: year_ending(previous.period),
         previous_as_at: previous.as_at.format("%-d %B %Y").to_string(),
-        rows: rows.len(),
+        figures_changed: format::thousands(counted_once(&revisions) as u64),
+        rows_changed: format::thousands(rows.len() as u64),
         tables,
         first_quarter: quarters.first().map(|q| month_year(*q)),
         last_quarter: quarters.last().map(|q| month_year(*q)),
@@ -247,6 +252,15 @@ pub async fn revise(
         messages: changed_messages(protected, previous, &current),
         figures: revisions,
     })
+}
+
+/// The revised figures a reader counts: the counts and the rates, not the
+/// bounds of an interval, which move with its rate.
+fn counted_once(revisions: &[Revision]) -> usize {
+    revisions
+        .iter()
+        .filter(|r| !matches!(r.figure.as_str(), "ci_lower" | "ci_upper"))
+        .count()
 }
 
 /// Every figure both editions publish, as each published it, that differs.
