@@ -30,7 +30,7 @@ use crate::query::{QueryError, adhoc};
 use crate::render::{csv_file, spreadsheet_safe, tidy_csv};
 use crate::run::PUBLIC;
 use crate::statistics::{self, Change};
-use crate::table::{QUARTER, TableKind, is_status_column, national};
+use crate::table::{INTERVAL_COLUMNS, QUARTER, TableKind, is_status_column, national};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RevisionsError {
@@ -259,7 +259,7 @@ pub async fn revise(
 fn counted_once(revisions: &[Revision]) -> usize {
     revisions
         .iter()
-        .filter(|r| !matches!(r.figure.as_str(), "ci_lower" | "ci_upper"))
+        .filter(|r| !INTERVAL_COLUMNS.contains(&r.figure.as_str()))
         .count()
 }
 

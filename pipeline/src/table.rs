@@ -55,7 +55,7 @@ impl TableKind {
     /// what the statistics make of them, then the status.
     pub fn csv_columns(self) -> Vec<&'static str> {
         let derived: &[&str] = match self {
-            TableKind::Rate => &["rate", "ci_lower", "ci_upper"],
+            TableKind::Rate => &["rate", INTERVAL_COLUMNS[0], INTERVAL_COLUMNS[1]],
             TableKind::Count => &[],
             TableKind::Mean => &["mean"],
         };
@@ -65,6 +65,10 @@ impl TableKind {
             .collect()
     }
 }
+
+/// The CSV columns of a rate's 95 % interval: its bounds move with the
+/// rate, so a reader counting revised figures does not count them again.
+pub const INTERVAL_COLUMNS: [&str; 2] = ["ci_lower", "ci_upper"];
 
 /// The CSV column carrying a row's shorthand.
 pub const STATUS: &str = "status";

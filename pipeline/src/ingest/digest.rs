@@ -165,32 +165,28 @@ mod tests {
     fn a_file_replaced_or_grown_while_read_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.csv");
+        let refusal = |digest: ReadDigest| digest.finish(&path).unwrap_err().to_string();
         std::fs::write(&path, b"abc").unwrap();
         let digest = read_all(&path);
         let other = dir.path().join("b.csv");
         std::fs::write(&other, b"abc").unwrap();
         std::fs::rename(&other, &path).unwrap();
-        let error = digest.finish(&path).unwrap_err();
+        let refused = refusal(digest);
         assert!(
-            error
-                .to_string()
-                .contains("another file was put in its place"),
-            "{error}"
+            refused.contains("another file was put in its place"),
+            "{refused}"
         );
 
         let digest = read_all(&path);
-        std::fs::OpenOptions::new()
+        let mut appending = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
-            .unwrap()
-            .write_all(b"d")
             .unwrap();
-        let error = digest.finish(&path).unwrap_err();
+        appending.write_all(b"d").unwrap();
+        let refused = refusal(digest);
         assert!(
-            error
-                .to_string()
-                .contains("it held 3 bytes when opened, 3 were read and it holds 4 now"),
-            "{error}"
+            refused.contains("it held 3 bytes when opened, 3 were read and it holds 4 now"),
+            "{refused}"
         );
     }
 }
