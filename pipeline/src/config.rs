@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::disclosure::suppression::{Complements, Rules};
 use crate::exit::Exit;
 use crate::ingest::{Limits, MAX_LINE_BYTES, RecordLimits};
 
@@ -104,6 +105,27 @@ pub struct DisclosureConfig {
     /// Counts from 1 to threshold - 1 are withheld `[c]`.
     #[serde(default = "default_threshold")]
     pub threshold: u64,
+    /// Which figures are withheld with them so that none can be found by
+    /// subtraction.
+    #[serde(default)]
+    pub complements: Complements,
+    /// Groups whose figures tell readers least, withheld before any other
+    /// figure as complements.
+    #[serde(default = "default_withhold_first")]
+    pub withhold_first: Vec<String>,
+}
+
+fn default_withhold_first() -> Vec<String> {
+    vec!["Not known".to_string(), "Not stated".to_string()]
+}
+
+impl DisclosureConfig {
+    pub fn rules(&self) -> Rules {
+        Rules {
+            threshold: self.threshold,
+            complements: self.complements,
+        }
+    }
 }
 
 fn default_threshold() -> u64 {
@@ -114,6 +136,8 @@ impl Default for DisclosureConfig {
     fn default() -> Self {
         DisclosureConfig {
             threshold: default_threshold(),
+            complements: Complements::default(),
+            withhold_first: default_withhold_first(),
         }
     }
 }

@@ -363,7 +363,12 @@ pub async fn draft(
         .filter_map(|s| s.published_at(period))
         .collect();
     let started = std::time::Instant::now();
-    let mut protected = disclosure::protect(&series, period, config.disclosure.threshold)?;
+    let mut protected = disclosure::protect(
+        &series,
+        period,
+        config.disclosure.rules(),
+        &config.disclosure.withhold_first,
+    )?;
     let disclosure_seconds = started.elapsed().as_secs_f64();
     let descriptive = descriptive_columns(catalogue);
     let statement = match previous_edition(revises, period, &descriptive)? {

@@ -12,6 +12,8 @@
 //!
 //! - A figure a table repeats from another (its metadata's `links`) is the
 //!   sum of the figures it repeats.
+//! - In a table with no national row whose groups share one denominator
+//!   (who is on the Order), the groups' numerators add up to it.
 //!
 //! A relation is recorded only where the figures really add up, so that a
 //! breakdown whose groups do not sum to the total (people counted in more
@@ -99,6 +101,7 @@ impl Linked {
         for (t, table) in tables.iter().enumerate() {
             linked.link_rates(t, table);
             linked.link_breakdowns(t, table);
+            linked.link_shares(t, table);
             linked.link_all_rows(t, table);
         }
         for (t, table) in tables.iter().enumerate() {
@@ -316,6 +319,59 @@ impl Linked {
                         "{}: {breakdown} groups add up to the national figure{at}",
                         table.metadata.id
                     ),
+                );
+            }
+        }
+    }
+
+    /// A table without a national row whose rates are shares of one
+    /// population (who is on the Order): the groups of each breakdown
+    /// share its denominator, and their numerators add up to it.
+    fn link_shares(&mut self, t: usize, table: &StatTable) {
+        let Some((b, g)) = table.layout().breakdown_and_group() else {
+            return;
+        };
+        let mut sets: BTreeMap<(Vec<&str>, &str), Vec<usize>> = BTreeMap::new();
+        for (r, row) in table.rows.iter().enumerate() {
+            if !matches!(row.value, Value::Rate(_)) || row.groups[b] == NATIONAL {
+                return;
+            }
+            let key = identity_without(table, row, &[b, g]);
+            sets.entry((key, row.groups[b].as_str()))
+                .or_default()
+                .push(r);
+        }
+        let at = |row, figure| CellRef {
+            table: t,
+            row,
+            figure,
+        };
+        // A group absent from a quarter is a row of 0s whose denominator is
+        // no one's: only a returned row carries the population.
+        let population = |r: usize| match &table.rows[r].value {
+            Value::Rate(rate) => rate.denominator > 0,
+            _ => false,
+        };
+        // The first row of each population (the rows sharing the other
+        // dimensions), whose denominator every other row repeats.
+        let mut firsts: BTreeMap<Vec<&str>, usize> = BTreeMap::new();
+        for ((key, breakdown), rows) in sets {
+            let name = format!("{}, {breakdown} ({})", table.metadata.id, key.join(" / "));
+            let Some(first) = rows.iter().copied().find(|&r| population(r)) else {
+                continue;
+            };
+            let first = *firsts.entry(key).or_insert(first);
+            let numerators: Vec<CellRef> = rows.iter().map(|&r| at(r, Figure::Numerator)).collect();
+            self.relate(
+                &numerators,
+                at(first, Figure::Denominator),
+                format!("{name}: the groups' numerators add up to the denominator they share"),
+            );
+            for &r in rows.iter().filter(|&&r| r != first && population(r)) {
+                self.relate(
+                    &[at(r, Figure::Denominator)],
+                    at(first, Figure::Denominator),
+                    format!("{name}: every group has the population's denominator"),
                 );
             }
         }

@@ -23,7 +23,7 @@ use crate::query::catalogue::TableMetadata;
 use crate::statistics::{Change, Interval, StatRow, StatTable, TableSeries, Value};
 use crate::table::{Figure, Layout, QUARTER, RowStatus, SERIES_BREAKDOWNS, Shorthand};
 use linked::{CellRef, Linked};
-use suppression::{Budget, Rule, suppress};
+use suppression::{Budget, CellKinds, Rule, Rules, suppress};
 
 /// A figure as published: its value, or withheld (`[c]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -236,11 +236,13 @@ pub struct Protected {
 /// table for the period, a year earlier (behind each change) and every
 /// quarter of its series, all as one set of linked figures, with the single
 /// quarters making up each 12 months as figures a reader must not be able
-/// to narrow down.
+/// to narrow down. `withhold_first`: groups whose figures are withheld
+/// before any other as complements.
 pub fn protect(
     series: &[TableSeries],
     period: Period,
-    threshold: u64,
+    rules: Rules,
+    withhold_first: &[String],
 ) -> Result<Protected, DisclosureError> {
     let edition = Edition::new(series, period);
     let linked = edition.link();
@@ -249,11 +251,7 @@ pub fn protect(
             problems: linked.problems,
         });
     }
-    let unpublished: Vec<bool> = linked
-        .cells
-        .iter()
-        .map(|cell| cell.table >= series.len())
-        .collect();
+    let kinds = edition.kinds(&linked, withhold_first);
     let quarters: BTreeSet<Period> = series
         .iter()
         .flat_map(|s| s.windows.iter().map(|(q, _)| *q))
@@ -263,8 +261,8 @@ pub fn protect(
         &linked.values,
         &linked.relations,
         &linked.unprinted,
-        &unpublished,
-        threshold,
+        &kinds,
+        rules,
         &budget,
     );
     let decided = Decided { linked, withheld };
@@ -373,6 +371,35 @@ impl<'a> Edition<'a> {
             }
         }
         linked
+    }
+
+    /// What each cell of `linked` is: unpublished (a single quarter), of a
+    /// group in `withhold_first`, or of a headline table (or a table one
+    /// repeats figures from).
+    fn kinds(&self, linked: &Linked, withhold_first: &[String]) -> CellKinds {
+        let repeated: Vec<&str> = self
+            .series
+            .iter()
+            .filter(|s| s.metadata.headline)
+            .flat_map(|s| &s.metadata.links)
+            .map(|l| l.table.as_str())
+            .collect();
+        let headline: Vec<bool> = self
+            .series
+            .iter()
+            .map(|s| s.metadata.headline || repeated.contains(&s.metadata.id.as_str()))
+            .collect();
+        let of_cells = |f: &dyn Fn(CellRef) -> bool| linked.cells.iter().map(|&c| f(c)).collect();
+        CellKinds {
+            unpublished: of_cells(&|cell| cell.table >= self.series.len()),
+            withhold_first: of_cells(&|cell| {
+                self.tables.get(cell.table).is_some_and(|table| {
+                    let groups = &table.rows[cell.row].groups;
+                    groups.iter().any(|g| withhold_first.contains(g))
+                })
+            }),
+            headline: of_cells(&|cell| headline.get(cell.table).is_some_and(|&h| h)),
+        }
     }
 
     fn quarter_of(&self, cell: CellRef) -> Period {

@@ -11,15 +11,17 @@
 //! 2. complements: in every relation, never exactly one withheld cell, and
 //!    the withheld parts of a relation whose total is published never add up
 //!    to 0 .. threshold − 1 (a sum of 0 would show each of them is 0: that
-//!    everyone in a small group completed, say); the smallest non-zero
-//!    published cell is withheld first. A cell that is never printed (a
-//!    rate's difference) is withheld with the two cells it is derived from;
-//!    otherwise a reader could still find it by subtraction;
+//!    everyone in a small group completed, say); the published cell whose
+//!    loss costs readers least is withheld first ([`Complements`]). A cell
+//!    that is never printed (a rate's difference) is withheld with the two
+//!    cells it is derived from; otherwise a reader could still find it by
+//!    subtraction;
 //! 3. ranges: for each withheld cell, the smallest and largest value it can
 //!    take given every published figure and every relation (a linear
 //!    programme, counts being non-negative); where that range holds one
-//!    value, or lies inside 1 .. threshold − 1, the smallest published cell
-//!    next to it is withheld too. Steps 2 and 3 repeat until nothing changes.
+//!    value, or lies inside 1 .. threshold − 1, the cheapest published cell
+//!    next to it is withheld too. Steps 2 and 3 repeat until nothing
+//!    changes.
 //!
 //! Step 3 is where the time goes. Each programme is first cut down: its
 //! relations solved for as many unknowns as they can be and what is left
@@ -38,6 +40,7 @@
 use std::collections::BTreeMap;
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
+use serde::{Deserialize, Serialize};
 
 use super::elimination::{Eliminated, Linear, eliminate};
 
@@ -98,6 +101,81 @@ impl Rule {
             Rule::Unpublished => "unpublished",
         }
     }
+}
+
+/// Which published figure to withhold with a withheld one so that it cannot
+/// be found by subtraction (set in `dtto.toml`). Either way a total (the
+/// national figure of a breakdown) goes last, only when nothing else in its
+/// relation can protect, and a figure of 0 after every other (withholding
+/// a 0 hides nothing), the total included.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Complements {
+    /// The largest group: its rate stays known within a fraction of a
+    /// point from the total less the other groups, and a small group's
+    /// neighbours (women, beside a sex not known) keep their figures.
+    #[default]
+    Largest,
+    /// The smallest group: the fewest people withheld.
+    Smallest,
+}
+
+/// What each cell is, beyond its value.
+#[derive(Debug, Clone, Default)]
+pub struct CellKinds {
+    /// Cells no output carries, only their sums (single quarters of a
+    /// series): withheld from the start, they must not be narrowed into
+    /// 1 .. threshold − 1.
+    pub unpublished: Vec<bool>,
+    /// Cells of groups whose figures tell readers least (a sex not known),
+    /// withheld before any other as complements.
+    pub withhold_first: Vec<bool>,
+    /// Cells of the headline tables, or repeated by one: withheld as
+    /// complements only when no other cell of the relation can be.
+    pub headline: Vec<bool>,
+}
+
+impl CellKinds {
+    /// `cells` published cells, none of them to be withheld first.
+    pub fn published(cells: usize) -> CellKinds {
+        CellKinds {
+            unpublished: vec![false; cells],
+            withhold_first: vec![false; cells],
+            headline: vec![false; cells],
+        }
+    }
+}
+
+impl Complements {
+    /// Orders the candidates of `relation`: the cheapest first.
+    fn cost(self, cell: usize, relation: &Relation, cells: &Cells) -> Cost {
+        let value = cells.values[cell];
+        let size = match self {
+            Complements::Largest => u64::MAX - value,
+            Complements::Smallest => value,
+        };
+        let kinds = cells.kinds;
+        (
+            value == 0,
+            kinds.headline[cell],
+            cell == relation.total,
+            !kinds.withhold_first[cell],
+            size,
+        )
+    }
+}
+
+/// A complement's cost, cheapest first: a 0 (which hides nothing), a
+/// figure of a headline table, the relation's total, a group not among
+/// those withheld first, and the size [`Complements`] orders by.
+type Cost = (bool, bool, bool, bool, u64);
+
+/// What disclosure control withholds and how it chooses.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules {
+    /// Counts from 1 to threshold − 1 are withheld.
+    pub threshold: u64,
+    pub complements: Complements,
 }
 
 /// How much solving step 3 may do before it stops deciding cell by cell and
@@ -172,17 +250,19 @@ fn discloses(range: Range, cell: usize, unpublished: &[bool], threshold: u64) ->
 }
 
 /// Which cells to withhold, and why; `None` for a published cell.
-/// `unpublished`: cells no output carries, only their sums (single
-/// quarters of a series); withheld from the start, they must not be
-/// narrowed into 1 .. threshold − 1.
 pub fn suppress(
     values: &[u64],
     relations: &[Relation],
     unprinted: &[Unprinted],
-    unpublished: &[bool],
-    threshold: u64,
+    kinds: &CellKinds,
+    rules: Rules,
     budget: &Budget,
 ) -> Vec<Option<Rule>> {
+    let unpublished = &kinds.unpublished;
+    let Rules {
+        threshold,
+        complements,
+    } = rules;
     let mut withheld: Vec<Option<Rule>> = values
         .iter()
         .zip(unpublished)
@@ -207,6 +287,8 @@ pub fn suppress(
         values,
         relations,
         unpublished,
+        kinds,
+        complements,
     };
     loop {
         add_complements(&cells, unprinted, &known, threshold, &mut withheld);
@@ -217,7 +299,7 @@ pub fn suppress(
         let mut added = false;
         for cell in exposed {
             if let Some((relation, pick)) =
-                nearest_published(cell, values, relations, &relations_of, &known, &withheld)
+                nearest_published(cell, &cells, &relations_of, &known, &withheld)
             {
                 withheld[pick] = Some(Rule::Range { relation });
                 added = true;
@@ -234,6 +316,8 @@ struct Cells<'a> {
     values: &'a [u64],
     relations: &'a [Relation],
     unpublished: &'a [bool],
+    kinds: &'a CellKinds,
+    complements: Complements,
 }
 
 /// Step 2, repeated until no relation needs another cell withheld.
@@ -251,6 +335,7 @@ fn add_complements(
         values,
         relations,
         unpublished,
+        ..
     } = *cells;
     let mut changed = true;
     while changed {
@@ -267,7 +352,7 @@ fn add_complements(
         for (index, relation) in relations.iter().enumerate() {
             if !relation.members().any(|c| unpublished[c])
                 && needs_complement(relation, values, threshold, withheld)
-                && let Some(pick) = smallest_published(relation, values, known, withheld)
+                && let Some(pick) = cheapest_published(relation, cells, known, withheld)
             {
                 withheld[pick] = Some(Rule::Complement { relation: index });
                 changed = true;
@@ -301,35 +386,35 @@ fn needs_complement(
         && withheld_parts.iter().sum::<u64>() < threshold
 }
 
-/// The smallest published cell of a relation, non-zero cells first (a
-/// withheld zero adds nothing to the withheld sum); ties to the first.
-fn smallest_published(
+/// The published cell of a relation whose loss costs least
+/// ([`Complements`]); ties to the first.
+fn cheapest_published(
     relation: &Relation,
-    values: &[u64],
+    cells: &Cells,
     known: &[bool],
     withheld: &[Option<Rule>],
 ) -> Option<usize> {
     relation
         .members()
         .filter(|&c| withheld[c].is_none() && !known[c])
-        .min_by_key(|&c| (values[c] == 0, values[c], c))
+        .min_by_key(|&c| (cells.complements.cost(c, relation, cells), c))
 }
 
-/// The smallest published cell in a relation of `cell`, or failing that in
+/// The cheapest published cell in a relation of `cell`, or failing that in
 /// a relation of a withheld cell linked to it, nearest first.
 fn nearest_published(
     cell: usize,
-    values: &[u64],
-    relations: &[Relation],
+    cells: &Cells,
     relations_of: &[Vec<usize>],
     known: &[bool],
     withheld: &[Option<Rule>],
 ) -> Option<(usize, usize)> {
-    let mut seen = vec![false; values.len()];
+    let relations = cells.relations;
+    let mut seen = vec![false; cells.values.len()];
     let mut frontier = vec![cell];
     seen[cell] = true;
     while !frontier.is_empty() {
-        let mut best: Option<(bool, u64, usize, usize)> = None;
+        let mut best: Option<(Cost, usize, usize)> = None;
         let mut next = Vec::new();
         for &c in &frontier {
             for &r in &relations_of[c] {
@@ -338,7 +423,8 @@ fn nearest_published(
                         continue;
                     }
                     if withheld[m].is_none() {
-                        let key = (values[m] == 0, values[m], m, r);
+                        let cost = cells.complements.cost(m, &relations[r], cells);
+                        let key = (cost, m, r);
                         if best.is_none_or(|b| key < b) {
                             best = Some(key);
                         }
@@ -349,7 +435,7 @@ fn nearest_published(
                 }
             }
         }
-        if let Some((_, _, pick, relation)) = best {
+        if let Some((_, pick, relation)) = best {
             return Some((relation, pick));
         }
         frontier = next;
@@ -544,7 +630,12 @@ struct Lp<'a> {
     budget: &'a Budget,
     eliminated: Eliminated,
     base: std::cell::OnceCell<Option<Base>>,
+    moves: std::cell::OnceCell<Vec<Option<Move>>>,
 }
+
+/// What moving one free unknown by 1 does: each unknown whose expression
+/// holds it (a position in the component's unknowns) and by how much.
+type Move = Vec<(usize, i64)>;
 
 /// A solved programme and its variables, the free unknowns in order.
 struct Base {
@@ -576,6 +667,7 @@ impl<'a> Lp<'a> {
                 budget,
                 eliminated,
                 base: std::cell::OnceCell::new(),
+                moves: std::cell::OnceCell::new(),
             })
             .collect()
     }
@@ -606,10 +698,13 @@ impl<'a> Lp<'a> {
         if hidden[cell] || self.pinned(cell) {
             return Ok(());
         }
-        let Some(base) = self.base()? else {
+        let Ok(i) = self.unknowns.binary_search(&cell) else {
             return Ok(());
         };
-        let Ok(i) = self.unknowns.binary_search(&cell) else {
+        if self.settle_by_moving(i, threshold, hidden)? {
+            return Ok(());
+        }
+        let Some(base) = self.base()? else {
             return Ok(());
         };
         let expression = &self.eliminated.unknowns[i];
@@ -632,6 +727,70 @@ impl<'a> Lp<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The cheap test before any programme: whether moving one free unknown
+    /// alone, by the least whole number that takes unknown `i` past one of
+    /// [`Lp::questions`]' bounds, leaves every unknown a count (0 or more).
+    /// Such a filling is in whole numbers by construction, and settles the
+    /// other unknowns it moves too. Says whether unknown `i` is hidden. Each
+    /// question costs 1 of the budget.
+    fn settle_by_moving(
+        &self,
+        i: usize,
+        threshold: u64,
+        hidden: &mut [bool],
+    ) -> Result<bool, OutOfBudget> {
+        let cell = self.unknowns[i];
+        let own = self.values[cell] as i64;
+        let moves = self.moves();
+        for (op, bound) in self.questions(cell, threshold) {
+            self.budget.spend(1)?;
+            let need = (bound as i64 - own) as f64;
+            for (&k, &a) in &self.eliminated.unknowns[i].terms {
+                let Some(shifts) = &moves[k] else { continue };
+                // The least move of free unknown k for which own + a·step
+                // passes the bound.
+                let step = need / a as f64;
+                let step = if matches!(op, ComparisonOp::Le) == (a > 0) {
+                    step.floor()
+                } else {
+                    step.ceil()
+                } as i64;
+                let moved =
+                    |&(j, b): &(usize, i64)| self.values[self.unknowns[j]] as i64 + b * step;
+                if step != 0 && shifts.iter().all(|shift| moved(shift) >= 0) {
+                    for shift in shifts {
+                        self.hide_if_apart(shift.0, moved(shift) as f64, threshold, hidden);
+                    }
+                    if hidden[cell] {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// For each free unknown, the unknowns it moves ([`Move`]); `None` for
+    /// one an equality of the programme holds, which cannot move alone.
+    fn moves(&self) -> &[Option<Move>] {
+        self.moves.get_or_init(|| {
+            let mut moves: Vec<Option<Move>> = vec![Some(Vec::new()); self.eliminated.free.len()];
+            for (i, expression) in self.eliminated.unknowns.iter().enumerate() {
+                for (&k, &a) in &expression.terms {
+                    if let Some(shifts) = &mut moves[k] {
+                        shifts.push((i, a));
+                    }
+                }
+            }
+            for equality in &self.eliminated.equalities {
+                for &k in equality.terms.keys() {
+                    moves[k] = None;
+                }
+            }
+            moves
+        })
     }
 
     /// The bounds `cell` must be able to pass for its range to disclose
@@ -697,15 +856,22 @@ impl<'a> Lp<'a> {
     /// Marks hidden every unknown whose value in `filling` and its own value
     /// leave a range that discloses nothing: its true range holds both.
     fn hide_by(&self, filling: &[f64], threshold: u64, hidden: &mut [bool]) {
-        for (&cell, &other) in self.unknowns.iter().zip(filling) {
-            let own = self.values[cell] as f64;
-            let seen = Range {
-                low: own.min(other),
-                high: own.max(other),
-            };
-            if !discloses(seen, cell, self.unpublished, threshold) {
-                hidden[cell] = true;
-            }
+        for (i, &other) in filling.iter().enumerate() {
+            self.hide_if_apart(i, other, threshold, hidden);
+        }
+    }
+
+    /// Marks unknown `i` hidden if `other`, a value it can take, and its own
+    /// value leave a range that discloses nothing.
+    fn hide_if_apart(&self, i: usize, other: f64, threshold: u64, hidden: &mut [bool]) {
+        let cell = self.unknowns[i];
+        let own = self.values[cell] as f64;
+        let seen = Range {
+            low: own.min(other),
+            high: own.max(other),
+        };
+        if !discloses(seen, cell, self.unpublished, threshold) {
+            hidden[cell] = true;
         }
     }
 
@@ -846,28 +1012,62 @@ mod tests {
         }
     }
 
+    const SMALLEST: Rules = Rules {
+        threshold: 5,
+        complements: Complements::Smallest,
+    };
+
+    const LARGEST: Rules = Rules {
+        threshold: 5,
+        complements: Complements::Largest,
+    };
+
     /// Four groups and their national figure, every one published, at
     /// threshold 5.
-    fn one_breakdown(values: &[u64; 5]) -> Vec<Option<Rule>> {
+    fn one_breakdown(values: &[u64; 5], rules: Rules, kinds: &CellKinds) -> Vec<Option<Rule>> {
         let relations = [relation(&[0, 1, 2, 3], 4)];
-        suppress(values, &relations, &[], &[false; 5], 5, &unlimited())
+        suppress(values, &relations, &[], kinds, rules, &unlimited())
+    }
+
+    /// Groups 3, 40, 12, 20 of a national 75: the 3 withheld, and with it
+    /// `complement` alone.
+    fn withheld_with_the_3(complement: usize) -> Vec<Option<Rule>> {
+        (0..5)
+            .map(|c| match c {
+                0 => Some(Rule::Primary),
+                c if c == complement => Some(Rule::Complement { relation: 0 }),
+                _ => None,
+            })
+            .collect()
     }
 
     #[test]
-    fn a_small_group_takes_the_smallest_other_group_with_it() {
-        // Groups 3, 40, 12, 20 of a national 75.
+    fn a_small_group_takes_the_group_its_setting_costs_least() {
+        // Largest: withholding the 40 leaves it known within 3 (40 to 43 of
+        // 75), where the 12 would lose a quarter of its size. Smallest: the
+        // 12, the fewest people. The national figure stays either way.
         let values = [3, 40, 12, 20, 75];
-        let withheld = one_breakdown(&values);
-        assert_eq!(withheld[0], Some(Rule::Primary));
-        assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
-        assert_eq!([withheld[1], withheld[3], withheld[4]], [None, None, None]);
+        for (rules, complement) in [(LARGEST, 1), (SMALLEST, 2)] {
+            let withheld = one_breakdown(&values, rules, &CellKinds::published(5));
+            assert_eq!(withheld, withheld_with_the_3(complement), "{rules:?}");
+        }
+    }
+
+    #[test]
+    fn a_group_withheld_first_goes_before_any_other() {
+        // The 12 are people whose sex is not known.
+        let values = [3, 40, 12, 20, 75];
+        let mut kinds = CellKinds::published(5);
+        kinds.withhold_first[2] = true;
+        let withheld = one_breakdown(&values, LARGEST, &kinds);
+        assert_eq!(withheld, withheld_with_the_3(2));
     }
 
     #[test]
     fn two_small_groups_that_add_up_to_a_small_number_take_a_third() {
         // 1 + 2 = 3 would be known from 50 - 20 - 27.
         let values = [1, 2, 20, 27, 50];
-        let withheld = one_breakdown(&values);
+        let withheld = one_breakdown(&values, SMALLEST, &CellKinds::published(5));
         assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
         assert_eq!(withheld[3], None);
     }
@@ -894,7 +1094,14 @@ mod tests {
     #[test]
     fn a_two_way_table_withholds_a_rectangle() {
         let (values, relations) = two_way_table();
-        let withheld = suppress(&values, &relations, &[], &[false; 9], 5, &unlimited());
+        let withheld = suppress(
+            &values,
+            &relations,
+            &[],
+            &CellKinds::published(9),
+            SMALLEST,
+            &unlimited(),
+        );
         for (cell, range) in ranges(&values, &relations, &withheld) {
             assert!(!range.discloses(5), "cell {cell}: {range:?}");
         }
@@ -913,7 +1120,14 @@ mod tests {
         // then every figure linked to them is withheld, which leaves each
         // free to be 0.
         let (values, relations) = two_way_table();
-        let withheld = suppress(&values, &relations, &[], &[false; 9], 5, &Budget::new(0));
+        let withheld = suppress(
+            &values,
+            &relations,
+            &[],
+            &CellKinds::published(9),
+            SMALLEST,
+            &Budget::new(0),
+        );
         let complement = |relation| Some(Rule::Complement { relation });
         assert_eq!(
             withheld,

@@ -4,6 +4,7 @@
 //! audit, and the largest changes on a year earlier. Laid out by
 //! `templates/qa.html`; like every output, it shows only published figures.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
@@ -17,6 +18,7 @@ use crate::disclosure::{Protected, ProtectedValue};
 use crate::format;
 use crate::ingest::report::IngestSummary;
 use crate::statistics::totals::TotalCheck;
+use crate::table::Shorthand;
 
 pub const LAYOUT: &str = "qa.html";
 /// How many of the largest changes are listed.
@@ -74,6 +76,8 @@ pub fn render(
     );
     context.insert("audit", &audit(protected));
     context.insert("disclosure", &disclosure_summary(protected));
+    context.insert("lost", &information_lost(protected));
+    context.insert("headline_withheld", &headline_withheld(protected));
     context.insert("changes", &largest_changes(protected));
     page(templates, LAYOUT, context)
 }
@@ -188,6 +192,73 @@ fn disclosure_summary(protected: &Protected) -> Vec<PartSummary> {
             }
         })
         .collect()
+}
+
+#[derive(Debug, Serialize)]
+struct LossLine {
+    table: String,
+    breakdown: String,
+    group: String,
+    withheld: usize,
+    rows: usize,
+    share: String,
+}
+
+/// What disclosure control cost readers: for each table's series (the
+/// period's quarter included) and each group of its breakdowns, how many of
+/// its rows show `[c]`, most withheld first. A group withheld in most
+/// quarters has lost its trend.
+fn information_lost(protected: &Protected) -> Vec<LossLine> {
+    let mut lines = Vec::new();
+    for table in &protected.series {
+        let Some((b, g)) = table.layout().breakdown_and_group() else {
+            continue;
+        };
+        // (withheld, rows) by breakdown and group.
+        let mut groups: BTreeMap<(&str, &str), (usize, usize)> = BTreeMap::new();
+        for row in table.rows() {
+            let key = (row.groups()[b].as_str(), row.groups()[g].as_str());
+            let tally = groups.entry(key).or_default();
+            tally.0 += usize::from(row.marks().contains(&Shorthand::Confidential));
+            tally.1 += 1;
+        }
+        for ((breakdown, group), (withheld, rows)) in groups {
+            if withheld > 0 {
+                lines.push(LossLine {
+                    table: table.metadata().id.clone(),
+                    breakdown: breakdown.to_string(),
+                    group: group.to_string(),
+                    withheld,
+                    rows,
+                    share: format::percent(withheld as f64 / rows as f64),
+                });
+            }
+        }
+    }
+    lines.sort_by(|a, b| (b.withheld * a.rows).cmp(&(a.withheld * b.rows)));
+    lines
+}
+
+/// The share of the headline tables' rates for the period that are
+/// withheld, as words.
+fn headline_withheld(protected: &Protected) -> String {
+    let rates: Vec<bool> = protected
+        .tables
+        .iter()
+        .filter(|t| t.metadata().headline)
+        .flat_map(|t| t.rows())
+        .filter_map(|row| match row.value() {
+            ProtectedValue::Rate(rate) => Some(rate.estimate().is_withheld()),
+            _ => None,
+        })
+        .collect();
+    let withheld = rates.iter().filter(|&&w| w).count();
+    format!(
+        "{} of the {} rates of the headline tables for the reference year ({})",
+        format::thousands(withheld as u64),
+        format::thousands(rates.len() as u64),
+        format::percent(withheld as f64 / rates.len().max(1) as f64)
+    )
 }
 
 /// The published rates that moved most on a year earlier, largest first.

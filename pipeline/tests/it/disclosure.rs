@@ -7,7 +7,7 @@
 //! could take given every published figure. The range must hold more than
 //! one value and must not lie inside 1..threshold-1.
 
-use dtto::disclosure::suppression::{Budget, Relation, suppress};
+use dtto::disclosure::suppression::{Budget, CellKinds, Complements, Relation, Rules, suppress};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -312,8 +312,11 @@ fn check_guarantees(layout: &Layout, budget: &Budget) -> Result<(), TestCaseErro
         &cells.values,
         &cells.relations,
         &[],
-        &vec![false; cells.values.len()],
-        THRESHOLD,
+        &CellKinds::published(cells.values.len()),
+        Rules {
+            threshold: THRESHOLD,
+            complements: Complements::default(),
+        },
         budget,
     );
     let seen: Seen = cells

@@ -29,7 +29,10 @@ fn options(work: &Path, templates: PathBuf) -> RunOptions {
         // Threshold 2: the hand-made delivery is small, and most of its
         // figures should be shown.
         config: Config {
-            disclosure: dtto::config::DisclosureConfig { threshold: 2 },
+            disclosure: dtto::config::DisclosureConfig {
+                threshold: 2,
+                ..Default::default()
+            },
             ..Config::default()
         },
     }
@@ -680,7 +683,10 @@ fn bulletin_of(work: &Path, period: &str, threshold: u64) -> (PathBuf, String, S
         period: Some(period.parse::<Period>().unwrap()),
         previous: None,
         config: Config {
-            disclosure: dtto::config::DisclosureConfig { threshold },
+            disclosure: dtto::config::DisclosureConfig {
+                threshold,
+                ..Default::default()
+            },
             ..Config::default()
         },
         ..options(work, repo().join("templates"))
