@@ -757,11 +757,19 @@ impl<'a> Lp<'a> {
                 } else {
                     step.ceil()
                 } as i64;
-                let moved =
-                    |&(j, b): &(usize, i64)| self.values[self.unknowns[j]] as i64 + b * step;
-                if step != 0 && shifts.iter().all(|shift| moved(shift) >= 0) {
-                    for shift in shifts {
-                        self.hide_if_apart(shift.0, moved(shift) as f64, threshold, hidden);
+                // Every unknown it moves, where it goes; `None` if one
+                // would go below 0 or past what a count can be.
+                let moved: Option<Vec<(usize, i64)>> = shifts
+                    .iter()
+                    .map(|&(j, b)| {
+                        let own = i64::try_from(self.values[self.unknowns[j]]).ok()?;
+                        let to = b.checked_mul(step)?.checked_add(own)?;
+                        (to >= 0).then_some((j, to))
+                    })
+                    .collect();
+                if let Some(moved) = moved.filter(|_| step != 0) {
+                    for (j, to) in moved {
+                        self.hide_if_apart(j, to as f64, threshold, hidden);
                     }
                     if hidden[cell] {
                         return Ok(true);
