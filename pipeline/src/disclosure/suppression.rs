@@ -286,7 +286,6 @@ pub fn suppress(
     let cells = Cells {
         values,
         relations,
-        unpublished,
         kinds,
         complements,
     };
@@ -315,7 +314,6 @@ pub fn suppress(
 struct Cells<'a> {
     values: &'a [u64],
     relations: &'a [Relation],
-    unpublished: &'a [bool],
     kinds: &'a CellKinds,
     complements: Complements,
 }
@@ -334,7 +332,7 @@ fn add_complements(
     let Cells {
         values,
         relations,
-        unpublished,
+        kinds,
         ..
     } = *cells;
     let mut changed = true;
@@ -350,7 +348,7 @@ fn add_complements(
             }
         }
         for (index, relation) in relations.iter().enumerate() {
-            if !relation.members().any(|c| unpublished[c])
+            if !relation.members().any(|c| kinds.unpublished[c])
                 && needs_complement(relation, values, threshold, withheld)
                 && let Some(pick) = cheapest_published(relation, cells, known, withheld)
             {
@@ -489,7 +487,7 @@ fn exposed(
             }
             let parts = Lp::parts(
                 cells.values,
-                cells.unpublished,
+                &cells.kinds.unpublished,
                 component_relations,
                 component,
                 budget,
