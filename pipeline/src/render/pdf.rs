@@ -140,12 +140,15 @@ fn body(parts: &[Part]) -> String {
                 data,
                 ..
             } => {
-                typst.push_str(&format!(
-                    "#figure(\n  image(\"charts/{}.svg\", alt: \"{}\", width: {:.1}cm),\n  \
-                     caption: figure.caption(position: top)[{}],\n)\n#source-line\n\n",
+                let image = format!(
+                    "image(\"charts/{}.svg\", alt: \"{}\", width: {:.1}cm)",
                     chart.id,
                     string(&chart.alt),
                     chart_width(chart),
+                );
+                let layout = if tall(chart) { "tall-chart" } else { "chart" };
+                typst.push_str(&format!(
+                    "#{layout}(\n  {image},\n  [{}],\n)\n\n",
                     markup(caption)
                 ));
                 typst.push_str(&table(&format!("Data for {caption}"), data));
@@ -156,13 +159,26 @@ fn body(parts: &[Part]) -> String {
     typst
 }
 
-/// The text area is 17 cm wide; a tall chart (one bar per probation area)
-/// is drawn narrower so that it fits on one page with its caption.
+/// The text area (the layout's A4 page less its margins) is 17 cm wide and
+/// 25.3 cm high; a tall chart (one bar per probation area) is drawn
+/// narrower so that it fits on one page with its caption.
+const TEXT_WIDTH: f64 = 17.0;
+const TEXT_HEIGHT: f64 = 25.3;
+const MOST_HEIGHT: f64 = 21.0;
+
 fn chart_width(chart: &Chart) -> f64 {
-    const TEXT_WIDTH: f64 = 17.0;
-    const MOST_HEIGHT: f64 = 21.0;
-    let aspect = chart.height as f64 / chart.width as f64;
-    TEXT_WIDTH.min(MOST_HEIGHT / aspect)
+    TEXT_WIDTH.min(MOST_HEIGHT / aspect(chart))
+}
+
+fn aspect(chart: &Chart) -> f64 {
+    chart.height as f64 / chart.width as f64
+}
+
+/// A chart over half a page high floats (the layout's `tall-chart`): were
+/// it to wait in the flow for a page with room, it would leave most of the
+/// page before it empty.
+fn tall(chart: &Chart) -> bool {
+    chart_width(chart) * aspect(chart) > TEXT_HEIGHT / 2.0
 }
 
 fn inlines(content: &[Inline]) -> String {
@@ -180,36 +196,43 @@ fn inlines(content: &[Inline]) -> String {
         .collect()
 }
 
-/// A table with one repeated header row; figures right-aligned.
+/// A table with one repeated header row; figures right-aligned. The
+/// layout's `data-table` measures the columns, so the headings and cells go
+/// to it as strings.
 fn table(caption: &str, data: &DisplayTable) -> String {
-    let columns = data.headings.len();
-    let align: Vec<&str> = (0..columns)
-        .map(|c| if c < data.dimensions { "left" } else { "right" })
-        .collect();
     let mut typst = format!(
-        "#figure(\n  caption: figure.caption(position: top)[{}],\n  kind: table,\n  \
-         table(\n    columns: {columns},\n    align: ({},),\n    table.header(",
+        "#data-table(\n  [{}],\n  {},\n  {},\n  (\n",
         markup(caption),
-        align.join(", ")
+        data.dimensions,
+        array(data.headings.iter().map(|h| literal(h)))
     );
-    for heading in &data.headings {
-        typst.push_str(&format!("[*{}*], ", markup(heading)));
-    }
-    typst.push_str("),\n");
     for row in &data.rows {
-        typst.push_str("    ");
-        for cell in row {
-            typst.push_str(&format!("[{}], ", markup(cell.text())));
-        }
-        typst.push('\n');
+        let cells = array(row.iter().map(|cell| literal(cell.text())));
+        typst.push_str(&format!("    {cells},\n"));
     }
     typst.push_str("  ),\n)\n#source-line\n\n");
     typst
 }
 
+/// A typst array: the trailing comma makes `(x,)` an array of one, where
+/// `(x)` would be `x` itself.
+fn array(items: impl Iterator<Item = String>) -> String {
+    let items: Vec<String> = items.collect();
+    if items.is_empty() {
+        "()".to_string()
+    } else {
+        format!("({},)", items.join(", "))
+    }
+}
+
+/// Text as a typst string literal, on one line like `markup`'s.
+fn literal(text: &str) -> String {
+    format!("\"{}\"", string(&text.replace(['\n', '\r'], " ")))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{markup, string};
+    use super::{array, literal, markup, string};
 
     #[test]
     fn text_cannot_become_markup() {
@@ -220,5 +243,13 @@ mod tests {
         assert_eq!(markup("a_b *c* 28.6%"), "a\\_b \\*c\\* 28\\.6\\%");
         assert_eq!(markup("line\nbreak"), "line break");
         assert_eq!(string("say \"hi\" \\"), "say \\\"hi\\\" \\\\");
+    }
+
+    #[test]
+    fn cells_go_to_the_layout_as_strings_in_arrays() {
+        assert_eq!(literal("a \"b\"\n#c \\"), "\"a \\\"b\\\" #c \\\\\"");
+        // One cell is still an array of one, and no cells an empty one.
+        assert_eq!(array(["\"x\"".to_string()].into_iter()), "(\"x\",)");
+        assert_eq!(array(std::iter::empty()), "()");
     }
 }
