@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use crate::exit::Exit;
 use crate::query::catalogue::Catalogue;
-use crate::table::{QUARTER, STATUS, Shorthand, TableKind, status_column};
+use crate::table::{QUARTER, STATUS, Shorthand, TableKind, WINDOW_ENDING, status_column};
 
 /// The folder of an edition's tables beneath `data/`.
 const SERIES: &str = "series";
@@ -275,8 +275,12 @@ impl Layout {
                 .iter()
                 .any(|column| column == name || status_column(column) == *name)
         };
-        let (described, dimensions): (Vec<usize>, Vec<usize>) =
-            (usize::from(quarter)..first_figure).partition(|&index| describes(&header[index]));
+        // The window's label follows from the quarter: neither a dimension
+        // nor a figure.
+        let (described, dimensions): (Vec<usize>, Vec<usize>) = (usize::from(quarter)
+            ..first_figure)
+            .filter(|&index| header[index] != WINDOW_ENDING)
+            .partition(|&index| describes(&header[index]));
         let figures = described.into_iter().chain(first_figure..header.len());
         Ok(Layout {
             quarter,

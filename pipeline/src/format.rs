@@ -25,6 +25,21 @@ pub fn percent(proportion: f64) -> String {
     format!("{:.1}%", percent_value(proportion))
 }
 
+/// `part` of `whole` as a percentage, as [`percent`] writes it, except that
+/// a share too small to show is `under 0.1%`, not `0.0%`, which would read
+/// as none.
+pub fn share(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "0.0%".to_string();
+    }
+    let proportion = part as f64 / whole as f64;
+    if part > 0 && percent_value(proportion) == 0.0 {
+        "under 0.1%".to_string()
+    } else {
+        percent(proportion)
+    }
+}
+
 /// A difference of proportions in percentage points, signed: `+1.6`,
 /// `-0.4`, `0.0`.
 pub fn points(difference: f64) -> String {
@@ -41,6 +56,20 @@ pub fn points(difference: f64) -> String {
 /// A mean to two decimal places: `1.3722` as `1.37`.
 pub fn mean(value: f64) -> String {
     format!("{value:.2}")
+}
+
+/// A phrase that starts a sentence, to follow a comma: `people whose
+/// Order commenced in the year ending December 2003`. The Order, the
+/// sentence's name, keeps its capital: `Orders commenced in …`.
+pub fn lower_first(phrase: &str) -> String {
+    if phrase.starts_with("Order") {
+        return phrase.to_string();
+    }
+    let mut chars = phrase.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]

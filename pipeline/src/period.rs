@@ -126,6 +126,18 @@ impl Period {
         Window { start, end }
     }
 
+    /// The 12 months ending with this quarter, as every output names them:
+    /// `the year ending June 2005`. Written here only, so a caption, a key
+    /// point and an alt text can never name the same months differently.
+    pub fn year_ending_words(self) -> String {
+        format!("the year ending {}", self.month_year())
+    }
+
+    /// The quarter's last month: `June 2005`.
+    pub fn month_year(self) -> String {
+        self.end().format("%B %Y").to_string()
+    }
+
     /// The quarter's own three months.
     pub fn quarter(self) -> Window {
         let end = self.end();

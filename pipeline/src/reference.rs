@@ -3,6 +3,7 @@
 //! some of them; others put the contract's codes into the words readers
 //! see, and must have words for every code.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::ingest::contract::{ExtractFile, Kind, ReferenceList};
@@ -50,6 +51,97 @@ impl ReferenceLists {
             self.probation_areas.join(","),
             self.ethnicity_codes.join(",")
         )
+    }
+}
+
+/// The lists whose words name groups: the words of the codes ([`LABELS`]),
+/// the ethnic groups, the probation areas and the age bands. Not the
+/// commencement targets: their years are figures' years, in time order.
+fn word_lists() -> impl Iterator<Item = &'static str> {
+    LABELS.into_iter().map(|(file, _)| file).chain([
+        ReferenceList::EthnicityCodes.file_name(),
+        ReferenceList::ProbationAreas.file_name(),
+        "age_bands.csv",
+    ])
+}
+
+/// The order readers meet groups in: the order of the reference lists.
+/// Each column of each list of words but its codes is one order of words
+/// (age bands youngest first, sex and ethnic groups as the lists put
+/// them), so a statistician reorders a breakdown's groups by reordering
+/// its list.
+#[derive(Debug, Clone, Default)]
+pub struct ReadingOrder {
+    lists: Vec<Vec<String>>,
+}
+
+impl ReadingOrder {
+    /// Reads the lists of words among the reference lists at `paths`.
+    pub fn load<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Result<Self, ReferenceError> {
+        ReadingOrder::from_lists(paths.into_iter().filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| word_lists().any(|list| list == name))
+        }))
+    }
+
+    /// Reads every list at `paths`, in the order given.
+    fn from_lists<'a>(paths: impl IntoIterator<Item = &'a Path>) -> Result<Self, ReferenceError> {
+        let mut lists = Vec::new();
+        for path in paths {
+            let fail = |problem: String| ReferenceError {
+                path: path.to_path_buf(),
+                problem,
+            };
+            let mut reader = csv::Reader::from_path(path).map_err(|e| fail(e.to_string()))?;
+            let header = reader.headers().map_err(|e| fail(e.to_string()))?.clone();
+            let mut columns: Vec<Vec<String>> = vec![Vec::new(); header.len()];
+            for record in reader.records() {
+                let record = record.map_err(|e| fail(e.to_string()))?;
+                for (column, field) in columns.iter_mut().zip(record.iter()) {
+                    if !column.iter().any(|word| word == field) {
+                        column.push(field.to_string());
+                    }
+                }
+            }
+            lists.extend(
+                header
+                    .iter()
+                    .zip(columns)
+                    .filter(|(name, _)| *name != "code")
+                    .map(|(_, words)| words),
+            );
+        }
+        Ok(ReadingOrder { lists })
+    }
+
+    /// Each of `words` with its place in the list that holds most of them
+    /// (the first such list); `None` for a word no list holds, or when no
+    /// list holds any.
+    pub fn places<'a>(&self, words: &BTreeSet<&'a str>) -> Vec<(&'a str, Option<usize>)> {
+        let held = |list: &[String]| {
+            words
+                .iter()
+                .filter(|word| list.iter().any(|l| l == *word))
+                .count()
+        };
+        let best = self
+            .lists
+            .iter()
+            .enumerate()
+            .map(|(index, list)| (held(list), std::cmp::Reverse(index), list))
+            .filter(|(count, _, _)| *count > 0)
+            .max_by_key(|(count, index, _)| (*count, *index))
+            .map(|(_, _, list)| list);
+        words
+            .iter()
+            .map(|word| {
+                (
+                    *word,
+                    best.and_then(|list| list.iter().position(|l| l == word)),
+                )
+            })
+            .collect()
     }
 }
 
@@ -194,6 +286,40 @@ fn line_of(record: &csv::StringRecord) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn groups_take_the_places_of_the_list_holding_most_of_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let sex = dir.path().join("sex.csv");
+        std::fs::write(&sex, "code,sex_label\nM,Male\nF,Female\nU,Not known\n").unwrap();
+        let drugs = dir.path().join("drugs.csv");
+        std::fs::write(&drugs, "code,label\nh,Heroin\no,Other\n").unwrap();
+        let substances = dir.path().join("substances.csv");
+        std::fs::write(&substances, "code,label\nop,Opiates\nco,Cocaine\no,Other\n").unwrap();
+        let order =
+            ReadingOrder::load([sex.as_path(), drugs.as_path(), substances.as_path()]).unwrap();
+        let places = |words: &[&'static str]| order.places(&words.iter().copied().collect());
+        // The list's order, not the alphabet's; a word of no list has none.
+        assert_eq!(
+            places(&["Female", "Male", "Not known", "Unrecorded"]),
+            [
+                ("Female", Some(1)),
+                ("Male", Some(0)),
+                ("Not known", Some(2)),
+                ("Unrecorded", None)
+            ]
+        );
+        // "Other" is in two lists: its place is in the one holding the
+        // other words too.
+        assert_eq!(
+            places(&["Cocaine", "Opiates", "Other"]),
+            [
+                ("Cocaine", Some(1)),
+                ("Opiates", Some(0)),
+                ("Other", Some(2))
+            ]
+        );
+    }
 
     #[test]
     fn bundled_lists_hold_the_contract_codes() {

@@ -241,13 +241,13 @@ pub async fn revise(
     let quarters: BTreeSet<Period> = rows.iter().filter_map(|(_, q, _)| q.parse().ok()).collect();
     Ok(Statement {
         previous_period: previous.period.to_string(),
-        previous_year_ending: year_ending(previous.period),
+        previous_year_ending: previous.period.year_ending_words(),
         previous_as_at: previous.as_at.format("%-d %B %Y").to_string(),
         figures_changed: format::thousands(counted_once(&revisions) as u64),
         rows_changed: format::thousands(rows.len() as u64),
         tables,
-        first_quarter: quarters.first().map(|q| month_year(*q)),
-        last_quarter: quarters.last().map(|q| month_year(*q)),
+        first_quarter: quarters.first().map(|q| q.month_year()),
+        last_quarter: quarters.last().map(|q| q.month_year()),
         late_records: late_records(ctx, previous).await?,
         messages: changed_messages(protected, previous, &current),
         figures: revisions,
@@ -298,15 +298,6 @@ fn mark_revised(protected: &mut Protected, rows: &BTreeSet<(&str, &str, &str)>) 
     }
 }
 
-/// `June 2001`: the month a quarter ends.
-fn month_year(quarter: Period) -> String {
-    quarter.end().format("%B %Y").to_string()
-}
-
-fn year_ending(quarter: Period) -> String {
-    format!("the year ending {}", month_year(quarter))
-}
-
 /// The edition's published figures as its CSVs give them, by quarter.
 fn published(
     protected: &Protected,
@@ -316,7 +307,7 @@ fn published(
     for (prefix, tables) in [("", &protected.tables), ("series/", &protected.series)] {
         for table in tables {
             let name = format!("{prefix}{}", table.metadata().id);
-            csvs.push((name, tidy_csv::to_bytes(table)?));
+            csvs.push((name, tidy_csv::to_bytes(table, protected.period)?));
         }
     }
     let edition = diff::Edition::from_csvs(
@@ -424,7 +415,7 @@ fn changed_messages(
                 table: id.clone(),
                 title: table.metadata().title.clone(),
                 quarter: quarter.to_string(),
-                year_ending: year_ending(quarter),
+                year_ending: quarter.year_ending_words(),
                 before: before.to_string(),
                 now: revised.to_string(),
             })

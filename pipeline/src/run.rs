@@ -13,12 +13,14 @@ use crate::diff::{DescriptiveColumns, descriptive_columns};
 use crate::disclosure::{self, DisclosureError, Protected, audit};
 use crate::exit::Exit;
 use crate::ingest::fields::date_from_days;
+use crate::ingest::report::IngestSummary;
 use crate::ingest::{IngestError, IngestOptions, Ingested, as_at_of, ingest};
 use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
 use crate::query::catalogue::TableQuery;
 use crate::query::{QueryError, TableResult, adhoc, open, run_tables};
-use crate::render::bulletin::{self, Bulletin, Edition, Release};
+use crate::reference::ReadingOrder;
+use crate::render::bulletin::{self, Bulletin, Edition, Quality, Release};
 use crate::render::charts::{self, Chart};
 use crate::render::edition::{self, EditionError, Published};
 use crate::render::manifest::Manifest;
@@ -176,7 +178,8 @@ pub fn bulletin(
 ) -> Result<(Bulletin, Vec<Chart>), RenderError> {
     let mut charts: Vec<Chart> = Vec::new();
     for table in &protected.tables {
-        charts.extend(charts::chart(table, &edition.year_ending)?);
+        let counted = crate::format::lower_first(&table.metadata().cohort_in(edition.quarter));
+        charts.extend(charts::chart(table, &counted)?);
     }
     for table in &protected.series {
         charts.extend(charts::trend(table)?);
@@ -219,11 +222,11 @@ fn write_edition(
         let path = public
             .join("data")
             .join(format!("{}.csv", table.metadata().id));
-        tidy_csv::write(table, &path, draft).map_err(csv_failed(&path))?;
+        tidy_csv::write(table, protected.period, &path, draft).map_err(csv_failed(&path))?;
     }
     for table in &protected.series {
         let path = series.join(format!("{}.csv", table.metadata().id));
-        tidy_csv::write(table, &path, draft).map_err(csv_failed(&path))?;
+        tidy_csv::write(table, protected.period, &path, draft).map_err(csv_failed(&path))?;
     }
     let path = public.join("revisions.csv");
     revisions::write_csv(revisions, &path, draft).map_err(csv_failed(&path))?;
@@ -252,8 +255,8 @@ fn edition(
     period: Period,
     as_at: NaiveDate,
     revisions: Option<Statement>,
+    summary: &IngestSummary,
 ) -> Edition {
-    let month_year = |date: NaiveDate| date.format("%B %Y").to_string();
     let long = |date: NaiveDate| date.format("%-d %B %Y").to_string();
     let configured = config.release.as_ref();
     let release = configured.and_then(|release| {
@@ -267,8 +270,9 @@ fn edition(
     Edition {
         title: TITLE.to_string(),
         period: period.to_string(),
-        year_ending: format!("the year ending {}", month_year(period.end())),
-        year_earlier: format!("the year ending {}", month_year(period.earlier(4).end())),
+        quarter: period,
+        year_ending: period.year_ending_words(),
+        year_earlier: period.earlier(4).year_ending_words(),
         period_end: long(period.end()),
         as_at: long(as_at),
         source: format!("DTTO national extract, as at {}", long(as_at)),
@@ -280,6 +284,7 @@ fn edition(
         },
         release,
         revisions,
+        quality: Quality::of(summary),
     }
 }
 
@@ -352,6 +357,7 @@ pub async fn draft(
     (period, as_at): (Period, NaiveDate),
     config: &Config,
     revises: &Revises,
+    summary: &IngestSummary,
 ) -> Result<Draft, RunError> {
     let minimum = config.statistics.low_reliability_below;
     let series = results
@@ -377,10 +383,15 @@ pub async fn draft(
         }
         None => None,
     };
+    let order = ReadingOrder::load(catalogue.reference.iter().map(|list| list.path.as_path()))
+        .map_err(IngestError::from)?;
+    for table in protected.tables.iter_mut().chain(&mut protected.series) {
+        table.put_in_reading_order(&order);
+    }
     Ok(Draft {
         tables,
         protected,
-        edition: edition(config, period, as_at, statement),
+        edition: edition(config, period, as_at, statement, summary),
         disclosure_seconds,
     })
 }
@@ -425,6 +436,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         (period, as_at),
         config,
         &revises,
+        &ingested.summary,
     )
     .await?;
     let disclosure_seconds = draft.disclosure_seconds;

@@ -132,9 +132,15 @@ pub const GROUP: &str = "group";
 pub const NATIONAL: &str = "National";
 /// The national figure's group.
 pub const ALL: &str = "All";
-/// The dimension of a series naming the quarter a row's 12 months end in:
-/// `2004Q3`.
+/// The dimension of a series naming the quarter of the edition a row is
+/// the figure of: `2004Q3` (a table with a window a year back counts the
+/// 12 months ending 2003Q3 there).
 pub const QUARTER: &str = "quarter";
+/// The column of a CSV naming the quarter the 12 months a row counts end
+/// with, after the row's dimensions: a label, not a dimension (it follows
+/// from the quarter), so that no one reads a lagged cohort as the edition's
+/// year.
+pub const WINDOW_ENDING: &str = "window_ending";
 /// The breakdowns a series carries: the national figure, age band, sex and
 /// ethnic group (not area: too thin).
 pub const SERIES_BREAKDOWNS: [&str; 4] = [NATIONAL, "Age band", "Sex", "Ethnic group"];

@@ -37,7 +37,7 @@ import numpy as np
 import highspy
 
 FIGURE_COLUMNS = ("count", "numerator", "denominator", "total")
-DERIVED_COLUMNS = ("rate", "ci_lower", "ci_upper", "mean", "status", "quarter")
+DERIVED_COLUMNS = ("rate", "ci_lower", "ci_upper", "mean", "status", "quarter", "window_ending")
 BIG = 10_000_000  # upper bound on any count: reaching it means "no upper bound"
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -645,6 +645,7 @@ mod tests {
             title = "Orders commenced"
             measure = 1
             kind = "count"
+            cohort = "Orders"
             counted = "Orders"
             breakdowns = ["National"]
             chart = { kind = "none" }
@@ -668,6 +669,7 @@ mod tests {
             title = "Orders commenced by financial year"
             measure = 1
             kind = "count"
+            cohort = "Orders"
             counted = "Orders"
             breakdowns = ["Financial year", "Probation area"]
             chart = { kind = "none" }

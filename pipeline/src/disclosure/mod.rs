@@ -20,8 +20,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::period::Period;
 use crate::query::catalogue::TableMetadata;
+use crate::reference::ReadingOrder;
 use crate::statistics::{Change, Interval, StatRow, StatTable, TableSeries, Value};
-use crate::table::{Figure, Layout, QUARTER, RowStatus, SERIES_BREAKDOWNS, Shorthand};
+use crate::table::{Figure, Layout, QUARTER, RowStatus, SERIES_BREAKDOWNS, Shorthand, is_all};
 use linked::{CellRef, Linked};
 use suppression::{Budget, CellKinds, Rule, Rules, suppress};
 
@@ -44,6 +45,11 @@ impl<T: Copy> Shown<T> {
         matches!(self, Shown::Withheld)
     }
 }
+
+/// Where a value stands among its dimension's, for the reading order: a
+/// total first (0), then a value of a list by its place there (1), then
+/// any other by its text (2).
+type Place = (u8, usize, String);
 
 /// A table that has been through disclosure control.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +74,75 @@ impl ProtectedTable {
 
     pub fn rows(&self) -> &[ProtectedRow] {
         &self.rows
+    }
+
+    /// Its rows as readers meet them: the national row first, then each
+    /// breakdown in the order the metadata lists them, and within a
+    /// dimension a total (`All reasons`) first and the other values in
+    /// the order of the reference list that holds them (age bands
+    /// youngest first), values of no list after, as text. Only the order
+    /// changes.
+    pub fn put_in_reading_order(&mut self, order: &ReadingOrder) {
+        let layout = self.layout();
+        let descriptive = |d: &String| self.metadata.descriptive.contains(d);
+        // A group's place is within its breakdown; any other value's
+        // within its dimension.
+        let within = |row: &ProtectedRow, column: usize| match layout.breakdown {
+            Some(b) if Some(column) == layout.group => row.groups[b].clone(),
+            _ => String::new(),
+        };
+        // The place of each value of each dimension, within its breakdown.
+        let mut places: HashMap<(usize, String, String), Option<usize>> = HashMap::new();
+        for (column, dimension) in self.dimensions.iter().enumerate() {
+            if descriptive(dimension) || Some(column) == layout.breakdown {
+                continue;
+            }
+            let mut values: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+            for row in &self.rows {
+                values
+                    .entry(within(row, column))
+                    .or_default()
+                    .insert(row.groups[column].as_str());
+            }
+            for (breakdown, words) in values {
+                for (word, place) in order.places(&words) {
+                    places.insert((column, breakdown.clone(), word.to_string()), place);
+                }
+            }
+        }
+        let breakdowns = &self.metadata.breakdowns;
+        let keys: Vec<Vec<Place>> = self
+            .rows
+            .iter()
+            .map(|row| {
+                self.dimensions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| !descriptive(d))
+                    .map(|(column, _)| {
+                        let value = &row.groups[column];
+                        if Some(column) == layout.breakdown {
+                            let place = breakdowns.iter().position(|b| b == value);
+                            return (u8::from(place.is_none()), place.unwrap_or(0), value.clone());
+                        }
+                        if is_all(value) {
+                            return (0, 0, String::new());
+                        }
+                        let key = (column, within(row, column), value.clone());
+                        match places.get(&key).copied().flatten() {
+                            Some(place) => (1, place, String::new()),
+                            None => (2, 0, value.clone()),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut ordered: Vec<(Vec<Place>, ProtectedRow)> = keys
+            .into_iter()
+            .zip(std::mem::take(&mut self.rows))
+            .collect();
+        ordered.sort_by(|a, b| a.0.cmp(&b.0));
+        self.rows = ordered.into_iter().map(|(_, row)| row).collect();
     }
 
     /// Marks `[r]` each row that `revised` picks: a flag on figures already

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::parameters::Window;
+use crate::period::Period;
 use crate::table::TableKind;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -27,8 +29,18 @@ pub struct TableMetadata {
     /// The measure (1 to 10 of the publication spec) it belongs to.
     pub measure: u8,
     pub kind: TableKind,
-    /// What is counted, in words.
+    /// Who or what the figures count, in a phrase captions, key points,
+    /// alt text and sheet titles carry: `Orders commenced in {lagged}`.
+    /// Each `{window}` it names (`year`, `lagged`, `reconviction_1y`,
+    /// `reconviction_2y`) becomes the 12 months that window is for the
+    /// quarter shown, `the year ending March 2005`; the query must count
+    /// over exactly the windows named.
+    pub cohort: String,
+    /// What is counted, in full, naming the same windows as `cohort`.
     pub counted: String,
+    /// For counts: what the count column counts, in a few words that
+    /// head it (`Orders commenced`).
+    pub count: Option<String>,
     /// For rates and means: the numerator (a mean's total) and the
     /// denominator, in words.
     pub numerator: Option<String>,
@@ -50,6 +62,98 @@ pub struct TableMetadata {
     #[serde(default)]
     pub links: Vec<Link>,
     pub chart: Chart,
+}
+
+impl TableMetadata {
+    /// The windows its words name, each once, in the order first named.
+    pub fn windows(&self) -> Vec<Window> {
+        windows_named(&self.cohort).unwrap_or_default()
+    }
+
+    /// Its cohort for the edition of `period`: `Orders commenced in the
+    /// year ending March 2005`.
+    pub fn cohort_in(&self, period: Period) -> String {
+        with_windows(&self.cohort, |w| w.ending(period).year_ending_words())
+    }
+
+    /// What it counts, in full, for the edition of `period`.
+    pub fn counted_in(&self, period: Period) -> String {
+        with_windows(&self.counted, |w| w.ending(period).year_ending_words())
+    }
+
+    /// Its cohort as a series counts it, labelled by the quarter each
+    /// cohort's months end with: `Orders commenced in the 12 months ending
+    /// each quarter shown`.
+    pub fn cohort_over_series(&self) -> String {
+        with_windows(&self.cohort, |_| EACH_QUARTER.to_string())
+    }
+
+    /// What it counts, in full, as a series counts it.
+    pub fn counted_over_series(&self) -> String {
+        with_windows(&self.counted, |_| EACH_QUARTER.to_string())
+    }
+}
+
+/// A series' window, in words: its rows are labelled by the quarter.
+const EACH_QUARTER: &str = "the 12 months ending each quarter shown";
+
+/// A table's words as written: text, and the windows named in braces.
+enum Piece<'a> {
+    Text(&'a str),
+    Window(Window),
+}
+
+/// `words` in pieces; an unknown name in braces or an unclosed brace is an
+/// error in words.
+fn pieces(words: &str) -> Result<Vec<Piece<'_>>, String> {
+    let mut pieces = Vec::new();
+    let mut rest = words;
+    while let Some(open) = rest.find('{') {
+        pieces.push(Piece::Text(&rest[..open]));
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("{words:?} opens a brace it does not close"))?;
+        let name = &after[..close];
+        let window = Window::named(name).ok_or_else(|| {
+            format!(
+                "{words:?} names {{{name}}}, which is not a window: use {}",
+                names(&Window::ALL)
+            )
+        })?;
+        pieces.push(Piece::Window(window));
+        rest = &after[close + 1..];
+    }
+    pieces.push(Piece::Text(rest));
+    Ok(pieces)
+}
+
+/// `words` with each `{window}` replaced by `worded(window)`; words the
+/// catalogue refuses are left as written.
+fn with_windows(words: &str, worded: impl Fn(Window) -> String) -> String {
+    match pieces(words) {
+        Ok(pieces) => pieces
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.to_string(),
+                Piece::Window(window) => worded(window),
+            })
+            .collect(),
+        Err(_) => words.to_string(),
+    }
+}
+
+/// The `{window}`s `words` name, each once, in the order first named.
+fn windows_named(words: &str) -> Result<Vec<Window>, String> {
+    let mut named = Vec::new();
+    for piece in pieces(words)? {
+        if let Piece::Window(window) = piece
+            && !named.contains(&window)
+        {
+            named.push(window);
+        }
+    }
+    Ok(named)
 }
 
 /// Each row's `figure` (of the rows matching `rows`) is the sum of
@@ -304,6 +408,23 @@ fn check_metadata(metadata: &TableMetadata, path: &Path) -> Result<(), Problem> 
             "a rate or mean table needs `numerator` and `denominator` in words".to_string(),
         );
     }
+    let named = |field: &str, words: &str| {
+        windows_named(words).map_err(|e| Problem::in_file(path, format!("`{field}`: {e}")))
+    };
+    let cohort = named("cohort", &metadata.cohort)?;
+    let counted = named("counted", &metadata.counted)?;
+    if sorted(cohort.clone()) != sorted(counted.clone()) {
+        return wrong(format!(
+            "`cohort` and `counted` must name the same windows: `cohort` names {}, `counted` {}",
+            names(&cohort),
+            names(&counted)
+        ));
+    }
+    if metadata.kind == TableKind::Count && metadata.count.is_none() {
+        return wrong(
+            "a count table needs `count`, a few words heading its count column".to_string(),
+        );
+    }
     if metadata.breakdowns.is_empty() {
         return wrong("`breakdowns` lists none; the national total at least".to_string());
     }
@@ -315,6 +436,23 @@ fn check_metadata(metadata: &TableMetadata, path: &Path) -> Result<(), Problem> 
         ));
     }
     Ok(())
+}
+
+fn sorted(mut windows: Vec<Window>) -> Vec<Window> {
+    windows.sort_by_key(|w| w.quarters_back());
+    windows
+}
+
+/// `{year} and {lagged}`, or `no window`.
+pub fn names(windows: &[Window]) -> String {
+    if windows.is_empty() {
+        return "no window".to_string();
+    }
+    let named: Vec<String> = windows
+        .iter()
+        .map(|w| format!("{{{}}}", w.name()))
+        .collect();
+    named.join(" and ")
 }
 
 /// 1-based line and column of a byte offset.
@@ -372,6 +510,31 @@ mod tests {
     }
 
     #[test]
+    fn windows_in_braces_become_the_months_of_the_edition() {
+        let period: Period = "2005Q2".parse().unwrap();
+        let words = |w: Window| w.ending(period).year_ending_words();
+        assert_eq!(
+            with_windows("Orders commenced in {lagged}", words),
+            "Orders commenced in the year ending March 2005"
+        );
+        assert_eq!(
+            with_windows("{reconviction_1y} and {reconviction_2y}", words),
+            "the year ending December 2003 and the year ending December 2002"
+        );
+        assert_eq!(
+            windows_named("{year}, then {lagged} and {year}"),
+            Ok(vec![Window::Year, Window::Lagged])
+        );
+        let unknown = windows_named("Orders in {reference_year}").unwrap_err();
+        assert!(
+            unknown.contains("{reference_year}, which is not a window"),
+            "{unknown}"
+        );
+        assert!(windows_named("Orders in {year").is_err());
+        assert_eq!(with_windows("Orders in {year", words), "Orders in {year");
+    }
+
+    #[test]
     fn a_line_chart_of_the_period_is_refused_at_its_line() {
         let dir = tempfile::tempdir().unwrap();
         let sql = dir.path().join("t.sql");
@@ -379,12 +542,12 @@ mod tests {
         std::fs::write(
             sql.with_extension("toml"),
             "id = \"t\"\ntitle = \"T\"\nmeasure = 1\nkind = \"count\"\n\
-             counted = \"Orders\"\nbreakdowns = [\"National\"]\n\
+             cohort = \"Orders\"\ncounted = \"Orders\"\nbreakdowns = [\"National\"]\n\
              [chart]\nkind = \"line\"\n",
         )
         .unwrap();
         let problem = read_table(&sql).unwrap_err().to_string();
-        assert!(problem.contains("t.toml:8:"), "{problem}");
+        assert!(problem.contains("t.toml:9:"), "{problem}");
         assert!(problem.contains("unknown variant `line`"), "{problem}");
     }
 }

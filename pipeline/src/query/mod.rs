@@ -122,6 +122,11 @@ async fn plan(
 ) -> Result<DataFrame, Problem> {
     let problem = |e: DataFusionError| sql_problem(&table.sql_path, &table.sql, &e);
     let frame = ctx.sql(&table.sql).await.map_err(problem)?;
+    let names = frame
+        .logical_plan()
+        .get_parameter_names()
+        .map_err(problem)?;
+    check_windows_named(table, Window::used_by(names.iter().map(String::as_str)))?;
     let frame = frame
         .with_param_values(parameters.param_values())
         .map_err(problem)?;
@@ -149,6 +154,38 @@ async fn plan(
         ));
     }
     Ok(frame)
+}
+
+/// The windows a table's words name are the windows its query counts
+/// over, so no label can name months the figures do not count.
+fn check_windows_named(table: &TableQuery, used: Vec<Window>) -> Result<(), Problem> {
+    let mut named = table.metadata.windows();
+    named.sort_by_key(|w| w.quarters_back());
+    if named == used {
+        return Ok(());
+    }
+    let window_words = |windows: &[Window]| {
+        windows
+            .iter()
+            .map(|w| format!("${0}_start..${0}_end", w.name()))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    Err(Problem::in_file(
+        &table.sql_path.with_extension("toml"),
+        format!(
+            "`cohort` names {}, but the query counts over {}: name in `cohort` and `counted` \
+             the windows {} uses ({})",
+            catalogue::names(&named),
+            catalogue::names(&used),
+            table.sql_path.display(),
+            if used.is_empty() {
+                "none".to_string()
+            } else {
+                window_words(&used)
+            }
+        ),
+    ))
 }
 
 /// A table's rows for every quarter the edition publishes it for.

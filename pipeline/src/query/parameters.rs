@@ -57,7 +57,7 @@ pub enum Window {
 }
 
 impl Window {
-    const ALL: [Window; 4] = [
+    pub const ALL: [Window; 4] = [
         Window::Year,
         Window::Lagged,
         Window::Reconviction1y,
@@ -84,21 +84,59 @@ impl Window {
         }
     }
 
-    /// The one window a query counts over, from the names of the parameters
-    /// it uses (`$year_start` or `year_start`): `None` when it uses none,
-    /// more than one, or only one end of a window (a table of financial
-    /// years bounded by `$year_end` counts over no rolling window).
-    pub fn of_query<'a>(parameters: impl IntoIterator<Item = &'a str>) -> Option<Window> {
+    /// Its name: the `{name}` a table's `cohort` and `counted` words write
+    /// where its months belong, and the stem of its parameters.
+    pub fn name(self) -> &'static str {
+        match self {
+            Window::Year => "year",
+            Window::Lagged => "lagged",
+            Window::Reconviction1y => "reconviction_1y",
+            Window::Reconviction2y => "reconviction_2y",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<Window> {
+        Window::ALL.into_iter().find(|w| w.name() == name)
+    }
+
+    /// The quarter its 12 months end with, in the edition for `period`.
+    pub fn ending(self, period: Period) -> Period {
+        period.earlier(self.quarters_back())
+    }
+
+    /// Every window a query counts over, from the names of the parameters
+    /// it uses (`$year_start` or `year_start`): a window whose first and
+    /// last day it both uses (a table of financial years bounded by
+    /// `$year_end` alone counts over no rolling window).
+    pub fn used_by<'a>(parameters: impl IntoIterator<Item = &'a str>) -> Vec<Window> {
         let used: Vec<&str> = parameters
             .into_iter()
             .map(|name| name.trim_start_matches('$'))
             .collect();
-        let mut windows = Window::ALL
+        Window::ALL
             .into_iter()
-            .filter(|window| window.parameters().iter().any(|p| used.contains(p)));
-        let window = windows.next()?;
-        let both = window.parameters().iter().all(|p| used.contains(p));
-        (both && windows.next().is_none()).then_some(window)
+            .filter(|window| window.parameters().iter().all(|p| used.contains(p)))
+            .collect()
+    }
+
+    /// The one window a query counts over: `None` when it uses none, more
+    /// than one, or only one end of a window.
+    pub fn of_query<'a>(parameters: impl IntoIterator<Item = &'a str>) -> Option<Window> {
+        let parameters: Vec<&str> = parameters.into_iter().collect();
+        let partly = Window::ALL.into_iter().filter(|window| {
+            window.parameters().iter().any(|p| {
+                parameters
+                    .iter()
+                    .any(|used| used.trim_start_matches('$') == *p)
+            })
+        });
+        match (
+            Window::used_by(parameters.iter().copied()).as_slice(),
+            partly.count(),
+        ) {
+            ([window], 1) => Some(*window),
+            _ => None,
+        }
     }
 }
 

@@ -15,6 +15,9 @@ use super::display::{Detail, DisplayTable, lay_out};
 use super::document::{Block, Inline, parse};
 use super::words;
 use crate::disclosure::{ProtectedRow, ProtectedTable};
+use crate::format::{self, lower_first};
+use crate::ingest::report::IngestSummary;
+use crate::period::Period;
 use crate::query::catalogue::ChartKind;
 use crate::table::NATIONAL;
 
@@ -33,7 +36,10 @@ pub enum Part {
     /// A chart and, after it, its data.
     Figure {
         id: String,
+        /// `Figure 3: ` and the chart's message, or what it shows.
         caption: String,
+        /// What a chart titled by its message shows: its descriptive title.
+        subtitle: Option<String>,
         chart: Chart,
         data: DisplayTable,
     },
@@ -50,6 +56,9 @@ pub struct Edition {
     pub title: String,
     /// `2003Q4`.
     pub period: String,
+    /// The same quarter, from which every window's months are worded.
+    #[serde(skip)]
+    pub quarter: Period,
     /// `the year ending December 2003`.
     pub year_ending: String,
     /// `the year ending December 2002`.
@@ -70,6 +79,61 @@ pub struct Edition {
     pub release: Option<Release>,
     /// What changed since the previous edition; none for a first edition.
     pub revisions: Option<Statement>,
+    /// What validation set aside, for the public data-quality section.
+    pub quality: Quality,
+}
+
+/// The rows of the extract each file delivered and validation set aside,
+/// with the rules that set them aside, in words for the bulletin.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quality {
+    pub received: String,
+    pub set_aside: String,
+    /// The share set aside: `0.12%`.
+    pub share: String,
+    pub files: Vec<FileQuality>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileQuality {
+    pub file: String,
+    pub received: String,
+    pub set_aside: String,
+    pub share: String,
+    /// `rule (rows)`, for each rule that set a row aside, most first.
+    pub rules: Vec<String>,
+}
+
+impl Quality {
+    pub fn of(summary: &IngestSummary) -> Quality {
+        let files: Vec<FileQuality> = summary
+            .files
+            .iter()
+            .map(|file| {
+                let received = file.loaded + file.quarantined;
+                let mut rules: Vec<(&String, &u64)> = file.quarantined_by_rule.iter().collect();
+                rules.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                FileQuality {
+                    file: file.file.clone(),
+                    received: format::thousands(received),
+                    set_aside: format::thousands(file.quarantined),
+                    share: format::share(file.quarantined, received),
+                    rules: rules
+                        .into_iter()
+                        .map(|(rule, rows)| format!("{rule} ({})", format::thousands(*rows)))
+                        .collect(),
+                }
+            })
+            .collect();
+        let received: u64 = summary.files.iter().map(|f| f.loaded + f.quarantined).sum();
+        let set_aside: u64 = summary.files.iter().map(|f| f.quarantined).sum();
+        Quality {
+            received: format::thousands(received),
+            set_aside: format::thousands(set_aside),
+            share: format::share(set_aside, received),
+            files,
+        }
+    }
 }
 
 /// The release, in words.
@@ -129,7 +193,8 @@ pub fn build(
     let template = std::fs::read_to_string(&path).map_err(|e| failed(e.to_string()))?;
     let mut context = Context::new();
     context.insert("edition", &edition);
-    let markdown = words::render(WORDS, &template, tables, &context).map_err(failed)?;
+    let markdown =
+        words::render(WORDS, &template, tables, edition.quarter, &context).map_err(failed)?;
     let blocks = parse(&markdown).map_err(failed)?;
     let mut numbers = Numbers::default();
     let parts = blocks
@@ -149,13 +214,26 @@ struct Numbers {
 impl Numbers {
     /// The next figure, `chart` with its data, or without a chart the next
     /// table, the data alone; `what` follows its number in the caption.
-    fn figure_or_table(&mut self, chart: Option<&Chart>, what: &str, data: DisplayTable) -> Part {
+    /// `message`, when the words give one, titles a figure, with `what`
+    /// under it.
+    fn figure_or_table(
+        &mut self,
+        chart: Option<&Chart>,
+        what: &str,
+        message: Option<String>,
+        data: DisplayTable,
+    ) -> Part {
         match chart {
             Some(chart) => {
                 self.figures += 1;
+                let (title, subtitle) = match message {
+                    Some(message) => (message, Some(what.to_string())),
+                    None => (what.to_string(), None),
+                };
                 Part::Figure {
                     id: format!("figure-{}", self.figures),
-                    caption: format!("Figure {}: {what}", self.figures),
+                    caption: format!("Figure {}: {title}", self.figures),
+                    subtitle,
                     chart: chart.clone(),
                     data,
                 }
@@ -190,7 +268,7 @@ fn resolve(
         Block::Heading { level, id, content } => Part::Heading { level, id, content },
         Block::Paragraph(content) => Part::Paragraph(content),
         Block::List(items) => Part::List(items),
-        Block::Chart { table: id } => {
+        Block::Chart { table: id, message } => {
             let table = find(&id)?;
             if table.metadata().chart.kind == ChartKind::None {
                 return Err(format!("table `{id}` has no chart in its metadata"));
@@ -202,12 +280,12 @@ fn resolve(
                 "{}{}, {}",
                 table.metadata().title,
                 by(&breakdowns),
-                edition.year_ending
+                lower_first(&table.metadata().cohort_in(edition.quarter))
             );
             // Nothing to draw (no rows this period): the data table alone.
-            numbers.figure_or_table(charts.iter().find(|c| c.id == id), &what, data)
+            numbers.figure_or_table(charts.iter().find(|c| c.id == id), &what, message, data)
         }
-        Block::Trend { table: id } => {
+        Block::Trend { table: id, message } => {
             let Some(table) = series.iter().find(|t| t.metadata().id == id) else {
                 find(&id)?;
                 return Ok(Part::Paragraph(vec![Inline::Text(
@@ -217,8 +295,9 @@ fn resolve(
                 )]));
             };
             let what = format!(
-                "{}, the 12 months ending each quarter",
-                table.metadata().title
+                "{}, {}",
+                table.metadata().title,
+                lower_first(&table.metadata().cohort_over_series())
             );
             // The national line the chart draws; the breakdowns' series are
             // in the spreadsheet and data/series.
@@ -228,7 +307,7 @@ fn resolve(
             data.id = format!("series/{id}");
             // Fewer than two rates shown: the data table alone.
             let chart = charts.iter().find(|c| c.id == format!("{id}-series"));
-            numbers.figure_or_table(chart, &what, data)
+            numbers.figure_or_table(chart, &what, message, data)
         }
         Block::Table {
             table: id,
@@ -258,7 +337,7 @@ fn resolve(
                     numbers.tables,
                     table.metadata().title,
                     by(&breakdowns),
-                    edition.year_ending
+                    lower_first(&table.metadata().cohort_in(edition.quarter))
                 ),
                 data,
             }
@@ -271,7 +350,7 @@ fn by(breakdowns: &[String]) -> String {
     let named: Vec<String> = breakdowns
         .iter()
         .filter(|b| *b != NATIONAL)
-        .map(|b| b.to_lowercase())
+        .map(|b| lower_first(b))
         .collect();
     match named.as_slice() {
         [] => String::new(),

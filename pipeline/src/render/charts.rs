@@ -398,13 +398,18 @@ pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
     let (Some(quarter), TableKind::Rate) = (quarter, metadata.kind) else {
         return Ok(None);
     };
+    // Each point at the quarter its 12 months end with, which for a lagged
+    // cohort is not the edition's quarter it is published for.
+    let counted_ending = |published_for: Period| {
+        super::single_window(series).map_or(published_for, |w| w.ending(published_for))
+    };
     let points: Vec<TrendPoint> = series
         .rows()
         .iter()
         .filter(|row| layout.breakdown.is_none_or(|b| row.groups()[b] == NATIONAL))
         .filter(|row| !layout.totals_a_dimension(row.groups()))
         .filter_map(|row| {
-            let when: Period = row.groups()[quarter].parse().ok()?;
+            let when = counted_ending(row.groups()[quarter].parse().ok()?);
             let ProtectedValue::Rate(rate) = row.value() else {
                 return None;
             };
@@ -429,10 +434,10 @@ pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
         .iter()
         .filter(|row| layout.breakdown.is_none_or(|b| row.groups()[b] == NATIONAL))
         .filter(|row| row.marks().contains(&Shorthand::Revised))
-        .filter_map(|row| row.groups()[quarter].parse().ok())
+        .filter_map(|row| row.groups()[quarter].parse().ok().map(counted_ending))
         .collect();
     fonts::register_for_charts();
-    let mut alt = trend_words(&metadata.title, &points);
+    let mut alt = trend_words(&metadata.title, &metadata.cohort_over_series(), &points);
     alt.push_str(&revised_words(&revised));
     let svg =
         draw_trend(&points, &revised, &metadata.title, &alt).map_err(|e| RenderError::Chart {
@@ -510,7 +515,7 @@ fn draw_trend(
             ))?;
         }
         root.draw(&Text::new(
-            "Quarter",
+            "The 12 months ending (quarter)",
             ((left + right) / 2, plot_bottom + 34),
             text(Pos::new(HPos::Center, VPos::Top)),
         ))?;
@@ -590,7 +595,7 @@ fn shown_runs(points: &[TrendPoint]) -> Vec<Vec<(usize, Estimate)>> {
 
 /// Which points of the trend are revised, in words; nothing when none is.
 fn revised_words(revised: &[Period]) -> String {
-    let year = |q: &Period| q.end().format("%B %Y").to_string();
+    let year = |q: &Period| q.month_year();
     match revised {
         [] => String::new(),
         [only] => format!(
@@ -609,8 +614,8 @@ fn revised_words(revised: &[Period]) -> String {
 }
 
 /// The trend in words: where it started and ended, and its extremes.
-fn trend_words(title: &str, points: &[TrendPoint]) -> String {
-    let year = |q: &Period| format!("the year ending {}", q.end().format("%B %Y"));
+fn trend_words(title: &str, counted: &str, points: &[TrendPoint]) -> String {
+    let year = |q: &Period| q.year_ending_words();
     let shown: Vec<(&Period, f64)> = points
         .iter()
         .filter_map(|(q, p)| p.map(|(v, _, _)| (q, v)))
@@ -618,8 +623,9 @@ fn trend_words(title: &str, points: &[TrendPoint]) -> String {
     // A point as a reader says it: the rate, and the 12 months it is of.
     let value = |point: &(&Period, f64)| (format::percent(point.1 / 100.0), year(point.0));
     let mut words = format!(
-        "Line chart of {}, for the 12 months ending each quarter.",
-        title.to_lowercase()
+        "Line chart of {}: {}.",
+        crate::format::lower_first(title),
+        crate::format::lower_first(counted)
     );
     if let (Some(first), Some(last)) = (shown.first(), shown.last()) {
         let change = if last.1 > first.1 {
@@ -700,10 +706,12 @@ fn alt_text(table: &ProtectedTable, plot: &Plot, when: &str) -> String {
         .breakdown
         .as_deref()
         .filter(|b| *b != NATIONAL)
-        .map_or(String::new(), |b| format!(" by {}", b.to_lowercase()));
+        .map_or(String::new(), |b| {
+            format!(" by {}", crate::format::lower_first(b))
+        });
     let mut words = format!(
         "Bar chart of {}{by}, {when}.",
-        metadata.title.to_lowercase()
+        crate::format::lower_first(&metadata.title)
     );
     for (position, series) in plot.series.iter().enumerate() {
         let shown: Vec<(&String, f64)> = plot

@@ -3,6 +3,7 @@
 //! HTML, PDF and spreadsheet all draw from this, so a figure reads the same
 //! in each.
 
+use super::window_ending;
 use crate::disclosure::{ProtectedRate, ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 use crate::format;
 use crate::table::{NO_DESCRIPTION, Shorthand, TableKind};
@@ -67,6 +68,10 @@ pub struct DisplayTable {
     pub rows: Vec<Vec<Cell>>,
 }
 
+/// The heading of a series' column naming the quarter each row's 12
+/// months end with.
+pub const COUNTED_ENDING: &str = "Counts the 12 months ending";
+
 /// How much of a table a reader is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
@@ -121,6 +126,17 @@ pub fn lay_out(
             }
         })
         .collect();
+    // A series row is labelled by the months it counts as well as by the
+    // edition's quarter it is the figure of: they differ for a lagged
+    // cohort.
+    let counted_ending = |row: &ProtectedRow| -> Option<Cell> {
+        let ending = window_ending(table, row, None).filter(|_| detail == Detail::Series)?;
+        Some(Cell::Text(ending.to_string()))
+    };
+    let labelled = table.rows().first().and_then(counted_ending).is_some();
+    if labelled {
+        headings.push(COUNTED_ENDING.to_string());
+    }
     headings.extend(figure_headings(table, detail));
     let rows = table
         .rows()
@@ -139,6 +155,9 @@ pub fn lay_out(
                     _ => Cell::Text(group.clone()),
                 })
                 .collect();
+            if labelled {
+                cells.push(counted_ending(row).unwrap_or(Cell::Empty));
+            }
             cells.extend(figure_cells(row.value(), detail));
             cells.push(notes(row));
             cells
@@ -164,7 +183,7 @@ fn figure_headings(table: &ProtectedTable, detail: Detail) -> Vec<String> {
     };
     let mut headings = Vec::new();
     match metadata.kind {
-        TableKind::Count => headings.push(format!("{} (number)", metadata.counted)),
+        TableKind::Count => headings.push(label(&metadata.count, "Count")),
         TableKind::Mean => {
             headings.push(label(&metadata.numerator, "Total"));
             headings.push(label(&metadata.denominator, "People"));

@@ -25,13 +25,16 @@ pub enum Block {
     },
     Paragraph(Vec<Inline>),
     List(Vec<Vec<Inline>>),
-    /// A table's chart, followed by its data.
+    /// A table's chart, followed by its data; titled by its message, when
+    /// the words give one.
     Chart {
         table: String,
+        message: Option<String>,
     },
     /// A rate's national series as a line, followed by its data.
     Trend {
         table: String,
+        message: Option<String>,
     },
     /// A table's rows for the named breakdowns (all rows when none), and of
     /// those the rows with the given value in each dimension of `rows`.
@@ -165,15 +168,22 @@ fn close(
 fn paragraph(content: Vec<Inline>) -> Result<Block, String> {
     let text = plain(&content);
     let text = text.trim();
-    if let Some(table) = text.strip_prefix(CHART_DIRECTIVE) {
-        return Ok(Block::Chart {
-            table: table.trim().to_string(),
-        });
+    // `id` or `id | message`.
+    let placed = |rest: &str| {
+        let (table, message) = rest.split_once('|').unwrap_or((rest, ""));
+        let message = message.trim();
+        (
+            table.trim().to_string(),
+            (!message.is_empty()).then(|| message.to_string()),
+        )
+    };
+    if let Some(rest) = text.strip_prefix(CHART_DIRECTIVE) {
+        let (table, message) = placed(rest);
+        return Ok(Block::Chart { table, message });
     }
-    if let Some(table) = text.strip_prefix(TREND_DIRECTIVE) {
-        return Ok(Block::Trend {
-            table: table.trim().to_string(),
-        });
+    if let Some(rest) = text.strip_prefix(TREND_DIRECTIVE) {
+        let (table, message) = placed(rest);
+        return Ok(Block::Trend { table, message });
     }
     if let Some(rest) = text.strip_prefix(TABLE_DIRECTIVE) {
         // `id: breakdown; breakdown | dimension=value; dimension=value`
@@ -242,7 +252,8 @@ mod tests {
                     vec![Inline::Text("two".into())]
                 ]),
                 Block::Chart {
-                    table: "completion_rate".into()
+                    table: "completion_rate".into(),
+                    message: None,
                 },
                 Block::Table {
                     table: "completion_rate".into(),

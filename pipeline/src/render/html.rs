@@ -60,19 +60,23 @@ fn body(parts: &[Part]) -> String {
             Part::Figure {
                 id,
                 caption,
+                subtitle,
                 chart,
                 data,
             } => {
+                let subtitle_html = subtitle.as_ref().map_or(String::new(), |subtitle| {
+                    format!("<span class=\"subtitle\">{}</span>", escape_html(subtitle))
+                });
                 html.push_str(&format!(
-                    "<figure id=\"{id}\">\n<figcaption>{}</figcaption>\n{}\n</figure>\n",
+                    "<figure id=\"{id}\">\n<figcaption>{}{subtitle_html}</figcaption>\n{}\n</figure>\n",
                     escape_html(caption),
                     chart.svg
                 ));
-                html.push_str(&table(
-                    &format!("{id}-data"),
-                    &format!("Data for {caption}"),
-                    data,
-                ));
+                let data_caption = match subtitle {
+                    Some(subtitle) => format!("Data for {caption}: {subtitle}"),
+                    None => format!("Data for {caption}"),
+                };
+                html.push_str(&table(&format!("{id}-data"), &data_caption, data));
             }
             Part::Table { id, caption, data } => html.push_str(&table(id, caption, data)),
         }

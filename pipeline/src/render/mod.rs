@@ -19,7 +19,11 @@ pub mod words;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use crate::disclosure::{ProtectedRow, ProtectedTable};
 use crate::exit::Exit;
+use crate::period::Period;
+use crate::query::parameters::Window;
+use crate::table::QUARTER;
 
 /// The first line of each CSV file of a draft edition: a comment that
 /// CSV readers told to skip `#` lines pass over, and that a person opening
@@ -34,6 +38,32 @@ pub fn csv_file(path: &Path, draft: bool) -> std::io::Result<std::fs::File> {
         file.write_all(DRAFT_CSV_LINE.as_bytes())?;
     }
     Ok(file)
+}
+
+/// The one window a table counts over, if it counts over exactly one (the
+/// tables of financial years count over none, and the reoffences one over
+/// both reconviction cohorts, each named by its follow-up).
+pub fn single_window(table: &ProtectedTable) -> Option<Window> {
+    match table.metadata().windows().as_slice() {
+        [window] => Some(*window),
+        _ => None,
+    }
+}
+
+/// The quarter whose 12 months `row` counts, the label every output gives
+/// it: the table's window ending back from the row's own quarter (a series
+/// row) or else the edition's `period`.
+pub fn window_ending(
+    table: &ProtectedTable,
+    row: &ProtectedRow,
+    period: Option<Period>,
+) -> Option<Period> {
+    let window = single_window(table)?;
+    let published_for = match table.dimensions().iter().position(|d| d == QUARTER) {
+        Some(column) => row.groups()[column].parse().ok()?,
+        None => period?,
+    };
+    Some(window.ending(published_for))
 }
 
 /// A text cell of a public CSV file, safe to open in a spreadsheet. Text

@@ -16,13 +16,15 @@ use spreadsheet_ods::{Length, Sheet, WorkBook};
 use zip::DateTime;
 use zip::write::{SimpleFileOptions, ZipWriter};
 
-use super::RenderError;
 use super::bulletin::Edition;
 use super::canonical_xml::canonical;
+use super::display::COUNTED_ENDING;
 use super::display::{Cell, Detail, lay_out};
+use super::{RenderError, single_window};
 use crate::disclosure::ProtectedTable;
+use crate::format::lower_first;
 use crate::period::Period;
-use crate::table::{Layout, NATIONAL, QUARTER, Shorthand};
+use crate::table::{QUARTER, Shorthand};
 
 /// How a series sheet's name ends: `Table_1_series` is Table 1's series.
 const SERIES_SHEET_SUFFIX: &str = "_series";
@@ -97,32 +99,55 @@ impl<'a> Content<'a> {
     }
 
     fn title(self, edition: &Edition) -> String {
-        let title = &self.table().metadata().title;
+        let metadata = self.table().metadata();
+        let title = &metadata.title;
         match self {
-            Content::Table(..) => format!("{title}, {}", edition.year_ending),
-            Content::Series(series, _) => match quarters(series) {
-                Some((first, last)) => {
-                    format!("{title}, the 12 months ending each quarter, {first} to {last}")
+            Content::Table(..) => format!(
+                "{title}, {}",
+                lower_first(&metadata.cohort_in(edition.quarter))
+            ),
+            Content::Series(series, _) => {
+                let counted = lower_first(&metadata.cohort_over_series());
+                match quarters(series) {
+                    Some((first, last)) => {
+                        format!("{title}, {counted}, in the editions for {first} to {last}")
+                    }
+                    None => format!("{title}, {counted}"),
                 }
-                None => format!("{title}, the 12 months ending each quarter"),
-            },
+            }
+        }
+    }
+
+    /// What is counted, in full, for the edition's quarter; a series' row
+    /// counts it for its own quarter.
+    fn counted(self, edition: &Edition) -> String {
+        let metadata = self.table().metadata();
+        match self {
+            Content::Table(..) => metadata.counted_in(edition.quarter),
+            Content::Series(..) => metadata.counted_over_series(),
         }
     }
 
     /// What a reader needs to know about the rows beyond the table's own
-    /// words, which speak of the period: in a series, each row's quarter
-    /// is the period (a lagged measure's window moves with it).
+    /// words: in a series, each row's quarter is an edition's, and the
+    /// months it counts are named beside it.
     fn rows_explained(self) -> Option<String> {
         let Content::Series(series, _) = self else {
             return None;
         };
         let (first, _) = quarters(series)?;
+        let months = single_window(self.table())
+            .map(|window| {
+                format!(
+                    " The column \"{COUNTED_ENDING}\" names the quarter whose 12 months the row \
+                     counts (for {first}, {}).",
+                    window.ending(first).year_ending_words()
+                )
+            })
+            .unwrap_or_default();
         Some(format!(
-            "Each row takes its quarter as the period: the reference year is the 12 months \
-             ending in it and the period end is its last day (for {first}, the year ending {} \
-             and {}).",
-            first.end().format("%B %Y"),
-            first.end().format("%-d %B %Y")
+            "Each row is the figure the edition for its quarter publishes, on the same \
+             definitions.{months}"
         ))
     }
 
@@ -279,7 +304,7 @@ fn contents(sheets: &[Content], edition: &Edition) -> Sheet {
     for (content, row) in sheets.iter().zip(notes + 1..) {
         sheet.set_value(row, 0, link_to(&content.sheet_name()));
         sheet.set_value(row, 1, content.title(edition));
-        sheet.set_value(row, 2, content.table().metadata().counted.as_str());
+        sheet.set_value(row, 2, content.counted(edition));
         sheet.set_value(row, 3, content.data_file());
     }
     sheet
@@ -411,12 +436,11 @@ fn data_sheet(
 ) -> Sheet {
     let table = content.table();
     let metadata = table.metadata();
-    let mut data = lay_out(table, content.detail(), |_| true);
-    national_first(table, &mut data.rows);
+    let data = lay_out(table, content.detail(), |_| true);
     let mut sheet = Sheet::new(content.sheet_name());
     let mut about = vec![
         content.title(edition),
-        format!("What is counted: {}.", metadata.counted),
+        format!("What is counted: {}.", content.counted(edition)),
     ];
     about.extend(content.rows_explained());
     about.extend([
@@ -455,19 +479,6 @@ fn data_sheet(
         }
     }
     sheet
-}
-
-/// The national row first (in a series, first in each quarter), the
-/// other rows in the order the table gives them.
-fn national_first(table: &ProtectedTable, rows: &mut [Vec<Cell>]) {
-    let Some(breakdown) = Layout::of(table.dimensions()).breakdown else {
-        return;
-    };
-    let quarter = table.dimensions().iter().position(|d| d == QUARTER);
-    rows.sort_by_cached_key(|cells| {
-        let text = |column: usize| cells.get(column).map_or("", Cell::text).to_string();
-        (quarter.map(text), text(breakdown) != NATIONAL)
-    });
 }
 
 /// The archive again with every entry dated `date` and its XML written in

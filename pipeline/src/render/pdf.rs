@@ -136,10 +136,20 @@ fn body(parts: &[Part]) -> String {
             }
             Part::Figure {
                 caption,
+                subtitle,
                 chart,
                 data,
                 ..
             } => {
+                // A chart titled by its message says what it shows under it.
+                let title = match subtitle {
+                    Some(subtitle) => format!(
+                        "{} \\ #text(weight: \"regular\", fill: rgb(\"#505a5f\"))[{}]",
+                        markup(caption),
+                        markup(subtitle)
+                    ),
+                    None => markup(caption),
+                };
                 let image = format!(
                     "image(\"charts/{}.svg\", alt: \"{}\", width: {:.1}cm)",
                     chart.id,
@@ -147,11 +157,12 @@ fn body(parts: &[Part]) -> String {
                     chart_width(chart),
                 );
                 let layout = if tall(chart) { "tall-chart" } else { "chart" };
-                typst.push_str(&format!(
-                    "#{layout}(\n  {image},\n  [{}],\n)\n\n",
-                    markup(caption)
-                ));
-                typst.push_str(&table(&format!("Data for {caption}"), data));
+                typst.push_str(&format!("#{layout}(\n  {image},\n  [{title}],\n)\n\n"));
+                let data_caption = match subtitle {
+                    Some(subtitle) => format!("Data for {caption}: {subtitle}"),
+                    None => format!("Data for {caption}"),
+                };
+                typst.push_str(&table(&data_caption, data));
             }
             Part::Table { caption, data, .. } => typst.push_str(&table(caption, data)),
         }

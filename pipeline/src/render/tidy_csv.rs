@@ -1,38 +1,52 @@
 //! `data/<table>.csv`: a table in tidy long form: the dimension columns,
-//! then numerator, denominator, rate, ci_lower, ci_upper and status (count
-//! tables: count and status; mean tables: total, denominator, mean and
-//! status). Rates are proportions. A withheld figure is an empty cell with
-//! `[c]` in the status column; a row revised since the previous edition has
-//! `[r]` there, after any other shorthand (`[u] [r]`). A descriptive
-//! column (an area's `target`) is followed by its own status column
-//! (`target_status`), which says `[x]` where it has no value: no numeric
-//! column ever holds shorthand.
+//! `window_ending` (the quarter the 12 months each row counts end with,
+//! for a table counting over one window: `2003Q4` for one-year
+//! reconviction in the edition for 2005Q2), then numerator, denominator,
+//! rate, ci_lower, ci_upper and status (count tables: count and status;
+//! mean tables: total, denominator, mean and status). Rates are
+//! proportions. A withheld figure is an empty cell with `[c]` in the status
+//! column; a row revised since the previous edition has `[r]` there, after
+//! any other shorthand (`[u] [r]`). A descriptive column (an area's
+//! `target`) is followed by its own status column (`target_status`), which
+//! says `[x]` where it has no value: no numeric column ever holds
+//! shorthand.
 
 use std::path::Path;
 
-use super::{csv_file, spreadsheet_safe};
+use super::{csv_file, single_window, spreadsheet_safe, window_ending};
 
 use crate::disclosure::{ProtectedTable, ProtectedValue, Shown};
+use crate::period::Period;
 use crate::statistics::Interval;
-use crate::table::{NO_DESCRIPTION, status_column};
+use crate::table::{NO_DESCRIPTION, WINDOW_ENDING, status_column};
 
-/// Writes the table to `path`, a draft's with the DRAFT line first.
-pub fn write(table: &ProtectedTable, path: &Path, draft: bool) -> Result<(), csv::Error> {
+/// Writes the table of the edition for `period` to `path`, a draft's with
+/// the DRAFT line first.
+pub fn write(
+    table: &ProtectedTable,
+    period: Period,
+    path: &Path,
+    draft: bool,
+) -> Result<(), csv::Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    write_to(table, csv_file(path, draft)?)
+    write_to(table, period, csv_file(path, draft)?)
 }
 
 /// The table's CSV as bytes, as [`write`] writes it for a released
 /// edition.
-pub fn to_bytes(table: &ProtectedTable) -> Result<Vec<u8>, csv::Error> {
+pub fn to_bytes(table: &ProtectedTable, period: Period) -> Result<Vec<u8>, csv::Error> {
     let mut bytes = Vec::new();
-    write_to(table, &mut bytes)?;
+    write_to(table, period, &mut bytes)?;
     Ok(bytes)
 }
 
-fn write_to(table: &ProtectedTable, writer: impl std::io::Write) -> Result<(), csv::Error> {
+fn write_to(
+    table: &ProtectedTable,
+    period: Period,
+    writer: impl std::io::Write,
+) -> Result<(), csv::Error> {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(writer);
@@ -43,6 +57,10 @@ fn write_to(table: &ProtectedTable, writer: impl std::io::Write) -> Result<(), c
         if descriptive(name) {
             header.push(status_column(name));
         }
+    }
+    let labelled = single_window(table).is_some();
+    if labelled {
+        header.push(WINDOW_ENDING.to_string());
     }
     header.extend(
         table
@@ -63,6 +81,10 @@ fn write_to(table: &ProtectedTable, writer: impl std::io::Write) -> Result<(), c
             } else {
                 record.extend([spreadsheet_safe(label).into_owned(), String::new()]);
             }
+        }
+        if labelled {
+            let ending = window_ending(table, row, Some(period));
+            record.push(ending.map_or_else(String::new, |q| q.to_string()));
         }
         record.extend(figures(row.value()));
         record.push(row.status_text());

@@ -15,12 +15,26 @@
 //!   column of the table (an area's target) its `text`, `shown` and
 //!   `percent`, the count as a percentage of it.
 //! - `mean(...)`: `text`, `total`, `denominator`, `shown`.
-//! - `extremes(table=, breakdown=)`: the `highest` and `lowest` reliable
-//!   rates of a breakdown (`group`, `percent`), and how many were `withheld`.
+//! - `extremes(table=, breakdown=, except=[...])`: the `highest` and
+//!   `lowest` reliable rates of a breakdown (`group`, `percent`), leaving out
+//!   the groups `except` names, and how many were `withheld`.
+//! - `cohort(table=)`: who or what the table counts, with its months:
+//!   "Orders commenced in the year ending March 2005"; `months(table=)`:
+//!   the months alone, "the year ending March 2005", for a table counting
+//!   over one window. Both come from the table's metadata, whose windows
+//!   are its query's, so a sentence cannot name the wrong months.
+//! - `differences(table=, breakdowns=[...], except=[...], top=)`: for each
+//!   breakdown, its highest and lowest reliable rates (`highest`, `lowest`:
+//!   `group`, `percent`), kept when their difference is significant
+//!   (Newcombe's 95% interval excludes 0), largest first: `breakdown`,
+//!   `size` ("12.3 percentage points").
+//! - The filter `lower_first` starts a phrase in lower case, to follow a
+//!   comma (the Order keeps its capital).
 //! - `values(table=, dimension=)`: the values of a dimension, in the
 //!   table's order, each as `value` (to name a row to another helper) and
 //!   `text` (to print).
-//! - `chart(table=)` and `table(table=, breakdowns=[...])` place a chart with
+//! - `chart(table=, message=)`, `trend(table=, message=)` and
+//!   `table(table=, breakdowns=[...])` place a chart with
 //!   its data, or a table, where they stand on a line of their own; any
 //!   other keyword of `table` keeps the rows with that value in that
 //!   dimension (`area="All areas"`).
@@ -33,7 +47,9 @@ use tera::{Context, Tera};
 
 use crate::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 use crate::format;
+use crate::period::Period;
 use crate::statistics::Change;
+use crate::statistics::intervals::newcombe_difference;
 use crate::table::{BREAKDOWN, NO_DESCRIPTION, Shorthand, national};
 
 /// What a directive line starts with.
@@ -46,6 +62,7 @@ pub fn render(
     name: &str,
     template: &str,
     tables: &[ProtectedTable],
+    period: Period,
     context: &Context,
 ) -> Result<String, String> {
     let mut tera = Tera::default();
@@ -59,12 +76,41 @@ pub fn render(
             Ok(find_row(&tables, args)?.map_or_else(not_available, |row| f(row.value())))
         }
     };
+    tera.register_filter(
+        "lower_first",
+        |value: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {
+            let text = value.as_str().ok_or("lower_first: not text")?;
+            Ok(Value::String(format::lower_first(text)))
+        },
+    );
     tera.register_function("rate", helper(rate));
     tera.register_function("mean", helper(mean));
     let count_tables = Arc::clone(&tables);
     tera.register_function("count", move |args: &HashMap<String, Value>| {
         let table = table_named(&count_tables, args)?;
         Ok(find_row(&count_tables, args)?.map_or_else(not_available, |row| count(table, row)))
+    });
+    let cohort_tables = Arc::clone(&tables);
+    tera.register_function("cohort", move |args: &HashMap<String, Value>| {
+        let table = table_named(&cohort_tables, args)?;
+        Ok(Value::String(table.metadata().cohort_in(period)))
+    });
+    let months_tables = Arc::clone(&tables);
+    tera.register_function("months", move |args: &HashMap<String, Value>| {
+        let table = table_named(&months_tables, args)?;
+        let window = super::single_window(table).ok_or_else(|| {
+            format!(
+                "months(): table `{}` counts over {}, not one window: name its cohort with \
+                 cohort(table=...)",
+                table.metadata().id,
+                crate::query::catalogue::names(&table.metadata().windows())
+            )
+        })?;
+        Ok(Value::String(window.ending(period).year_ending_words()))
+    });
+    let differences_tables = Arc::clone(&tables);
+    tera.register_function("differences", move |args: &HashMap<String, Value>| {
+        differences(&differences_tables, args)
     });
     let values_tables = Arc::clone(&tables);
     tera.register_function("values", move |args: &HashMap<String, Value>| {
@@ -79,21 +125,28 @@ pub fn render(
         let placed = Arc::clone(&tables);
         tera.register_function(name, move |args: &HashMap<String, Value>| {
             let table = table_named(&placed, args)?;
-            Ok(Value::String(format!("{directive}{}", table.metadata().id)))
+            let message = match args.get("message") {
+                None => String::new(),
+                Some(Value::String(message)) if message.trim().is_empty() => String::new(),
+                Some(Value::String(message)) if !message.contains(['|', '\n']) => {
+                    format!(" | {message}")
+                }
+                Some(_) => {
+                    return Err(
+                        format!("{name}(): message must be one line of words, without |").into(),
+                    );
+                }
+            };
+            Ok(Value::String(format!(
+                "{directive}{}{message}",
+                table.metadata().id
+            )))
         });
     }
     let table_tables = Arc::clone(&tables);
     tera.register_function("table", move |args: &HashMap<String, Value>| {
         let table = table_named(&table_tables, args)?;
-        let breakdowns = match args.get("breakdowns") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|i| i.as_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()
-                .ok_or("table(): breakdowns must be a list of names")?,
-            Some(_) => return Err("table(): breakdowns must be a list of names".into()),
-            None => Vec::new(),
-        };
+        let breakdowns = names(args, "breakdowns", "table")?;
         Ok(Value::String(format!(
             "{TABLE_DIRECTIVE}{}: {} | {}",
             table.metadata().id,
@@ -434,8 +487,22 @@ fn mean(value: &ProtectedValue) -> Value {
     }
 }
 
+/// The names a `helper` was given as `key=[...]`; none if not given.
+fn names(args: &HashMap<String, Value>, key: &str, helper: &str) -> tera::Result<Vec<String>> {
+    let not_names = || format!("{helper}(): {key} must be a list of names");
+    match args.get(key) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| not_names().into()),
+        Some(_) => Err(not_names().into()),
+    }
+}
+
 /// The highest and lowest rates of a breakdown, among those shown and not
-/// of low reliability.
+/// of low reliability, and not of a group named in `except=[...]`.
 fn extremes(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::Result<Value> {
     let table = table_named(tables, args)?;
     let breakdown = args
@@ -448,10 +515,13 @@ fn extremes(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::R
         }
         return Err(format!("table `{}` has no breakdowns", table.metadata().id).into());
     };
+    let except = names(args, "except", "extremes")?;
     let mut shown = Vec::new();
     let mut withheld = 0;
     for row in table.rows() {
-        if row.groups()[breakdown_column] != breakdown {
+        if row.groups()[breakdown_column] != breakdown
+            || except.contains(&row.groups()[group_column])
+        {
             continue;
         }
         let ProtectedValue::Rate(rate) = row.value() else {
@@ -475,6 +545,74 @@ fn extremes(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::R
         "lowest": describe(shown.iter().min_by(|a, b| a.1.total_cmp(&b.1))),
         "withheld": withheld,
     }))
+}
+
+/// The significant differences between groups: for each breakdown named
+/// (`breakdowns=[...]`), the highest and the lowest reliable rate shown,
+/// kept when the 95% interval of their difference (Newcombe) excludes 0;
+/// largest first, at most `top=` of them. Groups named in `except=[...]`
+/// (those of no one group, like "Not known") are left out.
+fn differences(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let table = table_named(tables, args)?;
+    let breakdowns = names(args, "breakdowns", "differences")?;
+    if breakdowns.is_empty() {
+        return Err("differences() needs breakdowns=[...], the breakdowns to compare".into());
+    }
+    let except = names(args, "except", "differences")?;
+    let top = args.get("top").and_then(Value::as_u64).unwrap_or(u64::MAX);
+    let Some((breakdown_column, group_column)) = table.layout().breakdown_and_group() else {
+        return Ok(json!([]));
+    };
+    let mut found: Vec<(f64, Value)> = Vec::new();
+    for breakdown in &breakdowns {
+        let shown: Vec<(&str, u64, u64)> = table
+            .rows()
+            .iter()
+            .filter(|row| &row.groups()[breakdown_column] == breakdown)
+            .filter(|row| !except.contains(&row.groups()[group_column]))
+            .filter_map(|row| match row.value() {
+                ProtectedValue::Rate(rate) if !rate.low_reliability() => {
+                    match (rate.numerator(), rate.denominator()) {
+                        (Shown::Value(x), Shown::Value(n)) if n > 0 => {
+                            Some((row.groups()[group_column].as_str(), x, n))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            })
+            .collect();
+        let share = |(_, x, n): &(&str, u64, u64)| *x as f64 / *n as f64;
+        let highest = shown.iter().max_by(|a, b| share(a).total_cmp(&share(b)));
+        let lowest = shown.iter().min_by(|a, b| share(a).total_cmp(&share(b)));
+        let (Some(high), Some(low)) = (highest, lowest) else {
+            continue;
+        };
+        let Some((difference, interval)) = newcombe_difference(high.1, high.2, low.1, low.2) else {
+            continue;
+        };
+        if interval.lower <= 0.0 {
+            continue;
+        }
+        let size = format::points(difference);
+        found.push((
+            difference,
+            json!({
+                "breakdown": markdown_escape(&format::lower_first(breakdown)),
+                "highest": { "group": markdown_escape(high.0), "percent": format::percent(share(high)) },
+                "lowest": { "group": markdown_escape(low.0), "percent": format::percent(share(low)) },
+                "size": format!("{} percentage points", size.trim_start_matches('+')),
+            }),
+        ));
+    }
+    found.sort_by(|a, b| b.0.total_cmp(&a.0));
+    Ok(Value::Array(
+        found
+            .into_iter()
+            .take(usize::try_from(top).unwrap_or(usize::MAX))
+            .map(|(_, value)| value)
+            .collect(),
+    ))
 }
 
 #[cfg(test)]

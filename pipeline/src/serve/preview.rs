@@ -14,6 +14,7 @@ use datafusion::prelude::SessionContext;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, ConfigError};
+use crate::ingest::report::IngestSummary;
 use crate::ingest::warehouse::{SUMMARY_FILE, Warehouse};
 use crate::ingest::{self, IngestError};
 use crate::lock::{Access, Lock, LockError};
@@ -98,6 +99,8 @@ struct Session {
     as_at: NaiveDate,
     /// The day the delivery's first Order commenced.
     begins: Option<NaiveDate>,
+    /// How the delivery was ingested, for the data-quality section.
+    summary: IngestSummary,
 }
 
 impl Preview {
@@ -180,6 +183,7 @@ impl Preview {
             (period, as_at),
             &config,
             &revises,
+            &session.summary,
         )
         .await?;
         let (bulletin, _) = run::bulletin(&options.templates, &draft.protected, draft.edition)?;
@@ -212,6 +216,7 @@ impl Session {
             period,
             as_at,
             begins,
+            summary,
         })
     }
 }

@@ -505,7 +505,7 @@ mod tests {
     fn a_breakdown_the_metadata_does_not_list_is_found() {
         let metadata: TableMetadata = toml::from_str(
             "id = \"orders\"\ntitle = \"Orders\"\nmeasure = 1\nkind = \"count\"\n\
-             counted = \"Orders\"\nbreakdowns = [\"National\", \"Sex\"]\n\
+             cohort = \"Orders\"\ncounted = \"Orders\"\nbreakdowns = [\"National\", \"Sex\"]\n\
              [chart]\nkind = \"none\"\n",
         )
         .unwrap();

@@ -75,7 +75,7 @@ mod tests {
     fn table(rows: &[(&str, &str, u64)]) -> StatTable {
         let metadata = toml::from_str(
             "id = \"orders\"\ntitle = \"Orders\"\nmeasure = 1\nkind = \"count\"\n\
-             counted = \"Orders\"\nbreakdowns = [\"National\", \"Sex\", \"Age band\"]\n\
+             cohort = \"Orders\"\ncounted = \"Orders\"\nbreakdowns = [\"National\", \"Sex\", \"Age band\"]\n\
              [chart]\nkind = \"none\"\n",
         )
         .unwrap();

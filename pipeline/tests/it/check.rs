@@ -123,7 +123,16 @@ fn metadata_problems_and_duplicate_ids_are_reported() {
     std::fs::write(&path, toml.replace("[chart]", "headline = true\n\n[chart]")).unwrap();
     let found = problems(dir.path());
     let messages: Vec<String> = found.iter().map(ToString::to_string).collect();
-    assert_eq!(found.len(), 4, "{messages:#?}");
+    // The copied metadata also names the suitability table's window,
+    // which is not the window continuity of care's query counts over.
+    assert_eq!(found.len(), 5, "{messages:#?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("09_continuity_of_care.toml")
+                && m.contains("`cohort` names {year}, but the query counts over {lagged}")),
+        "{messages:#?}"
+    );
     assert!(
         !messages
             .iter()

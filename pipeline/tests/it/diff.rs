@@ -57,13 +57,13 @@ fn an_edited_copy_differs_by_one_figure_one_withheld_count_and_one_table() {
     let commencements = new.join("data/commencements.csv");
     edit(
         &commencements,
-        "\nAge band,30-39,6,\n",
-        "\nAge band,30-39,7,\n",
+        "\nAge band,30-39,2003Q4,6,\n",
+        "\nAge band,30-39,2003Q4,7,\n",
     );
     edit(
         &commencements,
-        "\nProbation area,Kent,6,\n",
-        "\nProbation area,Kent,,[c]\n",
+        "\nProbation area,Kent,2003Q4,6,\n",
+        "\nProbation area,Kent,2003Q4,,[c]\n",
     );
     std::fs::write(
         new.join("data/extra.csv"),

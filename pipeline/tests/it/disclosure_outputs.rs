@@ -40,12 +40,17 @@ fn read(path: &Path) -> Published {
         .iter()
         .position(|h| FIGURES.contains(&h.as_str()))
         .unwrap();
-    let dimensions = header[..first_figure].to_vec();
+    // The quarter a row's 12 months end with labels the row; it follows
+    // from its quarter and names no one.
+    let named: Vec<usize> = (0..first_figure)
+        .filter(|&i| header[i] != "window_ending")
+        .collect();
+    let dimensions = named.iter().map(|&i| header[i].clone()).collect();
     let rows = reader
         .records()
         .map(|record| {
             let record = record.unwrap();
-            let groups = record.iter().take(first_figure).map(String::from).collect();
+            let groups = named.iter().map(|&i| record[i].to_string()).collect();
             let mut figures: BTreeMap<String, Option<u64>> = header
                 .iter()
                 .zip(record.iter())

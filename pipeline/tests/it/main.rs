@@ -11,6 +11,7 @@ mod disclosure_outputs;
 mod fuzz;
 mod hostile;
 mod ingest;
+mod labels;
 mod measures;
 mod publication;
 mod readers;

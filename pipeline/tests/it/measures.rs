@@ -449,13 +449,13 @@ fn the_tidy_csv_has_the_counts_and_statistics() {
     );
     assert_eq!(
         lines.next(),
-        Some("breakdown,group,numerator,denominator,rate,ci_lower,ci_upper,status")
+        Some("breakdown,group,window_ending,numerator,denominator,rate,ci_lower,ci_upper,status")
     );
     // 2 / 6: rate 0.3333; Wilson 95 % interval 0.0968 to 0.7000 (by hand:
     // centre (1/3 + z²/12) / (1 + z²/6), half-width z·sqrt(1/27 + z²/144) /
     // (1 + z²/6), z = 1.96); denominator below 20: [u].
     assert!(
-        text.contains("National,All,2,6,0.3333,0.0968,0.7000,[u]"),
+        text.contains("National,All,2003Q4,2,6,0.3333,0.0968,0.7000,[u]"),
         "{text}"
     );
 }
@@ -469,7 +469,7 @@ fn at_the_default_threshold_small_counts_are_withheld() {
     // too.
     let (outcome, _work) = run_period("2003Q4");
     let text = std::fs::read_to_string(outcome.public().join("data/completion_rate.csv")).unwrap();
-    assert!(text.contains("National,All,,,,,,[c]"), "{text}");
+    assert!(text.contains("National,All,2003Q4,,,,,,[c]"), "{text}");
     let audit = std::fs::read_to_string(outcome.sign_off().join("disclosure_audit.csv")).unwrap();
     assert!(
         audit.contains("completion_rate,2003Q4,breakdown=National; group=All,numerator,primary,"),
@@ -523,7 +523,7 @@ fn a_new_sql_file_with_its_metadata_adds_a_table() {
     std::fs::write(
         queries.join("tables/99_crown_court_share.toml"),
         "id = \"crown_court_share\"\ntitle = \"Orders made by the Crown Court\"\nmeasure = 1\nkind = \"rate\"\n\
-         counted = \"Orders commenced\"\nnumerator = \"Made by the Crown Court\"\ndenominator = \"Orders\"\n\
+         cohort = \"Orders commenced in {year}\"\ncounted = \"Orders commenced in {year}\"\nnumerator = \"Made by the Crown Court\"\ndenominator = \"Orders\"\n\
          breakdowns = [\"National\"]\n[chart]\nkind = \"none\"\n",
     )
     .unwrap();
@@ -713,7 +713,7 @@ fn every_group_of_a_share_has_the_whole_population_as_its_denominator() {
         denominators
             .entry(record[0].to_string())
             .or_default()
-            .insert(record[4].to_string());
+            .insert(record[5].to_string());
     }
     assert_eq!(
         denominators.keys().collect::<Vec<_>>(),

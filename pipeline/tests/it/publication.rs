@@ -457,7 +457,8 @@ fn series_sheets(public: &Path) -> SeriesSheets {
         let sheet = book.worksheet_range(name).unwrap();
         let rows: Vec<&[Data]> = sheet.rows().collect();
         assert!(
-            text(&rows[0][0]).contains(", the 12 months ending each quarter, "),
+            text(&rows[0][0])
+                .contains(" in the 12 months ending each quarter shown, in the editions for "),
             "{name}: {:?}",
             rows[0][0]
         );
@@ -477,6 +478,7 @@ fn series_sheets(public: &Path) -> SeriesSheets {
                     "Quarter",
                     "Breakdown",
                     "Group",
+                    "Counts the 12 months ending",
                     "Rate (%)",
                     "95% interval, lower (%)",
                     "95% interval, upper (%)",

@@ -111,7 +111,9 @@ fn rows(edition: &Path, period: &str) -> BTreeMap<(String, String, String), Row>
                 let quarter = values.get("quarter").cloned().unwrap_or(period.to_string());
                 let group = header[..first_figure]
                     .iter()
-                    .filter(|h| *h != "quarter" && !described.contains(h))
+                    // The months a row counts follow from its quarter.
+                    .filter(|h| *h != "quarter" && *h != "window_ending")
+                    .filter(|h| !described.contains(h))
                     .map(|h| format!("{h}={}", values[h]))
                     .collect::<Vec<_>>()
                     .join("; ");

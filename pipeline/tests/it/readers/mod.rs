@@ -51,16 +51,17 @@ pub fn read_csv(path: &Path) -> CsvTable {
         .filter(|(_, h)| COUNT_COLUMNS.contains(&h.as_str()))
         .map(|(i, _)| i)
         .collect();
-    let dimensions = header[..counts[0]].to_vec();
+    // `window_ending` labels the months a row counts: a label the tables
+    // carry in captions and series columns, not part of a row's name.
+    let named: Vec<usize> = (0..counts[0])
+        .filter(|&i| header[i] != "window_ending")
+        .collect();
+    let dimensions = named.iter().map(|&i| header[i].clone()).collect();
     let rows = reader
         .records()
         .map(|record| {
             let record = record.unwrap();
-            let groups = record
-                .iter()
-                .take(dimensions.len())
-                .map(String::from)
-                .collect();
+            let groups = named.iter().map(|&i| record[i].to_string()).collect();
             let figures = counts
                 .iter()
                 .map(|&c| {
