@@ -18,11 +18,10 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::exit::Exit;
+use crate::layout::{self, EditionLayout};
 use crate::query::catalogue::Catalogue;
 use crate::table::{QUARTER, STATUS, Shorthand, TableKind, WINDOW_ENDING, status_column};
 
-/// The folder of an edition's tables beneath `data/`.
-const SERIES: &str = "series";
 /// How a series' table is named among an edition's tables.
 const SERIES_PREFIX: &str = "series/";
 
@@ -125,12 +124,12 @@ impl Edition {
     /// Reads the edition in `dir`: an output folder (`output/2005Q1`, its
     /// `public/data/` read) or a folder holding `data/`.
     pub fn read(dir: &Path, descriptive: &DescriptiveColumns) -> Result<Edition, DiffError> {
-        let data = [dir.join("public/data"), dir.join("data")]
+        let data = [EditionLayout::new(dir).data(), layout::bare_data(dir)]
             .into_iter()
             .find(|data| data.is_dir())
             .ok_or_else(|| DiffError::NotAnEdition(dir.to_path_buf()))?;
         let mut tables = read_tables(&data, "", descriptive)?;
-        let series = data.join(SERIES);
+        let series = layout::series_in(&data);
         if series.is_dir() {
             tables.extend(read_tables(&series, SERIES_PREFIX, descriptive)?);
         }

@@ -9,6 +9,7 @@ pub mod durable;
 pub mod exit;
 pub mod format;
 pub mod ingest;
+pub mod layout;
 pub mod lock;
 pub mod period;
 #[cfg(test)]

@@ -427,22 +427,26 @@ fn print_run_summary(outcome: &RunOutcome) {
             outcome.output.display()
         );
     }
-    let public = |file: &str| outcome.public().join(file).display().to_string();
-    let sign_off = |file: &str| outcome.sign_off().join(file).display().to_string();
+    let edition = outcome.layout();
+    let shown = |path: PathBuf| path.display().to_string();
     println!(
         "Public edition, to publish whole: {}",
-        outcome.public().display()
+        shown(edition.public())
     );
     println!(
         "Bulletin: {} and {}",
-        public("index.html"),
-        public("bulletin.pdf")
+        shown(edition.bulletin_html()),
+        shown(edition.bulletin_pdf())
     );
-    println!("Tables: {} and {}", public("tables.ods"), public("data"));
+    println!(
+        "Tables: {} and {}",
+        shown(edition.spreadsheet()),
+        shown(edition.data())
+    );
     println!(
         "For sign-off only, never to publish: {} and {}",
-        sign_off("qa.html"),
-        sign_off("disclosure_audit.csv")
+        shown(edition.qa()),
+        shown(edition.audit())
     );
 }
 

@@ -25,10 +25,10 @@ use crate::disclosure::{Protected, ProtectedTable};
 use crate::exit::Exit;
 use crate::format;
 use crate::ingest::contract::ExtractFile;
+use crate::layout::EditionLayout;
 use crate::period::Period;
 use crate::query::{QueryError, adhoc};
 use crate::render::{csv_file, spreadsheet_safe, tidy_csv};
-use crate::run::PUBLIC;
 use crate::statistics::{self, Change};
 use crate::table::{INTERVAL_COLUMNS, QUARTER, TableKind, is_status_column, national};
 
@@ -85,7 +85,7 @@ impl Previous {
             dir: dir.to_path_buf(),
             reason,
         };
-        let path = dir.join(PUBLIC).join("manifest.json");
+        let path = EditionLayout::new(dir).public_manifest();
         let text = std::fs::read_to_string(&path)
             .map_err(|e| unreadable(format!("{}: {e}", path.display())))?;
         let fields: ManifestFields = serde_json::from_str(&text)
@@ -125,7 +125,7 @@ pub fn latest_before(output: &Path, period: Period) -> Result<Option<PathBuf>, R
         .filter_map(|entry| {
             let earlier: Period = entry.file_name().to_str()?.parse().ok()?;
             let dir = entry.path();
-            (earlier < period && dir.join(PUBLIC).join("manifest.json").is_file())
+            (earlier < period && EditionLayout::new(&dir).public_manifest().is_file())
                 .then_some((earlier, dir))
         })
         .max_by_key(|(earlier, _)| *earlier);
@@ -550,10 +550,10 @@ mod tests {
     fn the_previous_edition_is_the_latest_earlier_period_with_a_manifest() {
         let output = tempfile::tempdir().unwrap();
         let edition = |name: &str, manifest: bool| {
-            let public = output.path().join(name).join(PUBLIC);
-            std::fs::create_dir_all(&public).unwrap();
+            let layout = EditionLayout::new(output.path().join(name));
+            std::fs::create_dir_all(layout.public()).unwrap();
             if manifest {
-                std::fs::write(public.join("manifest.json"), "{}").unwrap();
+                std::fs::write(layout.public_manifest(), "{}").unwrap();
             }
         };
         let period: Period = "2005Q1".parse().unwrap();

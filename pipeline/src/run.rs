@@ -15,6 +15,7 @@ use crate::exit::Exit;
 use crate::ingest::fields::date_from_days;
 use crate::ingest::report::IngestSummary;
 use crate::ingest::{IngestError, IngestOptions, Ingested, as_at_of, ingest};
+use crate::layout::EditionLayout;
 use crate::period::{Period, PeriodError};
 use crate::query::catalogue::Catalogue;
 use crate::query::catalogue::TableQuery;
@@ -67,20 +68,18 @@ pub struct RunOutcome {
     pub disclosure_seconds: f64,
 }
 
-/// The two parts of an edition, in folders of their own: the public edition,
-/// which a publisher copies whole to the website, and the sign-off material
-/// (`qa.html`, the disclosure audit), which must never go public because it
-/// says which figures were small.
-pub const PUBLIC: &str = "public";
-pub const SIGN_OFF: &str = "sign-off";
-
 impl RunOutcome {
+    /// Where each file of the edition is.
+    pub fn layout(&self) -> EditionLayout {
+        EditionLayout::new(&self.output)
+    }
+
     pub fn public(&self) -> PathBuf {
-        self.output.join(PUBLIC)
+        self.layout().public()
     }
 
     pub fn sign_off(&self) -> PathBuf {
-        self.output.join(SIGN_OFF)
+        self.layout().sign_off()
     }
 }
 
@@ -208,10 +207,8 @@ fn write_edition(
     dir: &Path,
 ) -> Result<(), RunError> {
     let draft = rendered.draft;
-    let public = dir.join(PUBLIC);
-    let sign_off = dir.join(SIGN_OFF);
-    let series = public.join("data").join("series");
-    for folder in [series.clone(), public.join("charts"), sign_off.clone()] {
+    let edition = EditionLayout::new(dir);
+    for folder in [edition.series(), edition.charts(), edition.sign_off()] {
         std::fs::create_dir_all(&folder).map_err(RunError::write_at(&folder))?;
     }
     let csv_failed = |path: &Path| {
@@ -219,34 +216,29 @@ fn write_edition(
         move |e: csv::Error| RunError::write_at(&path)(e.into())
     };
     for table in &protected.tables {
-        let path = public
-            .join("data")
-            .join(format!("{}.csv", table.metadata().id));
+        let path = edition.table_csv(&table.metadata().id);
         tidy_csv::write(table, protected.period, &path, draft).map_err(csv_failed(&path))?;
     }
     for table in &protected.series {
-        let path = series.join(format!("{}.csv", table.metadata().id));
+        let path = edition.series_csv(&table.metadata().id);
         tidy_csv::write(table, protected.period, &path, draft).map_err(csv_failed(&path))?;
     }
-    let path = public.join("revisions.csv");
+    let path = edition.revisions_csv();
     revisions::write_csv(revisions, &path, draft).map_err(csv_failed(&path))?;
-    let path = sign_off.join("disclosure_audit.csv");
+    let path = edition.audit();
     audit::write(protected, &path).map_err(csv_failed(&path))?;
     let write = |path: PathBuf, bytes: &[u8]| {
         std::fs::write(&path, bytes).map_err(RunError::write_at(&path))
     };
     for chart in &rendered.charts {
-        let name = format!("{}.svg", chart.id);
-        write(public.join("charts").join(name), chart.svg.as_bytes())?;
+        write(edition.chart(&chart.id), chart.svg.as_bytes())?;
     }
-    write(public.join("index.html"), rendered.html.as_bytes())?;
-    write(public.join("bulletin.pdf"), &rendered.pdf)?;
-    write(public.join("tables.ods"), &rendered.ods)?;
-    write(sign_off.join("qa.html"), rendered.qa.as_bytes())?;
-    // The public manifest hashes public files only: a hash of the audit
-    // would let a reader confirm a guess of which figures were small.
-    manifest.write(&public, &public.join("manifest.json"))?;
-    Ok(manifest.write(dir, &sign_off.join("manifest.json"))?)
+    write(edition.bulletin_html(), rendered.html.as_bytes())?;
+    write(edition.bulletin_pdf(), &rendered.pdf)?;
+    write(edition.spreadsheet(), &rendered.ods)?;
+    write(edition.qa(), rendered.qa.as_bytes())?;
+    manifest.write(&edition.public(), &edition.public_manifest())?;
+    Ok(manifest.write(dir, &edition.sign_off_manifest())?)
 }
 
 /// What the templates are told about this edition.

@@ -55,6 +55,8 @@ enum Bar {
     Value {
         value: f64,
         interval: Option<(f64, f64)>,
+        /// On too few cases to be relied on: labelled `[u]`.
+        low_reliability: bool,
     },
     Withheld,
     NotApplicable,
@@ -172,6 +174,7 @@ fn bar(value: &ProtectedValue) -> Bar {
         ProtectedValue::Count(Shown::Value(n)) => Bar::Value {
             value: *n as f64,
             interval: None,
+            low_reliability: false,
         },
         ProtectedValue::Rate(rate) => match rate.estimate() {
             Shown::Value(Some((p, interval))) => Bar::Value {
@@ -180,6 +183,7 @@ fn bar(value: &ProtectedValue) -> Bar {
                     format::percent_value(interval.lower),
                     format::percent_value(interval.upper),
                 )),
+                low_reliability: rate.low_reliability(),
             },
             Shown::Value(None) => Bar::NotApplicable,
             Shown::Withheld => Bar::Withheld,
@@ -188,6 +192,7 @@ fn bar(value: &ProtectedValue) -> Bar {
             Shown::Value(Some(m)) => Bar::Value {
                 value: m,
                 interval: None,
+                low_reliability: mean.low_reliability(),
             },
             Shown::Value(None) => Bar::NotApplicable,
             Shown::Withheld => Bar::Withheld,
@@ -329,7 +334,11 @@ fn draw(plot: &Plot, title: &str, alt: &str) -> Result<(String, u32), DrawingErr
                     )
                 };
                 match *bar {
-                    Bar::Value { value, interval } => {
+                    Bar::Value {
+                        value,
+                        interval,
+                        low_reliability,
+                    } => {
                         root.draw(&Rectangle::new(
                             [(left, top), (x(value).max(left + 1), top + BAR)],
                             colour.filled(),
@@ -350,8 +359,12 @@ fn draw(plot: &Plot, title: &str, alt: &str) -> Result<(String, u32), DrawingErr
                             }
                             end = end.max(to);
                         }
+                        let mut words = label(plot.kind, value);
+                        if low_reliability {
+                            words.push_str(&format!(" {}", Shorthand::LowReliability));
+                        }
                         root.draw(&Text::new(
-                            label(plot.kind, value),
+                            words,
                             (end + 6, centre),
                             text(Pos::new(HPos::Left, VPos::Center)),
                         ))?;
@@ -613,6 +626,22 @@ fn revised_words(revised: &[Period]) -> String {
     }
 }
 
+/// The start-up the first points show, in words: a series starts with the
+/// first 12 months the extract covers whole, so its first four points each
+/// count months of the first year of the extract's Orders, when Orders
+/// were starting (completion then counts mostly Orders revoked early).
+/// Nothing for a series of four points or fewer, all of them start-up.
+fn start_up_words(points: &[TrendPoint]) -> String {
+    match points.get(3) {
+        Some((fourth, _)) if points.len() > 4 => format!(
+            " The first four points, to {}, count months of the first year of the \
+             extract's Orders, a start-up period: read the trend after them.",
+            fourth.year_ending_words()
+        ),
+        _ => String::new(),
+    }
+}
+
 /// The trend in words: where it started and ended, and its extremes.
 fn trend_words(title: &str, counted: &str, points: &[TrendPoint]) -> String {
     let year = |q: &Period| q.year_ending_words();
@@ -650,6 +679,7 @@ fn trend_words(title: &str, counted: &str, points: &[TrendPoint]) -> String {
             high.0, high.1, low.0, low.1
         ));
     }
+    words.push_str(&start_up_words(points));
     let withheld = points.iter().filter(|(_, p)| p.is_none()).count();
     if withheld > 0 {
         words.push_str(&format!(
@@ -696,6 +726,26 @@ fn accessible(svg: &str, title: &str, alt: &str) -> String {
         &format!("font-family=\"{}\"", fonts::FAMILY),
         &format!("font-family=\"{}\"", fonts::CSS_FAMILY),
     )
+}
+
+/// The bars marked `[u]`, in words; nothing when there are none.
+fn unreliable_words(bars: &[Vec<Bar>]) -> String {
+    let unreliable = bars
+        .iter()
+        .flatten()
+        .filter(|bar| matches!(bar, Bar::Value { low_reliability, .. } if *low_reliability))
+        .count();
+    match unreliable {
+        0 => String::new(),
+        1 => format!(
+            " 1 value is marked {}: it rests on too few cases to be relied on.",
+            Shorthand::LowReliability
+        ),
+        n => format!(
+            " {n} values are marked {}: they rest on too few cases to be relied on.",
+            Shorthand::LowReliability
+        ),
+    }
 }
 
 /// What the chart shows, in words, from the same figures.
@@ -752,6 +802,7 @@ fn alt_text(table: &ProtectedTable, plot: &Plot, when: &str) -> String {
             if withheld == 1 { " is" } else { "s are" }
         ));
     }
+    words.push_str(&unreliable_words(&plot.bars));
     if plot.kind == TableKind::Rate {
         words.push_str(" Lines show 95% confidence intervals.");
     }
@@ -761,7 +812,11 @@ fn alt_text(table: &ProtectedTable, plot: &Plot, when: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{labelled_quarters, nice_ceiling, revised_words, trend_tick_step};
+    use super::{
+        Bar, TrendPoint, labelled_quarters, nice_ceiling, revised_words, start_up_words,
+        trend_tick_step, unreliable_words,
+    };
+    use crate::period::Period;
 
     #[test]
     fn the_count_axis_ends_on_a_round_number() {
@@ -793,6 +848,44 @@ mod tests {
         assert_eq!(
             revised_words(&[quarter("2003Q1"), quarter("2003Q2"), quarter("2004Q4")]),
             " 3 figures, from the year ending March 2003 to the year ending December 2004, are revised since the previous edition [r]."
+        );
+    }
+
+    #[test]
+    fn bars_of_low_reliability_are_counted_in_words() {
+        let value = |low_reliability| Bar::Value {
+            value: 40.0,
+            interval: Some((30.0, 50.0)),
+            low_reliability,
+        };
+        assert_eq!(
+            unreliable_words(&[vec![value(false)], vec![Bar::Withheld]]),
+            ""
+        );
+        assert_eq!(
+            unreliable_words(&[vec![value(true)], vec![value(false)]]),
+            " 1 value is marked [u]: it rests on too few cases to be relied on."
+        );
+        assert_eq!(
+            unreliable_words(&[vec![value(true), value(true)]]),
+            " 2 values are marked [u]: they rest on too few cases to be relied on."
+        );
+    }
+
+    #[test]
+    fn the_first_four_points_are_named_as_start_up() {
+        let point = |q: &str| (q.parse::<Period>().unwrap(), Some((50.0, 45.0, 55.0)));
+        let four: Vec<TrendPoint> = ["2001Q3", "2001Q4", "2002Q1", "2002Q2"]
+            .into_iter()
+            .map(point)
+            .collect();
+        assert_eq!(start_up_words(&four), "");
+        let mut five = four.clone();
+        five.push(point("2002Q3"));
+        assert_eq!(
+            start_up_words(&five),
+            " The first four points, to the year ending June 2002, count months of the first \
+             year of the extract's Orders, a start-up period: read the trend after them."
         );
     }
 

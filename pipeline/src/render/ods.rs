@@ -23,6 +23,7 @@ use super::display::{Cell, Detail, lay_out};
 use super::{RenderError, single_window};
 use crate::disclosure::ProtectedTable;
 use crate::format::lower_first;
+use crate::layout::{series_csv_name, table_csv_name};
 use crate::period::Period;
 use crate::table::{QUARTER, Shorthand};
 
@@ -93,8 +94,8 @@ impl<'a> Content<'a> {
     fn data_file(self) -> String {
         let id = &self.table().metadata().id;
         match self {
-            Content::Table(..) => format!("data/{id}.csv"),
-            Content::Series(..) => format!("data/series/{id}.csv"),
+            Content::Table(..) => table_csv_name(id),
+            Content::Series(..) => series_csv_name(id),
         }
     }
 

@@ -18,7 +18,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crate::ingest::warehouse::{SUMMARY_FILE, Warehouse};
-use crate::run::PUBLIC;
+use crate::layout::EditionLayout;
 use http::{LIMITS, Request, Response, Status};
 use page::{GENERATION_PATH, Shown};
 use preview::{Preview, PreviewOptions};
@@ -131,7 +131,7 @@ fn watched(options: &PreviewOptions) -> Vec<PathBuf> {
     if let Ok(entries) = std::fs::read_dir(&options.output) {
         let mut editions: Vec<PathBuf> = entries
             .flatten()
-            .map(|entry| entry.path().join(PUBLIC).join("manifest.json"))
+            .map(|entry| EditionLayout::new(entry.path()).public_manifest())
             .collect();
         editions.sort();
         paths.extend(editions);

@@ -140,12 +140,7 @@ fn plain(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&amp;", "&")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
+    crate::readers::unescape(&out)
 }
 
 /// Every `the year ending <Month> <year>` a text names.
@@ -190,24 +185,18 @@ fn alt_texts(public: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The delivery of the bundled population as at 2005-06-30, published for
-/// `period`.
+/// The public folder of `period`'s edition of the delivery in `extract`.
 fn edition(work: &Path, extract: &Path, period: &str) -> std::path::PathBuf {
     crate::support::publish_default(extract, &work.join(period), period)
         .output
         .join("public")
 }
 
+/// The bundled population (`make run`'s: seed 1, scale 1), generated as at
+/// 2005-06-30.
 fn delivery(dir: &Path) {
-    dtto::synth::generate(
-        &dtto::synth::GeneratorOptions {
-            seed: 1,
-            scale: 1.0,
-            as_at: NaiveDate::from_ymd_opt(2005, 6, 30).unwrap(),
-        },
-        dir,
-    )
-    .unwrap();
+    let as_at = NaiveDate::from_ymd_opt(2005, 6, 30).unwrap();
+    crate::support::generated_extract_as_at(dir, 1, 1.0, as_at);
 }
 
 #[test]

@@ -72,15 +72,13 @@ pub fn bundled_extract(dir: &Path) {
 
 /// A synthetic delivery as at 2005-03-31, generated into `dir`.
 pub fn generated_extract(dir: &Path, seed: u64, scale: f64) {
-    dtto::synth::generate(
-        &dtto::synth::GeneratorOptions {
-            seed,
-            scale,
-            as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
-        },
-        dir,
-    )
-    .unwrap();
+    let as_at = chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap();
+    generated_extract_as_at(dir, seed, scale, as_at);
+}
+
+/// A synthetic delivery as at `as_at`, generated into `dir`.
+pub fn generated_extract_as_at(dir: &Path, seed: u64, scale: f64, as_at: chrono::NaiveDate) {
+    dtto::synth::generate(&dtto::synth::GeneratorOptions { seed, scale, as_at }, dir).unwrap();
 }
 
 /// Publishes `period` of the delivery in `extract` with the bundled

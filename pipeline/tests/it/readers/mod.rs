@@ -276,7 +276,8 @@ fn sheet_problems(name: &str, sheet: &calamine::Range<Data>, csv: &CsvTable) -> 
     problems
 }
 
-fn unescape(text: &str) -> String {
+/// HTML text as read: its entities replaced.
+pub fn unescape(text: &str) -> String {
     text.replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&quot;", "\"")
