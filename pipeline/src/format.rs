@@ -40,6 +40,16 @@ pub fn share(part: u64, whole: u64) -> String {
     }
 }
 
+/// A month as every output writes it: `June 2005`.
+pub fn month_year(date: chrono::NaiveDate) -> String {
+    date.format("%B %Y").to_string()
+}
+
+/// A day as every output writes it: `30 June 2005`.
+pub fn long_date(date: chrono::NaiveDate) -> String {
+    date.format("%-d %B %Y").to_string()
+}
+
 /// A difference of proportions in percentage points, signed: `+1.6`,
 /// `-0.4`, `0.0`.
 pub fn points(difference: f64) -> String {
@@ -90,6 +100,18 @@ mod tests {
         assert_eq!(percent(0.0), "0.0%");
         assert_eq!(percent(1.0), "100.0%");
         assert_eq!(percent_value(0.28583), 28.6);
+    }
+
+    #[test]
+    fn dates_shares_and_phrases_read_alike_everywhere() {
+        let day = chrono::NaiveDate::from_ymd_opt(2005, 6, 30).unwrap();
+        assert_eq!(month_year(day), "June 2005");
+        assert_eq!(long_date(day), "30 June 2005");
+        assert_eq!(share(0, 100), "0.0%");
+        assert_eq!(share(1, 10_000), "under 0.1%");
+        assert_eq!(share(12, 1_000), "1.2%");
+        assert_eq!(lower_first("People whose Order"), "people whose Order");
+        assert_eq!(lower_first("Orders commenced"), "Orders commenced");
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl Period {
 
     /// The quarter's last month: `June 2005`.
     pub fn month_year(self) -> String {
-        self.end().format("%B %Y").to_string()
+        crate::format::month_year(self.end())
     }
 
     /// The quarter's own three months.

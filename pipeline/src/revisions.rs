@@ -242,7 +242,7 @@ pub async fn revise(
     Ok(Statement {
         previous_period: previous.period.to_string(),
         previous_year_ending: previous.period.year_ending_words(),
-        previous_as_at: previous.as_at.format("%-d %B %Y").to_string(),
+        previous_as_at: crate::format::long_date(previous.as_at),
         figures_changed: format::thousands(counted_once(&revisions) as u64),
         rows_changed: format::thousands(rows.len() as u64),
         tables,

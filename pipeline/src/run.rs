@@ -249,7 +249,7 @@ fn edition(
     revisions: Option<Statement>,
     summary: &IngestSummary,
 ) -> Edition {
-    let long = |date: NaiveDate| date.format("%-d %B %Y").to_string();
+    let long = crate::format::long_date;
     let configured = config.release.as_ref();
     let release = configured.and_then(|release| {
         Some(Release {

@@ -608,16 +608,16 @@ fn shown_runs(points: &[TrendPoint]) -> Vec<Vec<(usize, Estimate)>> {
 
 /// Which points of the trend are revised, in words; nothing when none is.
 fn revised_words(revised: &[Period]) -> String {
-    let year = |q: &Period| q.month_year();
+    let year = |q: &Period| q.year_ending_words();
     match revised {
         [] => String::new(),
         [only] => format!(
-            " The figure for the year ending {} is revised since the previous edition {}.",
+            " The figure for {} is revised since the previous edition {}.",
             year(only),
             Shorthand::Revised
         ),
         [first, .., last] => format!(
-            " {} figures, from the year ending {} to the year ending {}, are revised since the previous edition {}.",
+            " {} figures, from {} to {}, are revised since the previous edition {}.",
             revised.len(),
             year(first),
             year(last),
