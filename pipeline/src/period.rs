@@ -60,6 +60,13 @@ impl FromStr for Period {
     }
 }
 
+/// A template reads a period as it is written: `2003Q4`.
+impl serde::Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}Q{}", self.year, self.quarter)

@@ -177,7 +177,7 @@ pub fn bulletin(
 ) -> Result<(Bulletin, Vec<Chart>), RenderError> {
     let mut charts: Vec<Chart> = Vec::new();
     for table in &protected.tables {
-        let counted = crate::format::lower_first(&table.metadata().cohort_in(edition.quarter));
+        let counted = crate::format::lower_first(&table.metadata().cohort_in(edition.period));
         charts.extend(charts::chart(table, &counted)?);
     }
     for table in &protected.series {
@@ -261,8 +261,7 @@ fn edition(
     });
     Edition {
         title: TITLE.to_string(),
-        period: period.to_string(),
-        quarter: period,
+        period,
         year_ending: period.year_ending_words(),
         year_earlier: period.earlier(4).year_ending_words(),
         period_end: long(period.end()),

@@ -43,7 +43,11 @@ pub async fn check(
     let ctx = session::new_context();
     problems.extend(register(&ctx, Data::SchemasOnly, &catalogue).await?);
     for table in &catalogue.tables {
-        if let Err(problem) = plan(&ctx, table, parameters).await {
+        let planned = match windows_of(&ctx, table).await {
+            Ok(_) => plan(&ctx, table, parameters).await.map(|_| ()),
+            Err(problem) => Err(problem),
+        };
+        if let Err(problem) = planned {
             problems.push(problem);
         }
     }
@@ -122,11 +126,6 @@ async fn plan(
 ) -> Result<DataFrame, Problem> {
     let problem = |e: DataFusionError| sql_problem(&table.sql_path, &table.sql, &e);
     let frame = ctx.sql(&table.sql).await.map_err(problem)?;
-    let names = frame
-        .logical_plan()
-        .get_parameter_names()
-        .map_err(problem)?;
-    check_windows_named(table, Window::used_by(names.iter().map(String::as_str)))?;
     let frame = frame
         .with_param_values(parameters.param_values())
         .map_err(problem)?;
@@ -158,7 +157,7 @@ async fn plan(
 
 /// The windows a table's words name are the windows its query counts
 /// over, so no label can name months the figures do not count.
-fn check_windows_named(table: &TableQuery, used: Vec<Window>) -> Result<(), Problem> {
+fn check_windows_named(table: &TableQuery, used: &[Window]) -> Result<(), Problem> {
     let mut named = table.metadata.windows();
     named.sort_by_key(|w| w.quarters_back());
     if named == used {
@@ -177,12 +176,12 @@ fn check_windows_named(table: &TableQuery, used: Vec<Window>) -> Result<(), Prob
             "`cohort` names {}, but the query counts over {}: name in `cohort` and `counted` \
              the windows {} uses ({})",
             catalogue::names(&named),
-            catalogue::names(&used),
+            catalogue::names(used),
             table.sql_path.display(),
             if used.is_empty() {
                 "none".to_string()
             } else {
-                window_words(&used)
+                window_words(used)
             }
         ),
     ))
@@ -287,7 +286,10 @@ pub async fn run_tables(
     let catalogue_problem = |p| QueryError::Catalogue(vec![p]);
     let mut plans = Vec::new();
     for table in tables.iter().copied() {
-        let window = window_of(ctx, table).await.map_err(catalogue_problem)?;
+        let window = match windows_of(ctx, table).await.map_err(catalogue_problem)?[..] {
+            [window] => Some(window),
+            _ => None,
+        };
         plans.push((table, quarters(period, window, begins)));
     }
     let runs = plans.iter().flat_map(|(table, quarters)| {
@@ -362,15 +364,18 @@ fn out_of_memory(error: &DataFusionError) -> bool {
     matches!(error.find_root(), DataFusionError::ResourcesExhausted(_))
 }
 
-/// The rolling window a table's query counts over, if any.
-async fn window_of(ctx: &SessionContext, table: &TableQuery) -> Result<Option<Window>, Problem> {
+/// The rolling windows a table's query counts over, which its words must
+/// name.
+async fn windows_of(ctx: &SessionContext, table: &TableQuery) -> Result<Vec<Window>, Problem> {
     let problem = |e: DataFusionError| sql_problem(&table.sql_path, &table.sql, &e);
     let frame = ctx.sql(&table.sql).await.map_err(problem)?;
     let names = frame
         .logical_plan()
         .get_parameter_names()
         .map_err(problem)?;
-    Ok(Window::of_query(names.iter().map(String::as_str)))
+    let used = Window::used_by(names.iter().map(String::as_str));
+    check_windows_named(table, &used)?;
+    Ok(used)
 }
 
 /// An ad-hoc query for a statistician: reading only.

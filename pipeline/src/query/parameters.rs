@@ -118,26 +118,6 @@ impl Window {
             .filter(|window| window.parameters().iter().all(|p| used.contains(p)))
             .collect()
     }
-
-    /// The one window a query counts over: `None` when it uses none, more
-    /// than one, or only one end of a window.
-    pub fn of_query<'a>(parameters: impl IntoIterator<Item = &'a str>) -> Option<Window> {
-        let parameters: Vec<&str> = parameters.into_iter().collect();
-        let partly = Window::ALL.into_iter().filter(|window| {
-            window.parameters().iter().any(|p| {
-                parameters
-                    .iter()
-                    .any(|used| used.trim_start_matches('$') == *p)
-            })
-        });
-        match (
-            Window::used_by(parameters.iter().copied()).as_slice(),
-            partly.count(),
-        ) {
-            ([window], 1) => Some(*window),
-            _ => None,
-        }
-    }
 }
 
 /// The values of every parameter for one period.

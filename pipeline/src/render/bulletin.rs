@@ -54,11 +54,8 @@ pub enum Part {
 #[derive(Debug, Clone, Serialize)]
 pub struct Edition {
     pub title: String,
-    /// `2003Q4`.
-    pub period: String,
-    /// The same quarter, from which every window's months are worded.
-    #[serde(skip)]
-    pub quarter: Period,
+    /// `2003Q4`, from which every window's months are worded.
+    pub period: Period,
     /// `the year ending December 2003`.
     pub year_ending: String,
     /// `the year ending December 2002`.
@@ -194,7 +191,7 @@ pub fn build(
     let mut context = Context::new();
     context.insert("edition", &edition);
     let markdown =
-        words::render(WORDS, &template, tables, edition.quarter, &context).map_err(failed)?;
+        words::render(WORDS, &template, tables, edition.period, &context).map_err(failed)?;
     let blocks = parse(&markdown).map_err(failed)?;
     let mut numbers = Numbers::default();
     let parts = blocks
@@ -280,7 +277,7 @@ fn resolve(
                 "{}{}, {}",
                 table.metadata().title,
                 by(&breakdowns),
-                lower_first(&table.metadata().cohort_in(edition.quarter))
+                lower_first(&table.metadata().cohort_in(edition.period))
             );
             // Nothing to draw (no rows this period): the data table alone.
             numbers.figure_or_table(charts.iter().find(|c| c.id == id), &what, message, data)
@@ -337,7 +334,7 @@ fn resolve(
                     numbers.tables,
                     table.metadata().title,
                     by(&breakdowns),
-                    lower_first(&table.metadata().cohort_in(edition.quarter))
+                    lower_first(&table.metadata().cohort_in(edition.period))
                 ),
                 data,
             }

@@ -407,22 +407,20 @@ const AXIS_TITLE: i32 = 16;
 pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
     let metadata = series.metadata();
     let layout = series.layout();
-    let quarter = series.dimensions().iter().position(|d| d == QUARTER);
-    let (Some(quarter), TableKind::Rate) = (quarter, metadata.kind) else {
+    let is_series = series.dimensions().iter().any(|d| d == QUARTER);
+    if !is_series || metadata.kind != TableKind::Rate {
         return Ok(None);
-    };
+    }
     // Each point at the quarter its 12 months end with, which for a lagged
     // cohort is not the edition's quarter it is published for.
-    let counted_ending = |published_for: Period| {
-        super::single_window(series).map_or(published_for, |w| w.ending(published_for))
-    };
+    let counted_ending = |row: &ProtectedRow| super::window_ending(series, row, None);
     let points: Vec<TrendPoint> = series
         .rows()
         .iter()
         .filter(|row| layout.breakdown.is_none_or(|b| row.groups()[b] == NATIONAL))
         .filter(|row| !layout.totals_a_dimension(row.groups()))
         .filter_map(|row| {
-            let when = counted_ending(row.groups()[quarter].parse().ok()?);
+            let when = counted_ending(row)?;
             let ProtectedValue::Rate(rate) = row.value() else {
                 return None;
             };
@@ -447,7 +445,7 @@ pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
         .iter()
         .filter(|row| layout.breakdown.is_none_or(|b| row.groups()[b] == NATIONAL))
         .filter(|row| row.marks().contains(&Shorthand::Revised))
-        .filter_map(|row| row.groups()[quarter].parse().ok().map(counted_ending))
+        .filter_map(counted_ending)
         .collect();
     fonts::register_for_charts();
     let mut alt = trend_words(&metadata.title, &metadata.cohort_over_series(), &points);

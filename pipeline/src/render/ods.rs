@@ -105,7 +105,7 @@ impl<'a> Content<'a> {
         match self {
             Content::Table(..) => format!(
                 "{title}, {}",
-                lower_first(&metadata.cohort_in(edition.quarter))
+                lower_first(&metadata.cohort_in(edition.period))
             ),
             Content::Series(series, _) => {
                 let counted = lower_first(&metadata.cohort_over_series());
@@ -124,7 +124,7 @@ impl<'a> Content<'a> {
     fn counted(self, edition: &Edition) -> String {
         let metadata = self.table().metadata();
         match self {
-            Content::Table(..) => metadata.counted_in(edition.quarter),
+            Content::Table(..) => metadata.counted_in(edition.period),
             Content::Series(..) => metadata.counted_over_series(),
         }
     }

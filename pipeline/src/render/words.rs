@@ -501,6 +501,66 @@ fn names(args: &HashMap<String, Value>, key: &str, helper: &str) -> tera::Result
     }
 }
 
+/// The rates of a breakdown's groups, those `except` names left out: the
+/// ones shown and resting on enough cases (`group`, numerator,
+/// denominator), and how many are withheld.
+struct GroupRates<'a> {
+    reliable: Vec<(&'a str, u64, u64)>,
+    withheld: usize,
+}
+
+impl GroupRates<'_> {
+    fn share((_, x, n): &(&str, u64, u64)) -> f64 {
+        *x as f64 / *n as f64
+    }
+
+    fn highest(&self) -> Option<&(&str, u64, u64)> {
+        self.reliable
+            .iter()
+            .max_by(|a, b| Self::share(a).total_cmp(&Self::share(b)))
+    }
+
+    fn lowest(&self) -> Option<&(&str, u64, u64)> {
+        self.reliable
+            .iter()
+            .min_by(|a, b| Self::share(a).total_cmp(&Self::share(b)))
+    }
+}
+
+fn group_rates<'a>(
+    table: &'a ProtectedTable,
+    breakdown: &str,
+    except: &[String],
+) -> tera::Result<GroupRates<'a>> {
+    let mut rates = GroupRates {
+        reliable: Vec::new(),
+        withheld: 0,
+    };
+    let Some((breakdown_column, group_column)) = table.layout().breakdown_and_group() else {
+        if table.rows().is_empty() {
+            return Ok(rates);
+        }
+        return Err(format!("table `{}` has no breakdowns", table.metadata().id).into());
+    };
+    for row in table.rows() {
+        let group = row.groups()[group_column].as_str();
+        if row.groups()[breakdown_column] != breakdown || except.iter().any(|e| e == group) {
+            continue;
+        }
+        let ProtectedValue::Rate(rate) = row.value() else {
+            return Err(format!("table `{}` has no rates", table.metadata().id).into());
+        };
+        match (rate.numerator(), rate.denominator()) {
+            _ if rate.estimate().is_withheld() => rates.withheld += 1,
+            (Shown::Value(x), Shown::Value(n)) if n > 0 && !rate.low_reliability() => {
+                rates.reliable.push((group, x, n));
+            }
+            _ => {}
+        }
+    }
+    Ok(rates)
+}
+
 /// The highest and lowest rates of a breakdown, among those shown and not
 /// of low reliability, and not of a group named in `except=[...]`.
 fn extremes(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::Result<Value> {
@@ -509,41 +569,19 @@ fn extremes(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::R
         .get(BREAKDOWN)
         .and_then(Value::as_str)
         .ok_or("extremes() needs breakdown=\"<breakdown>\"")?;
-    let Some((breakdown_column, group_column)) = table.layout().breakdown_and_group() else {
-        if table.rows().is_empty() {
-            return Ok(json!({ "highest": null, "lowest": null, "withheld": 0 }));
-        }
-        return Err(format!("table `{}` has no breakdowns", table.metadata().id).into());
-    };
-    let except = names(args, "except", "extremes")?;
-    let mut shown = Vec::new();
-    let mut withheld = 0;
-    for row in table.rows() {
-        if row.groups()[breakdown_column] != breakdown
-            || except.contains(&row.groups()[group_column])
-        {
-            continue;
-        }
-        let ProtectedValue::Rate(rate) = row.value() else {
-            return Err(format!("table `{}` has no rates", table.metadata().id).into());
-        };
-        match rate.estimate() {
-            Shown::Withheld => withheld += 1,
-            Shown::Value(Some((value, _))) if !rate.low_reliability() => {
-                shown.push((row.groups()[group_column].as_str(), value));
-            }
-            Shown::Value(_) => {}
-        }
-    }
-    let describe = |pick: Option<&(&str, f64)>| {
-        pick.map_or(Value::Null, |(group, value)| {
-            json!({ "group": markdown_escape(group), "percent": format::percent(*value) })
+    let rates = group_rates(table, breakdown, &names(args, "except", "extremes")?)?;
+    let describe = |pick: Option<&(&str, u64, u64)>| {
+        pick.map_or(Value::Null, |rate| {
+            json!({
+                "group": markdown_escape(rate.0),
+                "percent": format::percent(GroupRates::share(rate)),
+            })
         })
     };
     Ok(json!({
-        "highest": describe(shown.iter().max_by(|a, b| a.1.total_cmp(&b.1))),
-        "lowest": describe(shown.iter().min_by(|a, b| a.1.total_cmp(&b.1))),
-        "withheld": withheld,
+        "highest": describe(rates.highest()),
+        "lowest": describe(rates.lowest()),
+        "withheld": rates.withheld,
     }))
 }
 
@@ -560,32 +598,10 @@ fn differences(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera
     }
     let except = names(args, "except", "differences")?;
     let top = args.get("top").and_then(Value::as_u64).unwrap_or(u64::MAX);
-    let Some((breakdown_column, group_column)) = table.layout().breakdown_and_group() else {
-        return Ok(json!([]));
-    };
     let mut found: Vec<(f64, Value)> = Vec::new();
     for breakdown in &breakdowns {
-        let shown: Vec<(&str, u64, u64)> = table
-            .rows()
-            .iter()
-            .filter(|row| &row.groups()[breakdown_column] == breakdown)
-            .filter(|row| !except.contains(&row.groups()[group_column]))
-            .filter_map(|row| match row.value() {
-                ProtectedValue::Rate(rate) if !rate.low_reliability() => {
-                    match (rate.numerator(), rate.denominator()) {
-                        (Shown::Value(x), Shown::Value(n)) if n > 0 => {
-                            Some((row.groups()[group_column].as_str(), x, n))
-                        }
-                        _ => None,
-                    }
-                }
-                _ => None,
-            })
-            .collect();
-        let share = |(_, x, n): &(&str, u64, u64)| *x as f64 / *n as f64;
-        let highest = shown.iter().max_by(|a, b| share(a).total_cmp(&share(b)));
-        let lowest = shown.iter().min_by(|a, b| share(a).total_cmp(&share(b)));
-        let (Some(high), Some(low)) = (highest, lowest) else {
+        let rates = group_rates(table, breakdown, &except)?;
+        let (Some(high), Some(low)) = (rates.highest(), rates.lowest()) else {
             continue;
         };
         let Some((difference, interval)) = newcombe_difference(high.1, high.2, low.1, low.2) else {
@@ -599,8 +615,8 @@ fn differences(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera
             difference,
             json!({
                 "breakdown": markdown_escape(&format::lower_first(breakdown)),
-                "highest": { "group": markdown_escape(high.0), "percent": format::percent(share(high)) },
-                "lowest": { "group": markdown_escape(low.0), "percent": format::percent(share(low)) },
+                "highest": { "group": markdown_escape(high.0), "percent": format::percent(GroupRates::share(high)) },
+                "lowest": { "group": markdown_escape(low.0), "percent": format::percent(GroupRates::share(low)) },
                 "size": format!("{} percentage points", size.trim_start_matches('+')),
             }),
         ));

@@ -707,13 +707,16 @@ fn every_group_of_a_share_has_the_whole_population_as_its_denominator() {
     crate::support::generated_extract(&extract, 1, 0.02);
     let public = crate::support::publish_default(&extract, work.path(), "2005Q1").public();
     let mut csv = crate::support::csv_reader(&public.join("data/who_is_on_the_order.csv"));
+    let header = csv.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (population, denominator) = (at("population"), at("denominator"));
     let mut denominators: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
     for record in csv.records() {
         let record = record.unwrap();
         denominators
-            .entry(record[0].to_string())
+            .entry(record[population].to_string())
             .or_default()
-            .insert(record[5].to_string());
+            .insert(record[denominator].to_string());
     }
     assert_eq!(
         denominators.keys().collect::<Vec<_>>(),
