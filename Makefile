@@ -11,6 +11,8 @@ DTTO := target/release/dtto
 ifdef CARGO_TARGET_DIR
 DTTO := $(CARGO_TARGET_DIR)/release/dtto
 endif
+# The synthetic-delivery generator: a development tool beside the product.
+FIXTURES := $(dir $(DTTO))dtto-fixtures
 
 # The bundled default extract: generated deterministically on first use.
 DEFAULT_EXTRACT := fixtures/default
@@ -24,16 +26,17 @@ LATER_AS_AT := 2005-06-30
 
 .PHONY: run test lint bench bench-100 build fixtures clean test-tools check-glibc
 
-# Only what `make run` and `make bench` run: the dtto binary.
+# Only what `make run` and `make bench` run: the dtto binary, and the
+# generator that makes the bundled extract.
 build:
-	$(CARGO) build --release --bin dtto
+	$(CARGO) build --release --bin dtto --bin dtto-fixtures
 
 # Regenerated when the generator changes, so the bundled story stays current.
-$(DEFAULT_EXTRACT)/extract.toml: $(wildcard pipeline/src/synth/*.rs) | build
-	$(DTTO) fixtures generate --seed $(DEFAULT_SEED) --scale $(DEFAULT_SCALE) --as-at $(DEFAULT_AS_AT) $(DEFAULT_EXTRACT)
+$(DEFAULT_EXTRACT)/extract.toml: $(wildcard pipeline/crates/fixtures/src/*.rs) | build
+	$(FIXTURES) --seed $(DEFAULT_SEED) --scale $(DEFAULT_SCALE) --as-at $(DEFAULT_AS_AT) $(DEFAULT_EXTRACT)
 
-$(LATER_EXTRACT)/extract.toml: $(wildcard pipeline/src/synth/*.rs) | build
-	$(DTTO) fixtures generate --seed $(DEFAULT_SEED) --scale $(DEFAULT_SCALE) --as-at $(LATER_AS_AT) --after $(DEFAULT_AS_AT) $(LATER_EXTRACT)
+$(LATER_EXTRACT)/extract.toml: $(wildcard pipeline/crates/fixtures/src/*.rs) | build
+	$(FIXTURES) --seed $(DEFAULT_SEED) --scale $(DEFAULT_SCALE) --as-at $(LATER_AS_AT) --after $(DEFAULT_AS_AT) $(LATER_EXTRACT)
 
 fixtures: build $(DEFAULT_EXTRACT)/extract.toml $(LATER_EXTRACT)/extract.toml
 

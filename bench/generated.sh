@@ -5,14 +5,14 @@
 generated() {
   local dtto=$1 scale=$2 delivery=$3
   local generator
-  generator=$(cat pipeline/src/synth/*.rs | sha256sum | cut -d' ' -f1)
+  generator=$(cat pipeline/crates/fixtures/src/*.rs | sha256sum | cut -d' ' -f1)
   if [ -f "$delivery/extract.toml" ] && [ "$(cat "$delivery.generator" 2>/dev/null)" = "$generator" ]; then
     return
   fi
   rm -rf "$delivery"
   echo "Generating the scale-$scale delivery..." >&2
   local started=$SECONDS
-  "$dtto" fixtures generate --seed 1 --scale "$scale" --as-at 2005-03-31 "$delivery" > /dev/null
+  "$(dirname "$dtto")/dtto-fixtures" --seed 1 --scale "$scale" --as-at 2005-03-31 "$delivery" > /dev/null
   echo "generated in $((SECONDS - started)) s" >&2
   echo "$generator" > "$delivery.generator"
 }

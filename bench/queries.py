@@ -4,9 +4,9 @@ earlier, and the single quarters making them up), by dtto on DataFusion, and
 the same (table, parameters) executions of the same SQL files by DuckDB on
 the same Parquet, in the same run.
 
-Which executions: mirrors pipeline/src/query/mod.rs (`quarters`,
-`run_tables`), pipeline/src/query/parameters.rs (`Window::of_query`,
-`Parameters::new`, `Parameters::single_quarter`) and pipeline/src/period.rs
+Which executions: mirrors pipeline/crates/query/src/lib.rs (`quarters`,
+`run_tables`), pipeline/crates/query/src/parameters.rs (`Window::of_query`,
+`Parameters::new`, `Parameters::single_quarter`) and pipeline/crates/model/src/period.rs
 (`Period::first_covering`, `year_ending`, `quarter`, `through`).
 
 Usage: python3 bench/queries.py DTTO_BINARY DELIVERY_DIR WORK_DIR PERIOD"""
@@ -27,7 +27,7 @@ WINDOWS = [("year", 0), ("lagged", 1), ("reconviction_1y", 6), ("reconviction_2y
 
 
 class Period:
-    """A quarter, as pipeline/src/period.rs has it: an index year*4+quarter-1."""
+    """A quarter, as pipeline/crates/model/src/period.rs has it: an index year*4+quarter-1."""
 
     def __init__(self, index):
         self.index = index

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::disclosure::suppression::{Complements, Rules};
-use crate::exit::Exit;
-use crate::ingest::{Limits, MAX_LINE_BYTES, RecordLimits};
+use dtto_ingest::{Limits, MAX_LINE_BYTES, RecordLimits};
+use dtto_model::exit::Exit;
+use dtto_protect::disclosure::suppression::{Complements, Rules};
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -17,10 +17,10 @@ use std::fmt::{self, Write as _};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::exit::Exit;
-use crate::layout::{self, EditionLayout};
-use crate::query::catalogue::Catalogue;
-use crate::table::{QUARTER, STATUS, Shorthand, TableKind, WINDOW_ENDING, status_column};
+use dtto_model::catalogue::Catalogue;
+use dtto_model::exit::Exit;
+use dtto_model::table::{QUARTER, STATUS, Shorthand, TableKind, WINDOW_ENDING, status_column};
+use dtto_storage::layout::{self, EditionLayout};
 
 /// How a series' table is named among an edition's tables.
 const SERIES_PREFIX: &str = "series/";

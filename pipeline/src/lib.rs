@@ -1,27 +1,15 @@
-//! The pipeline behind the quarterly DTTO official statistics. Data flows
-//! one way through its stages: ingest (extract to Parquet), then the
-//! measures, statistics, disclosure control and rendering.
+//! The edition of the quarterly DTTO official statistics, assembled from
+//! the stages' crates, through which data flows one way: ingest
+//! (`dtto-ingest`, extract to Parquet), the measures (`dtto-query`),
+//! statistics and disclosure control (`dtto-protect`), rendering
+//! (`dtto-render`), over what they share (`dtto-model`) and where editions
+//! are kept (`dtto-storage`). This crate runs them for a period (`run`),
+//! compares editions (`diff`, `revisions`) and previews a draft (`serve`).
 
 pub mod config;
 pub mod diff;
-pub mod disclosure;
-pub mod durable;
-pub mod exit;
-pub mod format;
-pub mod ingest;
-pub mod layout;
-pub mod lock;
-pub mod period;
-#[cfg(test)]
-mod proptest_config;
-pub mod query;
+pub mod manifest;
 pub mod record;
-pub mod reference;
-pub mod render;
 pub mod revisions;
 pub mod run;
 pub mod serve;
-pub mod statistics;
-pub mod synth;
-pub mod table;
-pub mod terminal;

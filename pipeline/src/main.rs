@@ -1,37 +1,30 @@
 //! `dtto`: the command line over the pipeline library. One function per
 //! command; every failure leaves with the exit code of its kind
-//! (`dtto::exit::Exit`, the README's table "Exit codes").
+//! (`dtto_model::exit::Exit`, the README's table "Exit codes").
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chrono::NaiveDate;
-use clap::error::ErrorKind;
-use clap::{Args, CommandFactory, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use dtto::config::{Config, ConfigError};
 use dtto::diff::{self, DiffError, Edition};
-use dtto::disclosure::audit::{self, Part};
-use dtto::exit::Exit;
-use dtto::ingest::contract::ExtractFile;
-use dtto::ingest::warehouse::Warehouse;
-use dtto::ingest::{IngestError, IngestOptions, ingest};
-use dtto::lock::{Access, Lock, LockError};
-use dtto::period::Period;
-use dtto::query::catalogue::Catalogue;
-use dtto::query::parameters::Parameters;
-use dtto::query::{adhoc, check, check_breakdowns, open};
 use dtto::record::RunRecord;
-use dtto::render::edition::Published;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
 use dtto::serve::preview::PreviewOptions;
 use dtto::serve::{Event, serve};
-use dtto::synth::{
-    DEFAULT_CORRECTIONS, DEFAULT_LATE_SHARE, Follows, GenerateError, GeneratorOptions, Recording,
-    generate_with,
-};
-use dtto::terminal::printable;
+use dtto_ingest::terminal::printable;
+use dtto_ingest::warehouse::Warehouse;
+use dtto_ingest::{IngestError, IngestOptions, ingest};
+use dtto_model::catalogue::Catalogue;
+use dtto_model::exit::Exit;
+use dtto_model::period::Period;
+use dtto_protect::disclosure::audit::{self, Part};
+use dtto_query::parameters::Parameters;
+use dtto_query::{adhoc, check, check_breakdowns, open};
+use dtto_storage::lock::{Access, Lock, LockError};
+use dtto_storage::publish::Published;
 
 /// Quarterly official statistics on the Drug Treatment and Testing Order.
 #[derive(Parser)]
@@ -68,11 +61,6 @@ enum Command {
     /// Compare two editions figure by figure: exit 0 when they are the
     /// same, 1 when they differ, 15 when they cannot be compared.
     Diff(DiffArgs),
-    /// Synthetic deliveries for development, tests and benchmarks.
-    Fixtures {
-        #[command(subcommand)]
-        command: FixturesCommand,
-    },
 }
 
 #[derive(Args)]
@@ -193,42 +181,6 @@ struct DiffArgs {
     queries: QueriesArg,
 }
 
-#[derive(Subcommand)]
-enum FixturesCommand {
-    /// Write a synthetic delivery in the contract's exact format.
-    Generate(GenerateArgs),
-}
-
-#[derive(Args)]
-struct GenerateArgs {
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// 1 gives about 30,000 Orders; 10 about 300,000.
-    #[arg(long, default_value_t = 1.0)]
-    scale: f64,
-    /// The extract's as_at date: no event is later.
-    #[arg(long, default_value = "2005-03-31")]
-    as_at: NaiveDate,
-    /// Write the delivery that follows the one as at this date (generated
-    /// with the same seed, scale and late share): it holds everything that
-    /// one held, what came after, records of before that were recorded
-    /// late, and corrects some of its fields (--corrections).
-    #[arg(long, value_name = "DATE")]
-    after: Option<NaiveDate>,
-    /// The share of dated records (assessments, drug tests, convictions,
-    /// treatment starts, terminations) recorded 1 to 90 days late; a
-    /// delivery holds a record once it is recorded. Give a delivery and the
-    /// one that follows it the same.
-    #[arg(long, value_name = "SHARE", default_value_t = DEFAULT_LATE_SHARE)]
-    late_share: f64,
-    /// How many fields of the earlier delivery's Orders (a sex, an
-    /// ethnicity, a revocation's reason) this one corrects.
-    #[arg(long, value_name = "N", requires = "after", default_value_t = DEFAULT_CORRECTIONS)]
-    corrections: usize,
-    /// The folder to write the delivery into.
-    out: PathBuf,
-}
-
 /// A failure as the user sees it: what went wrong, and the exit code that
 /// says what to do about it.
 struct Failure {
@@ -308,9 +260,6 @@ fn main() -> ExitCode {
                 Err(failure) => failed(failure),
             };
         }
-        Command::Fixtures {
-            command: FixturesCommand::Generate(args),
-        } => generate_command(args),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,
@@ -461,8 +410,8 @@ fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {
     let mut checked = "every query planned".to_string();
     if let (Some(warehouse), true) = (&args.warehouse, problems.is_empty()) {
         let (_warehouse, delivery) = current_delivery(warehouse, wait)?;
-        let summary = dtto::ingest::read_summary(&delivery)?;
-        let as_at = dtto::ingest::as_at_of(&summary, &delivery)?;
+        let summary = dtto_ingest::read_summary(&delivery)?;
+        let as_at = dtto_ingest::as_at_of(&summary, &delivery)?;
         let parameters = Parameters::new(Period::latest_complete(as_at), as_at);
         problems = runtime()?
             .block_on(check_breakdowns(queries, &delivery, &parameters))
@@ -614,37 +563,6 @@ fn print_csv(csv: &[u8]) -> std::io::Result<()> {
     } else {
         std::io::stdout().write_all(csv)
     }
-}
-
-fn generate_command(args: GenerateArgs) -> Result<(), Failure> {
-    let options = GeneratorOptions {
-        seed: args.seed,
-        scale: args.scale,
-        as_at: args.as_at,
-    };
-    let recording = Recording {
-        late_share: args.late_share,
-        follows: args.after.map(|after| Follows {
-            after,
-            corrections: args.corrections,
-        }),
-    };
-    let control = match generate_with(&options, &recording, &args.out) {
-        Ok(control) => control,
-        // Arguments that cannot make a delivery: a wrong command line, in
-        // clap's words and with its exit code.
-        Err(GenerateError::Invalid(message)) => Cli::command()
-            .error(ErrorKind::ValueValidation, message)
-            .exit(),
-        Err(e) => return Err(Failure::new(Exit::Storage, e)),
-    };
-    println!(
-        "Wrote a synthetic delivery to {}: {} Orders, {} drug tests",
-        args.out.display(),
-        control.rows_of(ExtractFile::Orders),
-        control.rows_of(ExtractFile::DrugTests)
-    );
-    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {

@@ -12,10 +12,10 @@ use std::path::Path;
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::durable::replace_file;
-use crate::exit::Exit;
-use crate::render::edition::Published;
 use crate::run::RunOutcome;
+use dtto_model::exit::Exit;
+use dtto_storage::durable::replace_file;
+use dtto_storage::publish::Published;
 
 #[derive(Debug, Serialize)]
 pub struct RunRecord {

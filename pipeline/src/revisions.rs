@@ -18,19 +18,20 @@ use chrono::NaiveDate;
 use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::prelude::SessionContext;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::diff::{self, DescriptiveColumns, DiffError, Group, Kind};
-use crate::disclosure::{Protected, ProtectedTable};
-use crate::exit::Exit;
-use crate::format;
-use crate::ingest::contract::ExtractFile;
-use crate::layout::EditionLayout;
-use crate::period::Period;
-use crate::query::{QueryError, adhoc};
-use crate::render::{csv_file, spreadsheet_safe, tidy_csv};
-use crate::statistics::{self, Change};
-use crate::table::{INTERVAL_COLUMNS, QUARTER, TableKind, is_status_column, national};
+use dtto_model::contract::ExtractFile;
+use dtto_model::exit::Exit;
+use dtto_model::format;
+use dtto_model::period::Period;
+use dtto_model::table::{INTERVAL_COLUMNS, QUARTER, TableKind, is_status_column, national};
+use dtto_protect::disclosure::{Protected, ProtectedTable};
+use dtto_protect::statistics::{self, Change};
+use dtto_query::{QueryError, adhoc};
+use dtto_render::revised::{ChangedMessage, LateRecords, Revision, Statement};
+use dtto_render::{csv_file, spreadsheet_safe, tidy_csv};
+use dtto_storage::layout::EditionLayout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RevisionsError {
@@ -132,87 +133,6 @@ pub fn latest_before(output: &Path, period: Period) -> Result<Option<PathBuf>, R
     Ok(latest.map(|(_, dir)| dir))
 }
 
-/// One revised figure, as each edition published it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Revision {
-    pub table: String,
-    pub quarter: String,
-    /// `breakdown=Sex; group=Female`.
-    pub group: String,
-    pub figure: String,
-    pub previous: String,
-    pub new: String,
-}
-
-/// Records of the delivery dated on or before the previous delivery's
-/// as_at, beyond those that delivery held.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LateRecords {
-    pub file: String,
-    /// Negative when the delivery holds fewer: records withdrawn.
-    pub added: i64,
-    /// `drug tests: 1,234 more records`.
-    pub words: String,
-}
-
-impl LateRecords {
-    fn new(file: ExtractFile, added: i64) -> LateRecords {
-        let amount = match added {
-            0 => "the same number of records".to_string(),
-            1 => "1 more record".to_string(),
-            -1 => "1 fewer record".to_string(),
-            n if n > 0 => format!("{} more records", format::thousands(n.unsigned_abs())),
-            n => format!("{} fewer records", format::thousands(n.unsigned_abs())),
-        };
-        LateRecords {
-            file: file.name().to_string(),
-            added,
-            words: format!("{}: {amount}", file.name().replace('_', " ")),
-        }
-    }
-}
-
-/// An earlier headline whose message the revised figures change.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChangedMessage {
-    pub table: String,
-    pub title: String,
-    /// `2005Q1`.
-    pub quarter: String,
-    /// `the year ending March 2005`.
-    pub year_ending: String,
-    /// `a significant rise`, `no significant change`.
-    pub before: String,
-    pub now: String,
-}
-
-/// What the edition says of its revisions.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Statement {
-    /// `2005Q1`.
-    pub previous_period: String,
-    /// `the year ending March 2005`.
-    pub previous_year_ending: String,
-    /// `31 March 2005`.
-    pub previous_as_at: String,
-    /// Every revised figure.
-    pub figures: Vec<Revision>,
-    /// How many counts and rates were revised, as the statement writes it
-    /// (`1,234`): a rate's interval bounds move with it and are not
-    /// counted again.
-    pub figures_changed: String,
-    /// How many rows the revised figures are in, as written (`1,234`).
-    pub rows_changed: String,
-    /// The titles of the tables with a revised figure.
-    pub tables: Vec<String>,
-    /// The month ending the first and the last quarter with a revised
-    /// figure: `June 2001`.
-    pub first_quarter: Option<String>,
-    pub last_quarter: Option<String>,
-    pub late_records: Vec<LateRecords>,
-    pub messages: Vec<ChangedMessage>,
-}
-
 /// Compares `protected` with the previous edition, marks `[r]` each row
 /// with a revised figure, and says what was revised: with the records the
 /// delivery adds to earlier quarters (counted on `ctx`) and the earlier
@@ -242,7 +162,7 @@ pub async fn revise(
     Ok(Statement {
         previous_period: previous.period.to_string(),
         previous_year_ending: previous.period.year_ending_words(),
-        previous_as_at: crate::format::long_date(previous.as_at),
+        previous_as_at: dtto_model::format::long_date(previous.as_at),
         figures_changed: format::thousands(counted_once(&revisions) as u64),
         rows_changed: format::thousands(rows.len() as u64),
         tables,

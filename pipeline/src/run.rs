@@ -10,25 +10,27 @@ use datafusion::prelude::SessionContext;
 
 use crate::config::Config;
 use crate::diff::{DescriptiveColumns, descriptive_columns};
-use crate::disclosure::{self, DisclosureError, Protected, audit};
-use crate::exit::Exit;
-use crate::ingest::fields::date_from_days;
-use crate::ingest::report::IngestSummary;
-use crate::ingest::{IngestError, IngestOptions, Ingested, as_at_of, ingest};
-use crate::layout::EditionLayout;
-use crate::period::{Period, PeriodError};
-use crate::query::catalogue::Catalogue;
-use crate::query::catalogue::TableQuery;
-use crate::query::{QueryError, TableResult, adhoc, open, run_tables};
-use crate::reference::ReadingOrder;
-use crate::render::bulletin::{self, Bulletin, Edition, Quality, Release};
-use crate::render::charts::{self, Chart};
-use crate::render::edition::{self, EditionError, Published};
-use crate::render::manifest::Manifest;
-use crate::render::{RenderError, html, ods, pdf, qa, tidy_csv};
-use crate::revisions::{self, Previous, Revision, RevisionsError, Statement};
-use crate::statistics::totals::{self, TotalCheck};
-use crate::statistics::{self, StatTable, StatisticsError};
+use crate::manifest::Manifest;
+use crate::revisions::{self, Previous, RevisionsError};
+use dtto_ingest::fields::date_from_days;
+use dtto_ingest::report::IngestSummary;
+use dtto_ingest::{IngestError, IngestOptions, Ingested, as_at_of, ingest};
+use dtto_model::catalogue::Catalogue;
+use dtto_model::catalogue::TableQuery;
+use dtto_model::exit::Exit;
+use dtto_model::period::{Period, PeriodError};
+use dtto_model::reference::ReadingOrder;
+use dtto_model::result::TableResult;
+use dtto_protect::disclosure::{self, DisclosureError, Protected, audit};
+use dtto_protect::statistics::totals::{self, TotalCheck};
+use dtto_protect::statistics::{self, StatTable, StatisticsError};
+use dtto_query::{QueryError, adhoc, open, run_tables};
+use dtto_render::bulletin::{self, Bulletin, Edition, Quality, Release};
+use dtto_render::charts::{self, Chart};
+use dtto_render::revised::{Revision, Statement};
+use dtto_render::{RenderError, html, ods, pdf, qa, tidy_csv};
+use dtto_storage::layout::EditionLayout;
+use dtto_storage::publish::{self, EditionError, Published};
 
 /// The publication's name, on every output.
 const TITLE: &str = "Drug Treatment and Testing Order statistics";
@@ -177,7 +179,7 @@ pub fn bulletin(
 ) -> Result<(Bulletin, Vec<Chart>), RenderError> {
     let mut charts: Vec<Chart> = Vec::new();
     for table in &protected.tables {
-        let counted = crate::format::lower_first(&table.metadata().cohort_in(edition.period));
+        let counted = dtto_model::format::lower_first(&table.metadata().cohort_in(edition.period));
         charts.extend(charts::chart(table, &counted)?);
     }
     for table in &protected.series {
@@ -249,7 +251,7 @@ fn edition(
     revisions: Option<Statement>,
     summary: &IngestSummary,
 ) -> Edition {
-    let long = crate::format::long_date;
+    let long = dtto_model::format::long_date;
     let configured = config.release.as_ref();
     let release = configured.and_then(|release| {
         Some(Release {
@@ -390,7 +392,7 @@ pub async fn draft(
 pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     // Before anything that can fail: a run that stops early must still put
     // back an edition a killed run left half moved.
-    edition::recover(&options.output).map_err(edition_failed)?;
+    publish::recover(&options.output).map_err(edition_failed)?;
     let ingested = ingest(&IngestOptions {
         extract: options.extract.clone(),
         warehouse: options.warehouse.clone(),
@@ -447,7 +449,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         &options.config,
     )?;
     let output = options.output.join(period.to_string());
-    let published = edition::publish(&output, |staging| {
+    let published = publish::publish(&output, |staging| {
         write_edition(&draft.protected, &revisions, &rendered, &manifest, staging)
     })
     .map_err(edition_failed)?;

@@ -17,8 +17,8 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::ingest::warehouse::{SUMMARY_FILE, Warehouse};
-use crate::layout::EditionLayout;
+use dtto_ingest::warehouse::{SUMMARY_FILE, Warehouse};
+use dtto_storage::layout::EditionLayout;
 use http::{LIMITS, Request, Response, Status};
 use page::{GENERATION_PATH, Shown};
 use preview::{Preview, PreviewOptions};

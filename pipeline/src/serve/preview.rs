@@ -14,16 +14,17 @@ use datafusion::prelude::SessionContext;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, ConfigError};
-use crate::ingest::report::IngestSummary;
-use crate::ingest::warehouse::{SUMMARY_FILE, Warehouse};
-use crate::ingest::{self, IngestError};
-use crate::lock::{Access, Lock, LockError};
-use crate::period::Period;
-use crate::query::catalogue::{Catalogue, TableQuery};
-use crate::query::session::Data;
-use crate::query::{QueryError, TableResult, open_on, run_tables};
-use crate::render::{RenderError, html};
 use crate::run::{self, Revises, RunError};
+use dtto_ingest::report::IngestSummary;
+use dtto_ingest::warehouse::{SUMMARY_FILE, Warehouse};
+use dtto_ingest::{self, IngestError};
+use dtto_model::catalogue::{Catalogue, TableQuery};
+use dtto_model::period::Period;
+use dtto_model::result::TableResult;
+use dtto_query::session::Data;
+use dtto_query::{QueryError, open_on, run_tables};
+use dtto_render::{RenderError, html};
+use dtto_storage::lock::{Access, Lock, LockError};
 
 /// Where the preview reads from.
 #[derive(Debug, Clone)]
@@ -202,8 +203,8 @@ impl Session {
         catalogue: &Catalogue,
         period: Option<Period>,
     ) -> Result<Session, PreviewError> {
-        let summary = ingest::read_summary(delivery)?;
-        let as_at = ingest::as_at_of(&summary, delivery)?;
+        let summary = dtto_ingest::read_summary(delivery)?;
+        let as_at = dtto_ingest::as_at_of(&summary, delivery)?;
         let ctx = open_on(Data::InMemory(delivery), catalogue).await?;
         let begins = run::first_commencement(&ctx).await?;
         let period = period.unwrap_or_else(|| Period::latest_complete(as_at));

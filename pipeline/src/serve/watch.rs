@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::render::edition::files_under;
+use dtto_storage::publish::files_under;
 
 /// A digest of the files under each path (a folder or one file), by their
 /// paths and bytes. One that is missing or unreadable counts as such, so

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::support::repo;
-use dtto::query::catalogue::Problem;
-use dtto::query::check;
-use dtto::query::parameters::Parameters;
+use dtto_model::catalogue::Problem;
+use dtto_query::check;
+use dtto_query::parameters::Parameters;
 
 fn queries() -> PathBuf {
     repo().join("queries")

@@ -57,7 +57,7 @@ fn a_configuration_out_of_range_is_named_with_its_file() {
 
 #[test]
 fn a_second_ingest_into_a_busy_warehouse_fails_at_once_or_waits_with_wait() {
-    use dtto::lock::{Access, Lock};
+    use dtto_storage::lock::{Access, Lock};
     let work = tempfile::tempdir().unwrap();
     let warehouse = work.path().join("warehouse");
     let held = Lock::warehouse(&warehouse, Access::Exclusive, false).unwrap();

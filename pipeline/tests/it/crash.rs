@@ -124,7 +124,7 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     if !dir.exists() {
         return BTreeMap::new();
     }
-    dtto::render::edition::files_under(dir)
+    dtto_storage::publish::files_under(dir)
         .unwrap()
         .into_iter()
         .map(|(name, path)| {
@@ -350,8 +350,8 @@ fn an_ingest_killed_at_any_point_leaves_the_delivery_in_use_or_the_new_one_whole
     let old = repo().join("fixtures/measures");
     // Large enough that the kills land while its Parquet files are written.
     let new = work.path().join("synthetic");
-    dtto::synth::generate(
-        &dtto::synth::GeneratorOptions {
+    dtto_fixtures::generate(
+        &dtto_fixtures::GeneratorOptions {
             seed: 2,
             scale: 0.3,
             as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),

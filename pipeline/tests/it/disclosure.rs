@@ -1,13 +1,15 @@
 //! Disclosure control against an independent checker.
 //!
 //! Random tables, one-way and two-way, several breakdowns sharing one
-//! national total, are suppressed by `dtto::disclosure::suppression`. The
+//! national total, are suppressed by `dtto_protect::disclosure::suppression`. The
 //! checker here knows nothing of how cells were chosen: for every withheld
 //! cell it searches, exhaustively over whole numbers, which values the cell
 //! could take given every published figure. The range must hold more than
 //! one value and must not lie inside 1..threshold-1.
 
-use dtto::disclosure::suppression::{Budget, CellKinds, Complements, Relation, Rules, suppress};
+use dtto_protect::disclosure::suppression::{
+    Budget, CellKinds, Complements, Relation, Rules, suppress,
+};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -342,7 +344,7 @@ fn check_guarantees(layout: &Layout, budget: &Budget) -> Result<(), TestCaseErro
 }
 
 proptest! {
-    #![proptest_config(crate::proptest_config::deterministic(300, 1024))]
+    #![proptest_config(dtto_testing::deterministic(300, 1024))]
 
     #[test]
     fn no_published_count_is_small_and_no_withheld_count_can_be_recovered(layout in layouts(2)) {

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::readers;
-use dtto::period::Period;
-use dtto::synth::{GeneratorOptions, generate};
+use dtto_fixtures::{GeneratorOptions, generate};
+use dtto_model::period::Period;
 use proptest::prelude::*;
 
 const THRESHOLD: u64 = 5;
@@ -683,7 +683,7 @@ fn disclosures_of_generated(seed: u64, scale: f64, periods: &[&str]) -> Vec<Stri
 }
 
 proptest! {
-    #![proptest_config(crate::proptest_config::deterministic(4, 16))]
+    #![proptest_config(dtto_testing::deterministic(4, 16))]
 
     #[test]
     fn random_small_extracts_publish_nothing_disclosive(seed in 0u64..1_000_000, scale in 0.003f64..0.02) {

@@ -8,7 +8,7 @@ use std::path::Path;
 use proptest::prelude::*;
 
 use crate::support::repo;
-use dtto::ingest::{IngestOptions, Limits, ingest};
+use dtto_ingest::{IngestOptions, Limits, ingest};
 
 const FILES: [&str; 5] = [
     "orders",
@@ -72,7 +72,7 @@ fn file_text(columns: Vec<&'static str>) -> impl Strategy<Value = String> {
 }
 
 fn contract_columns(file: &str) -> Vec<&'static str> {
-    let file = dtto::ingest::contract::ExtractFile::ALL
+    let file = dtto_model::contract::ExtractFile::ALL
         .into_iter()
         .find(|f| f.name() == file)
         .unwrap();
@@ -125,7 +125,7 @@ fn write_delivery(dir: &Path, files: &[Vec<u8>], counts: &[u64], count_rows: boo
 }
 
 proptest! {
-    #![proptest_config(crate::proptest_config::deterministic(256, 1024))]
+    #![proptest_config(dtto_testing::deterministic(256, 1024))]
 
     #[test]
     fn ingest_never_panics_and_what_it_loads_reconciles(

@@ -390,24 +390,7 @@ fn every_hostile_delivery_fails_as_documented_within_bounds() {
     let good = work.join("good");
     let warehouse = work.join("warehouse");
     let output = work.join("output");
-    let generate = measured(
-        &[
-            "fixtures",
-            "generate",
-            "--seed",
-            "1",
-            "--scale",
-            "0.05",
-            "--as-at",
-            "2005-03-31",
-        ]
-        .map(String::from)
-        .into_iter()
-        .chain([arg(&good)])
-        .collect::<Vec<_>>(),
-        &work,
-    );
-    assert_eq!(generate.code, Some(0), "{}", generate.stderr);
+    crate::support::generated_extract(&good, 1, 0.05);
     let ingest = |extract: &Path| {
         vec![
             "ingest".into(),
@@ -491,5 +474,5 @@ fn every_hostile_delivery_fails_as_documented_within_bounds() {
     let rejected = std::fs::read_dir(warehouse.join("rejected"))
         .unwrap()
         .count();
-    assert_eq!(rejected, dtto::ingest::warehouse::REJECTS_KEPT);
+    assert_eq!(rejected, dtto_ingest::warehouse::REJECTS_KEPT);
 }

@@ -11,7 +11,7 @@ use datafusion::arrow::datatypes::{DataType, Date32Type, Int32Type};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::support::repo;
-use dtto::ingest::{IngestError, IngestOptions, Limits, ingest};
+use dtto_ingest::{IngestError, IngestOptions, Limits, ingest};
 
 fn fixture(name: &str) -> PathBuf {
     repo().join("fixtures/ingest").join(name)
@@ -387,12 +387,12 @@ fn orders_cut_short_do_not_make_their_drug_tests_fail() {
     // never read (a third of them) are not blamed on an unknown Order.
     let work = tempfile::tempdir().unwrap();
     let delivery = work.path().join("delivery");
-    let generated = dtto::synth::GeneratorOptions {
+    let generated = dtto_fixtures::GeneratorOptions {
         seed: 1,
         scale: 0.05,
         as_at: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
     };
-    dtto::synth::generate(&generated, &delivery).unwrap();
+    dtto_fixtures::generate(&generated, &delivery).unwrap();
     let control = std::fs::read_to_string(delivery.join("extract.toml")).unwrap();
     assert!(control.contains("orders = 1501"), "{control}");
     let control = control.replace("orders = 1501", "orders = 1000");
@@ -476,7 +476,7 @@ fn loaded_residential(warehouse: &Path) -> (usize, String) {
         .iter()
         .filter(|s| s.as_deref() == Some("residential"))
         .count();
-    let summary = dtto::ingest::read_summary(&delivery).unwrap();
+    let summary = dtto_ingest::read_summary(&delivery).unwrap();
     (
         residential,
         summary.inputs["treatment_episodes.csv"].clone(),

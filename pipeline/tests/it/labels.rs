@@ -11,7 +11,7 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::support::csv_reader;
-use dtto::format::thousands;
+use dtto_model::format::thousands;
 
 /// The windows of the spec's Periods and Measures: the reference year ends
 /// with the period; retention and continuity of care one quarter earlier;

@@ -20,6 +20,3 @@ mod series;
 mod serve;
 mod support;
 mod synth;
-
-#[path = "../../src/proptest_config.rs"]
-mod proptest_config;

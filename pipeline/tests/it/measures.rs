@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::support::{repo, write_delivery};
 use dtto::config::Config;
-use dtto::period::Period;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
-use dtto::statistics::{StatTable, Value};
+use dtto_model::period::Period;
+use dtto_protect::statistics::{StatTable, Value};
 
 /// A run of the hand-made delivery with `queries`, writing under `work`.
 fn options(work: &Path, queries: PathBuf, period: &str) -> RunOptions {
@@ -541,14 +541,14 @@ fn a_new_sql_file_with_its_metadata_adds_a_table() {
 #[test]
 fn ad_hoc_queries_read_and_refuse_to_write() {
     let (outcome, _work) = run_period("2003Q4");
-    let (catalogue, _) = dtto::query::catalogue::Catalogue::load(&repo().join("queries"));
+    let (catalogue, _) = dtto_model::catalogue::Catalogue::load(&repo().join("queries"));
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let ctx = dtto::query::open(&outcome.ingested.dir, &catalogue)
+        let ctx = dtto_query::open(&outcome.ingested.dir, &catalogue)
             .await
             .unwrap();
         // The hand-made delivery holds 21 Orders.
-        let batches = dtto::query::adhoc(&ctx, "SELECT count(*) AS n FROM orders")
+        let batches = dtto_query::adhoc(&ctx, "SELECT count(*) AS n FROM orders")
             .await
             .unwrap();
         let n = datafusion::arrow::compute::cast(
@@ -568,18 +568,18 @@ fn ad_hoc_queries_read_and_refuse_to_write() {
             "INSERT INTO orders SELECT * FROM orders",
             "CREATE TABLE t AS SELECT 1",
         ] {
-            let error = dtto::query::adhoc(&ctx, statement).await.unwrap_err();
+            let error = dtto_query::adhoc(&ctx, statement).await.unwrap_err();
             assert!(
-                matches!(error, dtto::query::QueryError::NotReadOnly(_)),
+                matches!(error, dtto_query::QueryError::NotReadOnly(_)),
                 "{statement}: {error}"
             );
         }
         // A mistake in a reading query is an ordinary error, not a refusal.
-        let error = dtto::query::adhoc(&ctx, "SELECT nosuch FROM orders")
+        let error = dtto_query::adhoc(&ctx, "SELECT nosuch FROM orders")
             .await
             .unwrap_err();
         assert!(
-            matches!(error, dtto::query::QueryError::DataFusion(_)),
+            matches!(error, dtto_query::QueryError::DataFusion(_)),
             "{error}"
         );
     });

@@ -11,11 +11,11 @@ use crate::readers;
 use crate::support::{Tool, repo, require};
 use calamine::{Data, Ods, Reader, open_workbook};
 use dtto::config::Config;
-use dtto::format::thousands;
-use dtto::ingest::contract::{ExtractFile, Kind};
-use dtto::period::Period;
-use dtto::render::RenderError;
 use dtto::run::{RunError, RunOptions, run};
+use dtto_model::contract::{ExtractFile, Kind};
+use dtto_model::format::thousands;
+use dtto_model::period::Period;
+use dtto_render::RenderError;
 
 fn options(work: &Path, templates: PathBuf) -> RunOptions {
     RunOptions {

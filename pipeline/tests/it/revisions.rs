@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use dtto::config::Config;
-use dtto::query::catalogue::Catalogue;
 use dtto::run::{RunOptions, RunOutcome, run};
+use dtto_model::catalogue::Catalogue;
 
 use crate::support::{generated_extract, promise_rows, repo};
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::readers::{CsvTable, Shown, read_csv};
-use dtto::period::Period;
+use dtto_model::period::Period;
 
 /// Every series of an edition, by table id.
 fn series(public: &Path) -> BTreeMap<String, CsvTable> {

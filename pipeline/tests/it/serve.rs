@@ -15,8 +15,8 @@ use chrono::NaiveDate;
 
 use crate::browser::Browser;
 use crate::support::{Tool, copy_tree, generated_extract, repo, require};
-use dtto::ingest::{IngestOptions, Limits, ingest};
 use dtto::serve::http::LIMITS;
+use dtto_ingest::{IngestOptions, Limits, ingest};
 
 /// The figures watched: continuity of care after a revoked Order, in the
 /// year ending March 2005 (the delivery's latest complete quarter,

@@ -11,7 +11,7 @@ pub fn repo() -> PathBuf {
 
 /// Copies every file under `from` to the same place under `to`.
 pub fn copy_tree(from: &Path, to: &Path) {
-    for (name, path) in dtto::render::edition::files_under(from).unwrap() {
+    for (name, path) in dtto_storage::publish::files_under(from).unwrap() {
         let target = to.join(name);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::copy(path, target).unwrap();
@@ -78,7 +78,7 @@ pub fn generated_extract(dir: &Path, seed: u64, scale: f64) {
 
 /// A synthetic delivery as at `as_at`, generated into `dir`.
 pub fn generated_extract_as_at(dir: &Path, seed: u64, scale: f64, as_at: chrono::NaiveDate) {
-    dtto::synth::generate(&dtto::synth::GeneratorOptions { seed, scale, as_at }, dir).unwrap();
+    dtto_fixtures::generate(&dtto_fixtures::GeneratorOptions { seed, scale, as_at }, dir).unwrap();
 }
 
 /// Publishes `period` of the delivery in `extract` with the bundled

@@ -4,13 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::process::Command;
 
 use chrono::NaiveDate;
 
 use crate::support::repo;
-use dtto::ingest::{IngestOptions, Limits, ingest};
-use dtto::synth::{Follows, GeneratorOptions, MAX_DELAY_DAYS, Recording, generate, generate_with};
+use dtto_fixtures::{
+    Follows, GeneratorOptions, MAX_DELAY_DAYS, Recording, generate, generate_with,
+};
+use dtto_ingest::{IngestOptions, Limits, ingest};
 
 fn options(seed: u64, scale: f64) -> GeneratorOptions {
     GeneratorOptions {
@@ -62,7 +63,7 @@ fn a_generated_delivery_keeps_every_rule_of_the_contract() {
 /// Ingests the delivery in `extract` into a new warehouse, refusing any
 /// quarantined row (`label` names the delivery in a failure); each file's
 /// summary.
-fn ingested_cleanly(extract: &Path, label: &str) -> Vec<dtto::ingest::report::FileSummary> {
+fn ingested_cleanly(extract: &Path, label: &str) -> Vec<dtto_ingest::report::FileSummary> {
     let warehouse = tempfile::tempdir().unwrap();
     let ingested = ingest(&IngestOptions {
         extract: extract.to_path_buf(),
@@ -440,40 +441,4 @@ fn both_deliveries_of_a_pair_ingest_without_a_quarantined_row() {
         delivery(extract.path(), 7, as_at, 0.02, follows);
         ingested_cleanly(extract.path(), as_at);
     }
-}
-
-#[test]
-fn the_command_writes_a_later_delivery_and_refuses_one_not_later() {
-    let work = tempfile::tempdir().unwrap();
-    let generate = |out: &Path, as_at: &str, after: &str| {
-        Command::new(env!("CARGO_BIN_EXE_dtto"))
-            .args(["fixtures", "generate", "--seed", "8", "--scale", "0.02"])
-            .args(["--as-at", as_at, "--after", after, "--corrections", "3"])
-            .arg(out)
-            .output()
-            .unwrap()
-    };
-    let out = work.path().join("later");
-    let written = generate(&out, LATER, EARLIER);
-    assert!(
-        written.status.success(),
-        "{}",
-        String::from_utf8_lossy(&written.stderr)
-    );
-    let control = std::fs::read_to_string(out.join("extract.toml")).unwrap();
-    assert!(control.contains("as_at = \"2005-06-30\""), "{control}");
-    assert!(
-        control.contains("--after 2005-03-31 --corrections 3"),
-        "{control}"
-    );
-
-    let refused = work.path().join("refused");
-    let output = generate(&refused, EARLIER, EARLIER);
-    let message = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{message}");
-    assert!(
-        message.contains("must be earlier than this one"),
-        "{message}"
-    );
-    assert!(!refused.exists());
 }

@@ -1,0 +1,553 @@
+//! The statisticians' space, `queries/`: one `.sql` file per published
+//! table with a `.toml` of metadata beside it, views shared by the tables,
+//! and reference lists. Adding a table is adding two files.
+//!
+//! ```text
+//! queries/
+//!   reference/<name>.csv     registered as table <name>
+//!   views/<name>.sql         registered as view <name>, in file-name order
+//!   tables/<file>.sql        one published table; `$name` parameters
+//!   tables/<file>.toml       its metadata
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::period::Period;
+use crate::table::TableKind;
+use crate::window::Window;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableMetadata {
+    /// The table's id: its CSV file name and its key everywhere else.
+    pub id: String,
+    pub title: String,
+    /// The measure (1 to 10 of the publication spec) it belongs to.
+    pub measure: u8,
+    pub kind: TableKind,
+    /// Who or what the figures count, in a phrase captions, key points,
+    /// alt text and sheet titles carry: `Orders commenced in {lagged}`.
+    /// Each `{window}` it names (`year`, `lagged`, `reconviction_1y`,
+    /// `reconviction_2y`) becomes the 12 months that window is for the
+    /// quarter shown, `the year ending March 2005`; the query must count
+    /// over exactly the windows named.
+    pub cohort: String,
+    /// What is counted, in full, naming the same windows as `cohort`.
+    pub counted: String,
+    /// For counts: what the count column counts, in a few words that
+    /// head it (`Orders commenced`).
+    pub count: Option<String>,
+    /// For rates and means: the numerator (a mean's total) and the
+    /// denominator, in words.
+    pub numerator: Option<String>,
+    pub denominator: Option<String>,
+    /// The breakdowns the table holds, national total included.
+    pub breakdowns: Vec<String>,
+    /// A headline measure: the spreadsheet gives its series a sheet of its
+    /// own.
+    #[serde(default)]
+    pub headline: bool,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Columns that describe a row without identifying it, like an area's
+    /// target: disclosure control does not treat them as dimensions.
+    #[serde(default)]
+    pub descriptive: Vec<String>,
+    /// Figures this table repeats from another: disclosure control keeps
+    /// their suppression consistent.
+    #[serde(default)]
+    pub links: Vec<Link>,
+    pub chart: Chart,
+}
+
+impl TableMetadata {
+    /// The windows its words name, each once, in the order first named.
+    pub fn windows(&self) -> Vec<Window> {
+        windows_named(&self.cohort).unwrap_or_default()
+    }
+
+    /// Its cohort for the edition of `period`: `Orders commenced in the
+    /// year ending March 2005`.
+    pub fn cohort_in(&self, period: Period) -> String {
+        with_windows(&self.cohort, |w| w.ending(period).year_ending_words())
+    }
+
+    /// What it counts, in full, for the edition of `period`.
+    pub fn counted_in(&self, period: Period) -> String {
+        with_windows(&self.counted, |w| w.ending(period).year_ending_words())
+    }
+
+    /// Its cohort as a series counts it, labelled by the quarter each
+    /// cohort's months end with: `Orders commenced in the 12 months ending
+    /// each quarter shown`.
+    pub fn cohort_over_series(&self) -> String {
+        with_windows(&self.cohort, |_| EACH_QUARTER.to_string())
+    }
+
+    /// What it counts, in full, as a series counts it.
+    pub fn counted_over_series(&self) -> String {
+        with_windows(&self.counted, |_| EACH_QUARTER.to_string())
+    }
+}
+
+/// A series' window, in words: its rows are labelled by the quarter.
+const EACH_QUARTER: &str = "the 12 months ending each quarter shown";
+
+/// A table's words as written: text, and the windows named in braces.
+enum Piece<'a> {
+    Text(&'a str),
+    Window(Window),
+}
+
+/// `words` in pieces; an unknown name in braces or an unclosed brace is an
+/// error in words.
+fn pieces(words: &str) -> Result<Vec<Piece<'_>>, String> {
+    let mut pieces = Vec::new();
+    let mut rest = words;
+    while let Some(open) = rest.find('{') {
+        pieces.push(Piece::Text(&rest[..open]));
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("{words:?} opens a brace it does not close"))?;
+        let name = &after[..close];
+        let window = Window::named(name).ok_or_else(|| {
+            format!(
+                "{words:?} names {{{name}}}, which is not a window: use {}",
+                names(&Window::ALL)
+            )
+        })?;
+        pieces.push(Piece::Window(window));
+        rest = &after[close + 1..];
+    }
+    pieces.push(Piece::Text(rest));
+    Ok(pieces)
+}
+
+/// `words` with each `{window}` replaced by `worded(window)`; words the
+/// catalogue refuses are left as written.
+fn with_windows(words: &str, worded: impl Fn(Window) -> String) -> String {
+    match pieces(words) {
+        Ok(pieces) => pieces
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Text(text) => text.to_string(),
+                Piece::Window(window) => worded(window),
+            })
+            .collect(),
+        Err(_) => words.to_string(),
+    }
+}
+
+/// The `{window}`s `words` name, each once, in the order first named.
+fn windows_named(words: &str) -> Result<Vec<Window>, String> {
+    let mut named = Vec::new();
+    for piece in pieces(words)? {
+        if let Piece::Window(window) = piece
+            && !named.contains(&window)
+        {
+            named.push(window);
+        }
+    }
+    Ok(named)
+}
+
+/// Each row's `figure` (of the rows matching `rows`) is the sum of
+/// `table_figure` over the rows of `table` that match `where` and agree
+/// with it on the dimensions they share (`match` pairs dimension names that
+/// differ). A `where` value `$financial_year` is the financial year equal
+/// to the reference year, when there is one.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub figure: String,
+    pub table: String,
+    pub table_figure: String,
+    #[serde(default, rename = "where")]
+    pub filter: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub rows: BTreeMap<String, Vec<String>>,
+    #[serde(default, rename = "match")]
+    pub matching: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chart {
+    pub kind: ChartKind,
+    /// Which breakdown the chart shows.
+    pub breakdown: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartKind {
+    /// The period's figures by the chart's breakdown, as bars.
+    Bar,
+    /// No chart of the period: the table alone. (A rate's trend over the
+    /// quarters is a line the bulletin places with `trend()`.)
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableQuery {
+    pub sql: String,
+    pub sql_path: PathBuf,
+    pub metadata: TableMetadata,
+}
+
+#[derive(Debug, Clone)]
+pub struct View {
+    pub name: String,
+    pub sql: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReferenceTable {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// Everything under `queries/`, read and checked for shape (not yet
+/// planned: that needs the warehouse schemas).
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    pub reference: Vec<ReferenceTable>,
+    pub views: Vec<View>,
+    pub tables: Vec<TableQuery>,
+}
+
+/// One thing wrong in `queries/`, located as precisely as it can be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    pub message: String,
+    /// The offending line of the file, to show beneath the message.
+    pub source_line: Option<String>,
+}
+
+impl Problem {
+    pub fn in_file(path: &Path, message: impl Into<String>) -> Self {
+        Problem {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            message: message.into(),
+            source_line: None,
+        }
+    }
+
+    /// Located at a 1-based line and column of `text`, the file's content.
+    pub fn at(path: &Path, text: &str, line: u64, column: u64, message: impl Into<String>) -> Self {
+        let source_line = usize::try_from(line)
+            .ok()
+            .and_then(|l| l.checked_sub(1))
+            .and_then(|l| text.lines().nth(l))
+            .map(str::to_string);
+        Problem {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column: Some(column),
+            message: message.into(),
+            source_line,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": {}", self.message)?;
+        if let (Some(source), Some(column)) = (&self.source_line, self.column) {
+            let pad = " ".repeat(usize::try_from(column.saturating_sub(1)).unwrap_or(0));
+            write!(f, "\n    {source}\n    {pad}^")?;
+        }
+        Ok(())
+    }
+}
+
+impl Catalogue {
+    /// Reads `queries/`. Problems of shape (unreadable files, metadata
+    /// missing or wrong, duplicate ids) are returned, not raised, so that
+    /// `dtto check` can report them all at once.
+    pub fn load(dir: &Path) -> (Catalogue, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let mut catalogue = Catalogue::default();
+        for path in files_with_extension(&dir.join("reference"), "csv", &mut problems) {
+            catalogue.reference.push(ReferenceTable {
+                name: stem(&path),
+                path,
+            });
+        }
+        for path in files_with_extension(&dir.join("views"), "sql", &mut problems) {
+            match std::fs::read_to_string(&path) {
+                Ok(sql) => catalogue.views.push(View {
+                    name: stem(&path)
+                        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '_')
+                        .to_string(),
+                    sql,
+                    path,
+                }),
+                Err(e) => problems.push(Problem::in_file(&path, e.to_string())),
+            }
+        }
+        for sql_path in files_with_extension(&dir.join("tables"), "sql", &mut problems) {
+            match read_table(&sql_path) {
+                Ok(table) => catalogue.tables.push(table),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        let mut ids: Vec<(&str, &Path)> = Vec::new();
+        for table in &catalogue.tables {
+            let id = table.metadata.id.as_str();
+            if let Some((_, first)) = ids.iter().find(|(seen, _)| *seen == id) {
+                problems.push(Problem::in_file(
+                    &table.sql_path,
+                    format!("table id {id:?} is already used by {}", first.display()),
+                ));
+            }
+            ids.push((id, &table.sql_path));
+        }
+        problems.extend(catalogue.link_problems());
+        (catalogue, problems)
+    }
+
+    /// Links to a table that does not exist, or to a figure a table does
+    /// not have.
+    fn link_problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for table in &self.tables {
+            let metadata_path = table.sql_path.with_extension("toml");
+            for link in &table.metadata.links {
+                let mut wrong = |message: String| {
+                    problems.push(Problem::in_file(
+                        &metadata_path,
+                        format!("links: {message}"),
+                    ))
+                };
+                if !table.metadata.kind.carries(&link.figure) {
+                    wrong(format!("this table has no figure {:?}", link.figure));
+                }
+                match self.tables.iter().find(|t| t.metadata.id == link.table) {
+                    None => wrong(format!("there is no table {:?}", link.table)),
+                    Some(other) if !other.metadata.kind.carries(&link.table_figure) => {
+                        wrong(format!(
+                            "table {:?} has no figure {:?}",
+                            link.table, link.table_figure
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        problems
+    }
+}
+
+fn read_table(sql_path: &Path) -> Result<TableQuery, Problem> {
+    let sql =
+        std::fs::read_to_string(sql_path).map_err(|e| Problem::in_file(sql_path, e.to_string()))?;
+    let metadata_path = sql_path.with_extension("toml");
+    let text = std::fs::read_to_string(&metadata_path).map_err(|_| {
+        Problem::in_file(
+            sql_path,
+            format!("its metadata {} is missing", metadata_path.display()),
+        )
+    })?;
+    let metadata: TableMetadata = toml::from_str(&text).map_err(|e| match e.span() {
+        Some(span) => {
+            let (line, column) = line_and_column(&text, span.start);
+            Problem::at(&metadata_path, &text, line, column, e.message().to_string())
+        }
+        None => Problem::in_file(&metadata_path, e.message().to_string()),
+    })?;
+    check_metadata(&metadata, &metadata_path)?;
+    Ok(TableQuery {
+        sql,
+        sql_path: sql_path.to_path_buf(),
+        metadata,
+    })
+}
+
+fn check_metadata(metadata: &TableMetadata, path: &Path) -> Result<(), Problem> {
+    let wrong = |message: String| Err(Problem::in_file(path, message));
+    if metadata.id.is_empty()
+        || !metadata
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    {
+        return wrong(format!(
+            "id {:?} must be lower-case letters, digits and _",
+            metadata.id
+        ));
+    }
+    if !(1..=10).contains(&metadata.measure) {
+        return wrong(format!(
+            "measure {} is not one of the publication's measures 1 to 10",
+            metadata.measure
+        ));
+    }
+    if metadata.kind != TableKind::Count
+        && (metadata.numerator.is_none() || metadata.denominator.is_none())
+    {
+        return wrong(
+            "a rate or mean table needs `numerator` and `denominator` in words".to_string(),
+        );
+    }
+    let named = |field: &str, words: &str| {
+        windows_named(words).map_err(|e| Problem::in_file(path, format!("`{field}`: {e}")))
+    };
+    let cohort = named("cohort", &metadata.cohort)?;
+    let counted = named("counted", &metadata.counted)?;
+    if sorted(cohort.clone()) != sorted(counted.clone()) {
+        return wrong(format!(
+            "`cohort` and `counted` must name the same windows: `cohort` names {}, `counted` {}",
+            names(&cohort),
+            names(&counted)
+        ));
+    }
+    if metadata.kind == TableKind::Count && metadata.count.is_none() {
+        return wrong(
+            "a count table needs `count`, a few words heading its count column".to_string(),
+        );
+    }
+    if metadata.breakdowns.is_empty() {
+        return wrong("`breakdowns` lists none; the national total at least".to_string());
+    }
+    if let Some(breakdown) = &metadata.chart.breakdown
+        && !metadata.breakdowns.contains(breakdown)
+    {
+        return wrong(format!(
+            "the chart's breakdown {breakdown:?} is not one of `breakdowns`"
+        ));
+    }
+    Ok(())
+}
+
+fn sorted(mut windows: Vec<Window>) -> Vec<Window> {
+    windows.sort_by_key(|w| w.quarters_back());
+    windows
+}
+
+/// `{year} and {lagged}`, or `no window`.
+pub fn names(windows: &[Window]) -> String {
+    if windows.is_empty() {
+        return "no window".to_string();
+    }
+    let named: Vec<String> = windows
+        .iter()
+        .map(|w| format!("{{{}}}", w.name()))
+        .collect();
+    named.join(" and ")
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_and_column(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (line, column)
+}
+
+fn files_with_extension(dir: &Path, extension: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            problems.push(Problem::in_file(dir, e.to_string()));
+            return Vec::new();
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    paths.sort();
+    paths
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns_count_from_one() {
+        assert_eq!(line_and_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_and_column("ab\ncd", 4), (2, 2));
+    }
+
+    #[test]
+    fn a_problem_points_at_its_column() {
+        let problem = Problem::at(
+            Path::new("t.sql"),
+            "SELECT\n  x FROM y",
+            2,
+            3,
+            "no column x",
+        );
+        assert_eq!(
+            problem.to_string(),
+            "t.sql:2:3: no column x\n      x FROM y\n      ^"
+        );
+    }
+
+    #[test]
+    fn windows_in_braces_become_the_months_of_the_edition() {
+        let period: Period = "2005Q2".parse().unwrap();
+        let words = |w: Window| w.ending(period).year_ending_words();
+        assert_eq!(
+            with_windows("Orders commenced in {lagged}", words),
+            "Orders commenced in the year ending March 2005"
+        );
+        assert_eq!(
+            with_windows("{reconviction_1y} and {reconviction_2y}", words),
+            "the year ending December 2003 and the year ending December 2002"
+        );
+        assert_eq!(
+            windows_named("{year}, then {lagged} and {year}"),
+            Ok(vec![Window::Year, Window::Lagged])
+        );
+        let unknown = windows_named("Orders in {reference_year}").unwrap_err();
+        assert!(
+            unknown.contains("{reference_year}, which is not a window"),
+            "{unknown}"
+        );
+        assert!(windows_named("Orders in {year").is_err());
+        assert_eq!(with_windows("Orders in {year", words), "Orders in {year");
+    }
+
+    #[test]
+    fn a_line_chart_of_the_period_is_refused_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let sql = dir.path().join("t.sql");
+        std::fs::write(&sql, "SELECT 1 AS count").unwrap();
+        std::fs::write(
+            sql.with_extension("toml"),
+            "id = \"t\"\ntitle = \"T\"\nmeasure = 1\nkind = \"count\"\n\
+             cohort = \"Orders\"\ncounted = \"Orders\"\nbreakdowns = [\"National\"]\n\
+             [chart]\nkind = \"line\"\n",
+        )
+        .unwrap();
+        let problem = read_table(&sql).unwrap_err().to_string();
+        assert!(problem.contains("t.toml:9:"), "{problem}");
+        assert!(problem.contains("unknown variant `line`"), "{problem}");
+    }
+}

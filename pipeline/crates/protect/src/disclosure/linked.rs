@@ -1,0 +1,709 @@
+//! The publication as cells and relations: every count a table publishes
+//! becomes a cell, and every way a reader could add them up a relation.
+//!
+//! - A rate's numerator and the difference (denominator − numerator) add up
+//!   to its denominator.
+//! - The groups of a breakdown add up to the national figure, for every
+//!   value of the table's other dimensions: one national figure shared by
+//!   every breakdown of the table.
+//! - A row whose value in another dimension starts with `All` (`All
+//!   reasons`, `All areas`) is the total of the rows that differ from it in
+//!   that dimension only: rows, columns and totals of two-way tables.
+//!
+//! - A figure a table repeats from another (its metadata's `links`) is the
+//!   sum of the figures it repeats.
+//! - In a table with no national row whose groups share one denominator
+//!   (who is on the Order), the groups' numerators add up to it.
+//!
+//! A relation is recorded only where the figures really add up, so that a
+//! breakdown whose groups do not sum to the total (people counted in more
+//! than one group) does not mislead the suppression. A declared link whose
+//! figures do not add up is a problem: the declaration or a query is wrong.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::statistics::{StatRow, StatTable, Value};
+use dtto_model::catalogue::Link;
+use dtto_model::period::Period;
+use dtto_model::table::{Figure, NATIONAL, QUARTER, is_all};
+
+/// The value of a link's `where` standing for the financial year that is a
+/// row's 12 months.
+const FINANCIAL_YEAR: &str = "$financial_year";
+
+use super::supposed;
+use super::suppression::{Relation, Unprinted};
+
+/// A row's counts as cells, with a rate's difference, which a reader can
+/// work out.
+fn cells_of(value: &Value) -> Vec<(Figure, u64)> {
+    let mut cells = value.figures();
+    if let Value::Rate(rate) = value {
+        cells.push((
+            Figure::Difference,
+            rate.denominator.saturating_sub(rate.numerator),
+        ));
+    }
+    cells
+}
+
+/// Parts, their total and the relation in words.
+type Sum = (Vec<CellRef>, CellRef, String);
+
+/// A figure of a row of a series: the row's groups without the quarter.
+type SeriesFigure = (Vec<String>, Figure);
+
+/// Where a cell comes from: a figure of a row of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CellRef {
+    pub table: usize,
+    pub row: usize,
+    pub figure: Figure,
+}
+
+/// Every cell of a set of tables and the relations between them, each
+/// relation with a description a person can read in the audit.
+#[derive(Debug, Default)]
+pub struct Linked {
+    pub cells: Vec<CellRef>,
+    pub values: Vec<u64>,
+    pub relations: Vec<Relation>,
+    pub descriptions: Vec<String>,
+    /// Rates' differences, never printed.
+    pub unprinted: Vec<Unprinted>,
+    /// Declared links that do not hold.
+    pub problems: Vec<String>,
+    index: HashMap<CellRef, usize>,
+    /// How many quarters a reader could suppose have been made cells.
+    supposed_rows: usize,
+}
+
+impl Linked {
+    /// `tables` carry a [`QUARTER`] dimension where they hold more than one
+    /// quarter: the financial year of a link's `$financial_year` is the
+    /// one that is the row's 12 months.
+    pub fn build(tables: &[StatTable]) -> Linked {
+        let mut linked = Linked::default();
+        for (t, table) in tables.iter().enumerate() {
+            for (r, row) in table.rows.iter().enumerate() {
+                for (figure, value) in cells_of(&row.value) {
+                    let cell = CellRef {
+                        table: t,
+                        row: r,
+                        figure,
+                    };
+                    linked.index.insert(cell, linked.cells.len());
+                    linked.cells.push(cell);
+                    linked.values.push(value);
+                }
+            }
+        }
+        for (t, table) in tables.iter().enumerate() {
+            linked.link_rates(t, table);
+            linked.link_breakdowns(t, table);
+            linked.link_shares(t, table);
+            linked.link_all_rows(t, table);
+        }
+        for (t, table) in tables.iter().enumerate() {
+            for link in &table.metadata.links {
+                linked.link_declared(tables, t, link);
+            }
+        }
+        linked
+    }
+
+    /// Each row of `tables[windows]`, a series (its 12 months ending in the
+    /// quarter of its [`QUARTER`] dimension), is the sum of the rows of
+    /// `tables[singles]` for the four quarters making it up (the same
+    /// query, every window narrowed to one quarter). Where a figure's
+    /// series is no such sum (a table counting people once in 12 months),
+    /// it is linked instead to quarters a reader could suppose (see
+    /// [`supposed`]), cells of one more table after `tables`.
+    pub fn roll(&mut self, tables: &[StatTable], windows: usize, singles: usize) {
+        let (table, quarters) = (&tables[windows], &tables[singles]);
+        let Some(q) = table.dimensions.iter().position(|d| d == QUARTER) else {
+            return;
+        };
+        let single_rows: HashMap<&[String], usize> = quarters
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(r, row)| (row.groups.as_slice(), r))
+            .collect();
+        // Every 12 months as the sum of its quarters, in the table's order.
+        let mut sums: Vec<(Sum, SeriesFigure)> = Vec::new();
+        // Each row's 12 months, oldest first, by the row without its quarter.
+        let mut chains: BTreeMap<SeriesFigure, Vec<(Period, CellRef)>> = BTreeMap::new();
+        for (r, row) in table.rows.iter().enumerate() {
+            let Ok(quarter) = row.groups[q].parse::<Period>() else {
+                continue;
+            };
+            let mut groups = row.groups.clone();
+            groups.remove(q);
+            for (figure, _) in cells_of(&row.value) {
+                let at = |table, row| CellRef { table, row, figure };
+                let key = (groups.clone(), figure);
+                chains
+                    .entry(key.clone())
+                    .or_default()
+                    .push((quarter, at(windows, r)));
+                let parts: Option<Vec<CellRef>> = quarter
+                    .earlier(3)
+                    .through(quarter)
+                    .map(|single| {
+                        let mut groups = row.groups.clone();
+                        groups[q] = single.to_string();
+                        Some(at(singles, *single_rows.get(groups.as_slice())?))
+                    })
+                    .collect();
+                let Some(parts) = parts else { continue };
+                let description = format!(
+                    "{}, {}: the 12 months ending {quarter} are its four quarters, {}",
+                    table.metadata.id,
+                    groups.join(" / "),
+                    figure.name()
+                );
+                sums.push(((parts, at(windows, r), description), key));
+            }
+        }
+        // A figure whose 12 months are not all sums of their quarters.
+        let no_sums: BTreeSet<SeriesFigure> = sums
+            .iter()
+            .filter(|((parts, total, _), _)| !self.adds_up(parts, *total))
+            .map(|(_, key)| key.clone())
+            .collect();
+        for ((parts, total, description), key) in sums {
+            if !no_sums.contains(&key) {
+                self.record(&parts, total, description);
+            }
+        }
+        for key in no_sums {
+            let mut chain = chains.remove(&key).unwrap_or_default();
+            chain.sort();
+            let name = format!("{}, {}", table.metadata.id, key.0.join(" / "));
+            self.roll_on_supposed(tables.len(), &chain, &name);
+        }
+    }
+
+    /// Links each run of consecutive 12 months of `chain` to quarters a
+    /// reader could suppose, cells of table `supposed`.
+    fn roll_on_supposed(&mut self, supposed: usize, chain: &[(Period, CellRef)], name: &str) {
+        for piece in chain.chunk_by(|(a, _), (b, _)| a.earlier(-1) == *b) {
+            let Some(values): Option<Vec<u64>> = piece
+                .iter()
+                .map(|(_, c)| Some(self.values[self.cell(*c)?]))
+                .collect()
+            else {
+                continue;
+            };
+            for (run, quarters) in supposed::runs(&values) {
+                let figure = piece[run.start].1.figure;
+                let first = self.supposed_rows;
+                for value in quarters {
+                    let cell = CellRef {
+                        table: supposed,
+                        row: self.supposed_rows,
+                        figure,
+                    };
+                    self.supposed_rows += 1;
+                    self.index.insert(cell, self.cells.len());
+                    self.cells.push(cell);
+                    self.values.push(value);
+                }
+                for (i, (quarter, total)) in piece[run].iter().enumerate() {
+                    let parts: Vec<CellRef> = (first + i..first + i + 4)
+                        .map(|row| CellRef {
+                            table: supposed,
+                            row,
+                            figure,
+                        })
+                        .collect();
+                    self.relate(
+                        &parts,
+                        *total,
+                        format!(
+                            "{name}: the 12 months ending {quarter} as four quarters a reader \
+                             could suppose (its own quarters do not add up to it), {}",
+                            figure.name()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Row `r` of `tables[t]` is a group its query did not return: each of
+    /// its figures is 0, and a reader who misses the row knows it.
+    pub fn absent(&mut self, tables: &[StatTable], t: usize, r: usize) {
+        let row = &tables[t].rows[r];
+        for (figure, _) in cells_of(&row.value) {
+            let cell = CellRef {
+                table: t,
+                row: r,
+                figure,
+            };
+            let description = format!(
+                "{}, {}: no row, so 0",
+                tables[t].metadata.id,
+                row.groups.join(" / ")
+            );
+            self.relate(&[], cell, description);
+        }
+    }
+
+    pub fn cell(&self, cell: CellRef) -> Option<usize> {
+        self.index.get(&cell).copied()
+    }
+
+    fn link_rates(&mut self, t: usize, table: &StatTable) {
+        for (r, row) in table.rows.iter().enumerate() {
+            if matches!(row.value, Value::Rate(_)) {
+                let at = |figure| CellRef {
+                    table: t,
+                    row: r,
+                    figure,
+                };
+                if let (Some(cell), Some(numerator), Some(denominator)) = (
+                    self.cell(at(Figure::Difference)),
+                    self.cell(at(Figure::Numerator)),
+                    self.cell(at(Figure::Denominator)),
+                ) {
+                    self.unprinted.push(Unprinted {
+                        cell,
+                        from: [numerator, denominator],
+                    });
+                }
+                self.relate(
+                    &[at(Figure::Numerator), at(Figure::Difference)],
+                    at(Figure::Denominator),
+                    format!(
+                        "{}, {}: numerator and the rest make the denominator",
+                        table.metadata.id,
+                        row.groups.join(" / ")
+                    ),
+                );
+            }
+        }
+    }
+
+    fn link_breakdowns(&mut self, t: usize, table: &StatTable) {
+        let Some((b, g)) = table.layout().breakdown_and_group() else {
+            return;
+        };
+        // Rows by the values of the other dimensions, then by breakdown.
+        let mut sets: BTreeMap<Vec<&str>, BTreeMap<&str, Vec<usize>>> = BTreeMap::new();
+        for (r, row) in table.rows.iter().enumerate() {
+            let key = identity_without(table, row, &[b, g]);
+            sets.entry(key)
+                .or_default()
+                .entry(row.groups[b].as_str())
+                .or_default()
+                .push(r);
+        }
+        for (key, breakdowns) in sets {
+            let Some(&[national]) = breakdowns.get(NATIONAL).map(Vec::as_slice) else {
+                continue;
+            };
+            for (breakdown, rows) in breakdowns.iter().filter(|(b, _)| **b != NATIONAL) {
+                let at = if key.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", key.join(" / "))
+                };
+                self.relate_rows(
+                    t,
+                    table,
+                    rows,
+                    national,
+                    format!(
+                        "{}: {breakdown} groups add up to the national figure{at}",
+                        table.metadata.id
+                    ),
+                );
+            }
+        }
+    }
+
+    /// A table without a national row whose rates are shares of one
+    /// population (who is on the Order): the groups of each breakdown
+    /// share its denominator, and their numerators add up to it.
+    fn link_shares(&mut self, t: usize, table: &StatTable) {
+        let Some((b, g)) = table.layout().breakdown_and_group() else {
+            return;
+        };
+        let mut sets: BTreeMap<(Vec<&str>, &str), Vec<usize>> = BTreeMap::new();
+        for (r, row) in table.rows.iter().enumerate() {
+            if !matches!(row.value, Value::Rate(_)) || row.groups[b] == NATIONAL {
+                return;
+            }
+            let key = identity_without(table, row, &[b, g]);
+            sets.entry((key, row.groups[b].as_str()))
+                .or_default()
+                .push(r);
+        }
+        let at = |row, figure| CellRef {
+            table: t,
+            row,
+            figure,
+        };
+        // A group absent from a quarter is a row of 0s whose denominator is
+        // no one's: only a returned row carries the population.
+        let population = |r: usize| match &table.rows[r].value {
+            Value::Rate(rate) => rate.denominator > 0,
+            _ => false,
+        };
+        // The first row of each population (the rows sharing the other
+        // dimensions), whose denominator every other row repeats.
+        let mut firsts: BTreeMap<Vec<&str>, usize> = BTreeMap::new();
+        for ((key, breakdown), rows) in sets {
+            let name = format!("{}, {breakdown} ({})", table.metadata.id, key.join(" / "));
+            let Some(first) = rows.iter().copied().find(|&r| population(r)) else {
+                continue;
+            };
+            let first = *firsts.entry(key).or_insert(first);
+            let numerators: Vec<CellRef> = rows.iter().map(|&r| at(r, Figure::Numerator)).collect();
+            self.relate(
+                &numerators,
+                at(first, Figure::Denominator),
+                format!("{name}: the groups' numerators add up to the denominator they share"),
+            );
+            for &r in rows.iter().filter(|&&r| r != first && population(r)) {
+                self.relate(
+                    &[at(r, Figure::Denominator)],
+                    at(first, Figure::Denominator),
+                    format!("{name}: every group has the population's denominator"),
+                );
+            }
+        }
+    }
+
+    fn link_all_rows(&mut self, t: usize, table: &StatTable) {
+        let layout = table.layout();
+        for d in 0..table.dimensions.len() {
+            if layout.is_breakdown_or_group(d)
+                || table.metadata.descriptive.contains(&table.dimensions[d])
+            {
+                continue;
+            }
+            let mut sets: BTreeMap<Vec<&str>, (Option<usize>, Vec<usize>)> = BTreeMap::new();
+            for (r, row) in table.rows.iter().enumerate() {
+                let set = sets.entry(identity_without(table, row, &[d])).or_default();
+                if is_all(&row.groups[d]) {
+                    set.0 = Some(r);
+                } else {
+                    set.1.push(r);
+                }
+            }
+            for (key, (total, parts)) in sets {
+                if let Some(total) = total {
+                    self.relate_rows(
+                        t,
+                        table,
+                        &parts,
+                        total,
+                        format!(
+                            "{}: {} values add up to its total ({})",
+                            table.metadata.id,
+                            table.dimensions[d],
+                            key.join(" / ")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn link_declared(&mut self, tables: &[StatTable], t: usize, link: &Link) {
+        let table = &tables[t];
+        let here = format!("{} (links to {})", table.metadata.id, link.table);
+        let Some(o) = tables.iter().position(|x| x.metadata.id == link.table) else {
+            self.problems
+                .push(format!("{here}: there is no table {}", link.table));
+            return;
+        };
+        let other = &tables[o];
+        let (Some(figure), Some(other_figure)) = (
+            Figure::from_name(&link.figure),
+            Figure::from_name(&link.table_figure),
+        ) else {
+            self.problems.push(format!(
+                "{here}: figures are count, numerator, denominator or total, not {} / {}",
+                link.figure, link.table_figure
+            ));
+            return;
+        };
+        let quarter = table.dimensions.iter().position(|d| d == QUARTER);
+        // The link's `where` for one row; `None` when it names the financial
+        // year and the row's 12 months are not one: nothing repeats.
+        let filter_for = |row: &StatRow| {
+            let financial_year = quarter
+                .and_then(|q| row.groups[q].parse::<Period>().ok())
+                .and_then(Period::financial_year);
+            let mut filter = link.filter.clone();
+            for values in filter.values_mut() {
+                for v in values.iter_mut().filter(|v| *v == FINANCIAL_YEAR) {
+                    *v = financial_year.clone()?;
+                }
+            }
+            Some(filter)
+        };
+        let filter = &link.filter;
+        // A financial year names its own 12 months: every quarter's table
+        // of the other repeats that year's row, not only the same quarter's.
+        let by_financial_year = filter.values().flatten().any(|v| v == FINANCIAL_YEAR);
+        let other_quarter = other.dimensions.iter().position(|d| d == QUARTER);
+        // Dimension pairs (here, there) that a repeated row agrees on.
+        let shared: Vec<(usize, usize)> = table
+            .dimensions
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !link.rows.contains_key(*d) && !table.metadata.descriptive.contains(d))
+            .filter(|(_, d)| !(by_financial_year && *d == QUARTER))
+            .filter_map(|(i, d)| {
+                let name = link.matching.get(d).unwrap_or(d);
+                let j = other.dimensions.iter().position(|x| x == name)?;
+                (!filter.contains_key(name)).then_some((i, j))
+            })
+            .collect();
+        let selected = |t: &StatTable, row: &StatRow, wanted: &BTreeMap<String, Vec<String>>| {
+            wanted.iter().all(|(d, values)| {
+                t.dimensions
+                    .iter()
+                    .position(|x| x == d)
+                    .is_some_and(|i| values.contains(&row.groups[i]))
+            })
+        };
+        for (r, row) in table.rows.iter().enumerate() {
+            if !selected(table, row, &link.rows) {
+                continue;
+            }
+            let Some(filter) = filter_for(row) else {
+                continue;
+            };
+            let agreeing: Vec<(usize, &StatRow)> = other
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, x)| {
+                    shared.iter().all(|&(i, j)| {
+                        let (a, b) = (&row.groups[i], &x.groups[j]);
+                        a == b || (is_all(a) && is_all(b))
+                    })
+                })
+                .collect();
+            // A group the other table does not break down by is not repeated.
+            if agreeing.is_empty() {
+                continue;
+            }
+            // One relation for each quarter's table of the other.
+            let mut by_quarter: BTreeMap<Option<&str>, Vec<CellRef>> = BTreeMap::new();
+            for (p, x) in agreeing {
+                let parts = by_quarter
+                    .entry(other_quarter.map(|q| x.groups[q].as_str()))
+                    .or_default();
+                if selected(other, x, &filter) {
+                    parts.push(CellRef {
+                        table: o,
+                        row: p,
+                        figure: other_figure,
+                    });
+                }
+            }
+            let own_quarter = quarter.map(|q| row.groups[q].as_str());
+            for (other_quarter, parts) in by_quarter {
+                // A year is in the tables of the quarters from its end on;
+                // an earlier quarter's table does not have it (but for the 0
+                // rows a series fills in).
+                let earlier = other_quarter.zip(own_quarter).is_some_and(|(o, q)| o < q);
+                if earlier || (parts.is_empty() && other_quarter != own_quarter) {
+                    continue;
+                }
+                let total = CellRef {
+                    table: t,
+                    row: r,
+                    figure,
+                };
+                if self.cell(total).is_none() {
+                    self.problems
+                        .push(format!("{here}: its rows have no {}", link.figure));
+                    return;
+                }
+                let description = format!(
+                    "{}, {}: repeats {} of {}{}",
+                    table.metadata.id,
+                    row.groups.join(" / "),
+                    link.table_figure,
+                    link.table,
+                    other_quarter.map(|q| format!(" ({q})")).unwrap_or_default()
+                );
+                if !self.relate(&parts, total, description) {
+                    self.problems.push(format!(
+                        "{here}: the {} of row {} is not the sum of the rows it repeats",
+                        link.figure,
+                        row.groups.join(" / ")
+                    ));
+                }
+            }
+        }
+    }
+
+    /// One relation per figure: the rows' figures add up to the total row's.
+    fn relate_rows(
+        &mut self,
+        t: usize,
+        table: &StatTable,
+        parts: &[usize],
+        total: usize,
+        description: String,
+    ) {
+        for (figure, _) in cells_of(&table.rows[total].value) {
+            let at = |row| CellRef {
+                table: t,
+                row,
+                figure,
+            };
+            let parts: Vec<CellRef> = parts.iter().map(|&r| at(r)).collect();
+            self.relate(
+                &parts,
+                at(total),
+                format!("{description}, {}", figure.name()),
+            );
+        }
+    }
+
+    /// The cells exist and `parts` add up to `total`.
+    fn adds_up(&self, parts: &[CellRef], total: CellRef) -> bool {
+        let parts: Option<Vec<u64>> = parts
+            .iter()
+            .map(|&c| Some(self.values[self.cell(c)?]))
+            .collect();
+        // No parts at all says the total is 0: a reader knows it, whether or
+        // not it is printed.
+        parts
+            .zip(self.cell(total))
+            .is_some_and(|(parts, total)| parts.iter().sum::<u64>() == self.values[total])
+    }
+
+    /// Records the relation if its cells exist and really add up; says
+    /// whether it did.
+    fn relate(&mut self, parts: &[CellRef], total: CellRef, description: String) -> bool {
+        self.adds_up(parts, total) && self.record(parts, total, description)
+    }
+
+    /// Records the relation, known to add up, if its cells exist.
+    fn record(&mut self, parts: &[CellRef], total: CellRef, description: String) -> bool {
+        let parts: Option<Vec<usize>> = parts.iter().map(|&c| self.cell(c)).collect();
+        let (Some(parts), Some(total)) = (parts, self.cell(total)) else {
+            return false;
+        };
+        self.relations.push(Relation { parts, total });
+        self.descriptions.push(description);
+        true
+    }
+}
+
+/// A row's values in the dimensions that identify it, leaving out `skip`
+/// and the table's descriptive columns.
+fn identity_without<'a>(table: &StatTable, row: &'a StatRow, skip: &[usize]) -> Vec<&'a str> {
+    row.groups
+        .iter()
+        .enumerate()
+        .filter(|(d, _)| {
+            !skip.contains(d) && !table.metadata.descriptive.contains(&table.dimensions[*d])
+        })
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(metadata: &str, dimensions: &[&str], rows: &[(&[&str], u64)]) -> StatTable {
+        StatTable {
+            metadata: toml::from_str(metadata).expect("metadata"),
+            dimensions: dimensions.iter().map(|d| d.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|(groups, count)| StatRow {
+                    groups: groups.iter().map(|g| g.to_string()).collect(),
+                    value: Value::Count(*count),
+                })
+                .collect(),
+        }
+    }
+
+    /// Commencements in the 12 months ending 2003Q1 and 2005Q1 (financial
+    /// years 2002-03 and 2004-05), and the financial years' table of
+    /// 2004Q1 and 2005Q1; 2004Q1's holds a 0 row for 2004-05, filled in by
+    /// the series, which is no figure of that year.
+    #[test]
+    fn a_financial_year_repeats_in_the_tables_of_every_quarter_from_its_end() {
+        let commencements = table(
+            r#"
+            id = "commencements"
+            title = "Orders commenced"
+            measure = 1
+            kind = "count"
+            cohort = "Orders"
+            counted = "Orders"
+            breakdowns = ["National"]
+            chart = { kind = "none" }
+            [[links]]
+            figure = "count"
+            rows = { breakdown = ["National"] }
+            match = { group = "area" }
+            table = "by_year"
+            table_figure = "count"
+            where = { financial_year = ["$financial_year"] }
+            "#,
+            &[QUARTER, "breakdown", "group"],
+            &[
+                (&["2003Q1", "National", "All"], 6),
+                (&["2005Q1", "National", "All"], 13),
+            ],
+        );
+        let by_year = table(
+            r#"
+            id = "by_year"
+            title = "Orders commenced by financial year"
+            measure = 1
+            kind = "count"
+            cohort = "Orders"
+            counted = "Orders"
+            breakdowns = ["Financial year", "Probation area"]
+            chart = { kind = "none" }
+            "#,
+            &[QUARTER, "financial_year", "area"],
+            &[
+                (&["2004Q1", "2002-03", "All areas"], 6),
+                (&["2004Q1", "2004-05", "All areas"], 0),
+                (&["2005Q1", "2002-03", "All areas"], 6),
+                (&["2005Q1", "2004-05", "All areas"], 13),
+            ],
+        );
+        let linked = Linked::build(&[commencements, by_year]);
+        assert_eq!(linked.problems, Vec::<String>::new());
+        let cell = |table, row| {
+            linked.index[&CellRef {
+                table,
+                row,
+                figure: Figure::Count,
+            }]
+        };
+        let repeats: Vec<(usize, Vec<usize>)> = linked
+            .relations
+            .iter()
+            .filter(|r| linked.cells[r.total].table == 0)
+            .map(|r| (r.total, r.parts.clone()))
+            .collect();
+        assert_eq!(
+            repeats,
+            [
+                (cell(0, 0), vec![cell(1, 0)]),
+                (cell(0, 0), vec![cell(1, 2)]),
+                (cell(0, 1), vec![cell(1, 3)]),
+            ]
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Where editions and deliveries are kept: every path of an edition, the
+//! locks that keep two runs apart, and files written so that a crash
+//! leaves the old or the new, never half of either.
+
+pub mod durable;
+pub mod layout;
+pub mod lock;
+pub mod publish;
