@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod diff;
+pub mod edition;
 pub mod manifest;
 pub mod record;
 pub mod revisions;

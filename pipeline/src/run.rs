@@ -1,39 +1,22 @@
 //! A whole run: ingest if needed, then every table of the period computed
 //! with its statistics and written out.
 
-use std::path::{Path, PathBuf};
-
-use chrono::NaiveDate;
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::Date32Type;
-use datafusion::prelude::SessionContext;
+use std::path::PathBuf;
+use std::time::Instant;
 
 use crate::config::Config;
-use crate::diff::{DescriptiveColumns, descriptive_columns};
+pub use crate::edition::RunError;
+use crate::edition::{self, Opened, Revises};
 use crate::manifest::Manifest;
-use crate::revisions::{self, Previous, RevisionsError};
-use dtto_ingest::fields::date_from_days;
-use dtto_ingest::report::IngestSummary;
-use dtto_ingest::{IngestError, IngestOptions, Ingested, as_at_of, ingest};
+use dtto_ingest::{IngestOptions, Ingested, as_at_of, ingest};
 use dtto_model::catalogue::Catalogue;
-use dtto_model::catalogue::TableQuery;
-use dtto_model::exit::Exit;
-use dtto_model::period::{Period, PeriodError};
-use dtto_model::reference::ReadingOrder;
-use dtto_model::result::TableResult;
-use dtto_protect::disclosure::{self, DisclosureError, Protected, audit};
-use dtto_protect::statistics::totals::{self, TotalCheck};
-use dtto_protect::statistics::{self, StatTable, StatisticsError};
-use dtto_query::{QueryError, adhoc, open, run_tables};
-use dtto_render::bulletin::{self, Bulletin, Edition, Quality, Release};
-use dtto_render::charts::{self, Chart};
-use dtto_render::revised::{Revision, Statement};
-use dtto_render::{RenderError, html, ods, pdf, qa, tidy_csv};
+use dtto_model::period::Period;
+use dtto_protect::disclosure::Protected;
+use dtto_protect::statistics::StatTable;
+use dtto_query::QueryError;
+use dtto_query::session::Data;
 use dtto_storage::layout::EditionLayout;
-use dtto_storage::publish::{self, EditionError, Published};
-
-/// The publication's name, on every output.
-const TITLE: &str = "Drug Treatment and Testing Order statistics";
+use dtto_storage::publish::{self, Published};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -64,7 +47,8 @@ pub struct RunOutcome {
     /// Whether the edition was written, or its files were already in place.
     pub published: Published,
     /// Wall time of the query stage: every table planned and run for every
-    /// quarter of the edition (its statistics come after, in [`draft`]).
+    /// quarter of the edition (its statistics come after, in
+    /// [`edition::protect`]).
     pub query_seconds: f64,
     /// Wall time of disclosure control over the whole edition.
     pub disclosure_seconds: f64,
@@ -85,314 +69,12 @@ impl RunOutcome {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Ingest(#[from] IngestError),
-    #[error(transparent)]
-    Period(#[from] PeriodError),
-    #[error(transparent)]
-    Query(#[from] QueryError),
-    #[error(transparent)]
-    Statistics(#[from] StatisticsError),
-    #[error(transparent)]
-    Disclosure(#[from] DisclosureError),
-    #[error(transparent)]
-    Revisions(#[from] RevisionsError),
-    #[error(transparent)]
-    Render(#[from] RenderError),
-    /// A file of the edition that cannot be written.
-    #[error("{}: {source}", path.display())]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-impl RunError {
-    pub fn exit(&self) -> Exit {
-        match self {
-            RunError::Ingest(e) => e.exit(),
-            RunError::Period(_) => Exit::Period,
-            RunError::Query(_) | RunError::Statistics(_) | RunError::Disclosure(_) => Exit::Queries,
-            RunError::Revisions(e) => e.exit(),
-            RunError::Render(e) => e.exit(),
-            RunError::Write { .. } => Exit::Storage,
-        }
-    }
-
-    /// For `map_err` on a write of `path`.
-    fn write_at(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
-        move |source| RunError::Write {
-            path: path.to_path_buf(),
-            source,
-        }
-    }
-}
-
-/// The files of an edition made in memory before any is written, so a
-/// template that fails leaves the previous edition as it was.
-struct Rendered {
-    /// Not released: every output says DRAFT first.
-    draft: bool,
-    html: String,
-    pdf: Vec<u8>,
-    ods: Vec<u8>,
-    qa: String,
-    charts: Vec<Chart>,
-}
-
-fn render(
-    options: &RunOptions,
-    draft: &Draft,
-    date: NaiveDate,
-    ingested: &Ingested,
-) -> Result<Rendered, RunError> {
-    let templates = &options.templates;
-    let Draft {
-        protected,
-        edition,
-        tables,
-        ..
-    } = draft;
-    let totals: Vec<TotalCheck> = tables.iter().flat_map(totals::check).collect();
-    let ods = ods::render(&protected.tables, &protected.series, edition, date)?;
-    let qa = qa::render(templates, edition, &ingested.summary, &totals, protected)?;
-    let (bulletin, charts) = bulletin(templates, protected, edition.clone())?;
-    Ok(Rendered {
-        draft: bulletin.edition.release.is_none(),
-        html: html::render(&bulletin, templates)?,
-        pdf: pdf::render(&bulletin, templates, date)?,
-        ods,
-        qa,
-        charts,
-    })
-}
-
-/// The bulletin's words and figures with its charts: of each table and
-/// each series, marked DRAFT on every one of a draft. A run renders it as
-/// HTML and PDF; the preview as HTML.
-pub fn bulletin(
-    templates: &Path,
-    protected: &Protected,
-    edition: Edition,
-) -> Result<(Bulletin, Vec<Chart>), RenderError> {
-    let mut charts: Vec<Chart> = Vec::new();
-    for table in &protected.tables {
-        let counted = dtto_model::format::lower_first(&table.metadata().cohort_in(edition.period));
-        charts.extend(charts::chart(table, &counted)?);
-    }
-    for table in &protected.series {
-        charts.extend(charts::trend(table)?);
-    }
-    if edition.release.is_none() {
-        charts = charts.into_iter().map(Chart::marked_draft).collect();
-    }
-    let bulletin = bulletin::build(
-        templates,
-        edition,
-        &protected.tables,
-        &protected.series,
-        &charts,
-    )?;
-    Ok((bulletin, charts))
-}
-
-/// Every file of the edition, into `dir`: the public edition and the
-/// sign-off material apart, each with its manifest, the sign-off one
-/// covering both.
-fn write_edition(
-    protected: &Protected,
-    revisions: &[Revision],
-    rendered: &Rendered,
-    manifest: &Manifest,
-    dir: &Path,
-) -> Result<(), RunError> {
-    let draft = rendered.draft;
-    let edition = EditionLayout::new(dir);
-    for folder in [edition.series(), edition.charts(), edition.sign_off()] {
-        std::fs::create_dir_all(&folder).map_err(RunError::write_at(&folder))?;
-    }
-    let csv_failed = |path: &Path| {
-        let path = path.to_path_buf();
-        move |e: csv::Error| RunError::write_at(&path)(e.into())
-    };
-    for table in &protected.tables {
-        let path = edition.table_csv(&table.metadata().id);
-        tidy_csv::write(table, protected.period, &path, draft).map_err(csv_failed(&path))?;
-    }
-    for table in &protected.series {
-        let path = edition.series_csv(&table.metadata().id);
-        tidy_csv::write(table, protected.period, &path, draft).map_err(csv_failed(&path))?;
-    }
-    let path = edition.revisions_csv();
-    revisions::write_csv(revisions, &path, draft).map_err(csv_failed(&path))?;
-    let path = edition.audit();
-    audit::write(protected, &path).map_err(csv_failed(&path))?;
-    let write = |path: PathBuf, bytes: &[u8]| {
-        std::fs::write(&path, bytes).map_err(RunError::write_at(&path))
-    };
-    for chart in &rendered.charts {
-        write(edition.chart(&chart.id), chart.svg.as_bytes())?;
-    }
-    write(edition.bulletin_html(), rendered.html.as_bytes())?;
-    write(edition.bulletin_pdf(), &rendered.pdf)?;
-    write(edition.spreadsheet(), &rendered.ods)?;
-    write(edition.qa(), rendered.qa.as_bytes())?;
-    manifest.write(&edition.public(), &edition.public_manifest())?;
-    Ok(manifest.write(dir, &edition.sign_off_manifest())?)
-}
-
-/// What the templates are told about this edition.
-fn edition(
-    config: &Config,
-    period: Period,
-    as_at: NaiveDate,
-    revisions: Option<Statement>,
-    summary: &IngestSummary,
-) -> Edition {
-    let long = dtto_model::format::long_date;
-    let configured = config.release.as_ref();
-    let release = configured.and_then(|release| {
-        Some(Release {
-            published: format!("{}, {}", long(release.published_date()?), release.time),
-            next: release.next_date().map(long),
-            producer: release.producer.clone(),
-            contact: release.contact.clone(),
-        })
-    });
-    Edition {
-        title: TITLE.to_string(),
-        period,
-        year_ending: period.year_ending_words(),
-        year_earlier: period.earlier(4).year_ending_words(),
-        period_end: long(period.end()),
-        as_at: long(as_at),
-        source: format!("DTTO national extract, as at {}", long(as_at)),
-        threshold: config.disclosure.threshold,
-        low_reliability_below: config.statistics.low_reliability_below,
-        status: match configured {
-            Some(release) => release.status.name().to_string(),
-            None => "Draft".to_string(),
-        },
-        release,
-        revisions,
-        quality: Quality::of(summary),
-    }
-}
-
-/// The date the PDF and the spreadsheet carry: the release's, or for a
-/// draft the period's end (never the time of the run, so the bytes do not
-/// change from one run to the next).
-fn dated(options: &RunOptions, period: Period) -> NaiveDate {
-    options
-        .config
-        .release
-        .as_ref()
-        .and_then(|release| release.published_date())
-        .unwrap_or_else(|| period.end())
-}
-
-/// The edition this one revises: the one named, or the latest of an
-/// earlier period in the output folder, if any.
-fn previous_edition(
-    revises: &Revises,
-    period: Period,
-    descriptive: &DescriptiveColumns,
-) -> Result<Option<Previous>, RunError> {
-    let dir = match &revises.previous {
-        Some(dir) => Some(dir.clone()),
-        None => revisions::latest_before(&revises.output, period)?,
-    };
-    Ok(dir
-        .map(|dir| Previous::read(&dir, descriptive))
-        .transpose()?)
-}
-
-/// The day the delivery's first Order commenced: no measure has anything
-/// to count in a period that ends before it.
-pub async fn first_commencement(ctx: &SessionContext) -> Result<Option<NaiveDate>, RunError> {
-    let batches = adhoc(ctx, "SELECT min(commencement_date) FROM orders").await?;
-    Ok(batches
-        .iter()
-        .find(|batch| batch.num_rows() > 0)
-        .and_then(|batch| batch.column(0).as_primitive_opt::<Date32Type>())
-        .filter(|days| days.is_valid(0))
-        .and_then(|days| date_from_days(days.value(0))))
-}
-
-/// Which edition an edition revises: the one named, or the latest of an
-/// earlier period under `output`.
-pub struct Revises {
-    pub output: PathBuf,
-    pub previous: Option<PathBuf>,
-}
-
-/// What the edition says, before any file of it is made.
-pub struct Draft {
-    /// The period's tables before disclosure control (see
-    /// [`RunOutcome::tables`]).
-    pub tables: Vec<StatTable>,
-    pub protected: Protected,
-    pub edition: Edition,
-    /// Wall time of disclosure control.
-    pub disclosure_seconds: f64,
-}
-
-/// From the tables' rows to what the edition says: their statistics,
-/// disclosure control, the revisions against the previous edition and the
-/// edition's details. A run and the preview (`dtto serve`) both make their
-/// edition this way, so the preview shows what a run would publish.
-pub async fn draft(
-    ctx: &SessionContext,
-    catalogue: &Catalogue,
-    results: &[TableResult],
-    (period, as_at): (Period, NaiveDate),
-    config: &Config,
-    revises: &Revises,
-    summary: &IngestSummary,
-) -> Result<Draft, RunError> {
-    let minimum = config.statistics.low_reliability_below;
-    let series = results
-        .iter()
-        .map(|r| statistics::series(r, minimum))
-        .collect::<Result<Vec<_>, _>>()?;
-    let tables: Vec<StatTable> = series
-        .iter()
-        .filter_map(|s| s.published_at(period))
-        .collect();
-    let started = std::time::Instant::now();
-    let mut protected = disclosure::protect(
-        &series,
-        period,
-        config.disclosure.rules(),
-        &config.disclosure.withhold_first,
-    )?;
-    let disclosure_seconds = started.elapsed().as_secs_f64();
-    let descriptive = descriptive_columns(catalogue);
-    let statement = match previous_edition(revises, period, &descriptive)? {
-        Some(previous) => {
-            Some(revisions::revise(ctx, &mut protected, &previous, &descriptive).await?)
-        }
-        None => None,
-    };
-    let order = ReadingOrder::load(catalogue.reference.iter().map(|list| list.path.as_path()))
-        .map_err(IngestError::from)?;
-    for table in protected.tables.iter_mut().chain(&mut protected.series) {
-        table.put_in_reading_order(&order);
-    }
-    Ok(Draft {
-        tables,
-        protected,
-        edition: edition(config, period, as_at, statement, summary),
-        disclosure_seconds,
-    })
-}
-
+/// Ingest if needed, then the edition of the period through every stage
+/// of [`crate::edition`], published under `options.output`.
 pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     // Before anything that can fail: a run that stops early must still put
     // back an edition a killed run left half moved.
-    publish::recover(&options.output).map_err(edition_failed)?;
+    publish::recover(&options.output).map_err(edition::edition_failed)?;
     let ingested = ingest(&IngestOptions {
         extract: options.extract.clone(),
         warehouse: options.warehouse.clone(),
@@ -402,57 +84,44 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         limits: options.config.ingest.limits(),
     })?;
     let as_at = as_at_of(&ingested.summary, &ingested.dir)?;
-    let period = options
-        .period
-        .unwrap_or_else(|| Period::latest_complete(as_at));
-
     let (catalogue, problems) = Catalogue::load(&options.queries);
     if !problems.is_empty() {
         return Err(QueryError::Catalogue(problems).into());
     }
-    let started = std::time::Instant::now();
-    let ctx = open(&ingested.dir, &catalogue).await?;
-    let begins = first_commencement(&ctx).await?;
-    period.check_against(as_at, begins)?;
-    let every_table: Vec<&TableQuery> = catalogue.tables.iter().collect();
-    let results = run_tables(&ctx, &every_table, period, as_at, begins).await?;
+    let config = &options.config;
+
+    let started = Instant::now();
+    let data = Data::Warehouse(&ingested.dir);
+    let opened = Opened::open(
+        data,
+        ingested.summary.clone(),
+        as_at,
+        &catalogue,
+        options.period,
+    )
+    .await?;
+    let results = opened
+        .query(&catalogue.tables.iter().collect::<Vec<_>>())
+        .await?;
     let query_seconds = started.elapsed().as_secs_f64();
+    let protection = edition::protect(&results, opened.period, config)?;
     let revises = Revises {
         output: options.output.clone(),
         previous: options.previous.clone(),
     };
-    let config = &options.config;
-    let draft = draft(
-        &ctx,
-        &catalogue,
-        &results,
-        (period, as_at),
-        config,
-        &revises,
-        &ingested.summary,
-    )
-    .await?;
-    let disclosure_seconds = draft.disclosure_seconds;
-    // revisions.csv, written with the edition's other files.
-    let revisions = draft
-        .edition
-        .revisions
-        .as_ref()
-        .map_or_else(Vec::new, |statement| statement.figures.clone());
-    let rendered = render(options, &draft, dated(options, period), &ingested)?;
-
+    let draft = edition::draft(&opened, &catalogue, protection, config, &revises).await?;
+    let period = opened.period;
+    let date = edition::dated(config, period);
+    let rendered = edition::render(&draft, &options.templates, date, &opened.summary)?;
     let manifest = Manifest::new(
         period.to_string(),
-        &ingested.summary,
+        &opened.summary,
         &options.queries,
         &options.templates,
-        &options.config,
+        config,
     )?;
     let output = options.output.join(period.to_string());
-    let published = publish::publish(&output, |staging| {
-        write_edition(&draft.protected, &revisions, &rendered, &manifest, staging)
-    })
-    .map_err(edition_failed)?;
+    let published = edition::publish(&draft, &rendered, &manifest, &output)?;
     Ok(RunOutcome {
         ingested,
         period,
@@ -461,15 +130,6 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         output,
         published,
         query_seconds,
-        disclosure_seconds,
+        disclosure_seconds: draft.disclosure_seconds,
     })
-}
-
-/// Why the edition could not be published: its files' own failure, or the
-/// output folder's.
-fn edition_failed(e: EditionError<RunError>) -> RunError {
-    match e {
-        EditionError::Write(e) => e,
-        EditionError::Io { path, source } => RunError::Write { path, source },
-    }
 }

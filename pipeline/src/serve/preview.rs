@@ -3,27 +3,24 @@
 //! computed again: the query session, with its views, is kept while the
 //! delivery, the views and the reference lists stay the same, and each
 //! table's rows while its SQL does too. Statistics, disclosure control and
-//! revisions are a run's own ([`run::draft`]), so the preview never shows a
-//! figure a run would withhold.
+//! revisions are a run's own stages ([`crate::edition`]), so the preview
+//! never shows a figure a run would withhold.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
-use datafusion::prelude::SessionContext;
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, ConfigError};
-use crate::run::{self, Revises, RunError};
-use dtto_ingest::report::IngestSummary;
+use crate::edition::{self, Opened, Revises, RunError};
 use dtto_ingest::warehouse::{SUMMARY_FILE, Warehouse};
 use dtto_ingest::{self, IngestError};
 use dtto_model::catalogue::{Catalogue, TableQuery};
 use dtto_model::period::Period;
 use dtto_model::result::TableResult;
+use dtto_query::QueryError;
 use dtto_query::session::Data;
-use dtto_query::{QueryError, open_on, run_tables};
-use dtto_render::{RenderError, html};
+use dtto_render::RenderError;
 use dtto_storage::lock::{Access, Lock, LockError};
 
 /// Where the preview reads from.
@@ -93,15 +90,8 @@ pub struct Preview {
 
 /// A query session on the current delivery, with the views computed.
 struct Session {
-    /// [`session_key`]: what the session was made from.
     key: u64,
-    ctx: SessionContext,
-    period: Period,
-    as_at: NaiveDate,
-    /// The day the delivery's first Order commenced.
-    begins: Option<NaiveDate>,
-    /// How the delivery was ingested, for the data-quality section.
-    summary: IngestSummary,
+    opened: Opened,
 }
 
 impl Preview {
@@ -153,8 +143,7 @@ impl Preview {
             .zip(&catalogue.tables)
             .filter(|(key, _)| !self.rows.contains_key(key))
             .unzip();
-        let (period, as_at) = (session.period, session.as_at);
-        let queried = run_tables(&session.ctx, &unknown, period, as_at, session.begins).await?;
+        let queried = session.opened.query(&unknown).await?;
         self.rows.extend(unknown_keys.into_iter().zip(queried));
         // Only the tables as they are now: a preview open all day keeps
         // no rows of SQL since edited away.
@@ -177,20 +166,12 @@ impl Preview {
             output: options.output.clone(),
             previous: None,
         };
-        let draft = run::draft(
-            &session.ctx,
-            &catalogue,
-            &results,
-            (period, as_at),
-            &config,
-            &revises,
-            &session.summary,
-        )
-        .await?;
-        let (bulletin, _) = run::bulletin(&options.templates, &draft.protected, draft.edition)?;
+        let opened = &session.opened;
+        let protection = edition::protect(&results, opened.period, &config)?;
+        let draft = edition::draft(opened, &catalogue, protection, &config, &revises).await?;
         Ok(Page {
-            html: html::render(&bulletin, &options.templates)?,
-            period,
+            html: edition::page(draft, &options.templates)?,
+            period: opened.period,
             queried: unknown.len(),
         })
     }
@@ -205,20 +186,9 @@ impl Session {
     ) -> Result<Session, PreviewError> {
         let summary = dtto_ingest::read_summary(delivery)?;
         let as_at = dtto_ingest::as_at_of(&summary, delivery)?;
-        let ctx = open_on(Data::InMemory(delivery), catalogue).await?;
-        let begins = run::first_commencement(&ctx).await?;
-        let period = period.unwrap_or_else(|| Period::latest_complete(as_at));
-        period
-            .check_against(as_at, begins)
-            .map_err(RunError::from)?;
-        Ok(Session {
-            key,
-            ctx,
-            period,
-            as_at,
-            begins,
-            summary,
-        })
+        let data = Data::InMemory(delivery);
+        let opened = Opened::open(data, summary, as_at, catalogue, period).await?;
+        Ok(Session { key, opened })
     }
 }
 
