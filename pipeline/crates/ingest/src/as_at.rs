@@ -24,7 +24,7 @@ use dtto_model::contract::{ExtractFile, Kind};
 const QUIET_AT_MOST: Months = Months::new(3);
 
 /// Refuses an `as_at` after `today`: no extract is taken in the future.
-pub fn refuse_future(
+pub(crate) fn refuse_future(
     control: &Path,
     as_at: NaiveDate,
     today: NaiveDate,
@@ -42,7 +42,7 @@ pub fn refuse_future(
 /// Refuses an `as_at` more than a quarter after `latest`, the latest date
 /// of any record loaded. A delivery with no dated record is left to the
 /// run, which refuses every period of it (no Order commenced).
-pub fn refuse_after_data(
+pub(crate) fn refuse_after_data(
     control: &Path,
     as_at: NaiveDate,
     latest: Option<NaiveDate>,
@@ -66,7 +66,7 @@ pub fn refuse_after_data(
 /// The latest date in any date column of the delivery loaded into
 /// `staging`, from the maxima its Parquet files keep per row group: no
 /// row is read again.
-pub fn latest_date(staging: &Path) -> Result<Option<NaiveDate>, IngestError> {
+pub(crate) fn latest_date(staging: &Path) -> Result<Option<NaiveDate>, IngestError> {
     let mut latest = None;
     for file in ExtractFile::ALL {
         let path = staging.join(file.name()).join(DATASET_FILE);

@@ -55,7 +55,7 @@ pub struct ReadDigest {
 }
 
 /// `inner`, with every byte read from it hashed into a [`ReadDigest`].
-pub struct HashingReader<R> {
+pub(crate) struct HashingReader<R> {
     inner: R,
     hashed: Arc<Mutex<Hashed>>,
 }
@@ -74,7 +74,7 @@ impl<R: Read> Read for HashingReader<R> {
 }
 
 /// Opens `path` for one reading whose bytes are hashed.
-pub fn open_hashed(path: &Path) -> std::io::Result<(HashingReader<File>, ReadDigest)> {
+pub(crate) fn open_hashed(path: &Path) -> std::io::Result<(HashingReader<File>, ReadDigest)> {
     let file = File::open(path)?;
     let opened = Identity::of(&file.metadata()?);
     let hashed = Arc::new(Mutex::new(Hashed::default()));
@@ -120,7 +120,7 @@ impl ReadDigest {
 }
 
 /// The SHA-256 (hex) of `bytes` already in memory (the control file).
-pub fn sha256_of(bytes: &[u8]) -> String {
+pub(crate) fn sha256_of(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 

@@ -44,7 +44,7 @@ fn part_of(bits: u128) -> usize {
 }
 
 /// The keys of one file as it is read, in one of two readings.
-pub enum KeyIndex {
+pub(crate) enum KeyIndex {
     /// First reading: every key recorded, repeats found afterwards.
     Recording(KeyLedger),
     /// Second reading: only keys that may repeat are looked up.
@@ -57,12 +57,12 @@ pub enum KeyIndex {
 impl KeyIndex {
     /// For the first reading of a file expected to hold about `expected`
     /// keys.
-    pub fn recording(expected: usize) -> Self {
+    pub(crate) fn recording(expected: usize) -> Self {
         KeyIndex::Recording(KeyLedger::new(KEYS_IN_MEMORY, expected))
     }
 
     /// For a second reading that looks up only the `repeated` keys.
-    pub fn checking(repeated: FxHashSet<u128>) -> Self {
+    pub(crate) fn checking(repeated: FxHashSet<u128>) -> Self {
         KeyIndex::Checking {
             repeated,
             first_line: FxHashMap::default(),
@@ -72,7 +72,7 @@ impl KeyIndex {
     /// Records `key` as loaded from `line`, or gives the line of the copy
     /// loaded earlier. While recording, a repeat is not known yet and
     /// this always succeeds.
-    pub fn claim(&mut self, key: &str, line: u64) -> io::Result<Result<(), u64>> {
+    pub(crate) fn claim(&mut self, key: &str, line: u64) -> io::Result<Result<(), u64>> {
         let bits = key_bits(key);
         match self {
             KeyIndex::Recording(ledger) => {
@@ -99,7 +99,7 @@ impl KeyIndex {
 
     /// The line an earlier copy of `key`, on a row that is not loaded, was
     /// loaded from, if any. While recording, not known yet: `None`.
-    pub fn earlier_line(&mut self, key: &str) -> io::Result<Option<u64>> {
+    pub(crate) fn earlier_line(&mut self, key: &str) -> io::Result<Option<u64>> {
         let bits = key_bits(key);
         match self {
             KeyIndex::Recording(ledger) => {
@@ -113,7 +113,7 @@ impl KeyIndex {
     /// The keys that may have been loaded twice, or loaded and also found
     /// on a rejected row, in what the first reading recorded. Empty when
     /// checking: the second reading's answers are exact.
-    pub fn repeated(self) -> io::Result<FxHashSet<u128>> {
+    pub(crate) fn repeated(self) -> io::Result<FxHashSet<u128>> {
         match self {
             KeyIndex::Recording(ledger) => ledger.repeated(),
             KeyIndex::Checking { .. } => Ok(FxHashSet::default()),
@@ -123,7 +123,7 @@ impl KeyIndex {
 
 /// Every key of a file so far, dealt into [`PARTS`] parts, the parts
 /// written to temporary files whenever they hold more than the budget.
-pub struct KeyLedger {
+pub(crate) struct KeyLedger {
     /// The last key recorded while keys ascend; a file whose keys ascend
     /// throughout cannot hold a repeat, and is not checked at all.
     last: String,

@@ -332,7 +332,7 @@ struct Scanned {
 /// The text the csv reader parses, read and scanned on a thread of its
 /// own a block at a time: reading and scanning are a tenth of a load, and
 /// a block of a megabyte is handed over for almost nothing.
-pub struct LineTrackingReader {
+pub(crate) struct LineTrackingReader {
     blocks: Receiver<Scanned>,
     /// Blocks read, handed back to be read into again.
     emptied: Sender<Vec<u8>>,
@@ -347,7 +347,10 @@ pub struct LineTrackingReader {
 }
 
 impl LineTrackingReader {
-    pub fn new(inner: impl Read + Send + 'static, limits: RecordLimits) -> (Self, LineCounter) {
+    pub(crate) fn new(
+        inner: impl Read + Send + 'static,
+        limits: RecordLimits,
+    ) -> (Self, LineCounter) {
         let (sender, blocks) = sync_channel(BLOCKS_AHEAD);
         let (emptied, spare) = channel();
         std::thread::spawn(move || scan_blocks(inner, limits, sender, spare));

@@ -25,7 +25,7 @@ use dtto_model::contract::ExtractFile;
 use dtto_model::reference::ReferenceLists;
 
 /// What the files of one delivery share while they load.
-pub struct LoadContext<'a> {
+pub(crate) struct LoadContext<'a> {
     pub as_at: i32,
     pub reference: &'a ReferenceLists,
     /// Filled while orders load; read by drug tests.
@@ -38,7 +38,7 @@ pub struct LoadContext<'a> {
 /// Why a file was not read to its end: it could no longer pass, and
 /// reading on would only cost time and disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stopped {
+pub(crate) enum Stopped {
     /// A row beyond the control file's count, on this line.
     TooManyRows { line: u64 },
     /// More rows quarantined, by this line, than the share allowed of the
@@ -111,7 +111,7 @@ fn map_header(source: &Source, header: &StringRecord) -> Result<HeaderMap, Inges
     })
 }
 
-pub fn csv_error(
+pub(crate) fn csv_error(
     source: &Source,
     lines: &LineCounter,
     header: &StringRecord,
@@ -148,7 +148,7 @@ pub fn csv_error(
 }
 
 /// One file loaded.
-pub struct LoadedFile {
+pub(crate) struct LoadedFile {
     pub summary: FileSummary,
     /// Why reading stopped before the file's end, if it did.
     pub stopped: Option<Stopped>,
@@ -170,7 +170,7 @@ type Loaded = Result<LoadedFile, IngestError>;
 /// row; rows never load on the second reading that did not on the first,
 /// so it reads no further than the first did. The two readings must read
 /// the same bytes: only the keys repeated in the first are checked.
-pub fn load_file(
+pub(crate) fn load_file(
     source: &Source,
     expected_rows: u64,
     staging: &Path,
@@ -402,7 +402,7 @@ fn cannot_pass(
 }
 
 /// Rows quarantined per rule: a row breaking two rules counts under each.
-pub fn count_rules(violations: &[Violation], counts: &mut BTreeMap<String, u64>) {
+pub(crate) fn count_rules(violations: &[Violation], counts: &mut BTreeMap<String, u64>) {
     let mut rules: Vec<Rule> = violations.iter().map(|v| v.rule).collect();
     rules.sort_unstable();
     rules.dedup();

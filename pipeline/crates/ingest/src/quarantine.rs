@@ -12,11 +12,11 @@ use std::rc::Rc;
 use super::violation::Violation;
 use dtto_model::contract::ExtractFile;
 
-pub const ERRORS_FILE: &str = "errors.csv";
+pub(crate) const ERRORS_FILE: &str = "errors.csv";
 
 type Output = csv::Writer<Counted<BufWriter<File>>>;
 
-pub struct Quarantine {
+pub(crate) struct Quarantine {
     dir: PathBuf,
     errors: Option<Output>,
     rows: Option<Output>,
@@ -26,7 +26,7 @@ pub struct Quarantine {
 }
 
 impl Quarantine {
-    pub fn new(dir: &Path) -> Self {
+    pub(crate) fn new(dir: &Path) -> Self {
         Quarantine {
             dir: dir.to_path_buf(),
             errors: None,
@@ -37,17 +37,17 @@ impl Quarantine {
 
     /// Bytes of rejected rows and errors written so far (within the csv
     /// writers' small buffers).
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         self.bytes.get()
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// Closes the previous file's rejected rows; the next file's are
     /// started on its first rejection.
-    pub fn start_file(&mut self) -> std::io::Result<()> {
+    pub(crate) fn start_file(&mut self) -> std::io::Result<()> {
         if let Some(mut rows) = self.rows.take() {
             rows.flush()?;
         }
@@ -56,7 +56,7 @@ impl Quarantine {
 
     /// Where the quarantine stands before a file is read, to go back to
     /// if the file is read again.
-    pub fn mark(&mut self) -> std::io::Result<Mark> {
+    pub(crate) fn mark(&mut self) -> std::io::Result<Mark> {
         let errors_len = match self.errors.as_mut() {
             Some(errors) => {
                 errors.flush()?;
@@ -71,7 +71,7 @@ impl Quarantine {
     }
 
     /// Forgets what was rejected from `file` since `mark`.
-    pub fn rewind(&mut self, mark: Mark, file: ExtractFile) -> std::io::Result<()> {
+    pub(crate) fn rewind(&mut self, mark: Mark, file: ExtractFile) -> std::io::Result<()> {
         self.rows = None;
         remove_if_present(&self.dir.join(format!("{}.csv", file.name())))?;
         match (mark.errors_len, self.errors.as_mut()) {
@@ -91,7 +91,7 @@ impl Quarantine {
     }
 
     /// Keeps one rejected row with every rule it broke.
-    pub fn reject(
+    pub(crate) fn reject(
         &mut self,
         file: ExtractFile,
         source_name: &str,
@@ -122,7 +122,7 @@ impl Quarantine {
         Ok(())
     }
 
-    pub fn finish(&mut self) -> std::io::Result<()> {
+    pub(crate) fn finish(&mut self) -> std::io::Result<()> {
         self.start_file()?;
         if let Some(mut errors) = self.errors.take() {
             errors.flush()?;
@@ -151,7 +151,7 @@ fn file_of(output: &Output) -> &File {
 }
 
 /// The quarantine's size before a file, from [`Quarantine::mark`].
-pub struct Mark {
+pub(crate) struct Mark {
     errors_len: Option<u64>,
     bytes: u64,
 }

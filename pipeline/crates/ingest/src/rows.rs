@@ -22,7 +22,7 @@ use super::source::{Opened, Source};
 const ROWS_PER_CHUNK: usize = 256;
 
 /// Consecutive rows of a file, each with the line it starts on.
-pub struct Chunk {
+pub(crate) struct Chunk {
     records: Vec<StringRecord>,
     lines: Vec<u64>,
     filled: usize,
@@ -33,7 +33,7 @@ pub struct Chunk {
 }
 
 impl Chunk {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Chunk {
             records: vec![StringRecord::new(); ROWS_PER_CHUNK],
             lines: vec![0; ROWS_PER_CHUNK],
@@ -42,11 +42,11 @@ impl Chunk {
         }
     }
 
-    pub fn records(&self) -> impl Iterator<Item = &StringRecord> {
+    pub(crate) fn records(&self) -> impl Iterator<Item = &StringRecord> {
         self.records[..self.filled].iter()
     }
 
-    pub fn rows(&self) -> impl Iterator<Item = (&StringRecord, u64)> {
+    pub(crate) fn rows(&self) -> impl Iterator<Item = (&StringRecord, u64)> {
         self.records().zip(self.lines.iter().copied())
     }
 
@@ -86,7 +86,7 @@ impl Chunk {
 }
 
 /// A file being read, a chunk of rows at a time.
-pub struct Rows<'a> {
+pub(crate) struct Rows<'a> {
     source: &'a Source,
     reader: csv::Reader<Box<dyn std::io::Read>>,
     lines: LineCounter,
@@ -98,7 +98,7 @@ pub struct Rows<'a> {
 
 impl<'a> Rows<'a> {
     /// Opens `source` and reads its header.
-    pub fn open(
+    pub(crate) fn open(
         source: &'a Source,
         limits: RecordLimits,
         progress: &ProgressBar,
@@ -124,13 +124,13 @@ impl<'a> Rows<'a> {
 
     /// The SHA-256 of the bytes read, once the file was read to its end
     /// (see [`ReadDigest::finish`]).
-    pub fn finish(self) -> Result<Option<String>, IngestError> {
+    pub(crate) fn finish(self) -> Result<Option<String>, IngestError> {
         let Rows { source, digest, .. } = self;
         digest.finish(&source.path)
     }
 
     /// Reads the next rows into `chunk`, until it is full or reading ends.
-    pub fn next(&mut self, chunk: &mut Chunk) {
+    pub(crate) fn next(&mut self, chunk: &mut Chunk) {
         let Rows {
             source,
             reader,

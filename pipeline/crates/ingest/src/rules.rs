@@ -9,7 +9,7 @@ use dtto_model::contract::{ExtractFile, ORDER_TYPES};
 
 /// A row's parsed fields, in contract column order, with the record they
 /// came from.
-pub struct Row<'a> {
+pub(crate) struct Row<'a> {
     pub fields: &'a [Field],
     pub record: &'a csv::StringRecord,
     /// Contract column index to record field index; `None` for an
@@ -18,7 +18,7 @@ pub struct Row<'a> {
 }
 
 impl Row<'_> {
-    pub fn text(&self, column: usize) -> &str {
+    pub(crate) fn text(&self, column: usize) -> &str {
         self.positions[column]
             .and_then(|p| self.record.get(p))
             .unwrap_or("")
@@ -39,9 +39,9 @@ impl Row<'_> {
 /// A short, stable fingerprint of an identifier, so that uniqueness and
 /// look-ups over tens of millions of ids cost 16 bytes each, not a String.
 /// At 128 bits a false match is not a practical possibility.
-pub type Fingerprint = (u64, u64);
+pub(crate) type Fingerprint = (u64, u64);
 
-pub fn fingerprint(id: &str) -> Fingerprint {
+pub(crate) fn fingerprint(id: &str) -> Fingerprint {
     let hash = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
     ((hash >> 64) as u64, hash as u64)
 }
@@ -49,7 +49,7 @@ pub fn fingerprint(id: &str) -> Fingerprint {
 /// What the drug tests need to know of every Order: its dates if it
 /// loaded, its line if it was quarantined.
 #[derive(Default)]
-pub struct OrderIndex {
+pub(crate) struct OrderIndex {
     loaded: FxHashMap<Fingerprint, OrderSpan>,
     quarantined: FxHashMap<Fingerprint, u64>,
     /// orders.csv stopped early: the Orders after the stop are not known,
@@ -59,14 +59,14 @@ pub struct OrderIndex {
 
 impl OrderIndex {
     /// The Orders were not read to the end of their file.
-    pub fn cut_short(&mut self) {
+    pub(crate) fn cut_short(&mut self) {
         self.cut_short = true;
     }
 }
 
 /// What the index holds of one Order id.
 #[derive(Clone, Copy)]
-pub enum OrderFound {
+pub(crate) enum OrderFound {
     Loaded(OrderSpan),
     /// Quarantined from this line of orders.csv.
     Quarantined(u64),
@@ -89,14 +89,14 @@ impl OrderIndex {
 }
 
 #[derive(Clone, Copy)]
-pub struct OrderSpan {
+pub(crate) struct OrderSpan {
     commencement: i32,
     /// termination_date, or as_at while the Order is still running.
     end: i32,
 }
 
 /// The rules of one file, with its columns resolved once.
-pub enum FileRules {
+pub(crate) enum FileRules {
     Orders(OrderRules),
     Assessments {
         assessment_date: usize,
@@ -114,7 +114,7 @@ pub enum FileRules {
     },
 }
 
-pub struct OrderRules {
+pub(crate) struct OrderRules {
     order_id: usize,
     order_type: usize,
     sentence_date: usize,
@@ -126,7 +126,7 @@ pub struct OrderRules {
 }
 
 impl FileRules {
-    pub fn for_file(file: ExtractFile) -> Self {
+    pub(crate) fn for_file(file: ExtractFile) -> Self {
         let at = |name| file.column_index(name);
         match file {
             ExtractFile::Orders => FileRules::Orders(OrderRules {
@@ -161,7 +161,7 @@ impl FileRules {
     /// not fit in cache: look-ups that do not wait on one another overlap
     /// their misses. On shuffled scale-10 drug tests they cost about 30 ns
     /// each this way, and about 100 ns looked up row by row.
-    pub fn find_orders<'r>(
+    pub(crate) fn find_orders<'r>(
         &self,
         records: impl Iterator<Item = &'r csv::StringRecord>,
         positions: &[Option<usize>],
@@ -183,7 +183,7 @@ impl FileRules {
     /// Adds the row's cross-column and cross-file violations to `out`.
     /// `order`: the row's Order from [`FileRules::find_orders`], if it was
     /// looked up ahead; otherwise the Order is looked up in `orders`.
-    pub fn check(
+    pub(crate) fn check(
         &self,
         row: &Row,
         as_at: i32,
@@ -246,7 +246,7 @@ impl FileRules {
     }
 
     /// Records an Order row's outcome so its drug tests can be checked.
-    pub fn remember_order(
+    pub(crate) fn remember_order(
         &self,
         row: &Row,
         as_at: i32,

@@ -25,13 +25,13 @@ use dtto_model::contract::{Column, ExtractFile, Kind};
 
 /// Rows per Arrow batch: large enough to amortise, small enough that
 /// memory stays flat however big the file is.
-pub const BATCH_ROWS: usize = 64 * 1024;
+pub(crate) const BATCH_ROWS: usize = 64 * 1024;
 
 /// Text bytes per Arrow batch: a batch is also cut here, so that long
 /// fields keep memory flat too, and a text column's 32-bit offsets (at most
 /// 2 GiB a batch) can never overflow whatever the field limit (one field is
 /// at most `MAX_LINE_BYTES`, checked with the configuration).
-pub const BATCH_TEXT_BYTES: usize = 32 << 20;
+pub(crate) const BATCH_TEXT_BYTES: usize = 32 << 20;
 
 /// Encoded bytes a Parquet row group may hold in memory before it is
 /// written out; real extracts stay far below it (a million rows are a few
@@ -39,7 +39,7 @@ pub const BATCH_TEXT_BYTES: usize = 32 << 20;
 const ROW_GROUP_BYTES: usize = 256 << 20;
 
 /// The Arrow schema of a file's dataset.
-pub fn schema(columns: &[Column]) -> SchemaRef {
+pub(crate) fn schema(columns: &[Column]) -> SchemaRef {
     let fields: Vec<ArrowField> = columns
         .iter()
         .map(|column| {
@@ -70,7 +70,7 @@ enum ColumnBuilder {
 }
 
 /// Accumulates validated rows into one Arrow batch at a time.
-pub struct BatchBuilder {
+pub(crate) struct BatchBuilder {
     schema: SchemaRef,
     columns: Vec<ColumnBuilder>,
     rows: usize,
@@ -78,7 +78,7 @@ pub struct BatchBuilder {
 }
 
 impl BatchBuilder {
-    pub fn new(file: ExtractFile, parsers: &[FieldParser]) -> Self {
+    pub(crate) fn new(file: ExtractFile, parsers: &[FieldParser]) -> Self {
         let columns = parsers
             .iter()
             .map(|p| match p.column.kind {
@@ -102,15 +102,15 @@ impl BatchBuilder {
     }
 
     /// Whether the batch should be written before another row is added.
-    pub fn is_full(&self) -> bool {
+    pub(crate) fn is_full(&self) -> bool {
         self.rows >= BATCH_ROWS || self.text_bytes >= BATCH_TEXT_BYTES
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.rows == 0
     }
 
-    pub fn append(&mut self, row: &Row) {
+    pub(crate) fn append(&mut self, row: &Row) {
         for (column, (builder, field)) in self.columns.iter_mut().zip(row.fields).enumerate() {
             match (builder, *field) {
                 (ColumnBuilder::Text(b), Field::Text) => {
@@ -131,7 +131,7 @@ impl BatchBuilder {
     }
 
     /// The rows so far as a batch; the builder starts empty again.
-    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+    pub(crate) fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let arrays = self
             .columns
             .iter_mut()
@@ -153,12 +153,12 @@ impl BatchBuilder {
 }
 
 /// The one Parquet file of a file's dataset in the warehouse.
-pub const DATASET_FILE: &str = "part-00000.parquet";
+pub(crate) const DATASET_FILE: &str = "part-00000.parquet";
 
 /// Writes a file's dataset on its own thread, so Parquet encoding and
 /// compression overlap with parsing and validation. The channel is bounded:
 /// at most two batches wait, whatever the file's size.
-pub struct ParquetSink {
+pub(crate) struct ParquetSink {
     sender: Option<SyncSender<RecordBatch>>,
     writer: Option<JoinHandle<Result<(), ParquetError>>>,
     path: PathBuf,
@@ -166,7 +166,11 @@ pub struct ParquetSink {
 
 impl ParquetSink {
     /// Starts `<dir>/<file>/part-00000.parquet`.
-    pub fn create(dir: &Path, file: ExtractFile, schema: SchemaRef) -> Result<Self, ParquetError> {
+    pub(crate) fn create(
+        dir: &Path,
+        file: ExtractFile,
+        schema: SchemaRef,
+    ) -> Result<Self, ParquetError> {
         let dataset = dir.join(file.name());
         std::fs::create_dir_all(&dataset)?;
         let path = dataset.join(DATASET_FILE);
@@ -203,7 +207,7 @@ impl ParquetSink {
         })
     }
 
-    pub fn write(&mut self, batch: RecordBatch) -> Result<(), ParquetError> {
+    pub(crate) fn write(&mut self, batch: RecordBatch) -> Result<(), ParquetError> {
         let sent = self.sender.as_ref().map(|s| s.send(batch));
         match sent {
             Some(Ok(())) => Ok(()),
@@ -218,7 +222,7 @@ impl ParquetSink {
     }
 
     /// Waits for every batch to be written and the file closed.
-    pub fn finish(&mut self) -> Result<(), ParquetError> {
+    pub(crate) fn finish(&mut self) -> Result<(), ParquetError> {
         self.sender.take();
         match self.writer.take().map(JoinHandle::join) {
             None => Err(ParquetError::General(format!(

@@ -27,7 +27,7 @@ enum Node {
     Leaf(Vec<u8>),
 }
 
-pub fn canonical(xml: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn canonical(xml: &[u8]) -> Result<Vec<u8>, String> {
     let mut reader = Reader::from_reader(xml);
     // The document's top level, then each open element's children.
     let mut stack: Vec<(Vec<u8>, Vec<u8>, Vec<Node>)> = vec![(Vec::new(), Vec::new(), Vec::new())];

@@ -72,11 +72,11 @@ pub struct DisplayTable {
 
 /// The heading of a series' column naming the quarter each row's 12
 /// months end with.
-pub const COUNTED_ENDING: &str = "Counts the 12 months ending";
+pub(crate) const COUNTED_ENDING: &str = "Counts the 12 months ending";
 
 /// How much of a table a reader is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
+pub(crate) enum Detail {
     /// The bulletin: the rate, its interval, its counts and the change.
     Bulletin,
     /// The spreadsheet: every figure, the change's interval and
@@ -98,7 +98,7 @@ impl Detail {
 }
 
 /// Readers see `termination_reason` as `Termination reason`.
-pub fn heading(dimension: &str) -> String {
+pub(crate) fn heading(dimension: &str) -> String {
     let spaced = dimension.replace('_', " ");
     let mut chars = spaced.chars();
     match chars.next() {
@@ -110,7 +110,7 @@ pub fn heading(dimension: &str) -> String {
 /// The rows of `table` that `keep` accepts, laid out at `detail`. A
 /// descriptive column (a target, say) is a figure, not part of the row's
 /// name, and where it has none, the shorthand that says so.
-pub fn lay_out(
+pub(crate) fn lay_out(
     table: &ProtectedTable,
     detail: Detail,
     keep: impl Fn(&ProtectedRow) -> bool,

@@ -16,7 +16,7 @@ pub enum Inline {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Block {
+pub(crate) enum Block {
     /// Level 2 or 3: level 1 is the bulletin's title.
     Heading {
         level: u8,
@@ -46,7 +46,7 @@ pub enum Block {
 }
 
 /// Plain text of inlines, for ids and directives.
-pub fn plain(inlines: &[Inline]) -> String {
+pub(crate) fn plain(inlines: &[Inline]) -> String {
     inlines
         .iter()
         .map(|inline| match inline {
@@ -72,7 +72,7 @@ fn slug(text: &str) -> String {
 
 /// Reads the Markdown; anything the bulletin does not use (images, code,
 /// raw HTML, tables, level 1 or 4+ headings) is refused with what it was.
-pub fn parse(markdown: &str) -> Result<Vec<Block>, String> {
+pub(crate) fn parse(markdown: &str) -> Result<Vec<Block>, String> {
     let mut blocks = Vec::new();
     // Inlines being collected, innermost last.
     let mut stack: Vec<Vec<Inline>> = Vec::new();

@@ -7,18 +7,18 @@ use std::sync::Once;
 
 use plotters::style::FontStyle;
 
-pub const FAMILY: &str = "Liberation Sans";
+pub(crate) const FAMILY: &str = "Liberation Sans";
 /// How SVG text names it for a browser.
-pub const CSS_FAMILY: &str = "'Liberation Sans', Arial, Helvetica, sans-serif";
+pub(crate) const CSS_FAMILY: &str = "'Liberation Sans', Arial, Helvetica, sans-serif";
 
-pub const REGULAR: &[u8] = include_bytes!("../fonts/LiberationSans-Regular.ttf");
-pub const BOLD: &[u8] = include_bytes!("../fonts/LiberationSans-Bold.ttf");
-pub const ITALIC: &[u8] = include_bytes!("../fonts/LiberationSans-Italic.ttf");
+pub(crate) const REGULAR: &[u8] = include_bytes!("../fonts/LiberationSans-Regular.ttf");
+pub(crate) const BOLD: &[u8] = include_bytes!("../fonts/LiberationSans-Bold.ttf");
+pub(crate) const ITALIC: &[u8] = include_bytes!("../fonts/LiberationSans-Italic.ttf");
 
-pub const ALL: [&[u8]; 3] = [REGULAR, BOLD, ITALIC];
+pub(crate) const ALL: [&[u8]; 3] = [REGULAR, BOLD, ITALIC];
 
 /// Makes the typeface known to plotters (once per process).
-pub fn register_for_charts() {
+pub(crate) fn register_for_charts() {
     static REGISTER: Once = Once::new();
     REGISTER.call_once(|| {
         for (style, bytes) in [(FontStyle::Normal, REGULAR), (FontStyle::Bold, BOLD)] {

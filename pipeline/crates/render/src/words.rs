@@ -53,12 +53,12 @@ use dtto_protect::statistics::Change;
 use dtto_protect::statistics::intervals::newcombe_difference;
 
 /// What a directive line starts with.
-pub const CHART_DIRECTIVE: &str = "@chart ";
-pub const TABLE_DIRECTIVE: &str = "@table ";
-pub const TREND_DIRECTIVE: &str = "@trend ";
+pub(crate) const CHART_DIRECTIVE: &str = "@chart ";
+pub(crate) const TABLE_DIRECTIVE: &str = "@table ";
+pub(crate) const TREND_DIRECTIVE: &str = "@trend ";
 
 /// Renders `template` (its name, for messages, and text) to Markdown.
-pub fn render(
+pub(crate) fn render(
     name: &str,
     template: &str,
     tables: &[ProtectedTable],
@@ -223,7 +223,7 @@ fn values(tables: &[ProtectedTable], args: &HashMap<String, Value>) -> tera::Res
 }
 
 /// A tera error with its causes: tera puts the useful part in the source.
-pub fn describe(error: &tera::Error) -> String {
+pub(crate) fn describe(error: &tera::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -333,7 +333,7 @@ fn describe_wanted(table: &ProtectedTable, wanted: &[(usize, String)]) -> String
 }
 
 /// Text taken from the extract, made safe to stand in Markdown.
-pub fn markdown_escape(text: &str) -> String {
+pub(crate) fn markdown_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii_punctuation() {

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// `Σ coefficient · unknown = constant` for a relation, or
 /// `unknown = constant + Σ coefficient · unknown` for an expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Linear {
+pub(crate) struct Linear {
     pub constant: i64,
     /// By unknown; no zero coefficients.
     pub terms: BTreeMap<usize, i64>,
@@ -29,7 +29,7 @@ pub struct Linear {
 
 impl Linear {
     /// The value at `values` of the unknowns.
-    pub fn at(&self, values: &[f64]) -> f64 {
+    pub(crate) fn at(&self, values: &[f64]) -> f64 {
         self.constant as f64
             + self
                 .terms
@@ -41,7 +41,7 @@ impl Linear {
 
 /// Every unknown written in terms of the free ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Eliminated {
+pub(crate) struct Eliminated {
     /// The unknowns left free, in order.
     pub free: Vec<usize>,
     /// For each unknown, its expression over positions in `free`.
@@ -55,7 +55,7 @@ impl Eliminated {
     /// part is a programme of its own: for each, its unknowns (sorted
     /// indices into these) and their elimination. Unknowns the relations
     /// pin down make one part with nothing free.
-    pub fn split(self) -> Vec<(Vec<usize>, Eliminated)> {
+    pub(crate) fn split(self) -> Vec<(Vec<usize>, Eliminated)> {
         let mut parent: Vec<usize> = (0..self.free.len()).collect();
         fn root(parent: &mut [usize], mut k: usize) -> usize {
             while parent[k] != k {
@@ -128,7 +128,7 @@ impl Eliminated {
 
 /// Solves `relations` (each `Σ terms = constant` over unknowns
 /// `0..unknowns`) for as many unknowns as it can.
-pub fn eliminate(unknowns: usize, relations: Vec<Linear>) -> Eliminated {
+pub(crate) fn eliminate(unknowns: usize, relations: Vec<Linear>) -> Eliminated {
     solve(unknowns, relations.clone()).unwrap_or_else(|_: Overflow| Eliminated {
         free: (0..unknowns).collect(),
         unknowns: (0..unknowns).map(|j| variable(j, 1)).collect(),

@@ -55,7 +55,7 @@ type SeriesFigure = (Vec<String>, Figure);
 
 /// Where a cell comes from: a figure of a row of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CellRef {
+pub(crate) struct CellRef {
     pub table: usize,
     pub row: usize,
     pub figure: Figure,
@@ -64,7 +64,7 @@ pub struct CellRef {
 /// Every cell of a set of tables and the relations between them, each
 /// relation with a description a person can read in the audit.
 #[derive(Debug, Default)]
-pub struct Linked {
+pub(crate) struct Linked {
     pub cells: Vec<CellRef>,
     pub values: Vec<u64>,
     pub relations: Vec<Relation>,
@@ -82,7 +82,7 @@ impl Linked {
     /// `tables` carry a [`QUARTER`] dimension where they hold more than one
     /// quarter: the financial year of a link's `$financial_year` is the
     /// one that is the row's 12 months.
-    pub fn build(tables: &[StatTable]) -> Linked {
+    pub(crate) fn build(tables: &[StatTable]) -> Linked {
         let mut linked = Linked::default();
         for (t, table) in tables.iter().enumerate() {
             for (r, row) in table.rows.iter().enumerate() {
@@ -119,7 +119,7 @@ impl Linked {
     /// series is no such sum (a table counting people once in 12 months),
     /// it is linked instead to quarters a reader could suppose (see
     /// [`supposed`]), cells of one more table after `tables`.
-    pub fn roll(&mut self, tables: &[StatTable], windows: usize, singles: usize) {
+    pub(crate) fn roll(&mut self, tables: &[StatTable], windows: usize, singles: usize) {
         let (table, quarters) = (&tables[windows], &tables[singles]);
         let Some(q) = table.dimensions.iter().position(|d| d == QUARTER) else {
             return;
@@ -234,7 +234,7 @@ impl Linked {
 
     /// Row `r` of `tables[t]` is a group its query did not return: each of
     /// its figures is 0, and a reader who misses the row knows it.
-    pub fn absent(&mut self, tables: &[StatTable], t: usize, r: usize) {
+    pub(crate) fn absent(&mut self, tables: &[StatTable], t: usize, r: usize) {
         let row = &tables[t].rows[r];
         for (figure, _) in cells_of(&row.value) {
             let cell = CellRef {
@@ -251,7 +251,7 @@ impl Linked {
         }
     }
 
-    pub fn cell(&self, cell: CellRef) -> Option<usize> {
+    pub(crate) fn cell(&self, cell: CellRef) -> Option<usize> {
         self.index.get(&cell).copied()
     }
 

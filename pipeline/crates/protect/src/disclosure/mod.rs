@@ -12,8 +12,8 @@
 
 pub mod audit;
 mod elimination;
-pub mod linked;
-pub mod supposed;
+mod linked;
+mod supposed;
 pub mod suppression;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

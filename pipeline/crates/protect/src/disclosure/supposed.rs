@@ -19,7 +19,7 @@ use std::ops::Range;
 /// `windows[i] = x[i] + x[i + 1] + x[i + 2] + x[i + 3]`, every one
 /// non-negative. `None` when there are none: no reader can take these 12
 /// months for sums of quarters.
-pub fn supposed_quarters(windows: &[u64]) -> Option<Vec<u64>> {
+pub(crate) fn supposed_quarters(windows: &[u64]) -> Option<Vec<u64>> {
     let first = *windows.first()? as i64;
     // Subtracting neighbouring windows gives each quarter less the one four
     // before it, so each quarter is its class's first (one of the first
@@ -57,7 +57,7 @@ pub fn supposed_quarters(windows: &[u64]) -> Option<Vec<u64>> {
 /// some quarters make it up, with those quarters. A run starts at the last
 /// window of the one before it, so every pair of neighbouring windows is in
 /// a run (quarters make up any one or two).
-pub fn runs(windows: &[u64]) -> Vec<(Range<usize>, Vec<u64>)> {
+pub(crate) fn runs(windows: &[u64]) -> Vec<(Range<usize>, Vec<u64>)> {
     let mut runs = Vec::new();
     let mut start = 0;
     // The quarters making up the run so far, windows[start..end - 1].
