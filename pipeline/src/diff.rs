@@ -116,14 +116,17 @@ impl Table {
 
 /// Every table of an edition, by name: `<table>`, or `series/<table>`.
 #[derive(Debug)]
-pub struct Edition {
+pub struct PublishedFigures {
     tables: BTreeMap<String, Table>,
 }
 
-impl Edition {
+impl PublishedFigures {
     /// Reads the edition in `dir`: an output folder (`output/2005Q1`, its
     /// `public/data/` read) or a folder holding `data/`.
-    pub fn read(dir: &Path, descriptive: &DescriptiveColumns) -> Result<Edition, DiffError> {
+    pub fn read(
+        dir: &Path,
+        descriptive: &DescriptiveColumns,
+    ) -> Result<PublishedFigures, DiffError> {
         let data = [EditionLayout::new(dir).data(), layout::bare_data(dir)]
             .into_iter()
             .find(|data| data.is_dir())
@@ -133,15 +136,15 @@ impl Edition {
         if series.is_dir() {
             tables.extend(read_tables(&series, SERIES_PREFIX, descriptive)?);
         }
-        Ok(Edition { tables })
+        Ok(PublishedFigures { tables })
     }
 
-    /// An edition from its CSVs in memory, each named as [`Edition::read`]
+    /// An edition from its CSVs in memory, each named as [`PublishedFigures::read`]
     /// names them (`<table>`, `series/<table>`); a failure names the table.
     pub fn from_csvs<'a>(
         csvs: impl IntoIterator<Item = (String, &'a [u8])>,
         descriptive: &DescriptiveColumns,
-    ) -> Result<Edition, DiffError> {
+    ) -> Result<PublishedFigures, DiffError> {
         let mut tables = BTreeMap::new();
         for (name, bytes) in csvs {
             let id = name.strip_prefix(SERIES_PREFIX).unwrap_or(&name);
@@ -152,14 +155,14 @@ impl Edition {
             })?;
             tables.insert(name, table);
         }
-        Ok(Edition { tables })
+        Ok(PublishedFigures { tables })
     }
 
     /// Every figure under its table id and the quarter its 12 months end
     /// in: a series row under its own quarter, a row of the period's table
     /// under `period`. Editions of different periods publish the same
     /// quarter in different files; this is where they meet.
-    pub fn by_quarter(self, period: &str) -> Edition {
+    pub fn by_quarter(self, period: &str) -> PublishedFigures {
         let mut merged: BTreeMap<String, Table> = BTreeMap::new();
         // Series first: a period's row that a series also carries is the
         // same figure.
@@ -190,7 +193,7 @@ impl Edition {
                 }
             }
         }
-        Edition { tables: merged }
+        PublishedFigures { tables: merged }
     }
 
     /// A figure as published in `table` for `group`: `None` when the
@@ -364,7 +367,7 @@ fn parse_table(reader: impl Read, descriptive: &[String]) -> Result<Table, Strin
 
 /// What differs between the two editions at one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ChangeKind {
     TableAdded,
     TableRemoved,
     GroupAdded,
@@ -374,17 +377,17 @@ pub enum Kind {
     NewlyReleased,
 }
 
-impl Kind {
+impl ChangeKind {
     /// The kind as the report names it.
     pub fn label(self) -> &'static str {
         match self {
-            Kind::TableAdded => "table added",
-            Kind::TableRemoved => "table removed",
-            Kind::GroupAdded => "group added",
-            Kind::GroupRemoved => "group removed",
-            Kind::Changed => "changed",
-            Kind::NewlyWithheld => "newly withheld",
-            Kind::NewlyReleased => "newly released",
+            ChangeKind::TableAdded => "table added",
+            ChangeKind::TableRemoved => "table removed",
+            ChangeKind::GroupAdded => "group added",
+            ChangeKind::GroupRemoved => "group removed",
+            ChangeKind::Changed => "changed",
+            ChangeKind::NewlyWithheld => "newly withheld",
+            ChangeKind::NewlyReleased => "newly released",
         }
     }
 }
@@ -396,13 +399,13 @@ pub struct Change {
     pub table: String,
     pub group: Option<Group>,
     pub figure: Option<String>,
-    pub kind: Kind,
+    pub kind: ChangeKind,
     pub old: Option<String>,
     pub new: Option<String>,
 }
 
 impl Change {
-    fn of_table(table: &str, kind: Kind) -> Change {
+    fn of_table(table: &str, kind: ChangeKind) -> Change {
         Change {
             table: table.to_string(),
             group: None,
@@ -413,7 +416,7 @@ impl Change {
         }
     }
 
-    fn of_group(table: &str, group: &Group, kind: Kind) -> Change {
+    fn of_group(table: &str, group: &Group, kind: ChangeKind) -> Change {
         Change {
             group: Some(group.clone()),
             ..Change::of_table(table, kind)
@@ -425,12 +428,12 @@ impl Change {
     fn shown(&self) -> (&str, &str) {
         let withheld = Shorthand::Confidential.mark();
         match self.kind {
-            Kind::Changed => (
+            ChangeKind::Changed => (
                 self.old.as_deref().unwrap_or_default(),
                 self.new.as_deref().unwrap_or_default(),
             ),
-            Kind::NewlyWithheld => ("", withheld),
-            Kind::NewlyReleased => (withheld, ""),
+            ChangeKind::NewlyWithheld => ("", withheld),
+            ChangeKind::NewlyReleased => (withheld, ""),
             _ => ("", ""),
         }
     }
@@ -444,12 +447,12 @@ impl Change {
 
 /// Every difference between `old` and `new`: by table name, then group,
 /// then figure in column order.
-pub fn compare(old: &Edition, new: &Edition) -> Vec<Change> {
+pub fn compare(old: &PublishedFigures, new: &PublishedFigures) -> Vec<Change> {
     let mut changes = Vec::new();
     for (name, pair) in paired(&old.tables, &new.tables) {
         match pair {
-            Pair::Removed => changes.push(Change::of_table(name, Kind::TableRemoved)),
-            Pair::Added => changes.push(Change::of_table(name, Kind::TableAdded)),
+            Pair::Removed => changes.push(Change::of_table(name, ChangeKind::TableRemoved)),
+            Pair::Added => changes.push(Change::of_table(name, ChangeKind::TableAdded)),
             Pair::Both(old, new) => compare_tables(name, old, new, &mut changes),
         }
     }
@@ -488,8 +491,8 @@ fn compare_tables(name: &str, old: &Table, new: &Table, changes: &mut Vec<Change
     );
     for (group, pair) in paired(&old.rows, &new.rows) {
         match pair {
-            Pair::Removed => changes.push(Change::of_group(name, group, Kind::GroupRemoved)),
-            Pair::Added => changes.push(Change::of_group(name, group, Kind::GroupAdded)),
+            Pair::Removed => changes.push(Change::of_group(name, group, ChangeKind::GroupRemoved)),
+            Pair::Added => changes.push(Change::of_group(name, group, ChangeKind::GroupAdded)),
             Pair::Both(old_row, new_row) => {
                 for figure in &figures {
                     let cells = (old.cell(old_row, figure), new.cell(new_row, figure));
@@ -507,17 +510,17 @@ fn compare_tables(name: &str, old: &Table, new: &Table, changes: &mut Vec<Change
     }
 }
 
-type CellChange = (Kind, Option<String>, Option<String>);
+type CellChange = (ChangeKind, Option<String>, Option<String>);
 
 /// How a figure differs, with its values only when both are published.
 fn compare_cells(cells: (&Cell, &Cell)) -> Option<CellChange> {
     let text = |cell| published(cell).map(String::from);
     match cells {
         (Cell::Withheld, Cell::Withheld) | (Cell::Empty, Cell::Empty) => None,
-        (Cell::Withheld, _) => Some((Kind::NewlyReleased, None, None)),
-        (_, Cell::Withheld) => Some((Kind::NewlyWithheld, None, None)),
+        (Cell::Withheld, _) => Some((ChangeKind::NewlyReleased, None, None)),
+        (_, Cell::Withheld) => Some((ChangeKind::NewlyWithheld, None, None)),
         (Cell::Published(old), Cell::Published(new)) if same_value(old, new) => None,
-        (old, new) => Some((Kind::Changed, text(old), text(new))),
+        (old, new) => Some((ChangeKind::Changed, text(old), text(new))),
     }
 }
 
@@ -538,7 +541,7 @@ fn same_value(old: &str, new: &str) -> bool {
         )
 }
 
-fn count(changes: &[Change], kind: Kind) -> usize {
+fn count(changes: &[Change], kind: ChangeKind) -> usize {
     changes.iter().filter(|change| change.kind == kind).count()
 }
 
@@ -549,13 +552,13 @@ pub fn summary(changes: &[Change]) -> String {
         "Tables: {} added, {} removed\n\
          Groups: {} added, {} removed\n\
          Figures: {} changed, {} newly withheld, {} newly released\n",
-        n(Kind::TableAdded),
-        n(Kind::TableRemoved),
-        n(Kind::GroupAdded),
-        n(Kind::GroupRemoved),
-        n(Kind::Changed),
-        n(Kind::NewlyWithheld),
-        n(Kind::NewlyReleased),
+        n(ChangeKind::TableAdded),
+        n(ChangeKind::TableRemoved),
+        n(ChangeKind::GroupAdded),
+        n(ChangeKind::GroupRemoved),
+        n(ChangeKind::Changed),
+        n(ChangeKind::NewlyWithheld),
+        n(ChangeKind::NewlyReleased),
     );
     if changes.is_empty() {
         out.push_str("The editions are identical.\n");
@@ -574,10 +577,12 @@ pub fn summary(changes: &[Change]) -> String {
         }
         let _ = writeln!(out, "  {}", detail(change));
     }
-    if changes
-        .iter()
-        .any(|c| matches!(c.kind, Kind::NewlyWithheld | Kind::NewlyReleased))
-    {
+    if changes.iter().any(|c| {
+        matches!(
+            c.kind,
+            ChangeKind::NewlyWithheld | ChangeKind::NewlyReleased
+        )
+    }) {
         out.push_str(
             "\nA figure withheld in either edition is shown without values: the other \
              edition's value could reveal it.\n",
@@ -598,12 +603,12 @@ fn detail(change: &Change) -> String {
     let figure = change.figure.as_deref().unwrap_or_default();
     let value = |v: &Option<String>| v.clone().unwrap_or_else(|| "(empty)".to_string());
     match change.kind {
-        Kind::Changed => format!(
+        ChangeKind::Changed => format!(
             "{place}: {figure} {} → {}",
             value(&change.old),
             value(&change.new)
         ),
-        Kind::NewlyWithheld | Kind::NewlyReleased => {
+        ChangeKind::NewlyWithheld | ChangeKind::NewlyReleased => {
             format!("{place}: {figure} {}", change.kind.label())
         }
         _ => format!("{place}: {}", change.kind.label()),
@@ -645,9 +650,9 @@ mod tests {
     use super::*;
 
     /// An edition of tables given as CSV text, with `target` descriptive.
-    fn edition(tables: &[(&str, &str)]) -> Edition {
+    fn edition(tables: &[(&str, &str)]) -> PublishedFigures {
         let descriptive = ["target".to_string()];
-        Edition {
+        PublishedFigures {
             tables: tables
                 .iter()
                 .map(|(name, text)| {
@@ -816,7 +821,7 @@ mod tests {
             "breakdown,group,total,denominator,mean,status\nNational,All,3,2,1.5000,\n",
         )]);
         let changes = compare(&a, &b);
-        assert_eq!(count(&changes, Kind::Changed), 4);
+        assert_eq!(count(&changes, ChangeKind::Changed), 4);
         assert!(
             summary(&changes).contains("  breakdown=National; group=All: mean (empty) → 1.5000\n")
         );
@@ -854,7 +859,7 @@ mod tests {
     #[test]
     fn a_folder_without_data_is_not_an_edition() {
         let empty = std::env::temp_dir().join("dtto-diff-no-edition-here");
-        let error = Edition::read(&empty, &DescriptiveColumns::new()).unwrap_err();
+        let error = PublishedFigures::read(&empty, &DescriptiveColumns::new()).unwrap_err();
         assert!(matches!(error, DiffError::NotAnEdition(_)));
         assert_eq!(error.exit().code(), 15);
     }

@@ -32,7 +32,7 @@ use dtto_protect::statistics::totals::{self, TotalCheck};
 use dtto_protect::statistics::{self, StatTable, StatisticsError};
 use dtto_query::session::Data;
 use dtto_query::{QueryError, adhoc, open_on, run_tables};
-use dtto_render::bulletin::{self, Bulletin, Edition, Quality, Release};
+use dtto_render::bulletin::{self, Bulletin, EditionDetails, Quality, Release};
 use dtto_render::charts::{self, Chart};
 use dtto_render::revised::{Revision, Statement};
 use dtto_render::{RenderError, html, ods, pdf, qa, tidy_csv};
@@ -195,7 +195,7 @@ pub struct Draft {
     /// [`crate::run::RunOutcome::tables`]).
     pub tables: Vec<StatTable>,
     pub protected: Protected,
-    pub edition: Edition,
+    pub edition: EditionDetails,
     /// Wall time of disclosure control.
     pub disclosure_seconds: f64,
 }
@@ -259,7 +259,7 @@ fn edition(
     as_at: NaiveDate,
     revisions: Option<Statement>,
     summary: &IngestSummary,
-) -> Edition {
+) -> EditionDetails {
     let long = dtto_model::format::long_date;
     let configured = config.release.as_ref();
     let release = configured.and_then(|release| {
@@ -270,7 +270,7 @@ fn edition(
             contact: release.contact.clone(),
         })
     });
-    Edition {
+    EditionDetails {
         title: TITLE.to_string(),
         period,
         year_ending: period.year_ending_words(),
@@ -340,7 +340,7 @@ pub fn page(draft: Draft, templates: &Path) -> Result<String, RunError> {
 fn bulletin(
     templates: &Path,
     protected: &Protected,
-    edition: Edition,
+    edition: EditionDetails,
 ) -> Result<(Bulletin, Vec<Chart>), RenderError> {
     let mut charts: Vec<Chart> = Vec::new();
     for table in &protected.tables {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use dtto::config::{Config, ConfigError};
-use dtto::diff::{self, DiffError, Edition};
+use dtto::diff::{self, DiffError, PublishedFigures};
 use dtto::record::RunRecord;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
 use dtto::serve::preview::PreviewOptions;
@@ -20,7 +20,7 @@ use dtto_ingest::{IngestError, IngestOptions, ingest};
 use dtto_model::catalogue::Catalogue;
 use dtto_model::exit::Exit;
 use dtto_model::period::Period;
-use dtto_protect::disclosure::audit::{self, Part};
+use dtto_protect::disclosure::audit::{self, EditionPart};
 use dtto_query::parameters::Parameters;
 use dtto_query::{adhoc, check, check_breakdowns, open};
 use dtto_storage::lock::{Access, Lock, LockError};
@@ -353,7 +353,7 @@ fn print_run_summary(outcome: &RunOutcome) {
         outcome.tables.len(),
         outcome.query_seconds,
     );
-    for part in Part::ALL {
+    for part in EditionPart::ALL {
         let name = part.name();
         let (by_rule, withheld, figures) = audit::summary(&outcome.protected, part);
         let counts: Vec<String> = by_rule
@@ -528,8 +528,8 @@ fn diff_command(args: DiffArgs) -> Result<bool, Failure> {
     // no descriptive columns: its target would be part of the group.
     let (catalogue, _) = Catalogue::load(&args.queries.queries);
     let descriptive = diff::descriptive_columns(&catalogue);
-    let old = Edition::read(&args.old, &descriptive)?;
-    let new = Edition::read(&args.new, &descriptive)?;
+    let old = PublishedFigures::read(&args.old, &descriptive)?;
+    let new = PublishedFigures::read(&args.new, &descriptive)?;
     let changes = diff::compare(&old, &new);
     let to_stdout = args.csv.as_deref() == Some(Path::new("-"));
     if let Some(path) = &args.csv {

@@ -20,7 +20,7 @@ use datafusion::arrow::datatypes::Int64Type;
 use datafusion::prelude::SessionContext;
 use serde::Deserialize;
 
-use crate::diff::{self, DescriptiveColumns, DiffError, Group, Kind};
+use crate::diff::{self, ChangeKind, DescriptiveColumns, DiffError, Group};
 use dtto_model::contract::ExtractFile;
 use dtto_model::exit::Exit;
 use dtto_model::format;
@@ -68,7 +68,7 @@ pub struct Previous {
     /// The rows each file of its delivery loaded, by file; empty for an
     /// edition whose manifest does not say.
     records: BTreeMap<String, u64>,
-    figures: diff::Edition,
+    figures: diff::PublishedFigures,
 }
 
 /// What this stage reads of an edition's public manifest.
@@ -97,7 +97,7 @@ impl Previous {
             .map_err(|e| unreadable(format!("its period {}: {e}", fields.period)))?;
         let as_at = NaiveDate::parse_from_str(&fields.as_at, "%Y-%m-%d")
             .map_err(|e| unreadable(format!("its as_at {}: {e}", fields.as_at)))?;
-        let figures = diff::Edition::read(dir, descriptive)?.by_quarter(&fields.period);
+        let figures = diff::PublishedFigures::read(dir, descriptive)?.by_quarter(&fields.period);
         Ok(Previous {
             dir: dir.to_path_buf(),
             period,
@@ -184,10 +184,10 @@ fn counted_once(revisions: &[Revision]) -> usize {
 }
 
 /// Every figure both editions publish, as each published it, that differs.
-fn revised_figures(previous: &Previous, current: &diff::Edition) -> Vec<Revision> {
+fn revised_figures(previous: &Previous, current: &diff::PublishedFigures) -> Vec<Revision> {
     diff::compare(&previous.figures, current)
         .into_iter()
-        .filter(|change| change.kind == Kind::Changed)
+        .filter(|change| change.kind == ChangeKind::Changed)
         .filter(|change| !change.figure.as_deref().is_some_and(is_status_column))
         .filter_map(|change| {
             let group = change.group?;
@@ -222,7 +222,7 @@ fn mark_revised(protected: &mut Protected, rows: &BTreeSet<(&str, &str, &str)>) 
 fn published(
     protected: &Protected,
     descriptive: &DescriptiveColumns,
-) -> Result<diff::Edition, RevisionsError> {
+) -> Result<diff::PublishedFigures, RevisionsError> {
     let mut csvs = Vec::new();
     for (prefix, tables) in [("", &protected.tables), ("series/", &protected.series)] {
         for table in tables {
@@ -230,7 +230,7 @@ fn published(
             csvs.push((name, tidy_csv::to_bytes(table, protected.period)?));
         }
     }
-    let edition = diff::Edition::from_csvs(
+    let edition = diff::PublishedFigures::from_csvs(
         csvs.iter()
             .map(|(name, bytes)| (name.clone(), bytes.as_slice())),
         descriptive,
@@ -319,7 +319,7 @@ fn message(change: &Change) -> &'static str {
 fn changed_messages(
     protected: &Protected,
     previous: &Previous,
-    current: &diff::Edition,
+    current: &diff::PublishedFigures,
 ) -> Vec<ChangedMessage> {
     let (quarter, year_earlier) = (previous.period, previous.period.earlier(4));
     protected
@@ -346,8 +346,8 @@ fn changed_messages(
 /// What `before` and `after` say of the change in `table` from `then` to
 /// `now`, where both publish its counts and say different things.
 fn changed_message(
-    before: &diff::Edition,
-    after: &diff::Edition,
+    before: &diff::PublishedFigures,
+    after: &diff::PublishedFigures,
     table: &str,
     now: &Group,
     then: &Group,
@@ -374,7 +374,12 @@ fn national_group(table: &ProtectedTable, quarter: Period) -> Option<Group> {
 }
 
 /// The change from `then` to `now` as the edition published their counts.
-fn change_in(edition: &diff::Edition, table: &str, now: &Group, then: &Group) -> Option<Change> {
+fn change_in(
+    edition: &diff::PublishedFigures,
+    table: &str,
+    now: &Group,
+    then: &Group,
+) -> Option<Change> {
     let count = |group: &Group, figure: &str| -> Option<u64> {
         edition.published(table, group, figure)?.parse().ok()
     };
@@ -411,11 +416,11 @@ pub fn write_csv(revisions: &[Revision], path: &Path, draft: bool) -> Result<(),
 mod tests {
     use super::*;
 
-    fn series(rows: &str) -> diff::Edition {
+    fn series(rows: &str) -> diff::PublishedFigures {
         let csv = format!(
             "quarter,breakdown,group,numerator,denominator,rate,ci_lower,ci_upper,status\n{rows}"
         );
-        diff::Edition::from_csvs(
+        diff::PublishedFigures::from_csvs(
             [("series/rate".to_string(), csv.as_bytes())],
             &DescriptiveColumns::new(),
         )

@@ -52,7 +52,7 @@ pub enum Part {
 
 /// What every template is given about the edition.
 #[derive(Debug, Clone, Serialize)]
-pub struct Edition {
+pub struct EditionDetails {
     pub title: String,
     /// `2003Q4`, from which every window's months are worded.
     pub period: Period,
@@ -146,7 +146,7 @@ pub struct Release {
 
 #[derive(Debug, Clone)]
 pub struct Bulletin {
-    pub edition: Edition,
+    pub edition: EditionDetails,
     pub parts: Vec<Part>,
 }
 
@@ -180,7 +180,7 @@ impl Bulletin {
 /// `series`: the tables' quarterly series, for `trend(...)`.
 pub fn build(
     templates: &Path,
-    edition: Edition,
+    edition: EditionDetails,
     tables: &[ProtectedTable],
     series: &[ProtectedTable],
     charts: &[Chart],
@@ -252,7 +252,7 @@ fn resolve(
     tables: &[ProtectedTable],
     series: &[ProtectedTable],
     charts: &[Chart],
-    edition: &Edition,
+    edition: &EditionDetails,
     numbers: &mut Numbers,
 ) -> Result<Part, String> {
     let find = |id: &str| {

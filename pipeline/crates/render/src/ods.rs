@@ -16,7 +16,7 @@ use spreadsheet_ods::{Length, Sheet, WorkBook};
 use zip::DateTime;
 use zip::write::{SimpleFileOptions, ZipWriter};
 
-use super::bulletin::Edition;
+use super::bulletin::EditionDetails;
 use super::canonical_xml::canonical;
 use super::display::COUNTED_ENDING;
 use super::display::{Cell, Detail, lay_out};
@@ -40,7 +40,7 @@ const KEYWORDS: &str = "Drug Treatment and Testing Order, DTTO, drug misuse, pro
 pub fn render(
     tables: &[ProtectedTable],
     series: &[ProtectedTable],
-    edition: &Edition,
+    edition: &EditionDetails,
     date: chrono::NaiveDate,
 ) -> Result<Vec<u8>, RenderError> {
     let sheets = data_sheets(tables, series);
@@ -99,7 +99,7 @@ impl<'a> Content<'a> {
         }
     }
 
-    fn title(self, edition: &Edition) -> String {
+    fn title(self, edition: &EditionDetails) -> String {
         let metadata = self.table().metadata();
         let title = &metadata.title;
         match self {
@@ -121,7 +121,7 @@ impl<'a> Content<'a> {
 
     /// What is counted, in full, for the edition's quarter; a series' row
     /// counts it for its own quarter.
-    fn counted(self, edition: &Edition) -> String {
+    fn counted(self, edition: &EditionDetails) -> String {
         let metadata = self.table().metadata();
         match self {
             Content::Table(..) => metadata.counted_in(edition.period),
@@ -204,7 +204,7 @@ fn header_row(sheet: &mut Sheet, row: u32, columns: &[(&str, f64)]) {
     }
 }
 
-fn cover(edition: &Edition) -> Sheet {
+fn cover(edition: &EditionDetails) -> Sheet {
     let mut sheet = Sheet::new("Cover");
     // A draft says so first, before anything could be taken for released.
     let mut text = Vec::new();
@@ -258,7 +258,7 @@ fn cover(edition: &Edition) -> Sheet {
 }
 
 /// The cover's account of revisions since the previous edition.
-fn revisions_line(edition: &Edition) -> String {
+fn revisions_line(edition: &EditionDetails) -> String {
     match &edition.revisions {
         None => "No earlier edition was found to compare with: no figure is marked as revised."
             .to_string(),
@@ -273,7 +273,7 @@ fn revisions_line(edition: &Edition) -> String {
 
 /// Every sheet after it, each name a link to the sheet, with its title,
 /// what it counts and the CSV holding the same figures.
-fn contents(sheets: &[Content], edition: &Edition) -> Sheet {
+fn contents(sheets: &[Content], edition: &EditionDetails) -> Sheet {
     let mut sheet = Sheet::new("Contents");
     lines(
         &mut sheet,
@@ -321,7 +321,7 @@ fn link_to(sheet: &str) -> spreadsheet_ods::text::TextTag {
 /// The document properties a catalogue or a screen reader reads: title,
 /// subject, creator, language, date and keywords. A draft says so in its
 /// title, and has no producer yet.
-fn describe(book: &mut WorkBook, edition: &Edition, date: chrono::NaiveDate) {
+fn describe(book: &mut WorkBook, edition: &EditionDetails, date: chrono::NaiveDate) {
     let meta = book.metadata_mut();
     let title = format!("{}: tables, {}", edition.title, edition.year_ending);
     meta.title = match edition.release {
@@ -431,7 +431,7 @@ fn numbered_notes(tables: &[ProtectedTable]) -> Vec<(&ProtectedTable, &str)> {
 
 fn data_sheet(
     content: Content,
-    edition: &Edition,
+    edition: &EditionDetails,
     notes: &[(&ProtectedTable, &str)],
     styles: &NumberStyles,
 ) -> Sheet {

@@ -11,12 +11,12 @@ use serde::Serialize;
 use tera::Context;
 
 use super::RenderError;
-use super::bulletin::Edition;
+use super::bulletin::EditionDetails;
 use super::html::page;
 use dtto_ingest::report::IngestSummary;
 use dtto_model::format;
 use dtto_model::table::Shorthand;
-use dtto_protect::disclosure::audit::{self, Part};
+use dtto_protect::disclosure::audit::{self, EditionPart};
 use dtto_protect::disclosure::{Protected, ProtectedValue};
 use dtto_protect::statistics::totals::TotalCheck;
 
@@ -59,7 +59,7 @@ struct ChangeLine {
 
 pub fn render(
     templates: &Path,
-    edition: &Edition,
+    edition: &EditionDetails,
     ingest: &IngestSummary,
     totals: &[TotalCheck],
     protected: &Protected,
@@ -180,7 +180,7 @@ struct PartSummary {
 /// For each part of the edition: how many figures were withheld, by rule,
 /// of how many.
 fn disclosure_summary(protected: &Protected) -> Vec<PartSummary> {
-    Part::ALL
+    EditionPart::ALL
         .into_iter()
         .map(|part| {
             let (by_rule, withheld, figures) = audit::summary(protected, part);

@@ -34,36 +34,43 @@ pub fn write(protected: &Protected, path: &Path) -> Result<(), csv::Error> {
 
 /// The parts of an edition its summaries count apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
+pub enum EditionPart {
     ReferenceYear,
     YearEarlier,
     /// Every other quarter of the series.
     Series,
 }
 
-impl Part {
-    pub const ALL: [Part; 3] = [Part::ReferenceYear, Part::YearEarlier, Part::Series];
+impl EditionPart {
+    pub const ALL: [EditionPart; 3] = [
+        EditionPart::ReferenceYear,
+        EditionPart::YearEarlier,
+        EditionPart::Series,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
-            Part::ReferenceYear => "reference year",
-            Part::YearEarlier => "a year earlier",
-            Part::Series => "other quarters of the series",
+            EditionPart::ReferenceYear => "reference year",
+            EditionPart::YearEarlier => "a year earlier",
+            EditionPart::Series => "other quarters of the series",
         }
     }
 
     fn holds(self, quarter: Period, period: Period) -> bool {
         match self {
-            Part::ReferenceYear => quarter == period,
-            Part::YearEarlier => quarter == period.earlier(4),
-            Part::Series => quarter != period && quarter != period.earlier(4),
+            EditionPart::ReferenceYear => quarter == period,
+            EditionPart::YearEarlier => quarter == period.earlier(4),
+            EditionPart::Series => quarter != period && quarter != period.earlier(4),
         }
     }
 }
 
 /// For one part of the edition: how many figures each rule withheld, how
 /// many were withheld in all, and of how many.
-pub fn summary(protected: &Protected, part: Part) -> (Vec<(&'static str, usize)>, usize, usize) {
+pub fn summary(
+    protected: &Protected,
+    part: EditionPart,
+) -> (Vec<(&'static str, usize)>, usize, usize) {
     let of = |quarter| part.holds(quarter, protected.period);
     let withheld: Vec<_> = protected.audit.iter().filter(|w| of(w.quarter)).collect();
     let by_rule = ["primary", "unprinted", "complement", "range", "budget"]

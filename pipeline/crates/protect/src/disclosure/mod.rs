@@ -24,7 +24,7 @@ use dtto_model::period::Period;
 use dtto_model::reference::ReadingOrder;
 use dtto_model::table::{Figure, Layout, QUARTER, RowStatus, SERIES_BREAKDOWNS, Shorthand, is_all};
 use linked::{CellRef, Linked};
-use suppression::{Budget, CellKinds, Rule, Rules, suppress};
+use suppression::{Budget, CellKinds, Reason, Rules, suppress};
 
 /// A figure as published: its value, or withheld (`[c]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -677,7 +677,7 @@ fn with_quarter(row: &StatRow, quarter: Option<Period>) -> StatRow {
 /// The cells of an edition and which of them are withheld.
 struct Decided {
     linked: Linked,
-    withheld: Vec<Option<Rule>>,
+    withheld: Vec<Option<Reason>>,
 }
 
 impl Decided {
@@ -748,26 +748,26 @@ impl Decided {
         }
     }
 
-    fn explain(&self, rule: Rule) -> String {
+    fn explain(&self, rule: Reason) -> String {
         match rule {
-            Rule::Primary => "primary: a count from 1 to threshold - 1".to_string(),
-            Rule::Unprinted => {
+            Reason::Primary => "primary: a count from 1 to threshold - 1".to_string(),
+            Reason::Unprinted => {
                 "the difference of a rate whose numerator and denominator are withheld".to_string()
             }
-            Rule::Complement { relation } => format!(
+            Reason::Complement { relation } => format!(
                 "secondary: so that no withheld figure can be found by subtraction in {}",
                 self.linked.descriptions[relation]
             ),
-            Rule::Range { relation } => format!(
+            Reason::Range { relation } => format!(
                 "secondary: a withheld figure, or a single quarter's count, could still be \
                  narrowed down through {}",
                 self.linked.descriptions[relation]
             ),
-            Rule::Budget => "secondary, in bulk: disclosure control reached its limit of work \
+            Reason::Budget => "secondary, in bulk: disclosure control reached its limit of work \
                 before it had shown every withheld figure safe, so every figure linked to one \
                 not yet shown safe is withheld"
                 .to_string(),
-            Rule::Unpublished => "never published: a single quarter".to_string(),
+            Reason::Unpublished => "never published: a single quarter".to_string(),
         }
     }
 }

@@ -34,7 +34,7 @@
 //! own as well, and a cell shown hidden stays hidden in later rounds
 //! (withholding more only widens what every cell can take). Its work is
 //! bounded all the same: once the [`Budget`] is spent, every figure linked
-//! to a cell not yet shown hidden is withheld ([`Rule::Budget`]); with all
+//! to a cell not yet shown hidden is withheld ([`Reason::Budget`]); with all
 //! of them withheld, every count could be 0, so nothing is narrowed.
 
 use std::collections::BTreeMap;
@@ -68,7 +68,7 @@ pub struct Unprinted {
 
 /// Why a cell is withheld.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
+pub enum Reason {
     /// A count from 1 to threshold − 1.
     Primary,
     /// Withheld so that another withheld cell of this relation cannot be found
@@ -89,16 +89,16 @@ pub enum Rule {
     Unpublished,
 }
 
-impl Rule {
+impl Reason {
     /// The rule's name in the audit.
     pub fn name(self) -> &'static str {
         match self {
-            Rule::Primary => "primary",
-            Rule::Unprinted => "unprinted",
-            Rule::Complement { .. } => "complement",
-            Rule::Range { .. } => "range",
-            Rule::Budget => "budget",
-            Rule::Unpublished => "unpublished",
+            Reason::Primary => "primary",
+            Reason::Unprinted => "unprinted",
+            Reason::Complement { .. } => "complement",
+            Reason::Range { .. } => "range",
+            Reason::Budget => "budget",
+            Reason::Unpublished => "unpublished",
         }
     }
 }
@@ -257,20 +257,20 @@ pub fn suppress(
     kinds: &CellKinds,
     rules: Rules,
     budget: &Budget,
-) -> Vec<Option<Rule>> {
+) -> Vec<Option<Reason>> {
     let unpublished = &kinds.unpublished;
     let Rules {
         threshold,
         complements,
     } = rules;
-    let mut withheld: Vec<Option<Rule>> = values
+    let mut withheld: Vec<Option<Reason>> = values
         .iter()
         .zip(unpublished)
         .map(|(v, &unpublished)| {
             if unpublished {
-                Some(Rule::Unpublished)
+                Some(Reason::Unpublished)
             } else {
-                (1..threshold).contains(v).then_some(Rule::Primary)
+                (1..threshold).contains(v).then_some(Reason::Primary)
             }
         })
         .collect();
@@ -300,7 +300,7 @@ pub fn suppress(
             if let Some((relation, pick)) =
                 nearest_published(cell, &cells, &relations_of, &known, &withheld)
             {
-                withheld[pick] = Some(Rule::Range { relation });
+                withheld[pick] = Some(Reason::Range { relation });
                 added = true;
             }
         }
@@ -327,7 +327,7 @@ fn add_complements(
     unprinted: &[Unprinted],
     known: &[bool],
     threshold: u64,
-    withheld: &mut [Option<Rule>],
+    withheld: &mut [Option<Reason>],
 ) {
     let Cells {
         values,
@@ -343,7 +343,7 @@ fn add_complements(
                 && !known[u.cell]
                 && u.from.iter().all(|&c| withheld[c].is_some())
             {
-                withheld[u.cell] = Some(Rule::Unprinted);
+                withheld[u.cell] = Some(Reason::Unprinted);
                 changed = true;
             }
         }
@@ -352,7 +352,7 @@ fn add_complements(
                 && needs_complement(relation, values, threshold, withheld)
                 && let Some(pick) = cheapest_published(relation, cells, known, withheld)
             {
-                withheld[pick] = Some(Rule::Complement { relation: index });
+                withheld[pick] = Some(Reason::Complement { relation: index });
                 changed = true;
             }
         }
@@ -363,7 +363,7 @@ fn needs_complement(
     relation: &Relation,
     values: &[u64],
     threshold: u64,
-    withheld: &[Option<Rule>],
+    withheld: &[Option<Reason>],
 ) -> bool {
     let count = relation
         .members()
@@ -390,7 +390,7 @@ fn cheapest_published(
     relation: &Relation,
     cells: &Cells,
     known: &[bool],
-    withheld: &[Option<Rule>],
+    withheld: &[Option<Reason>],
 ) -> Option<usize> {
     relation
         .members()
@@ -405,7 +405,7 @@ fn nearest_published(
     cells: &Cells,
     relations_of: &[Vec<usize>],
     known: &[bool],
-    withheld: &[Option<Rule>],
+    withheld: &[Option<Reason>],
 ) -> Option<(usize, usize)> {
     let relations = cells.relations;
     let mut seen = vec![false; cells.values.len()];
@@ -469,7 +469,7 @@ fn relations_of_cells(cells: usize, relations: &[Relation]) -> Vec<Vec<usize>> {
 /// take, so a cell once hidden stays hidden.
 fn exposed(
     cells: &Cells,
-    withheld: &[Option<Rule>],
+    withheld: &[Option<Reason>],
     threshold: u64,
     hidden: &mut [bool],
     budget: &Budget,
@@ -510,7 +510,7 @@ fn withhold_linked(
     relations_of: &[Vec<usize>],
     hidden: &[bool],
     known: &[bool],
-    withheld: &mut [Option<Rule>],
+    withheld: &mut [Option<Reason>],
 ) {
     let undecided = |c: usize| withheld[c].is_some() && !hidden[c];
     let mut reached: Vec<bool> = (0..withheld.len()).map(undecided).collect();
@@ -527,7 +527,7 @@ fn withhold_linked(
     }
     for (cell, rule) in withheld.iter_mut().enumerate() {
         if reached[cell] && rule.is_none() {
-            *rule = Some(Rule::Budget);
+            *rule = Some(Reason::Budget);
         }
     }
 }
@@ -537,7 +537,7 @@ fn withhold_linked(
 fn ranges(
     values: &[u64],
     relations: &[Relation],
-    withheld: &[Option<Rule>],
+    withheld: &[Option<Reason>],
 ) -> Vec<(usize, Range)> {
     let mut result = Vec::new();
     let budget = Budget::new(u64::MAX);
@@ -560,7 +560,7 @@ fn ranges(
 /// relations that hold any of them.
 fn for_each_component(
     relations: &[Relation],
-    withheld: &[Option<Rule>],
+    withheld: &[Option<Reason>],
     mut f: impl FnMut(&[usize], &[&Relation]),
 ) {
     // Only relations with a withheld member constrain a withheld cell.
@@ -591,7 +591,11 @@ fn for_each_component(
 
 /// The withheld cells, grouped by the relations that link them; each group
 /// sorted.
-fn components(cells: usize, relations: &[&Relation], withheld: &[Option<Rule>]) -> Vec<Vec<usize>> {
+fn components(
+    cells: usize,
+    relations: &[&Relation],
+    withheld: &[Option<Reason>],
+) -> Vec<Vec<usize>> {
     let mut parent: Vec<usize> = (0..cells).collect();
     fn root(parent: &mut [usize], mut c: usize) -> usize {
         while parent[c] != c {
@@ -1030,18 +1034,18 @@ mod tests {
 
     /// Four groups and their national figure, every one published, at
     /// threshold 5.
-    fn one_breakdown(values: &[u64; 5], rules: Rules, kinds: &CellKinds) -> Vec<Option<Rule>> {
+    fn one_breakdown(values: &[u64; 5], rules: Rules, kinds: &CellKinds) -> Vec<Option<Reason>> {
         let relations = [relation(&[0, 1, 2, 3], 4)];
         suppress(values, &relations, &[], kinds, rules, &unlimited())
     }
 
     /// Groups 3, 40, 12, 20 of a national 75: the 3 withheld, and with it
     /// `complement` alone.
-    fn withheld_with_the_3(complement: usize) -> Vec<Option<Rule>> {
+    fn withheld_with_the_3(complement: usize) -> Vec<Option<Reason>> {
         (0..5)
             .map(|c| match c {
-                0 => Some(Rule::Primary),
-                c if c == complement => Some(Rule::Complement { relation: 0 }),
+                0 => Some(Reason::Primary),
+                c if c == complement => Some(Reason::Complement { relation: 0 }),
                 _ => None,
             })
             .collect()
@@ -1074,7 +1078,7 @@ mod tests {
         // 1 + 2 = 3 would be known from 50 - 20 - 27.
         let values = [1, 2, 20, 27, 50];
         let withheld = one_breakdown(&values, SMALLEST, &CellKinds::published(5));
-        assert_eq!(withheld[2], Some(Rule::Complement { relation: 0 }));
+        assert_eq!(withheld[2], Some(Reason::Complement { relation: 0 }));
         assert_eq!(withheld[3], None);
     }
 
@@ -1098,7 +1102,7 @@ mod tests {
     }
 
     /// The two-way table suppressed, smallest first, within `budget`.
-    fn suppress_two_way(budget: &Budget) -> Vec<Option<Rule>> {
+    fn suppress_two_way(budget: &Budget) -> Vec<Option<Reason>> {
         let (values, relations) = two_way_table();
         suppress(
             &values,
@@ -1133,19 +1137,19 @@ mod tests {
         // free to be 0.
         let (values, relations) = two_way_table();
         let withheld = suppress_two_way(&Budget::new(0));
-        let complement = |relation| Some(Rule::Complement { relation });
+        let complement = |relation| Some(Reason::Complement { relation });
         assert_eq!(
             withheld,
             [
-                Some(Rule::Primary),
-                Some(Rule::Primary),
-                Some(Rule::Budget),
+                Some(Reason::Primary),
+                Some(Reason::Primary),
+                Some(Reason::Budget),
                 complement(3),
                 complement(4),
-                Some(Rule::Budget),
-                Some(Rule::Budget),
-                Some(Rule::Budget),
-                Some(Rule::Budget),
+                Some(Reason::Budget),
+                Some(Reason::Budget),
+                Some(Reason::Budget),
+                Some(Reason::Budget),
             ]
         );
         for (cell, range) in ranges(&values, &relations, &withheld) {
@@ -1155,7 +1159,7 @@ mod tests {
 
     /// Cells with values, and relations each adding some of them up into a
     /// new cell, some cells withheld.
-    fn linked_cells() -> impl Strategy<Value = (Vec<u64>, Vec<Relation>, Vec<Option<Rule>>)> {
+    fn linked_cells() -> impl Strategy<Value = (Vec<u64>, Vec<Relation>, Vec<Option<Reason>>)> {
         let parts = proptest::collection::vec(any::<prop::sample::Index>(), 1..4);
         (
             proptest::collection::vec(0u64..8, 2..6),
@@ -1173,7 +1177,7 @@ mod tests {
                     values.push(parts.iter().map(|&c| values[c]).sum());
                 }
                 let withheld = (0..values.len())
-                    .map(|c| withheld[c % withheld.len()].then_some(Rule::Primary))
+                    .map(|c| withheld[c % withheld.len()].then_some(Reason::Primary))
                     .collect();
                 (values, relations, withheld)
             })
@@ -1184,7 +1188,7 @@ mod tests {
     fn range_without_elimination(
         values: &[u64],
         relations: &[Relation],
-        withheld: &[Option<Rule>],
+        withheld: &[Option<Reason>],
         cell: usize,
     ) -> Range {
         let [low, high] = [
