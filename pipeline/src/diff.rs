@@ -52,7 +52,21 @@ pub enum DiffError {
         source: std::io::Error,
     },
     #[error("{}: {reason}", path.display())]
-    Table { path: PathBuf, reason: String },
+    Table { path: PathBuf, reason: NotATable },
+}
+
+/// Why a CSV is not a table of an edition.
+#[derive(Debug, thiserror::Error)]
+pub enum NotATable {
+    #[error(
+        "its columns do not end as a rate, count or mean table's do \
+         (numerator … status, count, status or total … status)"
+    )]
+    Columns,
+    #[error("{0}")]
+    Csv(#[from] csv::Error),
+    #[error("line {line} repeats the group {group}")]
+    RepeatedGroup { line: u64, group: Group },
 }
 
 impl DiffError {
@@ -260,16 +274,12 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(header: Vec<String>, descriptive: &[String]) -> Result<Layout, String> {
+    fn of(header: Vec<String>, descriptive: &[String]) -> Result<Layout, NotATable> {
         let kind_columns = TableKind::ALL
             .into_iter()
             .map(TableKind::csv_columns)
             .find(|columns| ends_with(&header, columns))
-            .ok_or_else(|| {
-                "its columns do not end as a rate, count or mean table's do \
-                 (numerator … status, count, status or total … status)"
-                    .to_string()
-            })?;
+            .ok_or(NotATable::Columns)?;
         let first_figure = header.len() - kind_columns.len();
         let quarter = first_figure > 0 && header[0] == QUARTER;
         let describes = |name: &String| {
@@ -342,20 +352,20 @@ fn ends_with(header: &[String], tail: &[&str]) -> bool {
             .all(|(name, expected)| name == expected)
 }
 
-fn parse_table(reader: impl Read, descriptive: &[String]) -> Result<Table, String> {
+fn parse_table(reader: impl Read, descriptive: &[String]) -> Result<Table, NotATable> {
     // A draft's files start with a `#` line saying so.
     let mut csv = csv::ReaderBuilder::new()
         .comment(Some(b'#'))
         .from_reader(reader);
-    let header = csv.headers().map_err(|e| e.to_string())?;
+    let header = csv.headers()?;
     let layout = Layout::of(header.iter().map(String::from).collect(), descriptive)?;
     let mut rows = BTreeMap::new();
     for record in csv.records() {
-        let record = record.map_err(|e| e.to_string())?;
+        let record = record?;
         let group = layout.group(&record);
         if rows.contains_key(&group) {
             let line = record.position().map_or(0, csv::Position::line);
-            return Err(format!("line {line} repeats the group {group}"));
+            return Err(NotATable::RepeatedGroup { line, group });
         }
         rows.insert(group, layout.cells(&record));
     }
@@ -832,13 +842,16 @@ mod tests {
 
     #[test]
     fn a_csv_that_is_not_a_dtto_table_is_refused_with_the_reason() {
-        let not_a_table = parse_table("a,b\n1,2\n".as_bytes(), &[]).unwrap_err();
+        let not_a_table = parse_table("a,b\n1,2\n".as_bytes(), &[])
+            .unwrap_err()
+            .to_string();
         assert!(not_a_table.contains("do not end as a rate, count or mean table's"));
         let repeated = parse_table(
             "breakdown,group,count,status\nNational,All,1,\nNational,All,2,\n".as_bytes(),
             &[],
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             repeated,
             "line 3 repeats the group breakdown=National; group=All"
@@ -847,7 +860,8 @@ mod tests {
             "breakdown,group,count,status\nNational,All,1\n".as_bytes(),
             &[],
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(ragged.contains("found record with 3 fields"), "{ragged}");
         let not_utf8 = parse_table(
             &b"breakdown,group,count,status\nNational,\xff,1,\n"[..],

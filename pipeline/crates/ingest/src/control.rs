@@ -49,15 +49,32 @@ struct RawRows {
     treatment_episodes: u64,
 }
 
+/// Why a control file cannot be read, in the words the ingest error
+/// quotes.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    #[error("{0}")]
+    Unreadable(#[from] std::io::Error),
+    #[error(
+        "it is larger than {} bytes; a control file is a few lines",
+        dtto_model::format::thousands(MAX_BYTES)
+    )]
+    TooLarge,
+    #[error("{0}")]
+    NotToml(#[from] toml::de::Error),
+    #[error("as_at {0:?} is not a YYYY-MM-DD date")]
+    NotADate(String),
+}
+
 impl ControlFile {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let raw: RawControl = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Self, ControlError> {
+        let raw: RawControl = toml::from_str(text)?;
         let as_at_text = match raw.as_at {
             DateValue::Text(text) => text,
             DateValue::Toml(value) => value.to_string(),
         };
         let as_at = NaiveDate::parse_from_str(&as_at_text, "%Y-%m-%d")
-            .map_err(|_| format!("as_at {as_at_text:?} is not a YYYY-MM-DD date"))?;
+            .map_err(|_| ControlError::NotADate(as_at_text))?;
         let r = raw.rows;
         let rows = BTreeMap::from([
             (ExtractFile::Orders, r.orders),
@@ -76,16 +93,12 @@ impl ControlFile {
     /// Reads at most [`MAX_BYTES`]: a control file is a few lines, and a
     /// hostile one must not take memory. Returns it with the SHA-256 of the
     /// text parsed, which is part of the delivery's key.
-    pub fn read(path: &Path) -> Result<(Self, String), String> {
+    pub fn read(path: &Path) -> Result<(Self, String), ControlError> {
         let mut text = String::new();
         std::fs::File::open(path)
-            .and_then(|file| file.take(MAX_BYTES + 1).read_to_string(&mut text))
-            .map_err(|e| e.to_string())?;
+            .and_then(|file| file.take(MAX_BYTES + 1).read_to_string(&mut text))?;
         if text.len() as u64 > MAX_BYTES {
-            return Err(format!(
-                "it is larger than {} bytes; a control file is a few lines",
-                dtto_model::format::thousands(MAX_BYTES)
-            ));
+            return Err(ControlError::TooLarge);
         }
         Ok((
             Self::parse(&text)?,
@@ -153,11 +166,21 @@ treatment_episodes = 15022
     #[test]
     fn missing_count_misspelt_key_and_bad_date_are_refused() {
         let missing = EXAMPLE.replace("orders = 30512\n", "");
-        assert!(ControlFile::parse(&missing).unwrap_err().contains("orders"));
+        assert!(
+            ControlFile::parse(&missing)
+                .unwrap_err()
+                .to_string()
+                .contains("orders")
+        );
         let misspelt = EXAMPLE.replace("drug_tests", "drug_test");
         assert!(ControlFile::parse(&misspelt).is_err());
         let bad_date = EXAMPLE.replace("2005-03-31", "31/03/2005");
-        assert!(ControlFile::parse(&bad_date).unwrap_err().contains("as_at"));
+        assert!(
+            ControlFile::parse(&bad_date)
+                .unwrap_err()
+                .to_string()
+                .contains("as_at")
+        );
         let negative = EXAMPLE.replace("30512", "-1");
         assert!(ControlFile::parse(&negative).is_err());
     }

@@ -15,7 +15,10 @@ pub enum IngestError {
     #[error(
         "{path}: the control file does not parse: {problem}. Ask the supplier for a corrected extract.toml"
     )]
-    Control { path: PathBuf, problem: String },
+    Control {
+        path: PathBuf,
+        problem: crate::control::ControlError,
+    },
 
     #[error(
         "{path}: as_at is {as_at}, after today ({today}): no extract is taken in the future. \

@@ -192,7 +192,7 @@ pub fn build(
     context.insert("edition", &edition);
     let markdown =
         words::render(WORDS, &template, tables, edition.period, &context).map_err(failed)?;
-    let blocks = parse(&markdown).map_err(failed)?;
+    let blocks = parse(&markdown).map_err(|e| failed(e.to_string()))?;
     let mut numbers = Numbers::default();
     let parts = blocks
         .into_iter()

@@ -70,9 +70,23 @@ fn slug(text: &str) -> String {
     slug.trim_end_matches('-').to_string()
 }
 
+/// Why the bulletin's Markdown cannot be laid out.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum MarkdownError {
+    #[error("heading `{text}` is {level}: the bulletin's sections use ## and ###")]
+    Heading { text: String, level: String },
+    /// Markdown the bulletin does not use, as the parser names it.
+    #[error("the bulletin template uses Markdown it cannot: {0}")]
+    Unsupported(String),
+    #[error("text outside a paragraph: {0}")]
+    OutsideParagraph(String),
+    #[error("a table's rows are dimension=value, not `{0}`")]
+    TableRow(String),
+}
+
 /// Reads the Markdown; anything the bulletin does not use (images, code,
 /// raw HTML, tables, level 1 or 4+ headings) is refused with what it was.
-pub(crate) fn parse(markdown: &str) -> Result<Vec<Block>, String> {
+pub(crate) fn parse(markdown: &str) -> Result<Vec<Block>, MarkdownError> {
     let mut blocks = Vec::new();
     // Inlines being collected, innermost last.
     let mut stack: Vec<Vec<Inline>> = Vec::new();
@@ -113,10 +127,10 @@ pub(crate) fn parse(markdown: &str) -> Result<Vec<Block>, String> {
                     HeadingLevel::H2 => 2,
                     HeadingLevel::H3 => 3,
                     other => {
-                        return Err(format!(
-                            "heading `{}` is {other:?}: the bulletin's sections use ## and ###",
-                            plain(&content)
-                        ));
+                        return Err(MarkdownError::Heading {
+                            text: plain(&content),
+                            level: format!("{other:?}"),
+                        });
                     }
                 };
                 blocks.push(Block::Heading {
@@ -133,19 +147,15 @@ pub(crate) fn parse(markdown: &str) -> Result<Vec<Block>, String> {
             }
             Event::Text(text) => push(&mut stack, Inline::Text(text.to_string()))?,
             Event::SoftBreak | Event::HardBreak => push(&mut stack, Inline::Text(" ".into()))?,
-            other => {
-                return Err(format!(
-                    "the bulletin template uses Markdown it cannot: {other:?}"
-                ));
-            }
+            other => return Err(MarkdownError::Unsupported(format!("{other:?}"))),
         }
     }
     Ok(blocks)
 }
 
-fn push(stack: &mut [Vec<Inline>], inline: Inline) -> Result<(), String> {
+fn push(stack: &mut [Vec<Inline>], inline: Inline) -> Result<(), MarkdownError> {
     let Some(top) = stack.last_mut() else {
-        return Err(format!("text outside a paragraph: {inline:?}"));
+        return Err(MarkdownError::OutsideParagraph(format!("{inline:?}")));
     };
     // Neighbouring text pieces are one run: a directive is read whole.
     if let (Some(Inline::Text(previous)), Inline::Text(text)) = (top.last_mut(), &inline) {
@@ -159,13 +169,13 @@ fn push(stack: &mut [Vec<Inline>], inline: Inline) -> Result<(), String> {
 fn close(
     stack: &mut Vec<Vec<Inline>>,
     wrap: impl FnOnce(Vec<Inline>) -> Inline,
-) -> Result<(), String> {
+) -> Result<(), MarkdownError> {
     let inner = stack.pop().unwrap_or_default();
     push(stack, wrap(inner))
 }
 
 /// A paragraph, or the chart or table a directive line places.
-fn paragraph(content: Vec<Inline>) -> Result<Block, String> {
+fn paragraph(content: Vec<Inline>) -> Result<Block, MarkdownError> {
     let text = plain(&content);
     let text = text.trim();
     // `id` or `id | message`.
@@ -203,7 +213,7 @@ fn paragraph(content: Vec<Inline>) -> Result<Block, String> {
                     .map(|(dimension, value)| {
                         (dimension.trim().to_string(), value.trim().to_string())
                     })
-                    .ok_or_else(|| format!("a table's rows are dimension=value, not `{row}`"))
+                    .ok_or_else(|| MarkdownError::TableRow(row.clone()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(Block::Table {
