@@ -21,7 +21,6 @@ use dtto_model::catalogue::Catalogue;
 use dtto_model::exit::Exit;
 use dtto_model::period::Period;
 use dtto_protect::disclosure::audit::{self, EditionPart};
-use dtto_query::parameters::Parameters;
 use dtto_query::{adhoc, check, check_breakdowns, open};
 use dtto_storage::lock::{Access, Lock, LockError};
 use dtto_storage::publish::Published;
@@ -402,24 +401,20 @@ fn print_run_summary(outcome: &RunOutcome) {
 fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {
     let queries = &args.queries.queries;
     let today = chrono::Local::now().date_naive();
-    let parameters = Parameters::new(Period::latest_complete(today), today);
     let started = std::time::Instant::now();
     let mut problems = runtime()?
-        .block_on(check(queries, &parameters))
+        .block_on(check(queries, Period::latest_complete(today), today))
         .map_err(|e| Failure::new(Exit::Queries, e))?;
     let mut checked = "every query planned".to_string();
     if let (Some(warehouse), true) = (&args.warehouse, problems.is_empty()) {
         let (_warehouse, delivery) = current_delivery(warehouse, wait)?;
         let summary = dtto_ingest::read_summary(&delivery)?;
         let as_at = dtto_ingest::as_at_of(&summary, &delivery)?;
-        let parameters = Parameters::new(Period::latest_complete(as_at), as_at);
+        let period = Period::latest_complete(as_at);
         problems = runtime()?
-            .block_on(check_breakdowns(queries, &delivery, &parameters))
+            .block_on(check_breakdowns(queries, &delivery, period, as_at))
             .map_err(|e| Failure::new(Exit::Queries, e))?;
-        checked = format!(
-            "every table's breakdowns agree with its rows for {}",
-            parameters.period
-        );
+        checked = format!("every table's breakdowns agree with its rows for {period}");
     }
     for problem in &problems {
         eprintln!("{problem}\n");

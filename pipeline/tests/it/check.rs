@@ -6,8 +6,8 @@ use chrono::NaiveDate;
 
 use crate::support::repo;
 use dtto_model::catalogue::Problem;
+use dtto_model::window::Windows;
 use dtto_query::check;
-use dtto_query::parameters::Parameters;
 
 fn queries() -> PathBuf {
     repo().join("queries")
@@ -20,13 +20,13 @@ fn copy_queries() -> tempfile::TempDir {
 }
 
 fn problems(dir: &Path) -> Vec<Problem> {
-    let parameters = Parameters::new(
-        "2003Q4".parse().unwrap(),
-        NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
-    );
     tokio::runtime::Runtime::new()
         .unwrap()
-        .block_on(check(dir, &parameters))
+        .block_on(check(
+            dir,
+            "2003Q4".parse().unwrap(),
+            NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
+        ))
         .unwrap()
 }
 
@@ -234,4 +234,86 @@ fn check_with_a_warehouse_finds_a_misspelt_breakdown() {
     assert!(named("returns the breakdown \"Sex\""), "{said}");
     assert!(named("lists \"Gender\""), "{said}");
     assert!(said.contains("2 problem(s)"), "{said}");
+}
+
+/// The parameters' table in `queries/README.md` is the one made from
+/// `queries/windows.toml`: a window declared, renamed or reworded there
+/// fails here until the README says the same.
+#[test]
+fn the_readme_documents_the_declared_windows() {
+    let windows = Windows::load(&queries().join("windows.toml")).unwrap();
+    let readme = std::fs::read_to_string(queries().join("README.md")).unwrap();
+    let table = windows.parameter_table();
+    assert!(
+        readme.contains(&table),
+        "queries/README.md's parameters disagree with queries/windows.toml; paste this table \
+         under \"## Parameters\":\n\n{table}"
+    );
+    // The table as a reader sees it, worked out from the declaration by hand.
+    assert!(readme.contains(
+        "| `$lagged_start`, `$lagged_end` | the 12 months ending one quarter before the period \
+         end |\n| `$reconviction_1y_start`, `$reconviction_1y_end` | the 12 months ending 18 \
+         months before the period end |"
+    ));
+}
+
+/// A declaration of windows that does not hold is `dtto check`'s one
+/// problem, at its line and column: not a dozen tables naming windows it
+/// failed to declare.
+#[test]
+fn a_malformed_window_declaration_is_reported_at_its_line() {
+    let dir = copy_queries();
+    let path = dir.path().join("windows.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let broken = text.replace("quarters_back = 6", "quarters_back = \"six\"");
+    std::fs::write(&path, &broken).unwrap();
+    let (line, source) = broken
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("\"six\""))
+        .unwrap();
+    let found = problems(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, path);
+    assert_eq!(
+        (found[0].line, found[0].column),
+        (
+            Some(line as u64 + 1),
+            Some("quarters_back = ".len() as u64 + 1)
+        )
+    );
+    assert_eq!(found[0].source_line.as_deref(), Some(source));
+
+    // Two windows of one name: the second's [[window]] is pointed at.
+    let twice = text.replace("name = \"lagged\"", "name = \"year\"");
+    std::fs::write(&path, &twice).unwrap();
+    let header = twice
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| *l == "[[window]]")
+        .nth(1)
+        .unwrap()
+        .0;
+    let found = problems(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].line, Some(header as u64 + 1));
+    assert_eq!(
+        found[0].message,
+        "window \"year\": the name is declared twice"
+    );
+
+    // A table naming a window that is not declared says which are.
+    let toml = dir.path().join("tables/04_retention.toml");
+    std::fs::write(&path, &text).unwrap();
+    let metadata = std::fs::read_to_string(&toml).unwrap();
+    std::fs::write(&toml, metadata.replace("{lagged}", "{laged}")).unwrap();
+    let found = problems(dir.path());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains(
+            "names {laged}, which is not a window of windows.toml: use {year} and {lagged}"
+        ),
+        "{}",
+        found[0]
+    );
 }

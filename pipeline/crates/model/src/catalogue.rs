@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! queries/
+//!   windows.toml             the windows tables count over, declared
 //!   reference/<name>.csv     registered as table <name>
 //!   views/<name>.sql         registered as view <name>, in file-name order
 //!   tables/<file>.sql        one published table; `$name` parameters
@@ -18,7 +19,7 @@ use serde::Deserialize;
 
 use crate::period::Period;
 use crate::table::TableKind;
-use crate::window::Window;
+use crate::window::{self, Window, Windows, by_months};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -62,35 +63,43 @@ pub struct TableMetadata {
     #[serde(default)]
     pub links: Vec<Link>,
     pub chart: Chart,
+    /// The declared windows its words name, found when the catalogue is
+    /// loaded (none for metadata read on its own).
+    #[serde(skip)]
+    pub windows: Vec<Window>,
 }
 
 impl TableMetadata {
     /// The windows its words name, each once, in the order first named.
-    pub fn windows(&self) -> Vec<Window> {
-        windows_named(&self.cohort).unwrap_or_default()
+    pub fn windows(&self) -> &[Window] {
+        &self.windows
     }
 
     /// Its cohort for the edition of `period`: `Orders commenced in the
     /// year ending March 2005`.
     pub fn cohort_in(&self, period: Period) -> String {
-        with_windows(&self.cohort, |w| w.ending(period).year_ending_words())
+        with_windows(&self.cohort, &self.windows, |w| {
+            w.ending(period).year_ending_words()
+        })
     }
 
     /// What it counts, in full, for the edition of `period`.
     pub fn counted_in(&self, period: Period) -> String {
-        with_windows(&self.counted, |w| w.ending(period).year_ending_words())
+        with_windows(&self.counted, &self.windows, |w| {
+            w.ending(period).year_ending_words()
+        })
     }
 
     /// Its cohort as a series counts it, labelled by the quarter each
     /// cohort's months end with: `Orders commenced in the 12 months ending
     /// each quarter shown`.
     pub fn cohort_over_series(&self) -> String {
-        with_windows(&self.cohort, |_| EACH_QUARTER.to_string())
+        with_windows(&self.cohort, &self.windows, |_| EACH_QUARTER.to_string())
     }
 
     /// What it counts, in full, as a series counts it.
     pub fn counted_over_series(&self) -> String {
-        with_windows(&self.counted, |_| EACH_QUARTER.to_string())
+        with_windows(&self.counted, &self.windows, |_| EACH_QUARTER.to_string())
     }
 }
 
@@ -100,12 +109,12 @@ const EACH_QUARTER: &str = "the 12 months ending each quarter shown";
 /// A table's words as written: text, and the windows named in braces.
 enum Piece<'a> {
     Text(&'a str),
-    Window(Window),
+    Window(&'a Window),
 }
 
-/// `words` in pieces; an unknown name in braces or an unclosed brace is an
-/// error in words.
-fn pieces(words: &str) -> Result<Vec<Piece<'_>>, String> {
+/// `words` in pieces, naming windows of `known`; an unknown name in braces
+/// or an unclosed brace is an error in words.
+fn pieces<'a>(words: &'a str, known: &'a [Window]) -> Result<Vec<Piece<'a>>, String> {
     let mut pieces = Vec::new();
     let mut rest = words;
     while let Some(open) = rest.find('{') {
@@ -115,10 +124,11 @@ fn pieces(words: &str) -> Result<Vec<Piece<'_>>, String> {
             .find('}')
             .ok_or_else(|| format!("{words:?} opens a brace it does not close"))?;
         let name = &after[..close];
-        let window = Window::named(name).ok_or_else(|| {
+        let window = known.iter().find(|w| w.name == name).ok_or_else(|| {
             format!(
-                "{words:?} names {{{name}}}, which is not a window: use {}",
-                names(&Window::ALL)
+                "{words:?} names {{{name}}}, which is not a window of {}: use {}",
+                window::DECLARATION,
+                names(known)
             )
         })?;
         pieces.push(Piece::Window(window));
@@ -128,10 +138,10 @@ fn pieces(words: &str) -> Result<Vec<Piece<'_>>, String> {
     Ok(pieces)
 }
 
-/// `words` with each `{window}` replaced by `worded(window)`; words the
-/// catalogue refuses are left as written.
-fn with_windows(words: &str, worded: impl Fn(Window) -> String) -> String {
-    match pieces(words) {
+/// `words` with each `{window}` of `known` replaced by `worded(window)`;
+/// words the catalogue refuses are left as written.
+fn with_windows(words: &str, known: &[Window], worded: impl Fn(&Window) -> String) -> String {
+    match pieces(words, known) {
         Ok(pieces) => pieces
             .into_iter()
             .map(|piece| match piece {
@@ -143,14 +153,15 @@ fn with_windows(words: &str, worded: impl Fn(Window) -> String) -> String {
     }
 }
 
-/// The `{window}`s `words` name, each once, in the order first named.
-fn windows_named(words: &str) -> Result<Vec<Window>, String> {
-    let mut named = Vec::new();
-    for piece in pieces(words)? {
+/// The `{window}`s of `known` that `words` name, each once, in the order
+/// first named.
+fn windows_named(words: &str, known: &[Window]) -> Result<Vec<Window>, String> {
+    let mut named: Vec<Window> = Vec::new();
+    for piece in pieces(words, known)? {
         if let Piece::Window(window) = piece
-            && !named.contains(&window)
+            && !named.contains(window)
         {
-            named.push(window);
+            named.push(window.clone());
         }
     }
     Ok(named)
@@ -198,6 +209,9 @@ pub struct TableQuery {
     pub sql: String,
     pub sql_path: PathBuf,
     pub metadata: TableMetadata,
+    /// Every window declared beside it: its SQL is given the parameters of
+    /// them all (a table of financial years uses `$year_end` alone).
+    pub declared: Windows,
 }
 
 #[derive(Debug, Clone)]
@@ -217,6 +231,9 @@ pub struct ReferenceTable {
 /// planned: that needs the warehouse schemas).
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
+    /// The windows of `windows.toml` (none when it is missing or wrong:
+    /// that is a problem of the load).
+    pub windows: Windows,
     pub reference: Vec<ReferenceTable>,
     pub views: Vec<View>,
     pub tables: Vec<TableQuery>,
@@ -282,10 +299,18 @@ impl fmt::Display for Problem {
 impl Catalogue {
     /// Reads `queries/`. Problems of shape (unreadable files, metadata
     /// missing or wrong, duplicate ids) are returned, not raised, so that
-    /// `dtto check` can report them all at once.
+    /// `dtto check` can report them all at once; a declaration of windows
+    /// that does not read is reported alone, with nothing else loaded.
     pub fn load(dir: &Path) -> (Catalogue, Vec<Problem>) {
         let mut problems = Vec::new();
         let mut catalogue = Catalogue::default();
+        // Every table's words and parameters are read against the windows:
+        // without them, each would be reported again as naming an unknown
+        // window, burying the one problem under a dozen.
+        match Windows::load(&dir.join(window::DECLARATION)) {
+            Ok(windows) => catalogue.windows = windows,
+            Err(problem) => return (catalogue, vec![problem]),
+        }
         for path in files_with_extension(&dir.join("reference"), "csv", &mut problems) {
             catalogue.reference.push(ReferenceTable {
                 name: stem(&path),
@@ -305,7 +330,7 @@ impl Catalogue {
             }
         }
         for sql_path in files_with_extension(&dir.join("tables"), "sql", &mut problems) {
-            match read_table(&sql_path) {
+            match read_table(&sql_path, &catalogue.windows) {
                 Ok(table) => catalogue.tables.push(table),
                 Err(problem) => problems.push(problem),
             }
@@ -357,7 +382,7 @@ impl Catalogue {
     }
 }
 
-fn read_table(sql_path: &Path) -> Result<TableQuery, Problem> {
+fn read_table(sql_path: &Path, declared: &Windows) -> Result<TableQuery, Problem> {
     let sql =
         std::fs::read_to_string(sql_path).map_err(|e| Problem::in_file(sql_path, e.to_string()))?;
     let metadata_path = sql_path.with_extension("toml");
@@ -367,22 +392,29 @@ fn read_table(sql_path: &Path) -> Result<TableQuery, Problem> {
             format!("its metadata {} is missing", metadata_path.display()),
         )
     })?;
-    let metadata: TableMetadata = toml::from_str(&text).map_err(|e| match e.span() {
+    let mut metadata: TableMetadata = toml::from_str(&text).map_err(|e| match e.span() {
         Some(span) => {
             let (line, column) = line_and_column(&text, span.start);
             Problem::at(&metadata_path, &text, line, column, e.message().to_string())
         }
         None => Problem::in_file(&metadata_path, e.message().to_string()),
     })?;
-    check_metadata(&metadata, &metadata_path)?;
+    metadata.windows = check_metadata(&metadata, &metadata_path, declared)?;
     Ok(TableQuery {
         sql,
         sql_path: sql_path.to_path_buf(),
         metadata,
+        declared: declared.clone(),
     })
 }
 
-fn check_metadata(metadata: &TableMetadata, path: &Path) -> Result<(), Problem> {
+/// Checks metadata against the declared windows, and returns the windows
+/// its words name.
+fn check_metadata(
+    metadata: &TableMetadata,
+    path: &Path,
+    declared: &Windows,
+) -> Result<Vec<Window>, Problem> {
     let wrong = |message: String| Err(Problem::in_file(path, message));
     if metadata.id.is_empty()
         || !metadata
@@ -409,11 +441,12 @@ fn check_metadata(metadata: &TableMetadata, path: &Path) -> Result<(), Problem> 
         );
     }
     let named = |field: &str, words: &str| {
-        windows_named(words).map_err(|e| Problem::in_file(path, format!("`{field}`: {e}")))
+        windows_named(words, declared.all())
+            .map_err(|e| Problem::in_file(path, format!("`{field}`: {e}")))
     };
     let cohort = named("cohort", &metadata.cohort)?;
     let counted = named("counted", &metadata.counted)?;
-    if sorted(cohort.clone()) != sorted(counted.clone()) {
+    if by_months(cohort.clone()) != by_months(counted.clone()) {
         return wrong(format!(
             "`cohort` and `counted` must name the same windows: `cohort` names {}, `counted` {}",
             names(&cohort),
@@ -435,12 +468,7 @@ fn check_metadata(metadata: &TableMetadata, path: &Path) -> Result<(), Problem> 
             "the chart's breakdown {breakdown:?} is not one of `breakdowns`"
         ));
     }
-    Ok(())
-}
-
-fn sorted(mut windows: Vec<Window>) -> Vec<Window> {
-    windows.sort_by_key(|w| w.quarters_back());
-    windows
+    Ok(cohort)
 }
 
 /// `{year} and {lagged}`, or `no window`.
@@ -448,10 +476,7 @@ pub fn names(windows: &[Window]) -> String {
     if windows.is_empty() {
         return "no window".to_string();
     }
-    let named: Vec<String> = windows
-        .iter()
-        .map(|w| format!("{{{}}}", w.name()))
-        .collect();
+    let named: Vec<String> = windows.iter().map(|w| format!("{{{}}}", w.name)).collect();
     named.join(" and ")
 }
 
@@ -509,29 +534,45 @@ mod tests {
         );
     }
 
+    /// The windows the bundled `queries/` declares.
+    fn bundled() -> Windows {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../queries/windows.toml");
+        Windows::load(&path).unwrap()
+    }
+
     #[test]
     fn windows_in_braces_become_the_months_of_the_edition() {
+        let declared = bundled();
+        let known = declared.all();
         let period: Period = "2005Q2".parse().unwrap();
-        let words = |w: Window| w.ending(period).year_ending_words();
+        let words = |w: &Window| w.ending(period).year_ending_words();
         assert_eq!(
-            with_windows("Orders commenced in {lagged}", words),
+            with_windows("Orders commenced in {lagged}", known, words),
             "Orders commenced in the year ending March 2005"
         );
         assert_eq!(
-            with_windows("{reconviction_1y} and {reconviction_2y}", words),
+            with_windows("{reconviction_1y} and {reconviction_2y}", known, words),
             "the year ending December 2003 and the year ending December 2002"
         );
-        assert_eq!(
-            windows_named("{year}, then {lagged} and {year}"),
-            Ok(vec![Window::Year, Window::Lagged])
-        );
-        let unknown = windows_named("Orders in {reference_year}").unwrap_err();
+        let named: Vec<String> = windows_named("{year}, then {lagged} and {year}", known)
+            .unwrap()
+            .into_iter()
+            .map(|w| w.name)
+            .collect();
+        assert_eq!(named, ["year", "lagged"]);
+        let unknown = windows_named("Orders in {reference_year}", known).unwrap_err();
         assert!(
-            unknown.contains("{reference_year}, which is not a window"),
+            unknown.contains(
+                "{reference_year}, which is not a window of windows.toml: use {year} and \
+                 {lagged} and {reconviction_1y} and {reconviction_2y}"
+            ),
             "{unknown}"
         );
-        assert!(windows_named("Orders in {year").is_err());
-        assert_eq!(with_windows("Orders in {year", words), "Orders in {year");
+        assert!(windows_named("Orders in {year", known).is_err());
+        assert_eq!(
+            with_windows("Orders in {year", known, words),
+            "Orders in {year"
+        );
     }
 
     #[test]
@@ -546,7 +587,7 @@ mod tests {
              [chart]\nkind = \"line\"\n",
         )
         .unwrap();
-        let problem = read_table(&sql).unwrap_err().to_string();
+        let problem = read_table(&sql, &bundled()).unwrap_err().to_string();
         assert!(problem.contains("t.toml:9:"), "{problem}");
         assert!(problem.contains("unknown variant `line`"), "{problem}");
     }

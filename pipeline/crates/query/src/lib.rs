@@ -20,7 +20,7 @@ use dtto_model::catalogue::{Catalogue, Problem, TableQuery};
 use dtto_model::period::Period;
 use dtto_model::result::TableResult;
 use dtto_model::table::BREAKDOWN;
-use dtto_model::window::Window;
+use dtto_model::window::{Window, by_months};
 use parameters::Parameters;
 use session::{Data, register, sql_problem};
 
@@ -35,12 +35,15 @@ pub enum QueryError {
 }
 
 /// Plans every view and table against the warehouse's schemas, with no
-/// data, and returns every problem found.
+/// data, for the parameters of `period` and `as_at`, and returns every
+/// problem found.
 pub async fn check(
     queries: &Path,
-    parameters: &Parameters,
+    period: Period,
+    as_at: NaiveDate,
 ) -> Result<Vec<Problem>, DataFusionError> {
     let (catalogue, mut problems) = Catalogue::load(queries);
+    let parameters = &Parameters::new(&catalogue.windows, period, as_at);
     let ctx = session::new_context();
     problems.extend(register(&ctx, Data::SchemasOnly, &catalogue).await?);
     for table in &catalogue.tables {
@@ -56,7 +59,7 @@ pub async fn check(
 }
 
 /// Runs every table on an ingested delivery (`delivery`, a folder of the
-/// warehouse) for `parameters`' period, and compares the breakdowns its rows
+/// warehouse) for `period`, and compares the breakdowns its rows
 /// carry with its metadata's `breakdowns`: one the rows carry that the list
 /// lacks would be published unannounced; one the list names that no row
 /// carries is misspelt, or lost from the SQL. A table that does not plan is
@@ -64,12 +67,14 @@ pub async fn check(
 pub async fn check_breakdowns(
     queries: &Path,
     delivery: &Path,
-    parameters: &Parameters,
+    period: Period,
+    as_at: NaiveDate,
 ) -> Result<Vec<Problem>, QueryError> {
     let (catalogue, problems) = Catalogue::load(queries);
     if !problems.is_empty() {
         return Err(QueryError::Catalogue(problems));
     }
+    let parameters = &Parameters::new(&catalogue.windows, period, as_at);
     let ctx = open(delivery, &catalogue).await?;
     let mut problems = Vec::new();
     for table in &catalogue.tables {
@@ -159,15 +164,14 @@ async fn plan(
 /// The windows a table's words name are the windows its query counts
 /// over, so no label can name months the figures do not count.
 fn check_windows_named(table: &TableQuery, used: &[Window]) -> Result<(), Problem> {
-    let mut named = table.metadata.windows();
-    named.sort_by_key(|w| w.quarters_back());
+    let named = by_months(table.metadata.windows().to_vec());
     if named == used {
         return Ok(());
     }
     let window_words = |windows: &[Window]| {
         windows
             .iter()
-            .map(|w| format!("${0}_start..${0}_end", w.name()))
+            .map(|w| format!("${0}_start..${0}_end", w.name))
             .collect::<Vec<_>>()
             .join(" and ")
     };
@@ -215,10 +219,10 @@ struct Quarters {
 /// first whose window the delivery covers (its first Order commenced on
 /// `begins`) to the period; then the period and a year earlier, published
 /// whatever the cover; and the single quarters that make them up.
-fn quarters(period: Period, window: Option<Window>, begins: Option<NaiveDate>) -> Quarters {
+fn quarters(period: Period, window: Option<&Window>, begins: Option<NaiveDate>) -> Quarters {
     let series_from = window
         .zip(begins)
-        .map(|(window, begins)| Period::first_covering(begins, window.quarters_back()))
+        .map(|(window, begins)| Period::first_covering(begins, window.quarters_back))
         .filter(|from| *from <= period);
     let mut windows: Vec<Period> = series_from
         .map(|from| from.through(period).collect())
@@ -260,7 +264,8 @@ pub async fn run_tables(
     let catalogue_problem = |p| QueryError::Catalogue(vec![p]);
     let mut plans = Vec::new();
     for table in tables.iter().copied() {
-        let window = match windows_of(ctx, table).await.map_err(catalogue_problem)?[..] {
+        let windows = windows_of(ctx, table).await.map_err(catalogue_problem)?;
+        let window = match windows.as_slice() {
             [window] => Some(window),
             _ => None,
         };
@@ -270,11 +275,13 @@ pub async fn run_tables(
         let windows = quarters
             .windows
             .iter()
-            .map(|q| (*table, Parameters::new(*q, as_at)));
-        let singles = quarters
-            .singles
-            .iter()
-            .map(|q| (*table, Parameters::single_quarter(*q, as_at)));
+            .map(|q| (*table, Parameters::new(&table.declared, *q, as_at)));
+        let singles = quarters.singles.iter().map(|q| {
+            (
+                *table,
+                Parameters::single_quarter(&table.declared, *q, as_at),
+            )
+        });
         windows.chain(singles)
     });
     let attempts: Vec<_> = futures::stream::iter(runs)
@@ -347,7 +354,7 @@ async fn windows_of(ctx: &SessionContext, table: &TableQuery) -> Result<Vec<Wind
         .logical_plan()
         .get_parameter_names()
         .map_err(problem)?;
-    let used = Window::used_by(names.iter().map(String::as_str));
+    let used = table.declared.used_by(names.iter().map(String::as_str));
     check_windows_named(table, &used)?;
     Ok(used)
 }

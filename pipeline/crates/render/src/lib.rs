@@ -46,9 +46,9 @@ pub fn csv_file(path: &Path, draft: bool) -> std::io::Result<std::fs::File> {
 /// The one window a table counts over, if it counts over exactly one (the
 /// tables of financial years count over none, and the reoffences one over
 /// both reconviction cohorts, each named by its follow-up).
-pub fn single_window(table: &ProtectedTable) -> Option<Window> {
-    match table.metadata().windows().as_slice() {
-        [window] => Some(*window),
+pub fn single_window(table: &ProtectedTable) -> Option<&Window> {
+    match table.metadata().windows() {
+        [window] => Some(window),
         _ => None,
     }
 }

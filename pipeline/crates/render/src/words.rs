@@ -103,7 +103,7 @@ pub(crate) fn render(
                 "months(): table `{}` counts over {}, not one window: name its cohort with \
                  cohort(table=...)",
                 table.metadata().id,
-                dtto_model::catalogue::names(&table.metadata().windows())
+                dtto_model::catalogue::names(table.metadata().windows())
             )
         })?;
         Ok(Value::String(window.ending(period).year_ending_words()))
