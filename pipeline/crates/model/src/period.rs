@@ -1,5 +1,5 @@
-//! The period a run publishes, and the windows every measure counts over.
-//! Windows are computed here once and reach the SQL as typed parameters.
+//! The period a run publishes, and the dates of the windows every measure
+//! counts over (`DateRange`), which reach the SQL as typed parameters.
 
 use std::fmt;
 use std::str::FromStr;
@@ -75,7 +75,7 @@ impl fmt::Display for Period {
 
 /// Inclusive dates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
+pub struct DateRange {
     pub start: NaiveDate,
     pub end: NaiveDate,
 }
@@ -123,14 +123,14 @@ impl Period {
     }
 
     /// The 12 months ending with the quarter `quarters_back` before this one.
-    pub fn year_ending(self, quarters_back: i32) -> Window {
+    pub fn year_ending(self, quarters_back: i32) -> DateRange {
         let end = self.earlier(quarters_back).end();
         let start = self
             .earlier(quarters_back + 4)
             .end()
             .succ_opt()
             .unwrap_or(end);
-        Window { start, end }
+        DateRange { start, end }
     }
 
     /// The 12 months ending with this quarter, as every output names them:
@@ -146,10 +146,10 @@ impl Period {
     }
 
     /// The quarter's own three months.
-    pub fn quarter(self) -> Window {
+    pub fn quarter(self) -> DateRange {
         let end = self.end();
         let start = self.earlier(1).end().succ_opt().unwrap_or(end);
-        Window { start, end }
+        DateRange { start, end }
     }
 
     /// The quarters from `self` to `last`, both included, oldest first.
@@ -237,7 +237,7 @@ mod tests {
         // The reference year.
         assert_eq!(
             p.year_ending(0),
-            Window {
+            DateRange {
                 start: date(2003, 1, 1),
                 end: date(2003, 12, 31)
             }
@@ -245,7 +245,7 @@ mod tests {
         // One quarter earlier: retention and continuity-of-care cohorts.
         assert_eq!(
             p.year_ending(1),
-            Window {
+            DateRange {
                 start: date(2002, 10, 1),
                 end: date(2003, 9, 30)
             }
@@ -253,14 +253,14 @@ mod tests {
         // 18 and 30 months earlier: the reconviction cohorts.
         assert_eq!(
             p.year_ending(6),
-            Window {
+            DateRange {
                 start: date(2001, 7, 1),
                 end: date(2002, 6, 30)
             }
         );
         assert_eq!(
             p.year_ending(10),
-            Window {
+            DateRange {
                 start: date(2000, 7, 1),
                 end: date(2001, 6, 30)
             }
@@ -268,7 +268,7 @@ mod tests {
         // A year earlier, for the change.
         assert_eq!(
             p.year_ending(4),
-            Window {
+            DateRange {
                 start: date(2002, 1, 1),
                 end: date(2002, 12, 31)
             }
@@ -277,7 +277,7 @@ mod tests {
         let q3: Period = "2003Q3".parse().unwrap();
         assert_eq!(
             q3.year_ending(6),
-            Window {
+            DateRange {
                 start: date(2001, 4, 1),
                 end: date(2002, 3, 31)
             }

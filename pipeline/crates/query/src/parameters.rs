@@ -36,7 +36,7 @@ impl Parameters {
         windows: &Windows,
         period: Period,
         as_at: NaiveDate,
-        window: impl Fn(i32) -> dtto_model::period::Window,
+        window: impl Fn(i32) -> dtto_model::period::DateRange,
     ) -> Self {
         let mut values = vec![(AS_AT.to_string(), as_at)];
         for w in windows.all() {
