@@ -3,6 +3,7 @@
 
 mod browser;
 mod check;
+mod check_tests;
 mod cli;
 mod crash;
 mod diff;
