@@ -6,6 +6,7 @@
 //! are kept (`dtto-storage`). This crate runs them for a period (`run`),
 //! compares editions (`diff`, `revisions`) and previews a draft (`serve`).
 
+pub mod check_tests;
 pub mod config;
 pub mod diff;
 pub mod edition;

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use dtto::check_tests::{TESTS, run_tests};
 use dtto::config::{Config, ConfigError};
 use dtto::diff::{self, DiffError, PublishedFigures};
 use dtto::record::RunRecord;
@@ -149,6 +150,11 @@ struct CheckArgs {
     /// against the breakdowns its rows carry.
     #[arg(long)]
     warehouse: Option<PathBuf>,
+    /// Also run the tests under `queries/tests/`: each test's delivery,
+    /// the tables it expects, and every figure compared with the one worked
+    /// out by hand (exit 20 naming each that differs).
+    #[arg(long)]
+    tests: bool,
 }
 
 #[derive(Args)]
@@ -424,6 +430,29 @@ fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {
             Exit::Queries,
             format!("{} problem(s) in {}", problems.len(), queries.display()),
         ));
+    }
+    if args.tests {
+        let (catalogue, _) = Catalogue::load(queries);
+        let outcome = runtime()?
+            .block_on(run_tests(queries, &catalogue))
+            .map_err(|e| Failure::new(e.exit(), e))?;
+        for mismatch in &outcome.mismatches {
+            eprintln!("{mismatch}");
+        }
+        if !outcome.mismatches.is_empty() {
+            return Err(Failure::new(
+                Exit::TestsFailed,
+                format!(
+                    "{} figure(s) of the tests in {} differ from those expected",
+                    outcome.mismatches.len(),
+                    queries.join(TESTS).display()
+                ),
+            ));
+        }
+        checked = format!(
+            "{checked}; {} test(s) gave the {} row(s) of {} table(s) they expect",
+            outcome.tests, outcome.rows, outcome.tables
+        );
     }
     println!(
         "{} is fine: {checked} in {:.2} s",

@@ -4,6 +4,7 @@
 mod architecture;
 mod browser;
 mod check;
+mod check_tests;
 mod cli;
 mod crash;
 mod diff;

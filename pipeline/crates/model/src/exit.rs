@@ -66,6 +66,10 @@ pub enum Exit {
     /// `dtto serve` could not listen on its port (another program has it,
     /// or it is not allowed): choose another with `--port`.
     Serve,
+    /// `dtto check --tests`: a figure a test under `queries/tests/`
+    /// expects is not the one the SQL gives: fix the SQL, or the
+    /// expectation if it was worked out wrong.
+    TestsFailed,
 }
 
 impl Exit {
@@ -90,6 +94,7 @@ impl Exit {
             Exit::Serve => 17,
             Exit::AsAt => 18,
             Exit::DeliveryChanging => 19,
+            Exit::TestsFailed => 20,
         }
     }
 }

@@ -323,7 +323,7 @@ pub async fn run_tables(
 }
 
 /// One table's query for one quarter's parameters, its rows collected.
-async fn run_one(
+pub async fn run_one(
     ctx: &SessionContext,
     table: &TableQuery,
     parameters: &Parameters,
@@ -338,6 +338,24 @@ async fn run_one(
             parameters.period
         )))
     })
+}
+
+/// The columns a table's query returns for `parameters`, named even when
+/// it returns no row.
+pub async fn columns_of(
+    ctx: &SessionContext,
+    table: &TableQuery,
+    parameters: &Parameters,
+) -> Result<Vec<String>, QueryError> {
+    let frame = plan(ctx, table, parameters)
+        .await
+        .map_err(|p| QueryError::Catalogue(vec![p]))?;
+    Ok(frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect())
 }
 
 /// Whether a query failed for want of memory (and could pass alone).
