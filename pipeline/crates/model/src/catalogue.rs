@@ -6,7 +6,7 @@
 //! queries/
 //!   windows.toml             the windows tables count over, declared
 //!   reference/<name>.csv     registered as table <name>
-//!   views/<name>.sql         registered as view <name>, in file-name order
+//!   views/<name>.sql         registered as view <name>, after the views it reads
 //!   tables/<file>.sql        one published table; `$name` parameters
 //!   tables/<file>.toml       its metadata
 //! ```

@@ -184,13 +184,71 @@ pub async fn register(
         )
         .await?;
     }
-    let mut problems = Vec::new();
-    for view in &catalogue.views {
+    let (ordered, mut problems) = in_reading_order(ctx, &catalogue.views);
+    for view in ordered {
         if let Err(problem) = register_view(ctx, view).await {
             problems.push(problem);
         }
     }
     Ok(problems)
+}
+
+/// The views in an order they can be computed in: each after every view
+/// its SQL reads (the tables its statements name, found by DataFusion's
+/// parser, common table expressions aside), and otherwise in file-name
+/// order. Views that read each other in a circle are left out, each named
+/// in a problem with those it waits for. A view whose SQL does not parse
+/// is taken to read none: registering it reports the error at its line.
+fn in_reading_order<'a>(ctx: &SessionContext, views: &'a [View]) -> (Vec<&'a View>, Vec<Problem>) {
+    let state = ctx.state();
+    let dialect = state.config().options().sql_parser.dialect;
+    let reads: Vec<Vec<usize>> = views
+        .iter()
+        .map(|view| {
+            let named = state
+                .sql_to_statement(&view.sql, &dialect)
+                .and_then(|statement| state.resolve_table_references(&statement))
+                .unwrap_or_default();
+            views
+                .iter()
+                .enumerate()
+                .filter(|(_, other)| {
+                    named
+                        .iter()
+                        .any(|t| t.schema().is_none() && t.table() == other.name)
+                })
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    let mut placed = vec![false; views.len()];
+    let mut ordered = Vec::with_capacity(views.len());
+    while let Some(next) =
+        (0..views.len()).find(|&i| !placed[i] && reads[i].iter().all(|&j| placed[j]))
+    {
+        placed[next] = true;
+        ordered.push(&views[next]);
+    }
+    let problems = (0..views.len())
+        .filter(|&i| !placed[i])
+        .map(|i| {
+            let waits: Vec<&str> = reads[i]
+                .iter()
+                .filter(|&&j| !placed[j])
+                .map(|&j| views[j].name.as_str())
+                .collect();
+            Problem::in_file(
+                &views[i].path,
+                format!(
+                    "view {} reads {}, which read it in turn (through one another): views \
+                     cannot read each other in a circle",
+                    views[i].name,
+                    waits.join(", ")
+                ),
+            )
+        })
+        .collect();
+    (ordered, problems)
 }
 
 /// Views take no parameters, so each is computed once per run and kept:
@@ -397,6 +455,50 @@ mod tests {
             drop(on_disk);
             assert!(!folder.exists(), "{folder:?} outlived its session");
         });
+    }
+
+    /// A view is registered after the views it reads, whatever its file's
+    /// name; two views reading each other are refused, each named.
+    #[test]
+    fn views_are_registered_after_those_they_read() {
+        let view = |name: &str, sql: &str| View {
+            name: name.to_string(),
+            sql: sql.to_string(),
+            path: PathBuf::from(format!("views/{name}.sql")),
+        };
+        let views = [
+            view("a_doubled", "SELECT n * 2 AS n FROM z_numbers"),
+            view(
+                "b_tripled",
+                "WITH z_numbers AS (SELECT 1 AS n) SELECT n * 3 AS n FROM z_numbers",
+            ),
+            view("z_numbers", "SELECT 1 AS n UNION ALL SELECT 2"),
+        ];
+        let ctx = new_context();
+        let (ordered, problems) = in_reading_order(&ctx, &views);
+        let names: Vec<&str> = ordered.iter().map(|v| v.name.as_str()).collect();
+        // b_tripled reads its own z_numbers, not the view: first free.
+        assert_eq!(names, ["b_tripled", "z_numbers", "a_doubled"]);
+        assert!(problems.is_empty(), "{problems:?}");
+
+        let circle = [
+            view("p", "SELECT n FROM q"),
+            view("q", "SELECT n FROM p"),
+            view("r", "SELECT 1 AS n"),
+        ];
+        let (ordered, problems) = in_reading_order(&ctx, &circle);
+        let names: Vec<&str> = ordered.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(names, ["r"]);
+        let messages: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "views/p.sql: view p reads q, which read it in turn (through one another): \
+                 views cannot read each other in a circle",
+                "views/q.sql: view q reads p, which read it in turn (through one another): \
+                 views cannot read each other in a circle",
+            ]
+        );
     }
 
     #[test]
