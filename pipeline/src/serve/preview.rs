@@ -194,7 +194,8 @@ impl Session {
 
 /// What a query session is made from: the delivery and how it was
 /// ingested (its summary changes with an ingest again, `--force`), the
-/// period asked for, the views' SQL and the reference lists' bytes.
+/// period asked for, the views' SQL, the reference lists' bytes and the
+/// declared windows (each table's rows depend on its windows' dates).
 fn session_key(
     delivery: &Path,
     catalogue: &Catalogue,
@@ -222,6 +223,11 @@ fn session_key(
     for reference in &catalogue.reference {
         add(reference.name.as_bytes());
         add(&read(&reference.path)?);
+    }
+    // A window moved in windows.toml moves every table counting over it.
+    for window in catalogue.windows.all() {
+        add(window.name.as_bytes());
+        add(&window.quarters_back.to_le_bytes());
     }
     Ok(hasher.digest())
 }

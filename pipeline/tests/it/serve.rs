@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 use crate::browser::Browser;
 use crate::support::{Tool, copy_tree, generated_extract, repo, require};
 use dtto::serve::http::LIMITS;
+use dtto::serve::preview::{Preview, PreviewOptions};
 use dtto_ingest::{IngestOptions, Limits, ingest};
 
 /// The figures watched: continuity of care after a revoked Order, in the
@@ -540,4 +541,36 @@ fn beyond_the_cap_on_connections_a_client_is_told_to_come_back_and_is_then_serve
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The preview keeps each table's rows while nothing they come from
+/// changes, and makes every table again when a window of
+/// `queries/windows.toml` moves: its dates are in every row counted over it.
+#[test]
+fn moving_a_window_makes_every_table_again() {
+    let work = tempfile::tempdir().unwrap();
+    ingested_work(work.path(), 0.02);
+    let queries = work.path().join("queries");
+    let mut preview = Preview::new(PreviewOptions {
+        warehouse: work.path().join("warehouse"),
+        queries: queries.clone(),
+        templates: work.path().join("templates"),
+        config: repo().join("dtto.toml"),
+        output: work.path().join("output"),
+        period: None,
+    });
+    let tables = std::fs::read_dir(queries.join("tables"))
+        .unwrap()
+        .filter(|entry| entry.as_ref().unwrap().path().extension() == Some("sql".as_ref()))
+        .count();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut queried = || runtime.block_on(preview.page()).unwrap().queried;
+    assert_eq!(queried(), tables);
+    assert_eq!(queried(), 0);
+    let declared = queries.join("windows.toml");
+    let text = std::fs::read_to_string(&declared).unwrap();
+    assert!(text.contains("quarters_back = 6\n"));
+    let moved = text.replace("quarters_back = 6\n", "quarters_back = 7\n");
+    std::fs::write(&declared, moved).unwrap();
+    assert_eq!(queried(), tables);
 }
