@@ -60,13 +60,7 @@ impl Manifest {
                 .iter()
                 .map(|file| (file.file.clone(), file.loaded))
                 .collect(),
-            // The statisticians' tests (`queries/tests/`) make no figure of
-            // the edition: a test added or extended leaves its manifest as
-            // it was.
-            queries: hashes_under(queries)?
-                .into_iter()
-                .filter(|(file, _)| !file.starts_with(&format!("{}/", crate::check_tests::TESTS)))
-                .collect(),
+            queries: hashes_under(queries)?,
             templates: hashes_under(templates)?,
             configuration_sha256: sha256_hex(json(serde_json::to_string(config))?.as_bytes()),
             configuration: config.clone(),
