@@ -3,6 +3,10 @@
 //! tables, the table model, the wording of numbers and dates, and the
 //! exit codes.
 
+// What other crates may use is `pub` and reachable from here; the rest
+// is `pub(crate)`, so a surface grows only by a deliberate edit.
+#![warn(unreachable_pub)]
+
 pub mod catalogue;
 pub mod contract;
 pub mod exit;

@@ -1,6 +1,10 @@
 //! The measures: the statisticians' SQL (`queries/`) planned and run by
 //! DataFusion over the warehouse's Parquet.
 
+// What other crates may use is `pub` and reachable from here; the rest
+// is `pub(crate)`, so a surface grows only by a deliberate edit.
+#![warn(unreachable_pub)]
+
 pub mod parameters;
 pub mod session;
 
