@@ -5,8 +5,9 @@ the same (table, parameters) executions of the same SQL files by DuckDB on
 the same Parquet, in the same run.
 
 Which executions: mirrors pipeline/crates/query/src/lib.rs (`quarters`,
-`run_tables`), pipeline/crates/query/src/parameters.rs (`Window::of_query`,
-`Parameters::new`, `Parameters::single_quarter`) and pipeline/crates/model/src/period.rs
+`run_tables`), pipeline/crates/query/src/parameters.rs (`Parameters::new`,
+`Parameters::single_quarter`), the windows of queries/windows.toml
+(`Windows::used_by`) and pipeline/crates/model/src/period.rs
 (`Period::first_covering`, `year_ending`, `quarter`, `through`).
 
 Usage: python3 bench/queries.py DTTO_BINARY DELIVERY_DIR WORK_DIR PERIOD"""
@@ -19,11 +20,13 @@ import re
 import subprocess
 import sys
 import time
+import tomllib
 
 import duckdb
 
-# (window, its parameters' prefix, quarters back): Window::ALL, in order.
-WINDOWS = [("year", 0), ("lagged", 1), ("reconviction_1y", 6), ("reconviction_2y", 10)]
+# (window, quarters back), as queries/windows.toml declares them, in order.
+with open("queries/windows.toml", "rb") as declared:
+    WINDOWS = [(w["name"], w["quarters_back"]) for w in tomllib.load(declared)["window"]]
 
 
 class Period:
@@ -98,7 +101,7 @@ def used_parameters(sql):
 
 
 def window_of(used):
-    """Window::of_query: the one window whose both ends the query uses."""
+    """The one window whose both ends the query uses (Windows::used_by)."""
     touched = [(name, back) for name, back in WINDOWS
                if f"{name}_start" in used or f"{name}_end" in used]
     if len(touched) != 1:

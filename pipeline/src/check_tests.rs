@@ -17,19 +17,21 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::array_value_to_string;
 use serde::Deserialize;
 
 use dtto_ingest::{IngestError, IngestOptions, as_at_of, ingest};
-use dtto_model::catalogue::{Catalogue, Problem, TableQuery, line_and_column};
+use dtto_model::catalogue::{Catalogue, Problem, TableQuery};
 use dtto_model::exit::Exit;
 use dtto_model::period::Period;
 use dtto_query::parameters::Parameters;
-use dtto_query::{QueryError, columns_of, open, run_one};
+use dtto_query::session::Data;
+use dtto_query::{QueryError, run_returning_columns};
 
 use crate::config::Config;
+use crate::diff::Group;
+use crate::edition::{Opened, RunError};
 
 /// The folder under `queries/` holding the tests, one folder each.
 pub const TESTS: &str = "tests";
@@ -117,6 +119,8 @@ pub enum TestsError {
     Query(#[from] QueryError),
     #[error("a test's warehouse could not be made: {0}")]
     Scratch(std::io::Error),
+    #[error(transparent)]
+    Run(#[from] RunError),
 }
 
 impl TestsError {
@@ -125,6 +129,7 @@ impl TestsError {
             TestsError::Problems(_) | TestsError::Query(_) => Exit::Queries,
             TestsError::Ingest(e) => e.exit(),
             TestsError::Scratch(_) => Exit::Storage,
+            TestsError::Run(e) => e.exit(),
         }
     }
 }
@@ -180,12 +185,14 @@ async fn run_test(
         max_quarantined_share: config.ingest.max_quarantined_share,
         limits: config.ingest.limits(),
     })?;
-    let as_at: NaiveDate = as_at_of(&ingested.summary, &ingested.dir)?;
-    let ctx = open(&ingested.dir, catalogue).await?;
-    let parameters = Parameters::new(&catalogue.windows, period, as_at);
+    // Opened as a run opens its delivery, so a period it cannot count is
+    // refused as a run would refuse it.
+    let as_at = as_at_of(&ingested.summary, &ingested.dir)?;
+    let data = Data::Warehouse(&ingested.dir);
+    let opened = Opened::open(data, ingested.summary, as_at, catalogue, Some(period)).await?;
+    let parameters = Parameters::new(&catalogue.windows, opened.period, opened.as_at);
     for (path, table) in expected {
-        let batches = run_one(&ctx, table, &parameters).await?;
-        let columns = columns_of(&ctx, table, &parameters).await?;
+        let (columns, batches) = run_returning_columns(&opened.ctx, table, &parameters).await?;
         let got = Returned::of(table, columns, &batches);
         let rows = read_expected(&path, table, &got)?;
         outcome.tables += 1;
@@ -231,14 +238,14 @@ fn got_dimensions(got: &Returned) -> Vec<String> {
         .collect()
 }
 
-/// `breakdown=Sex; group=Female`.
+/// `breakdown=Sex; group=Female`, as `dtto diff` names a row.
 fn group_words(dimensions: &[String], key: &[String]) -> String {
-    dimensions
-        .iter()
-        .zip(key)
-        .map(|(d, v)| format!("{d}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ")
+    let dimensions = dimensions.iter().cloned().zip(key.iter().cloned());
+    Group {
+        quarter: None,
+        dimensions: dimensions.collect(),
+    }
+    .to_string()
 }
 
 /// Numbers are compared as numbers (`4` is `4.0`), everything else as
@@ -254,15 +261,8 @@ fn read_test_file(path: &Path) -> Result<(TestFile, Period), TestsError> {
     let problem = |p: Problem| TestsError::Problems(vec![p]);
     let text = std::fs::read_to_string(path)
         .map_err(|e| problem(Problem::in_file(path, format!("cannot be read: {e}"))))?;
-    let file: TestFile = toml::from_str(&text).map_err(|e| {
-        problem(match e.span() {
-            Some(span) => {
-                let (line, column) = line_and_column(&text, span.start);
-                Problem::at(path, &text, line, column, e.message().trim().to_string())
-            }
-            None => Problem::in_file(path, e.message().trim().to_string()),
-        })
-    })?;
+    let file: TestFile =
+        toml::from_str(&text).map_err(|e| problem(Problem::from_toml(path, &text, &e)))?;
     let period = file.period.parse::<Period>().map_err(|e| {
         let (line, column) = text
             .lines()

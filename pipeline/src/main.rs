@@ -408,9 +408,13 @@ fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {
     let queries = &args.queries.queries;
     let today = chrono::Local::now().date_naive();
     let started = std::time::Instant::now();
-    let mut problems = runtime()?
-        .block_on(check(queries, Period::latest_complete(today), today))
-        .map_err(|e| Failure::new(Exit::Queries, e))?;
+    // Loaded once, for every check below.
+    let (catalogue, mut problems) = Catalogue::load(queries);
+    problems.extend(
+        runtime()?
+            .block_on(check(&catalogue, Period::latest_complete(today), today))
+            .map_err(|e| Failure::new(Exit::Queries, e))?,
+    );
     let mut checked = "every query planned".to_string();
     if let (Some(warehouse), true) = (&args.warehouse, problems.is_empty()) {
         let (_warehouse, delivery) = current_delivery(warehouse, wait)?;
@@ -418,7 +422,7 @@ fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {
         let as_at = dtto_ingest::as_at_of(&summary, &delivery)?;
         let period = Period::latest_complete(as_at);
         problems = runtime()?
-            .block_on(check_breakdowns(queries, &delivery, period, as_at))
+            .block_on(check_breakdowns(&catalogue, &delivery, period, as_at))
             .map_err(|e| Failure::new(Exit::Queries, e))?;
         checked = format!("every table's breakdowns agree with its rows for {period}");
     }
@@ -432,7 +436,6 @@ fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {
         ));
     }
     if args.tests {
-        let (catalogue, _) = Catalogue::load(queries);
         let outcome = runtime()?
             .block_on(run_tests(queries, &catalogue))
             .map_err(|e| Failure::new(e.exit(), e))?;

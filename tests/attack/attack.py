@@ -6,7 +6,7 @@
 Reads only what a member of the public holds: the edition's public CSVs
 (public/data/*.csv and public/data/series/*.csv) and the published
 definitions (queries/tables/*.toml: what each table counts and which tables
-repeat each other's figures). It does not use pipeline/src/disclosure/.
+repeat each other's figures). It does not use pipeline/crates/protect/src/disclosure/.
 
 It writes every relation a reader can know as linear (in)equalities over
 whole numbers (see README.md in this folder for the list and the

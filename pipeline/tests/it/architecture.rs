@@ -4,11 +4,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
-/// Every package's normal (not dev, not build) dependencies, by name.
-fn dependencies() -> BTreeMap<String, BTreeSet<String>> {
+/// Every package's normal (not dev, not build) dependencies, by name:
+/// read once for the three tests.
+fn dependencies() -> &'static BTreeMap<String, BTreeSet<String>> {
+    static GRAPH: OnceLock<BTreeMap<String, BTreeSet<String>>> = OnceLock::new();
+    GRAPH.get_or_init(read_dependencies)
+}
+
+fn read_dependencies() -> BTreeMap<String, BTreeSet<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let output = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--offline"])
@@ -102,7 +109,7 @@ fn each_stage_depends_only_on_the_stages_before_it() {
 #[test]
 fn disclosure_control_is_built_without_datafusion_or_typst() {
     let graph = dependencies();
-    let reached = reaches(&graph, "dtto-protect");
+    let reached = reaches(graph, "dtto-protect");
     let heavy: Vec<&String> = reached
         .iter()
         .filter(|name| name.starts_with("datafusion") || name.starts_with("typst"))
@@ -110,12 +117,12 @@ fn disclosure_control_is_built_without_datafusion_or_typst() {
     assert!(heavy.is_empty(), "dtto-protect reaches {heavy:?}");
     // The test would pass on a graph it failed to read: the product does
     // reach both.
-    let product = reaches(&graph, "dtto");
+    let product = reaches(graph, "dtto");
     assert!(product.contains("datafusion") && product.contains("typst"));
 }
 
 #[test]
 fn the_product_cannot_make_up_data() {
     let graph = dependencies();
-    assert!(!reaches(&graph, "dtto").contains("dtto-fixtures"));
+    assert!(!reaches(graph, "dtto").contains("dtto-fixtures"));
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::support::repo;
-use dtto_model::catalogue::Problem;
+use dtto_model::catalogue::{Catalogue, Problem};
 use dtto_model::window::Windows;
 use dtto_query::check;
 
@@ -20,14 +20,18 @@ fn copy_queries() -> tempfile::TempDir {
 }
 
 fn problems(dir: &Path) -> Vec<Problem> {
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(check(
-            dir,
-            "2003Q4".parse().unwrap(),
-            NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
-        ))
-        .unwrap()
+    let (catalogue, mut problems) = Catalogue::load(dir);
+    problems.extend(
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(check(
+                &catalogue,
+                "2003Q4".parse().unwrap(),
+                NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
+            ))
+            .unwrap(),
+    );
+    problems
 }
 
 #[test]

@@ -213,6 +213,9 @@ fn every_caption_key_point_alt_text_and_csv_names_the_months_its_measure_counts(
             .collect();
         let points = key_points(&html);
         let alts = alt_texts(&public);
+        // The alt-text checks below skip a measure without that chart:
+        // counted, so that charts renamed or lost fail instead of passing.
+        let (mut bars, mut trends) = (0, 0);
         for measure in &MEASURES {
             let months = measure.window.words(year, month);
             let id = measure.id;
@@ -252,6 +255,7 @@ fn every_caption_key_point_alt_text_and_csv_names_the_months_its_measure_counts(
             // The bar chart's alt text names its window; the trend's last
             // point is the window of the period.
             if let Some(alt) = alts.get(id) {
+                bars += 1;
                 assert_eq!(
                     years_named(alt),
                     vec![months.clone()],
@@ -259,6 +263,7 @@ fn every_caption_key_point_alt_text_and_csv_names_the_months_its_measure_counts(
                 );
             }
             if let Some(alt) = alts.get(&format!("{id}-series")) {
+                trends += 1;
                 assert!(alt.contains("12 months ending each quarter shown"), "{alt}");
                 let named = years_named(alt);
                 assert_eq!(named.get(1), Some(&months), "{period} {id}: {alt}");
@@ -295,6 +300,10 @@ fn every_caption_key_point_alt_text_and_csv_names_the_months_its_measure_counts(
                 );
             }
         }
+        assert!(
+            bars > 0 && trends > 0,
+            "{period}: {bars} bar and {trends} trend alt texts checked"
+        );
     }
 }
 

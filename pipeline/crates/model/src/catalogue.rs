@@ -261,6 +261,19 @@ impl Problem {
         }
     }
 
+    /// Why `text`, the TOML file at `path`, does not read as what was
+    /// asked of it, at the line and column the parser names.
+    pub fn from_toml(path: &Path, text: &str, error: &toml::de::Error) -> Self {
+        let message = error.message().trim().to_string();
+        match error.span() {
+            Some(span) => {
+                let (line, column) = line_and_column(text, span.start);
+                Problem::at(path, text, line, column, message)
+            }
+            None => Problem::in_file(path, message),
+        }
+    }
+
     /// Located at a 1-based line and column of `text`, the file's content.
     pub fn at(path: &Path, text: &str, line: u64, column: u64, message: impl Into<String>) -> Self {
         let source_line = usize::try_from(line)
@@ -392,13 +405,8 @@ fn read_table(sql_path: &Path, declared: &Windows) -> Result<TableQuery, Problem
             format!("its metadata {} is missing", metadata_path.display()),
         )
     })?;
-    let mut metadata: TableMetadata = toml::from_str(&text).map_err(|e| match e.span() {
-        Some(span) => {
-            let (line, column) = line_and_column(&text, span.start);
-            Problem::at(&metadata_path, &text, line, column, e.message().to_string())
-        }
-        None => Problem::in_file(&metadata_path, e.message().to_string()),
-    })?;
+    let mut metadata: TableMetadata =
+        toml::from_str(&text).map_err(|e| Problem::from_toml(&metadata_path, &text, &e))?;
     metadata.windows = check_metadata(&metadata, &metadata_path, declared)?;
     Ok(TableQuery {
         sql,

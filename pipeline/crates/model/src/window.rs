@@ -83,13 +83,8 @@ impl Windows {
     /// `quarters_back` from 0 to 40 and its meaning written. A problem is
     /// located at its line and column.
     pub fn parse(path: &Path, text: &str) -> Result<Windows, Problem> {
-        let declaration: Declaration = toml::from_str(text).map_err(|e| match e.span() {
-            Some(span) => {
-                let (line, column) = line_and_column(text, span.start);
-                Problem::at(path, text, line, column, e.message().trim().to_string())
-            }
-            None => Problem::in_file(path, e.message().trim().to_string()),
-        })?;
+        let declaration: Declaration =
+            toml::from_str(text).map_err(|e| Problem::from_toml(path, text, &e))?;
         for (index, window) in declaration.window.iter().enumerate() {
             let wrong = |message: String| {
                 let (line, column) = where_declared(text, index);

@@ -38,21 +38,20 @@ pub enum QueryError {
     NotReadOnly(String),
 }
 
-/// Plans every view and table against the warehouse's schemas, with no
-/// data, for the parameters of `period` and `as_at`, and returns every
-/// problem found.
+/// Plans every view and table of `catalogue` against the warehouse's
+/// schemas, with no data, for the parameters of `period` and `as_at`, and
+/// returns every problem found (those of loading it are the caller's).
 pub async fn check(
-    queries: &Path,
+    catalogue: &Catalogue,
     period: Period,
     as_at: NaiveDate,
 ) -> Result<Vec<Problem>, DataFusionError> {
-    let (catalogue, mut problems) = Catalogue::load(queries);
     let parameters = &Parameters::new(&catalogue.windows, period, as_at);
     let ctx = session::new_context();
-    problems.extend(register(&ctx, Data::SchemasOnly, &catalogue).await?);
+    let mut problems = register(&ctx, Data::SchemasOnly, catalogue).await?;
     for table in &catalogue.tables {
-        let planned = match windows_of(&ctx, table).await {
-            Ok(_) => plan(&ctx, table, parameters).await.map(|_| ()),
+        let planned = match unbound(&ctx, table).await {
+            Ok(frame) => windows_in(table, &frame).and_then(|_| bind(table, frame, parameters)),
             Err(problem) => Err(problem),
         };
         if let Err(problem) = planned {
@@ -62,24 +61,20 @@ pub async fn check(
     Ok(problems)
 }
 
-/// Runs every table on an ingested delivery (`delivery`, a folder of the
-/// warehouse) for `period`, and compares the breakdowns its rows
+/// Runs every table of `catalogue`, loaded without problems, on an
+/// ingested delivery (`delivery`, a folder of the warehouse) for `period`, and compares the breakdowns its rows
 /// carry with its metadata's `breakdowns`: one the rows carry that the list
 /// lacks would be published unannounced; one the list names that no row
 /// carries is misspelt, or lost from the SQL. A table that does not plan is
 /// left to [`check`].
 pub async fn check_breakdowns(
-    queries: &Path,
+    catalogue: &Catalogue,
     delivery: &Path,
     period: Period,
     as_at: NaiveDate,
 ) -> Result<Vec<Problem>, QueryError> {
-    let (catalogue, problems) = Catalogue::load(queries);
-    if !problems.is_empty() {
-        return Err(QueryError::Catalogue(problems));
-    }
     let parameters = &Parameters::new(&catalogue.windows, period, as_at);
-    let ctx = open(delivery, &catalogue).await?;
+    let ctx = open(delivery, catalogue).await?;
     let mut problems = Vec::new();
     for table in &catalogue.tables {
         let Ok(frame) = plan(&ctx, table, parameters).await else {
@@ -134,8 +129,23 @@ async fn plan(
     table: &TableQuery,
     parameters: &Parameters,
 ) -> Result<DataFrame, Problem> {
+    bind(table, unbound(ctx, table).await?, parameters)
+}
+
+/// A table's query planned with its parameters still open.
+async fn unbound(ctx: &SessionContext, table: &TableQuery) -> Result<DataFrame, Problem> {
     let problem = |e: DataFusionError| sql_problem(&table.sql_path, &table.sql, &e);
-    let frame = ctx.sql(&table.sql).await.map_err(problem)?;
+    ctx.sql(&table.sql).await.map_err(problem)
+}
+
+/// `frame`, the table's query planned, given its parameters' values, and
+/// its output checked against the table's kind.
+fn bind(
+    table: &TableQuery,
+    frame: DataFrame,
+    parameters: &Parameters,
+) -> Result<DataFrame, Problem> {
+    let problem = |e: DataFusionError| sql_problem(&table.sql_path, &table.sql, &e);
     let frame = frame
         .with_param_values(parameters.param_values())
         .map_err(problem)?;
@@ -327,39 +337,38 @@ pub async fn run_tables(
 }
 
 /// One table's query for one quarter's parameters, its rows collected.
-pub async fn run_one(
+async fn run_one(
     ctx: &SessionContext,
     table: &TableQuery,
     parameters: &Parameters,
 ) -> Result<Vec<RecordBatch>, QueryError> {
+    Ok(run_returning_columns(ctx, table, parameters).await?.1)
+}
+
+/// As [`run_one`], with the names of the columns the query returns, named
+/// even when it returns no row.
+pub async fn run_returning_columns(
+    ctx: &SessionContext,
+    table: &TableQuery,
+    parameters: &Parameters,
+) -> Result<(Vec<String>, Vec<RecordBatch>), QueryError> {
     let frame = plan(ctx, table, parameters)
         .await
         .map_err(|p| QueryError::Catalogue(vec![p]))?;
-    frame.collect().await.map_err(|e| {
+    let columns = frame
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let batches = frame.collect().await.map_err(|e| {
         QueryError::DataFusion(e.context(format!(
             "running {} for {}",
             table.sql_path.display(),
             parameters.period
         )))
-    })
-}
-
-/// The columns a table's query returns for `parameters`, named even when
-/// it returns no row.
-pub async fn columns_of(
-    ctx: &SessionContext,
-    table: &TableQuery,
-    parameters: &Parameters,
-) -> Result<Vec<String>, QueryError> {
-    let frame = plan(ctx, table, parameters)
-        .await
-        .map_err(|p| QueryError::Catalogue(vec![p]))?;
-    Ok(frame
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect())
+    })?;
+    Ok((columns, batches))
 }
 
 /// Whether a query failed for want of memory (and could pass alone).
@@ -370,8 +379,13 @@ fn out_of_memory(error: &DataFusionError) -> bool {
 /// The rolling windows a table's query counts over, which its words must
 /// name.
 async fn windows_of(ctx: &SessionContext, table: &TableQuery) -> Result<Vec<Window>, Problem> {
+    windows_in(table, &unbound(ctx, table).await?)
+}
+
+/// The rolling windows `frame`, the table's query planned with its
+/// parameters open, counts over, checked against its words.
+fn windows_in(table: &TableQuery, frame: &DataFrame) -> Result<Vec<Window>, Problem> {
     let problem = |e: DataFusionError| sql_problem(&table.sql_path, &table.sql, &e);
-    let frame = ctx.sql(&table.sql).await.map_err(problem)?;
     let names = frame
         .logical_plan()
         .get_parameter_names()

@@ -412,8 +412,12 @@ pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
         return Ok(None);
     }
     // Each point at the quarter its 12 months end with, which for a lagged
-    // cohort is not the edition's quarter it is published for.
-    let counted_ending = |row: &ProtectedRow| super::window_ending(series, row, None);
+    // cohort is not the edition's quarter it is published for; a table of
+    // no single window at the quarter it is published for.
+    let quarter = series.dimensions().iter().position(|d| d == QUARTER);
+    let counted_ending = |row: &ProtectedRow| {
+        super::window_ending(series, row, None).or_else(|| row.groups()[quarter?].parse().ok())
+    };
     let points: Vec<TrendPoint> = series
         .rows()
         .iter()

@@ -35,10 +35,6 @@ impl Cell {
         }
     }
 
-    pub fn is_numeric(&self) -> bool {
-        matches!(self, Cell::Number { .. } | Cell::Shorthand(_))
-    }
-
     fn count(figure: Shown<u64>) -> Cell {
         match figure {
             Shown::Value(n) => Cell::Number {

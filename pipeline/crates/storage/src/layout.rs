@@ -32,10 +32,6 @@ impl EditionLayout {
         EditionLayout { dir: dir.into() }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The public edition, published whole.
     pub fn public(&self) -> PathBuf {
         self.dir.join(PUBLIC)

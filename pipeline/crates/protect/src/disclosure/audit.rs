@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::Protected;
+use super::suppression::Reason;
 use dtto_model::period::Period;
 
 pub fn write(protected: &Protected, path: &Path) -> Result<(), csv::Error> {
@@ -73,7 +74,7 @@ pub fn summary(
 ) -> (Vec<(&'static str, usize)>, usize, usize) {
     let of = |quarter| part.holds(quarter, protected.period);
     let withheld: Vec<_> = protected.audit.iter().filter(|w| of(w.quarter)).collect();
-    let by_rule = ["primary", "unprinted", "complement", "range", "budget"]
+    let by_rule = Reason::PUBLISHED
         .into_iter()
         .map(|rule| (rule, withheld.iter().filter(|w| w.rule == rule).count()))
         .collect();

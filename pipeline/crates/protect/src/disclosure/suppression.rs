@@ -90,8 +90,18 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// The names of the rules that withhold published figures, in the
+    /// order the audit's summary counts them.
+    pub const PUBLISHED: [&'static str; 5] = [
+        Reason::Primary.name(),
+        Reason::Unprinted.name(),
+        Reason::Complement { relation: 0 }.name(),
+        Reason::Range { relation: 0 }.name(),
+        Reason::Budget.name(),
+    ];
+
     /// The rule's name in the audit.
-    pub fn name(self) -> &'static str {
+    pub const fn name(self) -> &'static str {
         match self {
             Reason::Primary => "primary",
             Reason::Unprinted => "unprinted",
