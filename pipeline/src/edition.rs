@@ -27,6 +27,7 @@ use dtto_model::exit::Exit;
 use dtto_model::period::{Period, PeriodError};
 use dtto_model::reference::ReadingOrder;
 use dtto_model::result::TableResult;
+use dtto_model::window::Windows;
 use dtto_protect::disclosure::{self, DisclosureError, Protected, audit};
 use dtto_protect::statistics::totals::{self, TotalCheck};
 use dtto_protect::statistics::{self, StatTable, StatisticsError};
@@ -98,6 +99,8 @@ pub struct Opened {
     /// How the delivery was ingested, for the data-quality section and the
     /// manifest.
     pub summary: IngestSummary,
+    /// The windows the catalogue declares: every query is given them all.
+    pub declared: Windows,
 }
 
 impl Opened {
@@ -121,12 +124,14 @@ impl Opened {
             as_at,
             begins,
             summary,
+            declared: catalogue.windows.clone(),
         })
     }
 
     /// Stage: the rows of `tables` for every quarter the edition publishes.
     pub async fn query(&self, tables: &[&TableQuery]) -> Result<Vec<TableResult>, RunError> {
-        Ok(run_tables(&self.ctx, tables, self.period, self.as_at, self.begins).await?)
+        let (period, as_at, begins) = (self.period, self.as_at, self.begins);
+        Ok(run_tables(&self.ctx, &self.declared, tables, period, as_at, begins).await?)
     }
 }
 

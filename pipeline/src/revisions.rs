@@ -166,8 +166,10 @@ pub async fn revise(
         figures_changed: format::thousands(counted_once(&revisions) as u64),
         rows_changed: format::thousands(rows.len() as u64),
         tables,
-        first_quarter: quarters.first().map(|q| q.month_year()),
-        last_quarter: quarters.last().map(|q| q.month_year()),
+        months: quarters
+            .first()
+            .zip(quarters.last())
+            .map(|(first, last)| first.through_words(*last)),
         late_records: late_records(ctx, previous).await?,
         messages: changed_messages(protected, previous, &current),
         figures: revisions,
@@ -252,7 +254,7 @@ impl RowKey {
         let descriptive = &table.metadata().descriptive;
         let names = table.dimensions().iter().enumerate();
         RowKey {
-            quarter: table.dimensions().iter().position(|d| d == QUARTER),
+            quarter: table.dimensions().quarter(),
             dimensions: names
                 .filter(|(_, name)| *name != QUARTER && !descriptive.contains(name))
                 .map(|(index, name)| (index, name.clone()))

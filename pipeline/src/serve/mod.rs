@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use dtto_ingest::warehouse::{SUMMARY_FILE, Warehouse};
 use dtto_storage::layout::EditionLayout;
 use http::{LIMITS, Request, Response, Status};
-use page::{GENERATION_PATH, Shown};
+use page::{Attempt, GENERATION_PATH, Shown};
 use preview::{Preview, PreviewOptions};
 
 /// How often the watched files are read for a change.
@@ -103,8 +103,10 @@ fn follow_changes(
                 }),
                 Err(problem) => tell(Event::Failed(problem)),
             }
-            let made = made.map(|page| page.html);
-            lock(shown).update(made);
+            lock(shown).update(match made {
+                Ok(page) => Attempt::Made(page.html),
+                Err(problem) => Attempt::Failed(problem),
+            });
         }
         std::thread::sleep(WATCH_EVERY);
     }

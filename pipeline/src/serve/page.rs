@@ -19,24 +19,35 @@ pub struct Shown {
     pub problem: Option<String>,
 }
 
+/// One attempt to make the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// The bulletin's HTML.
+    Made(String),
+    /// Why there is none, in words for the statistician.
+    Failed(String),
+}
+
 impl Shown {
     /// After an attempt: its page, or why there is none. The generation
     /// moves only when what is shown changes, so a save that changes no
     /// figure (or an editor's own files) reloads nothing.
-    pub fn update(&mut self, made: Result<String, String>) {
-        let changed = match &made {
-            Ok(bulletin) => self.problem.is_some() || self.bulletin.as_ref() != Some(bulletin),
-            Err(problem) => self.problem.as_ref() != Some(problem),
+    pub fn update(&mut self, attempt: Attempt) {
+        let changed = match &attempt {
+            Attempt::Made(bulletin) => {
+                self.problem.is_some() || self.bulletin.as_ref() != Some(bulletin)
+            }
+            Attempt::Failed(problem) => self.problem.as_ref() != Some(problem),
         };
         if changed {
             self.generation += 1;
         }
-        match made {
-            Ok(bulletin) => {
+        match attempt {
+            Attempt::Made(bulletin) => {
                 self.bulletin = Some(bulletin);
                 self.problem = None;
             }
-            Err(problem) => self.problem = Some(problem),
+            Attempt::Failed(problem) => self.problem = Some(problem),
         }
     }
 
@@ -128,8 +139,8 @@ mod tests {
     #[test]
     fn the_open_page_reloads_only_when_what_it_shows_changes() {
         let mut shown = Shown::default();
-        let page = |s: &str| Ok(s.to_string());
-        let problem = |s: &str| Err(s.to_string());
+        let page = |s: &str| Attempt::Made(s.to_string());
+        let problem = |s: &str| Attempt::Failed(s.to_string());
         let mut generations = Vec::new();
         for made in [
             page("a"),

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::period::Period;
-use crate::table::TableKind;
+use crate::period::{EACH_QUARTER_SHOWN, Period};
+use crate::table::{Figure, TableKind};
 use crate::window::{self, Window, Windows, by_months};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -75,6 +75,14 @@ impl TableMetadata {
         &self.windows
     }
 
+    /// The one window it counts over, if it counts over exactly one: its
+    /// rows can then be labelled by the quarter that window ends with (the
+    /// tables of financial years count over none, and the reoffences one
+    /// over both reconviction cohorts, each named by its follow-up).
+    pub fn single_window(&self) -> Option<&Window> {
+        window::only(&self.windows)
+    }
+
     /// Its cohort for the edition of `period`: `Orders commenced in the
     /// year ending March 2005`.
     pub fn cohort_in(&self, period: Period) -> String {
@@ -94,17 +102,18 @@ impl TableMetadata {
     /// cohort's months end with: `Orders commenced in the 12 months ending
     /// each quarter shown`.
     pub fn cohort_over_series(&self) -> String {
-        with_windows(&self.cohort, &self.windows, |_| EACH_QUARTER.to_string())
+        with_windows(&self.cohort, &self.windows, |_| {
+            EACH_QUARTER_SHOWN.to_string()
+        })
     }
 
     /// What it counts, in full, as a series counts it.
     pub fn counted_over_series(&self) -> String {
-        with_windows(&self.counted, &self.windows, |_| EACH_QUARTER.to_string())
+        with_windows(&self.counted, &self.windows, |_| {
+            EACH_QUARTER_SHOWN.to_string()
+        })
     }
 }
-
-/// A series' window, in words: its rows are labelled by the quarter.
-const EACH_QUARTER: &str = "the 12 months ending each quarter shown";
 
 /// A table's words as written: text, and the windows named in braces.
 enum Piece<'a> {
@@ -112,25 +121,43 @@ enum Piece<'a> {
     Window(&'a Window),
 }
 
+/// Words naming in braces what is not a declared window.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum WordsError {
+    #[error("{words:?} opens a brace it does not close")]
+    Unclosed { words: String },
+    #[error(
+        "{words:?} names {{{name}}}, which is not a window of {declaration}: use {known}",
+        declaration = window::DECLARATION
+    )]
+    NotAWindow {
+        words: String,
+        name: String,
+        known: String,
+    },
+}
+
 /// `words` in pieces, naming windows of `known`; an unknown name in braces
 /// or an unclosed brace is an error in words.
-fn pieces<'a>(words: &'a str, known: &'a [Window]) -> Result<Vec<Piece<'a>>, String> {
+fn pieces<'a>(words: &'a str, known: &'a [Window]) -> Result<Vec<Piece<'a>>, WordsError> {
     let mut pieces = Vec::new();
     let mut rest = words;
     while let Some(open) = rest.find('{') {
         pieces.push(Piece::Text(&rest[..open]));
         let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| format!("{words:?} opens a brace it does not close"))?;
-        let name = &after[..close];
-        let window = known.iter().find(|w| w.name == name).ok_or_else(|| {
-            format!(
-                "{words:?} names {{{name}}}, which is not a window of {}: use {}",
-                window::DECLARATION,
-                names(known)
-            )
+        let close = after.find('}').ok_or_else(|| WordsError::Unclosed {
+            words: words.to_string(),
         })?;
+        let name = &after[..close];
+        let window =
+            known
+                .iter()
+                .find(|w| w.name == name)
+                .ok_or_else(|| WordsError::NotAWindow {
+                    words: words.to_string(),
+                    name: name.to_string(),
+                    known: names(known),
+                })?;
         pieces.push(Piece::Window(window));
         rest = &after[close + 1..];
     }
@@ -155,7 +182,7 @@ fn with_windows(words: &str, known: &[Window], worded: impl Fn(&Window) -> Strin
 
 /// The `{window}`s of `known` that `words` name, each once, in the order
 /// first named.
-fn windows_named(words: &str, known: &[Window]) -> Result<Vec<Window>, String> {
+fn windows_named(words: &str, known: &[Window]) -> Result<Vec<Window>, WordsError> {
     let mut named: Vec<Window> = Vec::new();
     for piece in pieces(words, known)? {
         if let Piece::Window(window) = piece
@@ -170,20 +197,73 @@ fn windows_named(words: &str, known: &[Window]) -> Result<Vec<Window>, String> {
 /// Each row's `figure` (of the rows matching `rows`) is the sum of
 /// `table_figure` over the rows of `table` that match `where` and agree
 /// with it on the dimensions they share (`match` pairs dimension names that
-/// differ). A `where` value `$financial_year` is the financial year equal
-/// to the reference year, when there is one.
+/// differ).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
-    pub figure: String,
+    pub figure: Figure,
+    /// The id of a table of the catalogue, checked when it loads.
     pub table: String,
-    pub table_figure: String,
+    pub table_figure: Figure,
     #[serde(default, rename = "where")]
-    pub filter: BTreeMap<String, Vec<String>>,
+    pub filter: BTreeMap<String, Vec<Wanted>>,
     #[serde(default)]
     pub rows: BTreeMap<String, Vec<String>>,
     #[serde(default, rename = "match")]
     pub matching: BTreeMap<String, String>,
+}
+
+impl Link {
+    /// It repeats the row of a financial year, whichever quarter's table
+    /// it is in: the year names its own 12 months.
+    pub fn by_financial_year(&self) -> bool {
+        self.filter
+            .values()
+            .flatten()
+            .any(|v| *v == Wanted::FinancialYear)
+    }
+
+    /// Its `where` for a row whose 12 months are the financial year
+    /// `financial_year`, if they are one; none when it asks for the
+    /// financial year and they are not: nothing repeats.
+    pub fn filter_for(
+        &self,
+        financial_year: Option<&str>,
+    ) -> Option<BTreeMap<String, Vec<String>>> {
+        self.filter
+            .iter()
+            .map(|(dimension, wanted)| {
+                let values = wanted
+                    .iter()
+                    .map(|w| match w {
+                        Wanted::Value(value) => Some(value.clone()),
+                        Wanted::FinancialYear => financial_year.map(str::to_string),
+                    })
+                    .collect::<Option<Vec<String>>>()?;
+                Some((dimension.clone(), values))
+            })
+            .collect()
+    }
+}
+
+/// A value a link's `where` asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "String")]
+pub enum Wanted {
+    Value(String),
+    /// `$financial_year`: the financial year that is the row's 12 months,
+    /// when they are one.
+    FinancialYear,
+}
+
+impl From<String> for Wanted {
+    fn from(value: String) -> Wanted {
+        if value == "$financial_year" {
+            Wanted::FinancialYear
+        } else {
+            Wanted::Value(value)
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -209,9 +289,6 @@ pub struct TableQuery {
     pub sql: String,
     pub sql_path: PathBuf,
     pub metadata: TableMetadata,
-    /// Every window declared beside it: its SQL is given the parameters of
-    /// them all (a table of financial years uses `$year_end` alone).
-    pub declared: Windows,
 }
 
 #[derive(Debug, Clone)]
@@ -376,15 +453,16 @@ impl Catalogue {
                         format!("links: {message}"),
                     ))
                 };
-                if !table.metadata.kind.carries(&link.figure) {
-                    wrong(format!("this table has no figure {:?}", link.figure));
+                if !table.metadata.kind.carries(link.figure) {
+                    wrong(format!("this table has no figure {:?}", link.figure.name()));
                 }
                 match self.tables.iter().find(|t| t.metadata.id == link.table) {
                     None => wrong(format!("there is no table {:?}", link.table)),
-                    Some(other) if !other.metadata.kind.carries(&link.table_figure) => {
+                    Some(other) if !other.metadata.kind.carries(link.table_figure) => {
                         wrong(format!(
                             "table {:?} has no figure {:?}",
-                            link.table, link.table_figure
+                            link.table,
+                            link.table_figure.name()
                         ))
                     }
                     Some(_) => {}
@@ -412,7 +490,6 @@ fn read_table(sql_path: &Path, declared: &Windows) -> Result<TableQuery, Problem
         sql,
         sql_path: sql_path.to_path_buf(),
         metadata,
-        declared: declared.clone(),
     })
 }
 
@@ -568,7 +645,9 @@ mod tests {
             .map(|w| w.name)
             .collect();
         assert_eq!(named, ["year", "lagged"]);
-        let unknown = windows_named("Orders in {reference_year}", known).unwrap_err();
+        let unknown = windows_named("Orders in {reference_year}", known)
+            .unwrap_err()
+            .to_string();
         assert!(
             unknown.contains(
                 "{reference_year}, which is not a window of windows.toml: use {year} and \
@@ -580,6 +659,53 @@ mod tests {
         assert_eq!(
             with_windows("Orders in {year", known, words),
             "Orders in {year"
+        );
+    }
+
+    /// A table's metadata with `links` after it, on its ninth line on.
+    fn with_links(links: &str) -> String {
+        format!(
+            "id = \"t\"\ntitle = \"T\"\nmeasure = 1\nkind = \"count\"\ncohort = \"Orders\"\n\
+             counted = \"Orders\"\nbreakdowns = [\"National\"]\nchart = {{ kind = \"none\" }}\n\
+             {links}"
+        )
+    }
+
+    #[test]
+    fn a_link_is_read_into_figures_and_wanted_values() {
+        let metadata: TableMetadata = toml::from_str(&with_links(
+            "[[links]]\nfigure = \"count\"\ntable = \"by_year\"\ntable_figure = \"total\"\n\
+             where = { financial_year = [\"$financial_year\"], area = [\"All areas\"] }\n",
+        ))
+        .unwrap();
+        let link = &metadata.links[0];
+        assert_eq!(
+            (link.figure, link.table_figure),
+            (Figure::Count, Figure::Total)
+        );
+        assert!(link.by_financial_year());
+        let filter = |year: Option<&str>| link.filter_for(year);
+        assert_eq!(
+            filter(Some("2004-05")).unwrap(),
+            BTreeMap::from([
+                ("area".to_string(), vec!["All areas".to_string()]),
+                ("financial_year".to_string(), vec!["2004-05".to_string()]),
+            ])
+        );
+        assert_eq!(filter(None), None, "12 months that are no financial year");
+    }
+
+    #[test]
+    fn a_link_to_a_figure_no_column_holds_is_refused_at_its_line() {
+        let text =
+            with_links("[[links]]\nfigure = \"rate\"\ntable = \"t\"\ntable_figure = \"count\"\n");
+        let error = toml::from_str::<TableMetadata>(&text).unwrap_err();
+        let problem = Problem::from_toml(Path::new("t.toml"), &text, &error).to_string();
+        assert!(
+            problem.starts_with(
+                "t.toml:10:10: figures are count, numerator, denominator or total, not \"rate\""
+            ),
+            "{problem}"
         );
     }
 

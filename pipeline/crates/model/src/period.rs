@@ -1,10 +1,23 @@
 //! The period a run publishes, and the dates of the windows every measure
 //! counts over (`DateRange`), which reach the SQL as typed parameters.
+//! Every way an output names 12 months is written here, so no two outputs
+//! can name the same months differently.
 
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
+
+/// The months of a series' rows, each counting the 12 months ending with
+/// the quarter it is labelled by.
+pub const EACH_QUARTER_SHOWN: &str = "the 12 months ending each quarter shown";
+
+/// The heading of the column naming the quarter whose 12 months a row
+/// counts.
+pub const COUNTED_ENDING: &str = "Counts the 12 months ending";
+
+/// The title of a series chart's axis of quarters.
+pub const QUARTERS_AXIS: &str = "The 12 months ending (quarter)";
 
 /// A calendar quarter, written `2003Q4`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -138,6 +151,21 @@ impl Period {
     /// point and an alt text can never name the same months differently.
     pub fn year_ending_words(self) -> String {
         format!("the year ending {}", self.month_year())
+    }
+
+    /// The 12 months ending with each quarter from this one to `last`: `the
+    /// year ending June 2005` when they are the same quarter, else `the 12
+    /// months ending each quarter from June 2001 to March 2005`.
+    pub fn through_words(self, last: Period) -> String {
+        if self == last {
+            self.year_ending_words()
+        } else {
+            format!(
+                "the 12 months ending each quarter from {} to {}",
+                self.month_year(),
+                last.month_year()
+            )
+        }
     }
 
     /// The quarter's last month: `June 2005`.
@@ -305,6 +333,19 @@ mod tests {
             .map(|q| q.to_string())
             .collect();
         assert_eq!(run, ["2003Q3", "2003Q4", "2004Q1", "2004Q2"]);
+    }
+
+    #[test]
+    fn a_span_of_quarters_is_named_by_the_months_ending_each() {
+        let q = |text: &str| text.parse::<Period>().unwrap();
+        assert_eq!(
+            q("2005Q1").through_words(q("2005Q1")),
+            "the year ending March 2005"
+        );
+        assert_eq!(
+            q("2001Q2").through_words(q("2005Q1")),
+            "the 12 months ending each quarter from June 2001 to March 2005"
+        );
     }
 
     #[test]

@@ -46,9 +46,9 @@ impl TableKind {
         self.counts().iter().map(|figure| figure.name())
     }
 
-    /// A row of this kind has a column named `name` among its counts.
-    pub fn carries(self, name: &str) -> bool {
-        self.required_columns().any(|column| column == name)
+    /// A row of this kind has `figure` among its counts.
+    pub fn carries(self, figure: Figure) -> bool {
+        self.counts().contains(&figure)
     }
 
     /// The columns of `data/<table>.csv` after the dimensions: the counts,
@@ -86,8 +86,10 @@ pub fn is_status_column(column: &str) -> bool {
     column == STATUS || column.ends_with(&format!("_{STATUS}"))
 }
 
-/// Which of a row's counts a figure is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Which of a row's counts a figure is. Metadata names one by its column
+/// (`count`, `numerator`, `denominator`, `total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
 pub enum Figure {
     Count,
     Numerator,
@@ -120,6 +122,19 @@ impl Figure {
             Figure::Difference => "denominator - numerator",
             Figure::Total => "total",
         }
+    }
+}
+
+/// A name that is none of the figures a column holds.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("figures are count, numerator, denominator or total, not {0:?}")]
+pub struct NotAFigure(String);
+
+impl TryFrom<String> for Figure {
+    type Error = NotAFigure;
+
+    fn try_from(name: String) -> Result<Figure, NotAFigure> {
+        Figure::from_name(&name).ok_or(NotAFigure(name))
     }
 }
 
@@ -160,39 +175,87 @@ pub fn national(dimension: &str) -> Option<&'static str> {
     }
 }
 
-/// Where a table's breakdown and group columns are, among its dimensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Layout {
-    pub breakdown: Option<usize>,
-    pub group: Option<usize>,
+/// A table's dimensions, in query order, knowing where the conventions'
+/// columns are: the breakdown, the group and a series' quarter. Rows are
+/// read through it, so no stage looks a convention's column up by name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dimensions {
+    names: Vec<String>,
+    breakdown: Option<usize>,
+    group: Option<usize>,
+    quarter: Option<usize>,
 }
 
-impl Layout {
-    pub fn of(dimensions: &[String]) -> Layout {
-        let column = |name: &str| dimensions.iter().position(|d| d == name);
-        Layout {
+impl Dimensions {
+    pub fn new(names: Vec<String>) -> Dimensions {
+        let column = |name: &str| names.iter().position(|d| d == name);
+        Dimensions {
             breakdown: column(BREAKDOWN),
             group: column(GROUP),
+            quarter: column(QUARTER),
+            names,
         }
     }
 
+    /// The same dimensions with a series' [`QUARTER`] before them.
+    pub fn with_quarter(&self) -> Dimensions {
+        let mut names = vec![QUARTER.to_string()];
+        names.extend(self.names.iter().cloned());
+        Dimensions::new(names)
+    }
+
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The column of the dimension `name`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|d| d == name)
+    }
+
+    pub fn breakdown(&self) -> Option<usize> {
+        self.breakdown
+    }
+
+    pub fn group(&self) -> Option<usize> {
+        self.group
+    }
+
+    /// The column of a series' quarter: none in a table of one period.
+    pub fn quarter(&self) -> Option<usize> {
+        self.quarter
+    }
+
     /// Both columns, for a table broken down into groups.
-    pub fn breakdown_and_group(self) -> Option<(usize, usize)> {
+    pub fn breakdown_and_group(&self) -> Option<(usize, usize)> {
         self.breakdown.zip(self.group)
     }
 
-    pub fn is_breakdown_or_group(self, column: usize) -> bool {
+    pub fn is_breakdown_or_group(&self, column: usize) -> bool {
         Some(column) == self.breakdown || Some(column) == self.group
+    }
+
+    /// A row of the national figure, or of a table with no breakdown.
+    pub fn is_national(&self, groups: &[String]) -> bool {
+        self.breakdown.is_none_or(|b| groups[b] == NATIONAL)
     }
 
     /// A row that is the `All …` total of a dimension other than its
     /// breakdown and group (the national group `All` totals a breakdown,
     /// not a dimension).
-    pub fn totals_a_dimension(self, groups: &[String]) -> bool {
+    pub fn totals_a_dimension(&self, groups: &[String]) -> bool {
         groups
             .iter()
             .enumerate()
             .any(|(column, value)| !self.is_breakdown_or_group(column) && is_all(value))
+    }
+}
+
+impl std::ops::Deref for Dimensions {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        &self.names
     }
 }
 
@@ -296,9 +359,9 @@ mod tests {
             TableKind::Mean.required_columns().collect::<Vec<_>>(),
             ["total", "denominator"]
         );
-        assert!(TableKind::Count.carries("count"));
-        assert!(!TableKind::Count.carries("denominator"));
-        assert!(!TableKind::Rate.carries("denominator - numerator"));
+        assert!(TableKind::Count.carries(Figure::Count));
+        assert!(!TableKind::Count.carries(Figure::Denominator));
+        assert!(!TableKind::Rate.carries(Figure::Difference));
     }
 
     #[test]
@@ -345,14 +408,23 @@ mod tests {
     }
 
     #[test]
-    fn a_layout_finds_the_breakdown_and_group_columns() {
+    fn dimensions_find_the_breakdown_group_and_quarter_columns() {
         let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let layout = Layout::of(&names(&["period", "breakdown", "group", "reason"]));
-        assert_eq!(layout.breakdown_and_group(), Some((1, 2)));
-        assert!(layout.is_breakdown_or_group(2) && !layout.is_breakdown_or_group(3));
-        assert_eq!(Layout::of(&names(&["group"])).breakdown_and_group(), None);
-        assert!(!layout.totals_a_dimension(&names(&["2004", "National", "All", "died"])));
-        assert!(layout.totals_a_dimension(&names(&["2004", "Sex", "Male", "All reasons"])));
+        let dimensions = Dimensions::new(names(&["period", "breakdown", "group", "reason"]));
+        assert_eq!(dimensions.breakdown_and_group(), Some((1, 2)));
+        assert!(dimensions.is_breakdown_or_group(2) && !dimensions.is_breakdown_or_group(3));
+        assert_eq!(dimensions.quarter(), None);
+        assert_eq!(dimensions.with_quarter().quarter(), Some(0));
+        assert_eq!(dimensions.with_quarter().breakdown(), Some(2));
+        assert_eq!(
+            Dimensions::new(names(&["group"])).breakdown_and_group(),
+            None
+        );
+        assert!(!dimensions.totals_a_dimension(&names(&["2004", "National", "All", "died"])));
+        assert!(dimensions.totals_a_dimension(&names(&["2004", "Sex", "Male", "All reasons"])));
+        assert!(dimensions.is_national(&names(&["2004", "National", "All", "died"])));
+        assert!(!dimensions.is_national(&names(&["2004", "Sex", "Male", "died"])));
+        assert!(Dimensions::new(names(&["reason"])).is_national(&names(&["died"])));
     }
 
     #[test]

@@ -132,10 +132,6 @@ impl Windows {
         &self.0
     }
 
-    pub fn named(&self, name: &str) -> Option<&Window> {
-        self.0.iter().find(|w| w.name == name)
-    }
-
     /// Every window a query counts over, from the names of the parameters
     /// it uses (`$year_start` or `year_start`): a window whose first and
     /// last day it both uses (a table of financial years bounded by
@@ -202,6 +198,14 @@ fn where_declared(text: &str, index: usize) -> (u64, u64) {
     (1, 1)
 }
 
+/// The one window of `windows`, if there is exactly one.
+pub fn only(windows: &[Window]) -> Option<&Window> {
+    match windows {
+        [window] => Some(window),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,11 +221,12 @@ mod tests {
     #[test]
     fn a_declaration_gives_each_window_its_parameters_and_months() {
         let windows = parsed(TWO).unwrap();
-        let lagged = windows.named("lagged").unwrap();
+        let named = |name: &str| windows.all().iter().find(|w| w.name == name);
+        let lagged = named("lagged").unwrap();
         assert_eq!(lagged.parameters(), ["lagged_start", "lagged_end"]);
         let period: Period = "2005Q2".parse().unwrap();
         assert_eq!(lagged.ending(period).to_string(), "2005Q1");
-        assert!(windows.named("reconviction_1y").is_none());
+        assert!(named("reconviction_1y").is_none());
         // Both ends used: the window; one end alone: none.
         let used = windows.used_by(["$lagged_end", "year_start", "$lagged_start", "$year_end"]);
         let names: Vec<&str> = used.iter().map(|w| w.name.as_str()).collect();

@@ -24,7 +24,7 @@ use dtto_model::catalogue::{Catalogue, Problem, TableQuery};
 use dtto_model::period::Period;
 use dtto_model::result::TableResult;
 use dtto_model::table::BREAKDOWN;
-use dtto_model::window::{Window, by_months};
+use dtto_model::window::{self, Window, Windows, by_months};
 use parameters::Parameters;
 use session::{Data, register, sql_problem};
 
@@ -51,7 +51,8 @@ pub async fn check(
     let mut problems = register(&ctx, Data::SchemasOnly, catalogue).await?;
     for table in &catalogue.tables {
         let planned = match unbound(&ctx, table).await {
-            Ok(frame) => windows_in(table, &frame).and_then(|_| bind(table, frame, parameters)),
+            Ok(frame) => windows_in(&catalogue.windows, table, &frame)
+                .and_then(|_| bind(table, frame, parameters)),
             Err(problem) => Err(problem),
         };
         if let Err(problem) = planned {
@@ -266,10 +267,12 @@ const QUERIES_AT_ONCE: usize = 8;
 
 /// Runs each table for every quarter of its series, the period and a year
 /// earlier, and every single quarter those are made of (see
-/// [`TableResult`]), in the order given. `begins`: the day the delivery's
-/// first Order commenced.
+/// [`TableResult`]), in the order given, with the parameters of every
+/// window `declared`. `begins`: the day the delivery's first Order
+/// commenced.
 pub async fn run_tables(
     ctx: &SessionContext,
+    declared: &Windows,
     tables: &[&TableQuery],
     period: Period,
     as_at: NaiveDate,
@@ -278,24 +281,20 @@ pub async fn run_tables(
     let catalogue_problem = |p| QueryError::Catalogue(vec![p]);
     let mut plans = Vec::new();
     for table in tables.iter().copied() {
-        let windows = windows_of(ctx, table).await.map_err(catalogue_problem)?;
-        let window = match windows.as_slice() {
-            [window] => Some(window),
-            _ => None,
-        };
-        plans.push((table, quarters(period, window, begins)));
+        let windows = windows_of(ctx, declared, table)
+            .await
+            .map_err(catalogue_problem)?;
+        plans.push((table, quarters(period, window::only(&windows), begins)));
     }
     let runs = plans.iter().flat_map(|(table, quarters)| {
         let windows = quarters
             .windows
             .iter()
-            .map(|q| (*table, Parameters::new(&table.declared, *q, as_at)));
-        let singles = quarters.singles.iter().map(|q| {
-            (
-                *table,
-                Parameters::single_quarter(&table.declared, *q, as_at),
-            )
-        });
+            .map(|q| (*table, Parameters::new(declared, *q, as_at)));
+        let singles = quarters
+            .singles
+            .iter()
+            .map(|q| (*table, Parameters::single_quarter(declared, *q, as_at)));
         windows.chain(singles)
     });
     let attempts: Vec<_> = futures::stream::iter(runs)
@@ -378,19 +377,28 @@ fn out_of_memory(error: &DataFusionError) -> bool {
 
 /// The rolling windows a table's query counts over, which its words must
 /// name.
-async fn windows_of(ctx: &SessionContext, table: &TableQuery) -> Result<Vec<Window>, Problem> {
-    windows_in(table, &unbound(ctx, table).await?)
+async fn windows_of(
+    ctx: &SessionContext,
+    declared: &Windows,
+    table: &TableQuery,
+) -> Result<Vec<Window>, Problem> {
+    windows_in(declared, table, &unbound(ctx, table).await?)
 }
 
-/// The rolling windows `frame`, the table's query planned with its
-/// parameters open, counts over, checked against its words.
-fn windows_in(table: &TableQuery, frame: &DataFrame) -> Result<Vec<Window>, Problem> {
+/// The rolling windows of `declared` that `frame`, the table's query
+/// planned with its parameters open, counts over, checked against its
+/// words.
+fn windows_in(
+    declared: &Windows,
+    table: &TableQuery,
+    frame: &DataFrame,
+) -> Result<Vec<Window>, Problem> {
     let problem = |e: DataFusionError| sql_problem(&table.sql_path, &table.sql, &e);
     let names = frame
         .logical_plan()
         .get_parameter_names()
         .map_err(problem)?;
-    let used = table.declared.used_by(names.iter().map(String::as_str));
+    let used = declared.used_by(names.iter().map(String::as_str));
     check_windows_named(table, &used)?;
     Ok(used)
 }

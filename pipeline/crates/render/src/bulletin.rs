@@ -12,7 +12,7 @@ use tera::Context;
 use super::RenderError;
 use super::charts::Chart;
 use super::display::{Detail, DisplayTable, lay_out};
-use super::document::{Block, Inline, parse};
+use super::document::{Block, Inline, Prose, parse};
 use super::words;
 use dtto_ingest::report::IngestSummary;
 use dtto_model::catalogue::ChartKind;
@@ -26,13 +26,7 @@ pub const WORDS: &str = "bulletin.md";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
-    Heading {
-        level: u8,
-        id: String,
-        content: Vec<Inline>,
-    },
-    Paragraph(Vec<Inline>),
-    List(Vec<Vec<Inline>>),
+    Prose(Prose),
     /// A chart and, after it, its data.
     Figure {
         id: String,
@@ -156,11 +150,11 @@ impl Bulletin {
         self.parts
             .iter()
             .filter_map(|part| match part {
-                Part::Heading {
+                Part::Prose(Prose::Heading {
                     level: 2,
                     id,
                     content,
-                } => Some((id.clone(), super::document::plain(content))),
+                }) => Some((id.clone(), super::document::plain(content))),
                 _ => None,
             })
             .collect()
@@ -190,15 +184,15 @@ pub fn build(
     let template = std::fs::read_to_string(&path).map_err(|e| failed(e.to_string()))?;
     let mut context = Context::new();
     context.insert("edition", &edition);
-    let markdown =
-        words::render(WORDS, &template, tables, edition.period, &context).map_err(failed)?;
+    let markdown = words::render(WORDS, &template, tables, edition.period, &context)
+        .map_err(|e| failed(words::describe(&e)))?;
     let blocks = parse(&markdown).map_err(|e| failed(e.to_string()))?;
     let mut numbers = Numbers::default();
     let parts = blocks
         .into_iter()
         .map(|block| resolve(block, tables, series, charts, &edition, &mut numbers))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(failed)?;
+        .map_err(|e| failed(e.to_string()))?;
     Ok(Bulletin { edition, parts })
 }
 
@@ -247,6 +241,17 @@ impl Numbers {
     }
 }
 
+/// Words that ask for what the edition's tables do not have.
+#[derive(Debug, thiserror::Error)]
+enum NotInTables {
+    #[error("no table has the id `{0}`")]
+    Table(String),
+    #[error("table `{0}` has no chart in its metadata")]
+    Chart(String),
+    #[error("table `{table}` has no dimension `{dimension}`")]
+    Dimension { table: String, dimension: String },
+}
+
 fn resolve(
     block: Block,
     tables: &[ProtectedTable],
@@ -254,21 +259,19 @@ fn resolve(
     charts: &[Chart],
     edition: &EditionDetails,
     numbers: &mut Numbers,
-) -> Result<Part, String> {
+) -> Result<Part, NotInTables> {
     let find = |id: &str| {
         tables
             .iter()
             .find(|t| t.metadata().id == id)
-            .ok_or_else(|| format!("no table has the id `{id}`"))
+            .ok_or_else(|| NotInTables::Table(id.to_string()))
     };
     Ok(match block {
-        Block::Heading { level, id, content } => Part::Heading { level, id, content },
-        Block::Paragraph(content) => Part::Paragraph(content),
-        Block::List(items) => Part::List(items),
+        Block::Prose(prose) => Part::Prose(prose),
         Block::Chart { table: id, message } => {
             let table = find(&id)?;
             if table.metadata().chart.kind == ChartKind::None {
-                return Err(format!("table `{id}` has no chart in its metadata"));
+                return Err(NotInTables::Chart(id));
             }
             let breakdowns: Vec<String> =
                 table.metadata().chart.breakdown.iter().cloned().collect();
@@ -285,11 +288,11 @@ fn resolve(
         Block::Trend { table: id, message } => {
             let Some(table) = series.iter().find(|t| t.metadata().id == id) else {
                 find(&id)?;
-                return Ok(Part::Paragraph(vec![Inline::Text(
+                return Ok(Part::Prose(Prose::Paragraph(vec![Inline::Text(
                     "The extract does not yet cover a whole 12 months of this measure before \
                      the period: it has no quarterly series."
                         .to_string(),
-                )]));
+                )])));
             };
             let what = format!(
                 "{}, {}",
@@ -359,7 +362,7 @@ fn by(breakdowns: &[String]) -> String {
 /// Rows in the order their breakdowns were named (`National` first, if it
 /// was named first), each breakdown's groups in the table's order.
 fn in_order_named(table: &ProtectedTable, breakdowns: &[String], data: &mut DisplayTable) {
-    if let Some(column) = table.layout().breakdown {
+    if let Some(column) = table.dimensions().breakdown() {
         data.rows.sort_by_key(|row| {
             breakdowns
                 .iter()
@@ -374,18 +377,18 @@ fn in_order_named(table: &ProtectedTable, breakdowns: &[String], data: &mut Disp
 fn with_values(
     table: &ProtectedTable,
     wanted: &[(String, String)],
-) -> Result<impl Fn(&ProtectedRow) -> bool, String> {
+) -> Result<impl Fn(&ProtectedRow) -> bool, NotInTables> {
     let mut columns = Vec::new();
     for (dimension, value) in wanted {
-        match table.dimensions().iter().position(|d| d == dimension) {
+        match table.dimensions().position(dimension) {
             Some(column) => columns.push((column, value.clone())),
             // An empty table has no columns to check, nor rows to keep.
             None if table.rows().is_empty() => {}
             None => {
-                return Err(format!(
-                    "table `{}` has no dimension `{dimension}`",
-                    table.metadata().id
-                ));
+                return Err(NotInTables::Dimension {
+                    table: table.metadata().id.clone(),
+                    dimension: dimension.clone(),
+                });
             }
         }
     }
@@ -402,7 +405,7 @@ fn in_breakdowns<'a>(
     table: &ProtectedTable,
     breakdowns: &'a [String],
 ) -> impl Fn(&ProtectedRow) -> bool + 'a {
-    let column = table.layout().breakdown;
+    let column = table.dimensions().breakdown();
     move |row| match column {
         Some(column) if !breakdowns.is_empty() => breakdowns.contains(&row.groups()[column]),
         _ => true,

@@ -6,6 +6,20 @@
 
 use quick_xml::Reader;
 use quick_xml::events::Event;
+use quick_xml::events::attributes::AttrError;
+
+/// XML the spreadsheet writer wrote that does not read back.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum XmlError {
+    #[error("XML at byte {at}: {source}")]
+    Read { at: u64, source: quick_xml::Error },
+    #[error(transparent)]
+    Attribute(#[from] AttrError),
+    #[error("an end tag with no start")]
+    EndWithoutStart,
+    #[error("an element that is not closed")]
+    Unclosed,
+}
 
 /// Elements whose children may come in any order.
 const UNORDERED: [&[u8]; 5] = [
@@ -27,7 +41,7 @@ enum Node {
     Leaf(Vec<u8>),
 }
 
-pub(crate) fn canonical(xml: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn canonical(xml: &[u8]) -> Result<Vec<u8>, XmlError> {
     let mut reader = Reader::from_reader(xml);
     // The document's top level, then each open element's children.
     let mut stack: Vec<(Vec<u8>, Vec<u8>, Vec<Node>)> = vec![(Vec::new(), Vec::new(), Vec::new())];
@@ -35,7 +49,10 @@ pub(crate) fn canonical(xml: &[u8]) -> Result<Vec<u8>, String> {
     loop {
         let event = reader
             .read_event_into(&mut buffer)
-            .map_err(|e| format!("XML at byte {}: {e}", reader.buffer_position()))?;
+            .map_err(|source| XmlError::Read {
+                at: reader.buffer_position(),
+                source,
+            })?;
         let leaf = |before: &[u8], content: &[u8], after: &[u8]| {
             Node::Leaf([before, content, after].concat())
         };
@@ -50,10 +67,11 @@ pub(crate) fn canonical(xml: &[u8]) -> Result<Vec<u8>, String> {
                 open: open_tag(&start)?,
                 children: Vec::new(),
             }),
-            Event::End(_) => {
-                let (name, open, children) = stack.pop().ok_or("an end tag with no start")?;
+            Event::End(_) if stack.len() > 1 => {
+                let (name, open, children) = stack.pop().ok_or(XmlError::EndWithoutStart)?;
                 Some(element(name, open, children))
             }
+            Event::End(_) => return Err(XmlError::EndWithoutStart),
             Event::Text(text) => Some(leaf(b"", &text, b"")),
             Event::GeneralRef(reference) => Some(leaf(b"&", &reference, b";")),
             Event::CData(data) => Some(leaf(b"<![CDATA[", &data, b"]]>")),
@@ -68,21 +86,20 @@ pub(crate) fn canonical(xml: &[u8]) -> Result<Vec<u8>, String> {
         }
         buffer.clear();
     }
-    let (_, _, document) = stack.pop().ok_or("no document")?;
+    let [(_, _, document)] = stack.as_slice() else {
+        return Err(XmlError::Unclosed);
+    };
     let mut out = Vec::with_capacity(xml.len());
-    for node in &document {
+    for node in document {
         write(node, &mut out);
     }
     Ok(out)
 }
 
-fn open_tag(start: &quick_xml::events::BytesStart) -> Result<Vec<u8>, String> {
+fn open_tag(start: &quick_xml::events::BytesStart) -> Result<Vec<u8>, AttrError> {
     let mut attributes = start
         .attributes()
-        .map(|a| {
-            a.map(|a| (a.key.as_ref().to_vec(), a.value.to_vec()))
-                .map_err(|e| e.to_string())
-        })
+        .map(|a| a.map(|a| (a.key.as_ref().to_vec(), a.value.to_vec())))
         .collect::<Result<Vec<_>, _>>()?;
     attributes.sort();
     let mut open = [b"<", start.name().as_ref()].concat();

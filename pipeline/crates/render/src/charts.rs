@@ -13,8 +13,8 @@ use tera::escape_html;
 use super::{RenderError, fonts};
 use dtto_model::catalogue::ChartKind;
 use dtto_model::format;
-use dtto_model::period::Period;
-use dtto_model::table::{NATIONAL, QUARTER, Shorthand, TableKind};
+use dtto_model::period::{Period, QUARTERS_AXIS};
+use dtto_model::table::{NATIONAL, Shorthand, TableKind};
 use dtto_protect::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 
 /// The Analysis Function categorical palette, in the order it is used.
@@ -105,8 +105,7 @@ pub fn chart(table: &ProtectedTable, when: &str) -> Result<Option<Chart>, Render
 /// remaining dimensions make the series. Their `All …` totals are not drawn.
 fn plot(table: &ProtectedTable) -> Option<Plot> {
     let dimensions = table.dimensions();
-    let layout = table.layout();
-    let (breakdown_column, group_column) = (layout.breakdown, layout.group);
+    let (breakdown_column, group_column) = (dimensions.breakdown(), dimensions.group());
     let wanted = table.metadata().chart.breakdown.as_deref();
     let rows: Vec<&ProtectedRow> = table
         .rows()
@@ -115,10 +114,10 @@ fn plot(table: &ProtectedTable) -> Option<Plot> {
             (Some(column), Some(wanted)) => row.groups()[column] == wanted,
             _ => true,
         })
-        .filter(|row| !layout.totals_a_dimension(row.groups()))
+        .filter(|row| !dimensions.totals_a_dimension(row.groups()))
         .collect();
     let mut others: Vec<usize> = (0..dimensions.len())
-        .filter(|&d| !layout.is_breakdown_or_group(d))
+        .filter(|&d| !dimensions.is_breakdown_or_group(d))
         .collect();
     let distinct = |column: usize| unique(rows.iter().map(|r| r.groups()[column].clone()));
     let category_column = match group_column {
@@ -406,23 +405,24 @@ const AXIS_TITLE: i32 = 16;
 /// draw.
 pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
     let metadata = series.metadata();
-    let layout = series.layout();
-    let is_series = series.dimensions().iter().any(|d| d == QUARTER);
-    if !is_series || metadata.kind != TableKind::Rate {
+    let dimensions = series.dimensions();
+    let Some(quarter) = dimensions.quarter() else {
+        return Ok(None);
+    };
+    if metadata.kind != TableKind::Rate {
         return Ok(None);
     }
     // Each point at the quarter its 12 months end with, which for a lagged
     // cohort is not the edition's quarter it is published for; a table of
     // no single window at the quarter it is published for.
-    let quarter = series.dimensions().iter().position(|d| d == QUARTER);
     let counted_ending = |row: &ProtectedRow| {
-        super::window_ending(series, row, None).or_else(|| row.groups()[quarter?].parse().ok())
+        super::window_ending(series, row, None).or_else(|| row.groups()[quarter].parse().ok())
     };
     let points: Vec<TrendPoint> = series
         .rows()
         .iter()
-        .filter(|row| layout.breakdown.is_none_or(|b| row.groups()[b] == NATIONAL))
-        .filter(|row| !layout.totals_a_dimension(row.groups()))
+        .filter(|row| dimensions.is_national(row.groups()))
+        .filter(|row| !dimensions.totals_a_dimension(row.groups()))
         .filter_map(|row| {
             let when = counted_ending(row)?;
             let ProtectedValue::Rate(rate) = row.value() else {
@@ -447,7 +447,7 @@ pub fn trend(series: &ProtectedTable) -> Result<Option<Chart>, RenderError> {
     let revised: Vec<Period> = series
         .rows()
         .iter()
-        .filter(|row| layout.breakdown.is_none_or(|b| row.groups()[b] == NATIONAL))
+        .filter(|row| dimensions.is_national(row.groups()))
         .filter(|row| row.marks().contains(&Shorthand::Revised))
         .filter_map(counted_ending)
         .collect();
@@ -530,7 +530,7 @@ fn draw_trend(
             ))?;
         }
         root.draw(&Text::new(
-            "The 12 months ending (quarter)",
+            QUARTERS_AXIS,
             ((left + right) / 2, plot_bottom + 34),
             text(Pos::new(HPos::Center, VPos::Top)),
         ))?;

@@ -5,6 +5,7 @@
 
 use super::window_ending;
 use dtto_model::format;
+use dtto_model::period::COUNTED_ENDING;
 use dtto_model::table::{NO_DESCRIPTION, Shorthand, TableKind};
 use dtto_protect::disclosure::{
     ProtectedRate, ProtectedRow, ProtectedTable, ProtectedValue, Shown,
@@ -65,10 +66,6 @@ pub struct DisplayTable {
     pub headings: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
-
-/// The heading of a series' column naming the quarter each row's 12
-/// months end with.
-pub(crate) const COUNTED_ENDING: &str = "Counts the 12 months ending";
 
 /// How much of a table a reader is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

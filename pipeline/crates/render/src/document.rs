@@ -15,8 +15,9 @@ pub enum Inline {
     Link { url: String, content: Vec<Inline> },
 }
 
+/// Words as the Markdown gives them, and as the bulletin keeps them.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Block {
+pub enum Prose {
     /// Level 2 or 3: level 1 is the bulletin's title.
     Heading {
         level: u8,
@@ -25,6 +26,11 @@ pub(crate) enum Block {
     },
     Paragraph(Vec<Inline>),
     List(Vec<Vec<Inline>>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Block {
+    Prose(Prose),
     /// A table's chart, followed by its data; titled by its message, when
     /// the words give one.
     Chart {
@@ -104,7 +110,7 @@ pub(crate) fn parse(markdown: &str) -> Result<Vec<Block>, MarkdownError> {
             }
             Event::Start(Tag::List(_)) => items = Some(Vec::new()),
             Event::End(TagEnd::List(_)) => {
-                blocks.push(Block::List(items.take().unwrap_or_default()))
+                blocks.push(Block::Prose(Prose::List(items.take().unwrap_or_default())))
             }
             Event::End(TagEnd::Item) => {
                 let item = stack.pop().unwrap_or_default();
@@ -133,11 +139,11 @@ pub(crate) fn parse(markdown: &str) -> Result<Vec<Block>, MarkdownError> {
                         });
                     }
                 };
-                blocks.push(Block::Heading {
+                blocks.push(Block::Prose(Prose::Heading {
                     level,
                     id: slug(&plain(&content)),
                     content,
-                });
+                }));
             }
             Event::End(TagEnd::Strong) => close(&mut stack, Inline::Strong)?,
             Event::End(TagEnd::Emphasis) => close(&mut stack, Inline::Emphasis)?,
@@ -222,7 +228,7 @@ fn paragraph(content: Vec<Inline>) -> Result<Block, MarkdownError> {
             rows,
         });
     }
-    Ok(Block::Paragraph(content))
+    Ok(Block::Prose(Prose::Paragraph(content)))
 }
 
 #[cfg(test)]
@@ -240,12 +246,12 @@ mod tests {
         assert_eq!(
             blocks,
             vec![
-                Block::Heading {
+                Block::Prose(Prose::Heading {
                     level: 2,
                     id: "key-points".into(),
                     content: vec![Inline::Text("Key points".into())]
-                },
-                Block::Paragraph(vec![
+                }),
+                Block::Prose(Prose::Paragraph(vec![
                     Inline::Text("The rate ".into()),
                     Inline::Strong(vec![Inline::Text("rose".into())]),
                     Inline::Text(" from ".into()),
@@ -256,11 +262,11 @@ mod tests {
                         content: vec![Inline::Text("b".into())]
                     },
                     Inline::Text(".".into()),
-                ]),
-                Block::List(vec![
+                ])),
+                Block::Prose(Prose::List(vec![
                     vec![Inline::Text("one".into())],
                     vec![Inline::Text("two".into())]
-                ]),
+                ])),
                 Block::Chart {
                     table: "completion_rate".into(),
                     message: None,

@@ -10,7 +10,7 @@ use tera::{Context, Tera, escape_html};
 use super::RenderError;
 use super::bulletin::{Bulletin, Part};
 use super::display::DisplayTable;
-use super::document::Inline;
+use super::document::{Inline, Prose};
 use super::words::describe;
 
 pub const LAYOUT: &str = "index.html";
@@ -42,15 +42,17 @@ fn body(parts: &[Part]) -> String {
     let mut html = String::new();
     for part in parts {
         match part {
-            Part::Heading { level, id, content } => {
+            Part::Prose(Prose::Heading { level, id, content }) => {
                 html.push_str(&format!(
                     "<h{level} id=\"{}\">{}</h{level}>\n",
                     escape_html(id),
                     inlines(content)
                 ));
             }
-            Part::Paragraph(content) => html.push_str(&format!("<p>{}</p>\n", inlines(content))),
-            Part::List(items) => {
+            Part::Prose(Prose::Paragraph(content)) => {
+                html.push_str(&format!("<p>{}</p>\n", inlines(content)))
+            }
+            Part::Prose(Prose::List(items)) => {
                 html.push_str("<ul>\n");
                 for item in items {
                     html.push_str(&format!("<li>{}</li>\n", inlines(item)));

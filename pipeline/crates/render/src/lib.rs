@@ -24,8 +24,6 @@ use std::path::{Path, PathBuf};
 
 use dtto_model::exit::Exit;
 use dtto_model::period::Period;
-use dtto_model::table::QUARTER;
-use dtto_model::window::Window;
 use dtto_protect::disclosure::{ProtectedRow, ProtectedTable};
 
 /// The first line of each CSV file of a draft edition: a comment that
@@ -43,16 +41,6 @@ pub fn csv_file(path: &Path, draft: bool) -> std::io::Result<std::fs::File> {
     Ok(file)
 }
 
-/// The one window a table counts over, if it counts over exactly one (the
-/// tables of financial years count over none, and the reoffences one over
-/// both reconviction cohorts, each named by its follow-up).
-pub fn single_window(table: &ProtectedTable) -> Option<&Window> {
-    match table.metadata().windows() {
-        [window] => Some(window),
-        _ => None,
-    }
-}
-
 /// The quarter whose 12 months `row` counts, the label every output gives
 /// it: the table's window ending back from the row's own quarter (a series
 /// row) or else the edition's `period`.
@@ -61,8 +49,8 @@ pub fn window_ending(
     row: &ProtectedRow,
     period: Option<Period>,
 ) -> Option<Period> {
-    let window = single_window(table)?;
-    let published_for = match table.dimensions().iter().position(|d| d == QUARTER) {
+    let window = table.metadata().single_window()?;
+    let published_for = match table.dimensions().quarter() {
         Some(column) => row.groups()[column].parse().ok()?,
         None => period?,
     };

@@ -16,14 +16,13 @@ use spreadsheet_ods::{Length, Sheet, WorkBook};
 use zip::DateTime;
 use zip::write::{SimpleFileOptions, ZipWriter};
 
+use super::RenderError;
 use super::bulletin::EditionDetails;
-use super::canonical_xml::canonical;
-use super::display::COUNTED_ENDING;
+use super::canonical_xml::{XmlError, canonical};
 use super::display::{Cell, Detail, lay_out};
-use super::{RenderError, single_window};
 use dtto_model::format::lower_first;
-use dtto_model::period::Period;
-use dtto_model::table::{QUARTER, Shorthand};
+use dtto_model::period::{COUNTED_ENDING, Period};
+use dtto_model::table::Shorthand;
 use dtto_protect::disclosure::ProtectedTable;
 use dtto_storage::layout::{series_csv_name, table_csv_name};
 
@@ -60,7 +59,7 @@ pub fn render(
     };
     let written =
         spreadsheet_ods::write_ods_buf(&mut book, Vec::new()).map_err(|e| failed(e.to_string()))?;
-    stamp(&written, date).map_err(failed)
+    stamp(&written, date).map_err(|e| failed(e.to_string()))
 }
 
 /// What a sheet after the notes shows.
@@ -137,7 +136,10 @@ impl<'a> Content<'a> {
             return None;
         };
         let (first, _) = quarters(series)?;
-        let months = single_window(self.table())
+        let months = self
+            .table()
+            .metadata()
+            .single_window()
             .map(|window| {
                 format!(
                     " The column \"{COUNTED_ENDING}\" names the quarter whose 12 months the row \
@@ -162,7 +164,7 @@ impl<'a> Content<'a> {
 
 /// The first and last quarters of a series.
 fn quarters(series: &ProtectedTable) -> Option<(Period, Period)> {
-    let column = series.dimensions().iter().position(|d| d == QUARTER)?;
+    let column = series.dimensions().quarter()?;
     let quarters: Vec<Period> = series
         .rows()
         .iter()
@@ -486,7 +488,7 @@ fn data_sheet(
 /// one canonical order: the writer stamps entries with the time of
 /// writing and emits styles in hash-map order, and the same inputs must
 /// give the same bytes.
-fn stamp(written: &[u8], date: chrono::NaiveDate) -> Result<Vec<u8>, String> {
+fn stamp(written: &[u8], date: chrono::NaiveDate) -> Result<Vec<u8>, StampError> {
     use chrono::Datelike;
     use std::io::{Read, Write};
     let when = DateTime::from_date_and_time(
@@ -498,34 +500,46 @@ fn stamp(written: &[u8], date: chrono::NaiveDate) -> Result<Vec<u8>, String> {
         0,
     )
     .unwrap_or_default();
-    let zip_error = |e: zip::result::ZipError| e.to_string();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(written)).map_err(zip_error)?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(written))?;
     let mut out = ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default()
         .last_modified_time(when)
         .compression_method(zip::CompressionMethod::Deflated);
     for index in 0..archive.len() {
-        let mut entry = archive.by_index(index).map_err(zip_error)?;
+        let mut entry = archive.by_index(index)?;
         let name = entry.name().to_string();
         if entry.is_dir() {
-            out.add_directory(name, options).map_err(zip_error)?;
+            out.add_directory(name, options)?;
         } else if name.ends_with(".xml") {
             let mut xml = Vec::new();
-            entry.read_to_end(&mut xml).map_err(|e| e.to_string())?;
+            entry.read_to_end(&mut xml)?;
             if name == "meta.xml" {
                 xml = with_dublin_core(&xml);
             }
-            let xml = canonical(&xml).map_err(|e| format!("{name}: {e}"))?;
-            out.start_file(name, options).map_err(zip_error)?;
-            out.write_all(&xml).map_err(|e| e.to_string())?;
+            let xml = canonical(&xml).map_err(|source| StampError::Xml {
+                entry: name.clone(),
+                source,
+            })?;
+            out.start_file(name, options)?;
+            out.write_all(&xml)?;
         } else {
             drop(entry);
-            let entry = archive.by_index_raw(index).map_err(zip_error)?;
-            out.raw_copy_file_touch(entry, when, None)
-                .map_err(zip_error)?;
+            let entry = archive.by_index_raw(index)?;
+            out.raw_copy_file_touch(entry, when, None)?;
         }
     }
-    Ok(out.finish().map_err(zip_error)?.into_inner())
+    Ok(out.finish()?.into_inner())
+}
+
+/// Why the archive the writer made could not be written again, stamped.
+#[derive(Debug, thiserror::Error)]
+enum StampError {
+    #[error(transparent)]
+    Zip(#[from] zip::result::ZipError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("{entry}: {source}")]
+    Xml { entry: String, source: XmlError },
 }
 
 /// The writer puts the title, subject, creator, date and language in

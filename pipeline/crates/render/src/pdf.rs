@@ -17,7 +17,7 @@ use super::RenderError;
 use super::bulletin::{Bulletin, Part};
 use super::charts::Chart;
 use super::display::DisplayTable;
-use super::document::Inline;
+use super::document::{Inline, Prose};
 use super::fonts;
 use super::words::describe;
 
@@ -123,12 +123,14 @@ fn body(parts: &[Part]) -> String {
     let mut typst = String::new();
     for part in parts {
         match part {
-            Part::Heading { level, id, content } => typst.push_str(&format!(
+            Part::Prose(Prose::Heading { level, id, content }) => typst.push_str(&format!(
                 "#heading(level: {level})[{}] <{id}>\n\n",
                 inlines(content)
             )),
-            Part::Paragraph(content) => typst.push_str(&format!("{}\n\n", inlines(content))),
-            Part::List(items) => {
+            Part::Prose(Prose::Paragraph(content)) => {
+                typst.push_str(&format!("{}\n\n", inlines(content)))
+            }
+            Part::Prose(Prose::List(items)) => {
                 for item in items {
                     typst.push_str(&format!("- {}\n", inlines(item)));
                 }

@@ -211,7 +211,7 @@ struct LossLine {
 fn information_lost(protected: &Protected) -> Vec<LossLine> {
     let mut lines = Vec::new();
     for table in &protected.series {
-        let Some((b, g)) = table.layout().breakdown_and_group() else {
+        let Some((b, g)) = table.dimensions().breakdown_and_group() else {
             continue;
         };
         // (withheld, rows) by breakdown and group.

@@ -81,10 +81,10 @@ pub struct Statement {
     pub rows_changed: String,
     /// The titles of the tables with a revised figure.
     pub tables: Vec<String>,
-    /// The month ending the first and the last quarter with a revised
-    /// figure: `June 2001`.
-    pub first_quarter: Option<String>,
-    pub last_quarter: Option<String>,
+    /// The 12 months of the revised figures, from the first quarter with
+    /// one to the last: `the 12 months ending each quarter from June 2001
+    /// to March 2005`, or `the year ending March 2005`.
+    pub months: Option<String>,
     pub late_records: Vec<LateRecords>,
     pub messages: Vec<ChangedMessage>,
 }

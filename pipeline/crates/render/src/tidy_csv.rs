@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use super::{csv_file, single_window, spreadsheet_safe, window_ending};
+use super::{csv_file, spreadsheet_safe, window_ending};
 
 use dtto_model::period::Period;
 use dtto_model::table::{NO_DESCRIPTION, WINDOW_ENDING, status_column};
@@ -52,13 +52,13 @@ fn write_to(
         .from_writer(writer);
     let descriptive = |dimension: &String| table.metadata().descriptive.contains(dimension);
     let mut header: Vec<String> = Vec::new();
-    for name in table.dimensions() {
+    for name in table.dimensions().iter() {
         header.push(spreadsheet_safe(name).into_owned());
         if descriptive(name) {
             header.push(status_column(name));
         }
     }
-    let labelled = single_window(table).is_some();
+    let labelled = table.metadata().single_window().is_some();
     if labelled {
         header.push(WINDOW_ENDING.to_string());
     }

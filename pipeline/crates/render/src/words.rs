@@ -64,11 +64,10 @@ pub(crate) fn render(
     tables: &[ProtectedTable],
     period: Period,
     context: &Context,
-) -> Result<String, String> {
+) -> tera::Result<String> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
-    tera.add_raw_template(name, template)
-        .map_err(|e| describe(&e))?;
+    tera.add_raw_template(name, template)?;
     let tables: Arc<Vec<ProtectedTable>> = Arc::new(tables.to_vec());
     let helper = |f: fn(&ProtectedValue) -> Value| {
         let tables = Arc::clone(&tables);
@@ -98,7 +97,7 @@ pub(crate) fn render(
     let months_tables = Arc::clone(&tables);
     tera.register_function("months", move |args: &HashMap<String, Value>| {
         let table = table_named(&months_tables, args)?;
-        let window = super::single_window(table).ok_or_else(|| {
+        let window = table.metadata().single_window().ok_or_else(|| {
             format!(
                 "months(): table `{}` counts over {}, not one window: name its cohort with \
                  cohort(table=...)",
@@ -154,7 +153,7 @@ pub(crate) fn render(
             rows_kept(table, args)?.join("; ")
         )))
     });
-    tera.render(name, context).map_err(|e| describe(&e))
+    tera.render(name, context)
 }
 
 /// The `dimension=value` pairs of a `table()` directive: every keyword but
@@ -536,7 +535,7 @@ fn group_rates<'a>(
         reliable: Vec::new(),
         withheld: 0,
     };
-    let Some((breakdown_column, group_column)) = table.layout().breakdown_and_group() else {
+    let Some((breakdown_column, group_column)) = table.dimensions().breakdown_and_group() else {
         if table.rows().is_empty() {
             return Ok(rates);
         }

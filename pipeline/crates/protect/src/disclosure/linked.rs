@@ -27,10 +27,6 @@ use dtto_model::catalogue::Link;
 use dtto_model::period::Period;
 use dtto_model::table::{Figure, NATIONAL, QUARTER, is_all};
 
-/// The value of a link's `where` standing for the financial year that is a
-/// row's 12 months.
-const FINANCIAL_YEAR: &str = "$financial_year";
-
 use super::supposed;
 use super::suppression::{Relation, Unprinted};
 
@@ -121,7 +117,7 @@ impl Linked {
     /// [`supposed`]), cells of one more table after `tables`.
     pub(crate) fn roll(&mut self, tables: &[StatTable], windows: usize, singles: usize) {
         let (table, quarters) = (&tables[windows], &tables[singles]);
-        let Some(q) = table.dimensions.iter().position(|d| d == QUARTER) else {
+        let Some(q) = table.dimensions.quarter() else {
             return;
         };
         let single_rows: HashMap<&[String], usize> = quarters
@@ -287,7 +283,7 @@ impl Linked {
     }
 
     fn link_breakdowns(&mut self, t: usize, table: &StatTable) {
-        let Some((b, g)) = table.layout().breakdown_and_group() else {
+        let Some((b, g)) = table.dimensions.breakdown_and_group() else {
             return;
         };
         // Rows by the values of the other dimensions, then by breakdown.
@@ -328,7 +324,7 @@ impl Linked {
     /// population (who is on the Order): the groups of each breakdown
     /// share its denominator, and their numerators add up to it.
     fn link_shares(&mut self, t: usize, table: &StatTable) {
-        let Some((b, g)) = table.layout().breakdown_and_group() else {
+        let Some((b, g)) = table.dimensions.breakdown_and_group() else {
             return;
         };
         let mut sets: BTreeMap<(Vec<&str>, &str), Vec<usize>> = BTreeMap::new();
@@ -378,9 +374,8 @@ impl Linked {
     }
 
     fn link_all_rows(&mut self, t: usize, table: &StatTable) {
-        let layout = table.layout();
         for d in 0..table.dimensions.len() {
-            if layout.is_breakdown_or_group(d)
+            if table.dimensions.is_breakdown_or_group(d)
                 || table.metadata.descriptive.contains(&table.dimensions[d])
             {
                 continue;
@@ -422,36 +417,18 @@ impl Linked {
             return;
         };
         let other = &tables[o];
-        let (Some(figure), Some(other_figure)) = (
-            Figure::from_name(&link.figure),
-            Figure::from_name(&link.table_figure),
-        ) else {
-            self.problems.push(format!(
-                "{here}: figures are count, numerator, denominator or total, not {} / {}",
-                link.figure, link.table_figure
-            ));
-            return;
-        };
-        let quarter = table.dimensions.iter().position(|d| d == QUARTER);
-        // The link's `where` for one row; `None` when it names the financial
-        // year and the row's 12 months are not one: nothing repeats.
+        let (figure, other_figure) = (link.figure, link.table_figure);
+        let quarter = table.dimensions.quarter();
         let filter_for = |row: &StatRow| {
             let financial_year = quarter
                 .and_then(|q| row.groups[q].parse::<Period>().ok())
                 .and_then(Period::financial_year);
-            let mut filter = link.filter.clone();
-            for values in filter.values_mut() {
-                for v in values.iter_mut().filter(|v| *v == FINANCIAL_YEAR) {
-                    *v = financial_year.clone()?;
-                }
-            }
-            Some(filter)
+            link.filter_for(financial_year.as_deref())
         };
-        let filter = &link.filter;
         // A financial year names its own 12 months: every quarter's table
         // of the other repeats that year's row, not only the same quarter's.
-        let by_financial_year = filter.values().flatten().any(|v| v == FINANCIAL_YEAR);
-        let other_quarter = other.dimensions.iter().position(|d| d == QUARTER);
+        let by_financial_year = link.by_financial_year();
+        let other_quarter = other.dimensions.quarter();
         // Dimension pairs (here, there) that a repeated row agrees on.
         let shared: Vec<(usize, usize)> = table
             .dimensions
@@ -461,15 +438,14 @@ impl Linked {
             .filter(|(_, d)| !(by_financial_year && *d == QUARTER))
             .filter_map(|(i, d)| {
                 let name = link.matching.get(d).unwrap_or(d);
-                let j = other.dimensions.iter().position(|x| x == name)?;
-                (!filter.contains_key(name)).then_some((i, j))
+                let j = other.dimensions.position(name)?;
+                (!link.filter.contains_key(name)).then_some((i, j))
             })
             .collect();
         let selected = |t: &StatTable, row: &StatRow, wanted: &BTreeMap<String, Vec<String>>| {
             wanted.iter().all(|(d, values)| {
                 t.dimensions
-                    .iter()
-                    .position(|x| x == d)
+                    .position(d)
                     .is_some_and(|i| values.contains(&row.groups[i]))
             })
         };
@@ -525,21 +501,21 @@ impl Linked {
                 };
                 if self.cell(total).is_none() {
                     self.problems
-                        .push(format!("{here}: its rows have no {}", link.figure));
+                        .push(format!("{here}: its rows have no {}", figure.name()));
                     return;
                 }
                 let description = format!(
                     "{}, {}: repeats {} of {}{}",
                     table.metadata.id,
                     row.groups.join(" / "),
-                    link.table_figure,
+                    other_figure.name(),
                     link.table,
                     other_quarter.map(|q| format!(" ({q})")).unwrap_or_default()
                 );
                 if !self.relate(&parts, total, description) {
                     self.problems.push(format!(
                         "{here}: the {} of row {} is not the sum of the rows it repeats",
-                        link.figure,
+                        figure.name(),
                         row.groups.join(" / ")
                     ));
                 }
@@ -618,11 +594,12 @@ fn identity_without<'a>(table: &StatTable, row: &'a StatRow, skip: &[usize]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dtto_model::table::Dimensions;
 
     fn table(metadata: &str, dimensions: &[&str], rows: &[(&[&str], u64)]) -> StatTable {
         StatTable {
             metadata: toml::from_str(metadata).expect("metadata"),
-            dimensions: dimensions.iter().map(|d| d.to_string()).collect(),
+            dimensions: Dimensions::new(dimensions.iter().map(|d| d.to_string()).collect()),
             rows: rows
                 .iter()
                 .map(|(groups, count)| StatRow {

@@ -22,7 +22,9 @@ use crate::statistics::{Change, Interval, StatRow, StatTable, TableSeries, Value
 use dtto_model::catalogue::TableMetadata;
 use dtto_model::period::Period;
 use dtto_model::reference::ReadingOrder;
-use dtto_model::table::{Figure, Layout, QUARTER, RowStatus, SERIES_BREAKDOWNS, Shorthand, is_all};
+use dtto_model::table::{
+    Dimensions, Figure, QUARTER, RowStatus, SERIES_BREAKDOWNS, Shorthand, is_all,
+};
 use linked::{CellRef, Linked};
 use suppression::{Budget, CellKinds, Reason, Rules, suppress};
 
@@ -55,7 +57,7 @@ type Place = (u8, usize, String);
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProtectedTable {
     metadata: TableMetadata,
-    dimensions: Vec<String>,
+    dimensions: Dimensions,
     rows: Vec<ProtectedRow>,
 }
 
@@ -64,12 +66,8 @@ impl ProtectedTable {
         &self.metadata
     }
 
-    pub fn dimensions(&self) -> &[String] {
+    pub fn dimensions(&self) -> &Dimensions {
         &self.dimensions
-    }
-
-    pub fn layout(&self) -> Layout {
-        Layout::of(&self.dimensions)
     }
 
     pub fn rows(&self) -> &[ProtectedRow] {
@@ -83,18 +81,18 @@ impl ProtectedTable {
     /// youngest first), values of no list after, as text. Only the order
     /// changes.
     pub fn put_in_reading_order(&mut self, order: &ReadingOrder) {
-        let layout = self.layout();
+        let layout = &self.dimensions;
         let descriptive = |d: &String| self.metadata.descriptive.contains(d);
         // A group's place is within its breakdown; any other value's
         // within its dimension.
-        let within = |row: &ProtectedRow, column: usize| match layout.breakdown {
-            Some(b) if Some(column) == layout.group => row.groups[b].clone(),
+        let within = |row: &ProtectedRow, column: usize| match layout.breakdown() {
+            Some(b) if Some(column) == layout.group() => row.groups[b].clone(),
             _ => String::new(),
         };
         // The place of each value of each dimension, within its breakdown.
         let mut places: HashMap<(usize, String, String), Option<usize>> = HashMap::new();
         for (column, dimension) in self.dimensions.iter().enumerate() {
-            if descriptive(dimension) || Some(column) == layout.breakdown {
+            if descriptive(dimension) || Some(column) == layout.breakdown() {
                 continue;
             }
             let mut values: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
@@ -121,7 +119,7 @@ impl ProtectedTable {
                     .filter(|(_, d)| !descriptive(d))
                     .map(|(column, _)| {
                         let value = &row.groups[column];
-                        if Some(column) == layout.breakdown {
+                        if Some(column) == layout.breakdown() {
                             let place = breakdowns.iter().position(|b| b == value);
                             return (u8::from(place.is_none()), place.unwrap_or(0), value.clone());
                         }
@@ -481,8 +479,7 @@ impl<'a> Edition<'a> {
         let table = &self.tables[cell.table];
         table
             .dimensions
-            .iter()
-            .position(|d| d == QUARTER)
+            .quarter()
             .and_then(|q| table.rows[cell.row].groups[q].parse().ok())
             .unwrap_or(self.period)
     }
@@ -525,9 +522,9 @@ impl<'a> Edition<'a> {
         let table = &self.series[t];
         let from = table.series_from?;
         let mut rows = Vec::new();
-        let mut dimensions = Vec::new();
+        let mut dimensions = Dimensions::default();
         for (quarter, stats) in table.windows.iter().filter(|(q, _)| *q >= from) {
-            dimensions = stats.dimensions.clone();
+            dimensions = stats.dimensions.with_quarter();
             let in_series = in_series(stats);
             let published =
                 |row: &&StatRow| in_series(row) && table.returned(*quarter, &row.groups);
@@ -544,7 +541,6 @@ impl<'a> Edition<'a> {
                 });
             }
         }
-        dimensions.insert(0, QUARTER.to_string());
         Some(ProtectedTable {
             metadata: table.metadata.clone(),
             dimensions,
@@ -589,7 +585,7 @@ impl<'a> Edition<'a> {
 /// The rows of a series a quarter that is not the period or a year earlier
 /// publishes: the national figure and the [`SERIES_BREAKDOWNS`].
 fn in_series(table: &StatTable) -> impl Fn(&StatRow) -> bool + '_ {
-    let breakdown = table.layout().breakdown;
+    let breakdown = table.dimensions.breakdown();
     move |row: &StatRow| {
         breakdown.is_none_or(|b| SERIES_BREAKDOWNS.contains(&row.groups[b].as_str()))
     }
@@ -604,12 +600,16 @@ fn published(
     let several = table.windows.len() > 1;
     let mut combined = StatTable {
         metadata: table.metadata.clone(),
-        dimensions: Vec::new(),
+        dimensions: Dimensions::default(),
         rows: Vec::new(),
     };
     let mut at = HashMap::new();
     for (quarter, stats) in &table.windows {
-        combined.dimensions = stats.dimensions.clone();
+        combined.dimensions = if several {
+            stats.dimensions.with_quarter()
+        } else {
+            stats.dimensions.clone()
+        };
         let whole = *quarter == period || *quarter == period.earlier(4);
         let in_series = in_series(stats);
         for row in stats.rows.iter().filter(|row| whole || in_series(row)) {
@@ -618,9 +618,6 @@ fn published(
                 .rows
                 .push(with_quarter(row, several.then_some(*quarter)));
         }
-    }
-    if several {
-        combined.dimensions.insert(0, QUARTER.to_string());
     }
     (combined, at)
 }
@@ -643,11 +640,11 @@ fn singles(table: &TableSeries, with_singles: &[&str]) -> StatTable {
     }
     let mut combined = StatTable {
         metadata,
-        dimensions: Vec::new(),
+        dimensions: Dimensions::default(),
         rows: Vec::new(),
     };
     for (quarter, stats) in &table.singles {
-        combined.dimensions = stats.dimensions.clone();
+        combined.dimensions = stats.dimensions.with_quarter();
         let in_series = in_series(stats);
         combined.rows.extend(
             stats
@@ -657,7 +654,6 @@ fn singles(table: &TableSeries, with_singles: &[&str]) -> StatTable {
                 .map(|row| with_quarter(row, Some(*quarter))),
         );
     }
-    combined.dimensions.insert(0, QUARTER.to_string());
     combined
 }
 

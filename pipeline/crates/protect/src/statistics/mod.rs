@@ -14,22 +14,15 @@ use arrow::datatypes::{DataType, Int64Type};
 use dtto_model::catalogue::TableMetadata;
 use dtto_model::period::Period;
 use dtto_model::result::TableResult;
-use dtto_model::table::{BREAKDOWN, Figure, Layout, NO_DESCRIPTION, TableKind};
+use dtto_model::table::{Dimensions, Figure, NO_DESCRIPTION, TableKind};
 pub use intervals::{Interval, newcombe_difference, wilson};
 
 /// A table with its statistics, before disclosure control.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatTable {
     pub metadata: TableMetadata,
-    /// Names of the dimension columns, in query order.
-    pub dimensions: Vec<String>,
+    pub dimensions: Dimensions,
     pub rows: Vec<StatRow>,
-}
-
-impl StatTable {
-    pub fn layout(&self) -> Layout {
-        Layout::of(&self.dimensions)
-    }
 }
 
 /// One table's statistics for every quarter an edition publishes it for
@@ -262,7 +255,22 @@ pub struct Change {
 #[error("table {table}: {problem}")]
 pub struct StatisticsError {
     pub table: String,
-    pub problem: String,
+    pub problem: Unusable,
+}
+
+/// Why a query's rows cannot be made into statistics.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unusable {
+    /// A column that is not text, nor whole numbers for a count.
+    #[error("column {column}: {reason}")]
+    Column { column: String, reason: String },
+    #[error("column {column} holds a negative count {value}")]
+    NegativeCount { column: String, value: i64 },
+    #[error(
+        "its query returned the breakdown {breakdown:?}, which `breakdowns` in its \
+         metadata does not list ({listed}): add it there, or leave it out of the SQL"
+    )]
+    UnlistedBreakdown { breakdown: String, listed: String },
 }
 
 /// The query's rows as counts, one `(groups, counts)` per row.
@@ -284,20 +292,19 @@ pub fn compute(
     earlier: Earlier,
     low_reliability_below: u64,
 ) -> Result<StatTable, StatisticsError> {
-    let fail = |problem: String| StatisticsError {
+    let fail = |problem: Unusable| StatisticsError {
         table: metadata.id.clone(),
         problem,
     };
     let counts = metadata.kind.counts();
-    let dimensions = dimension_names(current, counts);
+    let dimensions = Dimensions::new(dimension_names(current, counts));
     let descriptive = &metadata.descriptive;
     let current_rows = counted(current, counts, descriptive).map_err(fail)?;
     if let Some(unlisted) = unlisted_breakdown(metadata, &dimensions, &current_rows) {
-        return Err(fail(format!(
-            "its query returned the breakdown {unlisted:?}, which `breakdowns` in its \
-             metadata does not list ({}): add it there, or leave it out of the SQL",
-            metadata.breakdowns.join(", ")
-        )));
+        return Err(fail(Unusable::UnlistedBreakdown {
+            breakdown: unlisted.to_string(),
+            listed: metadata.breakdowns.join(", "),
+        }));
     }
     let by_groups = |batches| -> Result<HashMap<Vec<String>, Vec<u64>>, StatisticsError> {
         Ok(counted(batches, counts, descriptive)
@@ -349,10 +356,10 @@ pub fn compute(
 /// the list.
 fn unlisted_breakdown<'a>(
     metadata: &TableMetadata,
-    dimensions: &[String],
+    dimensions: &Dimensions,
     rows: &'a Counted,
 ) -> Option<&'a str> {
-    let column = dimensions.iter().position(|d| d == BREAKDOWN)?;
+    let column = dimensions.breakdown()?;
     rows.iter()
         .filter_map(|(groups, _)| groups.get(column))
         .find(|breakdown| !metadata.breakdowns.contains(breakdown))
@@ -407,7 +414,7 @@ fn counted(
     batches: &[RecordBatch],
     counts: &[Figure],
     descriptive: &[String],
-) -> Result<Counted, String> {
+) -> Result<Counted, Unusable> {
     let mut rows = Vec::new();
     for batch in batches {
         let schema = batch.schema();
@@ -421,8 +428,10 @@ fn counted(
             } else {
                 DataType::Utf8
             };
-            let cast = arrow::compute::cast(column, &target)
-                .map_err(|e| format!("column {}: {e}", field.name()))?;
+            let cast = arrow::compute::cast(column, &target).map_err(|e| Unusable::Column {
+                column: field.name().clone(),
+                reason: e.to_string(),
+            })?;
             for row in 0..batch.num_rows() {
                 if let Some(index) = count_index {
                     let ints = cast.as_primitive::<Int64Type>();
@@ -431,8 +440,9 @@ fn counted(
                     } else {
                         ints.value(row)
                     };
-                    let value = u64::try_from(value).map_err(|_| {
-                        format!("column {} holds a negative count {value}", field.name())
+                    let value = u64::try_from(value).map_err(|_| Unusable::NegativeCount {
+                        column: field.name().clone(),
+                        value,
                     })?;
                     values[row][index] = value;
                 } else {
@@ -509,7 +519,7 @@ mod tests {
              [chart]\nkind = \"none\"\n",
         )
         .unwrap();
-        let dimensions = ["breakdown".to_string(), "group".to_string()];
+        let dimensions = Dimensions::new(vec!["breakdown".to_string(), "group".to_string()]);
         let row = |breakdown: &str, group: &str| {
             (vec![breakdown.to_string(), group.to_string()], vec![5])
         };
@@ -522,7 +532,11 @@ mod tests {
         );
         // A table without a breakdown column has nothing to check.
         assert_eq!(
-            unlisted_breakdown(&metadata, &["reason".to_string()], &unlisted),
+            unlisted_breakdown(
+                &metadata,
+                &Dimensions::new(vec!["reason".to_string()]),
+                &unlisted
+            ),
             None
         );
     }

@@ -22,7 +22,7 @@ pub struct TotalCheck {
 /// One check per breakdown (other than `National`) and combination of the
 /// table's other dimensions, for tables that have a `National` row.
 pub fn check(table: &StatTable) -> Vec<TotalCheck> {
-    let Some((breakdown, group)) = table.layout().breakdown_and_group() else {
+    let Some((breakdown, group)) = table.dimensions.breakdown_and_group() else {
         return Vec::new();
     };
     let within = |groups: &[String]| {
@@ -71,6 +71,7 @@ pub fn check(table: &StatTable) -> Vec<TotalCheck> {
 mod tests {
     use super::*;
     use crate::statistics::{StatRow, Value};
+    use dtto_model::table::Dimensions;
 
     fn table(rows: &[(&str, &str, u64)]) -> StatTable {
         let metadata = toml::from_str(
@@ -81,7 +82,7 @@ mod tests {
         .unwrap();
         StatTable {
             metadata,
-            dimensions: vec!["breakdown".into(), "group".into()],
+            dimensions: Dimensions::new(vec!["breakdown".into(), "group".into()]),
             rows: rows
                 .iter()
                 .map(|(breakdown, group, n)| StatRow {
