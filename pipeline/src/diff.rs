@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use dtto_model::catalogue::Catalogue;
 use dtto_model::exit::Exit;
 use dtto_model::table::{QUARTER, STATUS, Shorthand, TableKind, WINDOW_ENDING, status_column};
+use dtto_render::tidy_csv::Tidy;
 use dtto_storage::layout::{self, EditionLayout};
 
 /// How a series' table is named among an edition's tables.
@@ -153,23 +154,29 @@ impl PublishedFigures {
         Ok(PublishedFigures { tables })
     }
 
-    /// An edition from its CSVs in memory, each named as [`PublishedFigures::read`]
-    /// names them (`<table>`, `series/<table>`); a failure names the table.
-    pub fn from_csvs<'a>(
-        csvs: impl IntoIterator<Item = (String, &'a [u8])>,
+    /// An edition from its tables' cells in memory, as their CSVs would
+    /// publish them, each named as [`PublishedFigures::read`] names them
+    /// (`<table>`, `series/<table>`); a failure names the table.
+    pub fn from_tidy(
+        tables: impl IntoIterator<Item = (String, Tidy)>,
         descriptive: &DescriptiveColumns,
     ) -> Result<PublishedFigures, DiffError> {
-        let mut tables = BTreeMap::new();
-        for (name, bytes) in csvs {
+        let mut read = BTreeMap::new();
+        for (name, tidy) in tables {
             let id = name.strip_prefix(SERIES_PREFIX).unwrap_or(&name);
             let columns = descriptive.get(id).map_or(&[][..], Vec::as_slice);
-            let table = parse_table(bytes, columns).map_err(|reason| DiffError::Table {
-                path: PathBuf::from(format!("{name}.csv")),
-                reason,
-            })?;
-            tables.insert(name, table);
+            // Line 1 is the header.
+            let records = (2..)
+                .zip(tidy.records)
+                .map(|(line, record)| Ok((line, record.into())));
+            let table =
+                table_of(tidy.header, records, columns).map_err(|reason| DiffError::Table {
+                    path: PathBuf::from(format!("{name}.csv")),
+                    reason,
+                })?;
+            read.insert(name, table);
         }
-        Ok(PublishedFigures { tables })
+        Ok(PublishedFigures { tables: read })
     }
 
     /// Every figure under its table id and the quarter its 12 months end
@@ -357,14 +364,26 @@ fn parse_table(reader: impl Read, descriptive: &[String]) -> Result<Table, NotAT
     let mut csv = csv::ReaderBuilder::new()
         .comment(Some(b'#'))
         .from_reader(reader);
-    let header = csv.headers()?;
-    let layout = Layout::of(header.iter().map(String::from).collect(), descriptive)?;
-    let mut rows = BTreeMap::new();
-    for record in csv.records() {
+    let header = csv.headers()?.iter().map(String::from).collect();
+    let records = csv.into_records().map(|record| {
         let record = record?;
+        Ok((record.position().map_or(0, csv::Position::line), record))
+    });
+    table_of(header, records, descriptive)
+}
+
+/// A table from its header and its records, each with its line.
+fn table_of(
+    header: Vec<String>,
+    records: impl Iterator<Item = Result<(u64, csv::StringRecord), NotATable>>,
+    descriptive: &[String],
+) -> Result<Table, NotATable> {
+    let layout = Layout::of(header, descriptive)?;
+    let mut rows = BTreeMap::new();
+    for record in records {
+        let (line, record) = record?;
         let group = layout.group(&record);
         if rows.contains_key(&group) {
-            let line = record.position().map_or(0, csv::Position::line);
             return Err(NotATable::RepeatedGroup { line, group });
         }
         rows.insert(group, layout.cells(&record));

@@ -3,8 +3,10 @@
 //! Each delivery is a full refresh, so a later one can change figures of
 //! quarters an earlier edition published: records recorded late, and
 //! corrections. Every figure both editions publish for the same table,
-//! quarter and group is compared as each edition published it (its tidy
-//! CSV, through [`diff`]); a figure withheld in either edition is not
+//! quarter and group is compared as each edition published it (the cells
+//! of its tidy CSV, through [`diff`]: the previous edition's read from its
+//! files, this one's taken from its tables in memory, never written and
+//! parsed back); a figure withheld in either edition is not
 //! compared, so no value withheld in one is revealed through the other.
 //! A row with a revised figure is marked `[r]` in every output.
 //!
@@ -44,9 +46,6 @@ pub enum RevisionsError {
     Figures(#[from] DiffError),
     #[error(transparent)]
     Query(#[from] QueryError),
-    /// This edition's own figures did not make a CSV.
-    #[error("the edition's figures as CSV: {0}")]
-    Csv(#[from] csv::Error),
 }
 
 impl RevisionsError {
@@ -54,7 +53,6 @@ impl RevisionsError {
         match self {
             RevisionsError::Unreadable { .. } | RevisionsError::Figures(_) => Exit::PreviousEdition,
             RevisionsError::Query(_) => Exit::Queries,
-            RevisionsError::Csv(_) => Exit::Fault,
         }
     }
 }
@@ -220,23 +218,20 @@ fn mark_revised(protected: &mut Protected, rows: &BTreeSet<(&str, &str, &str)>) 
     }
 }
 
-/// The edition's published figures as its CSVs give them, by quarter.
+/// The edition's published figures as its CSVs give them (compared as
+/// published, so a rate's last digit is what a reader sees), by quarter.
 fn published(
     protected: &Protected,
     descriptive: &DescriptiveColumns,
 ) -> Result<diff::PublishedFigures, RevisionsError> {
-    let mut csvs = Vec::new();
+    let mut tidy = Vec::new();
     for (prefix, tables) in [("", &protected.tables), ("series/", &protected.series)] {
         for table in tables {
             let name = format!("{prefix}{}", table.metadata().id);
-            csvs.push((name, tidy_csv::to_bytes(table, protected.period)?));
+            tidy.push((name, tidy_csv::tidy(table, protected.period)));
         }
     }
-    let edition = diff::PublishedFigures::from_csvs(
-        csvs.iter()
-            .map(|(name, bytes)| (name.clone(), bytes.as_slice())),
-        descriptive,
-    )?;
+    let edition = diff::PublishedFigures::from_tidy(tidy, descriptive)?;
     Ok(edition.by_quarter(&protected.period.to_string()))
 }
 
@@ -417,13 +412,20 @@ pub fn write_csv(revisions: &[Revision], path: &Path, draft: bool) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dtto_render::tidy_csv::Tidy;
 
     fn series(rows: &str) -> diff::PublishedFigures {
         let csv = format!(
             "quarter,breakdown,group,numerator,denominator,rate,ci_lower,ci_upper,status\n{rows}"
         );
-        diff::PublishedFigures::from_csvs(
-            [("series/rate".to_string(), csv.as_bytes())],
+        let cells = |line: &str| line.split(',').map(String::from).collect::<Vec<_>>();
+        let mut lines = csv.lines();
+        let tidy = Tidy {
+            header: lines.next().map(cells).unwrap_or_default(),
+            records: lines.map(cells).collect(),
+        };
+        diff::PublishedFigures::from_tidy(
+            [("series/rate".to_string(), tidy)],
             &DescriptiveColumns::new(),
         )
         .unwrap()

@@ -34,12 +34,12 @@ pub fn write(
     write_to(table, period, csv_file(path, draft)?)
 }
 
-/// The table's CSV as bytes, as [`write`] writes it for a released
-/// edition.
-pub fn to_bytes(table: &ProtectedTable, period: Period) -> Result<Vec<u8>, csv::Error> {
-    let mut bytes = Vec::new();
-    write_to(table, period, &mut bytes)?;
-    Ok(bytes)
+/// A table as its CSV publishes it: the header, then each row's cells,
+/// text as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tidy {
+    pub header: Vec<String>,
+    pub records: Vec<Vec<String>>,
 }
 
 fn write_to(
@@ -50,6 +50,17 @@ fn write_to(
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(writer);
+    let tidy = tidy(table, period);
+    out.write_record(&tidy.header)?;
+    for record in &tidy.records {
+        out.write_record(record)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The cells of the table's CSV in the edition for `period`.
+pub fn tidy(table: &ProtectedTable, period: Period) -> Tidy {
     let descriptive = |dimension: &String| table.metadata().descriptive.contains(dimension);
     let mut header: Vec<String> = Vec::new();
     for name in table.dimensions().iter() {
@@ -70,7 +81,7 @@ fn write_to(
             .into_iter()
             .map(String::from),
     );
-    out.write_record(&header)?;
+    let mut records = Vec::with_capacity(table.rows().len());
     for row in table.rows() {
         let mut record: Vec<String> = Vec::new();
         for (name, label) in table.dimensions().iter().zip(row.groups()) {
@@ -88,10 +99,9 @@ fn write_to(
         }
         record.extend(figures(row.value()));
         record.push(row.status_text());
-        out.write_record(&record)?;
+        records.push(record);
     }
-    out.flush()?;
-    Ok(())
+    Tidy { header, records }
 }
 
 /// A row's figures, as the CSV shows them.
