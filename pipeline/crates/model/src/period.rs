@@ -137,12 +137,13 @@ impl Period {
 
     /// The 12 months ending with the quarter `quarters_back` before this one.
     pub fn year_ending(self, quarters_back: i32) -> DateRange {
-        let end = self.earlier(quarters_back).end();
-        let start = self
-            .earlier(quarters_back + 4)
-            .end()
-            .succ_opt()
-            .unwrap_or(end);
+        self.earlier(quarters_back).quarters_ending(4)
+    }
+
+    /// The `count` quarters ending with this one, as dates.
+    fn quarters_ending(self, count: i32) -> DateRange {
+        let end = self.end();
+        let start = self.earlier(count).end().succ_opt().unwrap_or(end);
         DateRange { start, end }
     }
 
@@ -175,9 +176,7 @@ impl Period {
 
     /// The quarter's own three months.
     pub fn quarter(self) -> DateRange {
-        let end = self.end();
-        let start = self.earlier(1).end().succ_opt().unwrap_or(end);
-        DateRange { start, end }
+        self.quarters_ending(1)
     }
 
     /// The quarters from `self` to `last`, both included, oldest first.

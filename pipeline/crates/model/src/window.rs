@@ -63,7 +63,7 @@ pub struct Windows(Arc<[Window]>);
 #[serde(deny_unknown_fields)]
 struct Declaration {
     #[serde(default)]
-    window: Vec<Window>,
+    window: Vec<toml::Spanned<Window>>,
 }
 
 impl Windows {
@@ -85,9 +85,10 @@ impl Windows {
     pub fn parse(path: &Path, text: &str) -> Result<Windows, Problem> {
         let declaration: Declaration =
             toml::from_str(text).map_err(|e| Problem::from_toml(path, text, &e))?;
-        for (index, window) in declaration.window.iter().enumerate() {
+        for (index, spanned) in declaration.window.iter().enumerate() {
+            let window = spanned.get_ref();
             let wrong = |message: String| {
-                let (line, column) = where_declared(text, index);
+                let (line, column) = line_and_column(text, spanned.span().start);
                 Problem::at(
                     path,
                     text,
@@ -108,7 +109,10 @@ impl Windows {
                         .to_string(),
                 ));
             }
-            if declaration.window[..index].iter().any(|w| w.name == *name) {
+            if declaration.window[..index]
+                .iter()
+                .any(|w| w.get_ref().name == *name)
+            {
                 return Err(wrong("the name is declared twice".to_string()));
             }
             if !(0..=MOST_QUARTERS_BACK).contains(&window.quarters_back) {
@@ -124,7 +128,13 @@ impl Windows {
                 ));
             }
         }
-        Ok(Windows(declaration.window.into()))
+        Ok(Windows(
+            declaration
+                .window
+                .into_iter()
+                .map(toml::Spanned::into_inner)
+                .collect(),
+        ))
     }
 
     /// Every window, in the order declared.
@@ -180,24 +190,6 @@ pub fn by_months(mut windows: Vec<Window>) -> Vec<Window> {
     windows
 }
 
-/// Line and column of the `index`th `[[window]]` header of `text`, where
-/// a problem with that window's values is shown.
-fn where_declared(text: &str, index: usize) -> (u64, u64) {
-    let mut offset = 0;
-    let mut seen = 0;
-    for line in text.split_inclusive('\n') {
-        if line.trim_start().starts_with("[[window]]") {
-            if seen == index {
-                let indent = line.len() - line.trim_start().len();
-                return line_and_column(text, offset + indent);
-            }
-            seen += 1;
-        }
-        offset += line.len();
-    }
-    (1, 1)
-}
-
 /// The one window of `windows`, if there is exactly one.
 pub fn only(windows: &[Window]) -> Option<&Window> {
     match windows {
@@ -246,6 +238,14 @@ mod tests {
         assert_eq!(
             parsed(&twice).unwrap_err(),
             "windows.toml:7:1: window \"year\": the name is declared twice\n    [[window]]\n    ^"
+        );
+        let inline = "window = [\n  { name = \"year\", quarters_back = 0, meaning = \"a\" },\n  \
+                      { name = \"year\", quarters_back = 1, meaning = \"b\" },\n]\n";
+        assert!(
+            parsed(inline)
+                .unwrap_err()
+                .starts_with("windows.toml:3:3: window \"year\": the name is declared twice"),
+            "an inline window is shown where it is written"
         );
         let negative = TWO.replace("quarters_back = 1", "quarters_back = -1");
         let error = parsed(&negative).unwrap_err();

@@ -22,7 +22,7 @@ use dtto_model::table::NATIONAL;
 use dtto_protect::disclosure::{ProtectedRow, ProtectedTable};
 
 /// The words' template, under the templates folder.
-pub const WORDS: &str = "bulletin.md";
+pub(crate) const WORDS: &str = "bulletin.md";
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {

@@ -18,7 +18,7 @@ use dtto_model::table::{NATIONAL, Shorthand, TableKind};
 use dtto_protect::disclosure::{ProtectedRow, ProtectedTable, ProtectedValue, Shown};
 
 /// The Analysis Function categorical palette, in the order it is used.
-pub const PALETTE: [RGBColor; 4] = [
+pub(crate) const PALETTE: [RGBColor; 4] = [
     RGBColor(0x12, 0x43, 0x6D),
     RGBColor(0x28, 0xA1, 0x97),
     RGBColor(0x80, 0x16, 0x50),

@@ -29,7 +29,7 @@ use dtto_protect::disclosure::{ProtectedRow, ProtectedTable};
 /// The first line of each CSV file of a draft edition: a comment that
 /// CSV readers told to skip `#` lines pass over, and that a person opening
 /// the file sees first. A released edition's files have none.
-pub const DRAFT_CSV_LINE: &str = "# DRAFT: not released, not for publication\n";
+pub(crate) const DRAFT_CSV_LINE: &str = "# DRAFT: not released, not for publication\n";
 
 /// A new CSV file at `path`, a draft's with [`DRAFT_CSV_LINE`] written.
 pub fn csv_file(path: &Path, draft: bool) -> std::io::Result<std::fs::File> {
@@ -44,7 +44,7 @@ pub fn csv_file(path: &Path, draft: bool) -> std::io::Result<std::fs::File> {
 /// The quarter whose 12 months `row` counts, the label every output gives
 /// it: the table's window ending back from the row's own quarter (a series
 /// row) or else the edition's `period`.
-pub fn window_ending(
+pub(crate) fn window_ending(
     table: &ProtectedTable,
     row: &ProtectedRow,
     period: Option<Period>,
