@@ -184,6 +184,7 @@ async fn run_test(
         force: false,
         max_quarantined_share: config.ingest.max_quarantined_share,
         limits: config.ingest.limits(),
+        quiet: true,
     })?;
     // Opened as a run opens its delivery, so a period it cannot count is
     // refused as a run would refuse it.

@@ -287,6 +287,7 @@ fn ingest_command(args: IngestArgs, config: &Path, wait: bool) -> Result<(), Fai
         force: args.force,
         max_quarantined_share: config.ingest.max_quarantined_share,
         limits: config.ingest.limits(),
+        quiet: false,
     })?;
     if ingested.reused {
         println!(

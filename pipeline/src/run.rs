@@ -82,6 +82,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         force: false,
         max_quarantined_share: options.config.ingest.max_quarantined_share,
         limits: options.config.ingest.limits(),
+        quiet: false,
     })?;
     let as_at = as_at_of(&ingested.summary, &ingested.dir)?;
     let (catalogue, problems) = Catalogue::load(&options.queries);

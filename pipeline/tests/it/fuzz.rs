@@ -142,6 +142,7 @@ proptest! {
             force: false,
             max_quarantined_share: 1.0,
             limits: Limits::default(),
+            quiet: false,
         };
         match ingest(&options) {
             Ok(ingested) => {

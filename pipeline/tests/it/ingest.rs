@@ -25,6 +25,7 @@ fn options(extract: &Path, warehouse: &Path, max_quarantined_share: f64) -> Inge
         force: false,
         max_quarantined_share,
         limits: Limits::default(),
+        quiet: false,
     }
 }
 

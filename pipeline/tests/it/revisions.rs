@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use calamine::{Ods, Reader, open_workbook};
 use dtto::config::Config;
 use dtto::run::{RunOptions, RunOutcome, run};
 use dtto_model::catalogue::Catalogue;
@@ -273,6 +274,19 @@ fn a_later_delivery_revises_the_quarters_it_adds_records_to_and_says_so() {
     assert!(bulletin.contains("orders: the same number of records"));
     let qa = text_of(second.sign_off().join("qa.html"));
     assert!(qa.contains(&format!("{statement} revised")));
+    // The spreadsheet's cover gives the same number as the bulletin.
+    let mut book: Ods<_> = open_workbook(second.public().join("tables.ods")).unwrap();
+    let cover = book.worksheet_range("Cover").unwrap();
+    let said = format!(
+        "{} figures were revised (counts and rates",
+        with_commas(counted)
+    );
+    assert!(
+        cover
+            .cells()
+            .any(|(_, _, cell)| cell.to_string().contains(&said)),
+        "the cover does not say {said:?}"
+    );
     let manifest: serde_json::Value =
         serde_json::from_str(&text_of(second.public().join("manifest.json"))).unwrap();
     assert_eq!(manifest["as_at"], AS_AT);

@@ -172,6 +172,7 @@ fn ingested_work(work: &Path, scale: f64) -> PathBuf {
         force: false,
         max_quarantined_share: 0.0,
         limits: Limits::default(),
+        quiet: false,
     })
     .unwrap();
     for folder in ["queries", "templates"] {

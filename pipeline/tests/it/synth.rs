@@ -72,6 +72,7 @@ fn ingested_cleanly(extract: &Path, label: &str) -> Vec<dtto_ingest::report::Fil
         force: false,
         max_quarantined_share: 0.0,
         limits: Limits::default(),
+        quiet: false,
     })
     .unwrap();
     for file in &ingested.summary.files {

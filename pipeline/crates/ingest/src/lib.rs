@@ -94,6 +94,9 @@ pub struct IngestOptions {
     /// A breach fails the delivery. Not part of the delivery's key: a
     /// delivery that loads, loads the same rows under any limits.
     pub limits: Limits,
+    /// No line per file on standard error: for a caller that says what it
+    /// loaded in its own words (`dtto check --tests`).
+    pub quiet: bool,
 }
 
 /// A delivery in the warehouse, ready for the queries.
@@ -164,7 +167,7 @@ pub fn ingest(options: &IngestOptions) -> Result<Ingested, IngestError> {
             limits: options.limits,
             max_quarantined_share: options.max_quarantined_share,
         };
-        let delivery = load_delivery(&control, &sources, &staging, context)?;
+        let delivery = load_delivery(&control, &sources, &staging, context, options.quiet)?;
         let latest = as_at::latest_date(&staging)?;
         as_at::refuse_after_data(&control_path, control.as_at, latest).map(|()| delivery)
     });
@@ -233,13 +236,16 @@ fn all_of(mut earlier: Vec<IngestError>, last: IngestError) -> IngestError {
     }
 }
 
-/// Loads every file of the delivery into `staging`. Returns the summary
-/// of each, and the SHA-256 of the bytes each was loaded from, by name.
+/// Loads every file of the delivery into `staging`, saying what each
+/// loaded on standard error unless `quiet` (or a progress bar shows it).
+/// Returns the summary of each, and the SHA-256 of the bytes each was
+/// loaded from, by name.
 fn load_delivery(
     control: &ControlFile,
     sources: &[Source],
     staging: &Path,
     mut context: LoadContext,
+    quiet: bool,
 ) -> Result<(Vec<FileSummary>, BTreeMap<String, String>), IngestError> {
     let mut quarantine = Quarantine::new(&staging.join("quarantine"));
     let mut files = Vec::new();
@@ -270,7 +276,7 @@ fn load_delivery(
         };
         progress.finish_and_clear();
         summary.expected = expected;
-        if !interactive {
+        if !interactive && !quiet {
             eprintln!(
                 "ingest: {}: {} rows read, {} loaded, {} quarantined",
                 summary.source,

@@ -265,9 +265,9 @@ fn revisions_line(edition: &EditionDetails) -> String {
         None => "No earlier edition was found to compare with: no figure is marked as revised."
             .to_string(),
         Some(revised) => format!(
-            "Compared with the previous edition, for {}, {} figures were revised: their rows are marked {}, and revisions.csv lists each with its previous and new value.",
+            "Compared with the previous edition, for {}, {} figures were revised (counts and rates; a rate's interval moves with it): their rows are marked {}, and revisions.csv lists each with its previous and new value.",
             revised.previous_year_ending,
-            revised.figures.len(),
+            revised.figures_changed,
             Shorthand::Revised
         ),
     }
