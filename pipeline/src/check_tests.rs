@@ -12,7 +12,9 @@
 //! period as a run would (its windows' parameters, `$as_at` the
 //! delivery's). Every row of an expected file is compared with the row of
 //! the same group the query returns: every figure it lists, or that there is
-//! none (`no row`). Rows it does not list are not compared.
+//! none (`no row`). Rows it does not list are not compared, unless the
+//! test's `every_row` names the table: then a row it does not list is a
+//! mismatch too.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -52,6 +54,10 @@ struct TestFile {
     delivery: PathBuf,
     /// The quarter whose edition's figures are expected.
     period: String,
+    /// Tables whose expected file lists every row the query returns: a
+    /// row it does not list is a mismatch too.
+    #[serde(default)]
+    every_row: Vec<String>,
 }
 
 /// One figure, or one row, that is not what the test expects.
@@ -153,10 +159,20 @@ pub async fn run_tests(queries: &Path, catalogue: &Catalogue) -> Result<Outcome,
     };
     folders.sort();
     let mut outcome = Outcome::default();
+    // A test that is not one does not stop the others: every such problem
+    // is reported at once, as `dtto check` reports the queries'.
+    let mut problems = Vec::new();
     for folder in folders {
-        run_test(queries, catalogue, &folder, &mut outcome).await?;
+        match run_test(queries, catalogue, &folder, &mut outcome).await {
+            Err(TestsError::Problems(found)) => problems.extend(found),
+            other => other?,
+        }
     }
-    Ok(outcome)
+    if problems.is_empty() {
+        Ok(outcome)
+    } else {
+        Err(TestsError::Problems(problems))
+    }
 }
 
 /// One test: its delivery ingested alone, each expected table run and
@@ -170,8 +186,19 @@ async fn run_test(
     let test = folder
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let (file, period) = read_test_file(&folder.join(TEST_FILE))?;
+    let test_file = folder.join(TEST_FILE);
+    let (file, period) = read_test_file(&test_file)?;
     let expected = expected_files(folder, catalogue)?;
+    if let Some(unknown) = file
+        .every_row
+        .iter()
+        .find(|id| !expected.iter().any(|(_, table)| table.metadata.id == **id))
+    {
+        return Err(TestsError::Problems(vec![Problem::in_file(
+            &test_file,
+            format!("`every_row` names {unknown:?}, which has no expected file in this test"),
+        )]));
+    }
     let scratch = tempfile::Builder::new()
         .prefix("dtto-test-")
         .tempdir()
@@ -199,7 +226,7 @@ async fn run_test(
         outcome.tables += 1;
         outcome.rows += rows.len();
         let dimensions = got_dimensions(&got);
-        for row in rows {
+        for row in &rows {
             let group = group_words(&dimensions, &row.key);
             let mut mismatch = |column: &str, expected: &str, value: String| {
                 outcome.mismatches.push(Mismatch {
@@ -213,7 +240,7 @@ async fn run_test(
                     got: value,
                 })
             };
-            match (got.row(&row.key), row.figures) {
+            match (got.row(&row.key), row.figures.clone()) {
                 (None, None) => {}
                 (Some(found), None) => mismatch("row", NO_ROW, got.figures_in_words(found)),
                 (None, Some(_)) => mismatch("row", "a row", NO_ROW.to_string()),
@@ -225,6 +252,22 @@ async fn run_test(
                         }
                     }
                 }
+            }
+        }
+        if file.every_row.contains(&table.metadata.id) {
+            // Shown after the last row listed, where the row would go.
+            let line = rows.iter().map(|r| r.line).max().unwrap_or(1) + 1;
+            for found in got.rows_not_in(rows.iter().map(|r| r.key.as_slice())) {
+                outcome.mismatches.push(Mismatch {
+                    test: test.clone(),
+                    table: table.metadata.id.clone(),
+                    path: path.clone(),
+                    line,
+                    group: group_words(&dimensions, &got.key(found)),
+                    column: "row".to_string(),
+                    expected: NO_ROW.to_string(),
+                    got: got.figures_in_words(found),
+                });
             }
         }
     }
@@ -366,6 +409,22 @@ impl Returned {
         self.rows
             .iter()
             .position(|row| self.dimensions.iter().zip(key).all(|(&c, v)| row[c] == *v))
+    }
+
+    /// The group of row `row`: its dimensions' values.
+    fn key(&self, row: usize) -> Vec<String> {
+        self.dimensions
+            .iter()
+            .map(|&c| self.rows[row][c].clone())
+            .collect()
+    }
+
+    /// The rows whose group is none of `keys`, in the query's order.
+    fn rows_not_in<'k>(&self, keys: impl Iterator<Item = &'k [String]>) -> Vec<usize> {
+        let listed: std::collections::BTreeSet<&[String]> = keys.collect();
+        (0..self.rows.len())
+            .filter(|&row| !listed.contains(self.key(row).as_slice()))
+            .collect()
     }
 
     fn value(&self, row: usize, column: &str) -> String {

@@ -157,7 +157,8 @@ fn a_new_window_and_table_are_added_and_checked_by_writing_files_alone() {
     std::fs::write(
         test.join("test.toml"),
         "about = \"The new window on the hand-made delivery\"\n\
-         delivery = \"../../../fixtures/measures\"\nperiod = \"2003Q4\"\n",
+         delivery = \"../../../fixtures/measures\"\nperiod = \"2003Q4\"\n\
+         every_row = [\"commenced_two_quarters_back\"]\n",
     )
     .unwrap();
     // For 2003Q4, two quarters back is the 12 months ending June 2003,
@@ -190,4 +191,83 @@ fn a_new_window_and_table_are_added_and_checked_by_writing_files_alone() {
         ),
         "{stderr}"
     );
+}
+
+/// `every_row` makes a row the expected file does not list a mismatch,
+/// shown after its last row: the reconviction table returns its age, sex
+/// and ethnic groups too, which the ties test does not list.
+#[test]
+fn every_row_makes_a_row_not_listed_a_mismatch() {
+    let work = tempfile::tempdir().unwrap();
+    let queries = copy_with_delivery(work.path());
+    let test = queries.join("tests/index-order-ties");
+    let toml = std::fs::read_to_string(test.join("test.toml")).unwrap();
+    std::fs::write(
+        test.join("test.toml"),
+        format!("{toml}every_row = [\"reconviction_1y\"]\n"),
+    )
+    .unwrap();
+    let expected = test.join("reconviction_1y.csv");
+    let after_last = std::fs::read_to_string(&expected).unwrap().lines().count() + 1;
+
+    let output = check_tests(&queries);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(20), "{stderr}");
+    let prefix = format!(
+        "{}:{after_last}: test index-order-ties, table reconviction_1y, breakdown=",
+        expected.display()
+    );
+    let unlisted: Vec<&str> = stderr.lines().filter(|l| l.starts_with(&prefix)).collect();
+    assert!(!unlisted.is_empty(), "{stderr}");
+    assert!(
+        unlisted
+            .iter()
+            .all(|l| l.contains(": row expected no row, got numerator=")),
+        "{stderr}"
+    );
+    // Rows it lists are no such mismatch.
+    assert!(
+        !stderr.contains("breakdown=National; group=All: row"),
+        "{stderr}"
+    );
+
+    std::fs::write(
+        test.join("test.toml"),
+        format!("{toml}every_row = [\"reoffending\"]\n"),
+    )
+    .unwrap();
+    let output = check_tests(&queries);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(10), "{stderr}");
+    assert!(
+        stderr.contains("`every_row` names \"reoffending\", which has no expected file"),
+        "{stderr}"
+    );
+}
+
+/// Two tests that are not tests are both reported in one run, each at its
+/// file and line, as `dtto check` reports every problem of the queries.
+#[test]
+fn every_malformed_test_is_reported_at_once() {
+    let work = tempfile::tempdir().unwrap();
+    let queries = copy_with_delivery(work.path());
+    let first = queries.join("tests/hand-made-2003q1/commencements.csv");
+    let second = queries.join("tests/index-order-ties/reconviction_1y.csv");
+    for path in [&first, &second] {
+        let written = std::fs::read_to_string(path).unwrap();
+        std::fs::write(
+            path,
+            written
+                .replacen(",denominator", ",denominators", 1)
+                .replacen(",count", ",counts", 1),
+        )
+        .unwrap();
+    }
+    let output = check_tests(&queries);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(10), "{stderr}");
+    for path in [&first, &second] {
+        assert!(stderr.contains(&format!("{}:", path.display())), "{stderr}");
+    }
+    assert!(stderr.contains("2 problem(s) in the tests"), "{stderr}");
 }
