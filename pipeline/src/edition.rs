@@ -148,6 +148,7 @@ async fn first_commencement(ctx: &SessionContext) -> Result<Option<NaiveDate>, R
 }
 
 /// The tables' statistics, and disclosure control over all of them.
+#[derive(Clone)]
 pub struct Protection {
     /// The period's tables before disclosure control (see
     /// [`crate::run::RunOutcome::tables`]).

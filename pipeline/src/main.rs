@@ -539,9 +539,14 @@ fn serve_command(args: ServeArgs, config: &Path) -> Result<(), Failure> {
             ),
             Event::Made { page, seconds } => writeln!(
                 std::io::stdout(),
-                "{}: made in {seconds:.2} s ({} table(s) queried, the others kept)",
+                "{}: made in {seconds:.2} s ({} table(s) queried, the others kept; {})",
                 page.period,
-                page.queried
+                page.queried,
+                if page.protected {
+                    "disclosure control run"
+                } else {
+                    "no figure changed, disclosure control's decision kept"
+                }
             ),
             Event::Failed(e) => writeln!(std::io::stderr(), "error: {}", printable(e)),
         };

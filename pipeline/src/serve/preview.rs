@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use xxhash_rust::xxh3::Xxh3;
 
 use crate::config::{Config, ConfigError};
-use crate::edition::{self, Opened, Revises, RunError};
+use crate::edition::{self, Opened, Protection, Revises, RunError};
 use dtto_ingest::warehouse::{SUMMARY_FILE, Warehouse};
 use dtto_ingest::{self, IngestError};
 use dtto_model::catalogue::{Catalogue, TableQuery};
@@ -78,6 +78,9 @@ pub struct Page {
     pub period: Period,
     /// How many tables were queried for it; the others' rows were kept.
     pub queried: usize,
+    /// Disclosure control ran for it: false when nothing it reads changed
+    /// (only the words or the layout did) and its last decision was kept.
+    pub protected: bool,
 }
 
 /// The preview and what it keeps between pages.
@@ -86,6 +89,10 @@ pub struct Preview {
     session: Option<Session>,
     /// Each table's rows, by [`table_key`].
     rows: HashMap<u64, TableResult>,
+    /// The last disclosure control, by [`protection_key`]: an edit to the
+    /// words alone remakes the page in seconds, not in the time disclosure
+    /// control takes on a thin delivery.
+    protection: Option<(u64, Protection)>,
 }
 
 /// A query session on the current delivery, with the views computed.
@@ -100,6 +107,7 @@ impl Preview {
             options,
             session: None,
             rows: HashMap::new(),
+            protection: None,
         }
     }
 
@@ -167,12 +175,23 @@ impl Preview {
             previous: None,
         };
         let opened = &session.opened;
-        let protection = edition::protect(&results, opened.period, &config)?;
-        let draft = edition::draft(opened, &catalogue, protection, &config, &revises).await?;
+        let protection_key = protection_key(&keys, &catalogue, &config, opened.period);
+        let kept = self
+            .protection
+            .take()
+            .filter(|(key, _)| *key == protection_key);
+        let protected = kept.is_none();
+        let protection = match kept {
+            Some((_, protection)) => protection,
+            None => edition::protect(&results, opened.period, &config)?,
+        };
+        let kept = &self.protection.insert((protection_key, protection)).1;
+        let draft = edition::draft(opened, &catalogue, kept.clone(), &config, &revises).await?;
         Ok(Page {
-            html: edition::page(draft, &options.templates)?,
+            html: edition::page(draft, &self.options.templates)?,
             period: opened.period,
             queried: unknown.len(),
+            protected,
         })
     }
 }
@@ -234,6 +253,23 @@ fn session_key(
 
 /// A table's rows are what its SQL returns in a session, checked against
 /// the columns its kind requires.
+/// What disclosure control reads: every table's rows (by [`table_key`]),
+/// every table's metadata (its links, breakdowns and kind), the
+/// configuration and the period. Anything else (the words, the layout) may
+/// change and the decision stand.
+fn protection_key(keys: &[u64], catalogue: &Catalogue, config: &Config, period: Period) -> u64 {
+    let mut hasher = Xxh3::new();
+    for (key, table) in keys.iter().zip(&catalogue.tables) {
+        hasher.update(&key.to_le_bytes());
+        let metadata = format!("{:?}", table.metadata);
+        hasher.update(&metadata.len().to_le_bytes());
+        hasher.update(metadata.as_bytes());
+    }
+    hasher.update(format!("{config:?}").as_bytes());
+    hasher.update(period.to_string().as_bytes());
+    hasher.digest()
+}
+
 fn table_key(session: u64, table: &TableQuery) -> u64 {
     let mut hasher = Xxh3::new();
     hasher.update(&session.to_le_bytes());

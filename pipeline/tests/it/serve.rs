@@ -575,3 +575,50 @@ fn moving_a_window_makes_every_table_again() {
     std::fs::write(&declared, moved).unwrap();
     assert_eq!(queried(), tables);
 }
+
+/// An edit to the words alone remakes the page without running disclosure
+/// control again (its decision is kept, and the new words are on the
+/// page); an edit to what it reads (a table's metadata, its SQL) runs it
+/// again.
+#[test]
+fn an_edit_to_the_words_alone_keeps_the_disclosure_decision() {
+    let work = tempfile::tempdir().unwrap();
+    ingested_work(work.path(), 0.02);
+    let queries = work.path().join("queries");
+    let templates = work.path().join("templates");
+    let mut preview = Preview::new(PreviewOptions {
+        warehouse: work.path().join("warehouse"),
+        queries: queries.clone(),
+        templates: templates.clone(),
+        config: repo().join("dtto.toml"),
+        output: work.path().join("output"),
+        period: None,
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut page = || runtime.block_on(preview.page()).unwrap();
+    let first = page();
+    assert!(first.protected);
+    assert!(!page().protected, "nothing changed");
+
+    let words = templates.join("bulletin.md");
+    let text = std::fs::read_to_string(&words).unwrap();
+    let edited = text.replacen("\n## ", "\n## Edited: ", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&words, edited).unwrap();
+    let after_words = page();
+    assert!(!after_words.protected, "only the words changed");
+    assert!(after_words.html.contains("Edited: "));
+    assert!(!first.html.contains("Edited: "));
+
+    let metadata = queries.join("tables/01_commencements.toml");
+    let text = std::fs::read_to_string(&metadata).unwrap();
+    std::fs::write(&metadata, text.replacen("title = \"", "title = \"All ", 1)).unwrap();
+    assert!(page().protected, "a table's metadata changed");
+
+    let sql = queries.join("tables/01_commencements.sql");
+    let text = std::fs::read_to_string(&sql).unwrap();
+    std::fs::write(&sql, format!("{text}\n-- a comment changes the SQL\n")).unwrap();
+    let after_sql = page();
+    assert!(after_sql.protected, "a table's SQL changed");
+    assert_eq!(after_sql.queried, 1);
+}
