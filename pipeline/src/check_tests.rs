@@ -240,15 +240,15 @@ async fn run_test(
                     got: value,
                 })
             };
-            match (got.row(&row.key), row.figures.clone()) {
+            match (got.row(&row.key), &row.figures) {
                 (None, None) => {}
                 (Some(found), None) => mismatch("row", NO_ROW, got.figures_in_words(found)),
                 (None, Some(_)) => mismatch("row", "a row", NO_ROW.to_string()),
                 (Some(found), Some(figures)) => {
                     for (column, expected) in figures {
-                        let value = got.value(found, &column);
-                        if !same(&expected, &value) {
-                            mismatch(&column, &expected, value);
+                        let value = got.value(found, column);
+                        if !same(expected, &value) {
+                            mismatch(column, expected, value);
                         }
                     }
                 }
