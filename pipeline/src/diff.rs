@@ -270,7 +270,7 @@ fn read_table(path: &Path, descriptive: &[String]) -> Result<Table, DiffError> {
 }
 
 /// Where a table's CSV keeps its quarter, dimensions and figures.
-struct Layout {
+struct Columns {
     header: Vec<String>,
     quarter: bool,
     dimensions: Vec<usize>,
@@ -280,8 +280,8 @@ struct Layout {
     first_kind_column: usize,
 }
 
-impl Layout {
-    fn of(header: Vec<String>, descriptive: &[String]) -> Result<Layout, NotATable> {
+impl Columns {
+    fn of(header: Vec<String>, descriptive: &[String]) -> Result<Columns, NotATable> {
         let kind_columns = TableKind::ALL
             .into_iter()
             .map(TableKind::csv_columns)
@@ -301,7 +301,7 @@ impl Layout {
             .filter(|&index| header[index] != WINDOW_ENDING)
             .partition(|&index| describes(&header[index]));
         let figures = described.into_iter().chain(first_figure..header.len());
-        Ok(Layout {
+        Ok(Columns {
             quarter,
             dimensions,
             figures: figures.collect(),
@@ -378,18 +378,18 @@ fn table_of(
     records: impl Iterator<Item = Result<(u64, csv::StringRecord), NotATable>>,
     descriptive: &[String],
 ) -> Result<Table, NotATable> {
-    let layout = Layout::of(header, descriptive)?;
+    let columns = Columns::of(header, descriptive)?;
     let mut rows = BTreeMap::new();
     for record in records {
         let (line, record) = record?;
-        let group = layout.group(&record);
+        let group = columns.group(&record);
         if rows.contains_key(&group) {
             return Err(NotATable::RepeatedGroup { line, group });
         }
-        rows.insert(group, layout.cells(&record));
+        rows.insert(group, columns.cells(&record));
     }
     Ok(Table {
-        figures: layout.figure_names(),
+        figures: columns.figure_names(),
         rows,
     })
 }

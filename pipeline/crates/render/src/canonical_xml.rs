@@ -67,11 +67,14 @@ pub(crate) fn canonical(xml: &[u8]) -> Result<Vec<u8>, XmlError> {
                 open: open_tag(&start)?,
                 children: Vec::new(),
             }),
-            Event::End(_) if stack.len() > 1 => {
-                let (name, open, children) = stack.pop().ok_or(XmlError::EndWithoutStart)?;
+            Event::End(_) => {
+                // The document itself, at the bottom, is closed by no tag.
+                let (name, open, children) = (stack.len() > 1)
+                    .then(|| stack.pop())
+                    .flatten()
+                    .ok_or(XmlError::EndWithoutStart)?;
                 Some(element(name, open, children))
             }
-            Event::End(_) => return Err(XmlError::EndWithoutStart),
             Event::Text(text) => Some(leaf(b"", &text, b"")),
             Event::GeneralRef(reference) => Some(leaf(b"&", &reference, b";")),
             Event::CData(data) => Some(leaf(b"<![CDATA[", &data, b"]]>")),

@@ -521,10 +521,14 @@ impl<'a> Edition<'a> {
     fn protect_series(&self, t: usize, decided: &Decided) -> Option<ProtectedTable> {
         let table = &self.series[t];
         let from = table.series_from?;
+        let in_published = || table.windows.iter().filter(|(q, _)| *q >= from);
+        // Every quarter's table has the same dimensions (TableSeries::complete).
+        let dimensions = in_published()
+            .next_back()
+            .map(|(_, stats)| stats.dimensions.with_quarter())
+            .unwrap_or_default();
         let mut rows = Vec::new();
-        let mut dimensions = Dimensions::default();
-        for (quarter, stats) in table.windows.iter().filter(|(q, _)| *q >= from) {
-            dimensions = stats.dimensions.with_quarter();
+        for (quarter, stats) in in_published() {
             let in_series = in_series(stats);
             let published =
                 |row: &&StatRow| in_series(row) && table.returned(*quarter, &row.groups);
@@ -598,18 +602,18 @@ fn published(
     period: Period,
 ) -> (StatTable, HashMap<(Period, Vec<String>), usize>) {
     let several = table.windows.len() > 1;
+    let dimensions = table.windows.last().map(|(_, stats)| &stats.dimensions);
     let mut combined = StatTable {
         metadata: table.metadata.clone(),
-        dimensions: Dimensions::default(),
+        dimensions: match dimensions {
+            Some(dimensions) if several => dimensions.with_quarter(),
+            Some(dimensions) => dimensions.clone(),
+            None => Dimensions::default(),
+        },
         rows: Vec::new(),
     };
     let mut at = HashMap::new();
     for (quarter, stats) in &table.windows {
-        combined.dimensions = if several {
-            stats.dimensions.with_quarter()
-        } else {
-            stats.dimensions.clone()
-        };
         let whole = *quarter == period || *quarter == period.earlier(4);
         let in_series = in_series(stats);
         for row in stats.rows.iter().filter(|row| whole || in_series(row)) {
@@ -640,11 +644,14 @@ fn singles(table: &TableSeries, with_singles: &[&str]) -> StatTable {
     }
     let mut combined = StatTable {
         metadata,
-        dimensions: Dimensions::default(),
+        dimensions: table
+            .singles
+            .last()
+            .map(|(_, stats)| stats.dimensions.with_quarter())
+            .unwrap_or_default(),
         rows: Vec::new(),
     };
     for (quarter, stats) in &table.singles {
-        combined.dimensions = stats.dimensions.with_quarter();
         let in_series = in_series(stats);
         combined.rows.extend(
             stats
