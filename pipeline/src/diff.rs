@@ -467,6 +467,29 @@ impl Change {
         }
     }
 
+    /// The difference in a line: `completion_rate, quarter 2005Q2,
+    /// breakdown=Sex; group=Female, numerator: changed 12 to 13`.
+    pub fn describe(&self) -> String {
+        let mut words = vec![self.table.clone()];
+        if let Some(quarter) = self.group.as_ref().and_then(|g| g.quarter.clone()) {
+            words.push(format!("quarter {quarter}"));
+        }
+        let group = self.group_text();
+        if !group.is_empty() {
+            words.push(group);
+        }
+        if let Some(figure) = &self.figure {
+            words.push(figure.clone());
+        }
+        let (old, new) = self.shown();
+        let change = if old.is_empty() && new.is_empty() {
+            self.kind.label().to_string()
+        } else {
+            format!("{} {old:?} to {new:?}", self.kind.label())
+        };
+        format!("{}: {change}", words.join(", "))
+    }
+
     fn group_text(&self) -> String {
         self.group
             .as_ref()

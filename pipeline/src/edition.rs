@@ -30,7 +30,7 @@ use dtto_model::result::TableResult;
 use dtto_model::window::Windows;
 use dtto_protect::disclosure::{self, DisclosureError, Protected, audit};
 use dtto_protect::statistics::totals::{self, TotalCheck};
-use dtto_protect::statistics::{self, StatTable, StatisticsError};
+use dtto_protect::statistics::{self, StatTable, StatisticsError, TableSeries};
 use dtto_query::session::Data;
 use dtto_query::{QueryError, adhoc, open_on, run_tables};
 use dtto_render::bulletin::{self, Bulletin, EditionDetails, Quality, Release};
@@ -165,15 +165,7 @@ pub fn protect(
     period: Period,
     config: &Config,
 ) -> Result<Protection, RunError> {
-    let minimum = config.statistics.low_reliability_below;
-    let series = results
-        .iter()
-        .map(|r| statistics::series(r, minimum))
-        .collect::<Result<Vec<_>, _>>()?;
-    let tables: Vec<StatTable> = series
-        .iter()
-        .filter_map(|s| s.published_at(period))
-        .collect();
+    let series = series(results, config)?;
     let started = Instant::now();
     let protected = disclosure::protect(
         &series,
@@ -181,11 +173,30 @@ pub fn protect(
         config.disclosure.rules(),
         &config.disclosure.withhold_first,
     )?;
-    Ok(Protection {
-        tables,
-        protected,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(Protection::of(&series, protected, started))
+}
+
+/// Each table's statistics for every quarter.
+pub fn series(results: &[TableResult], config: &Config) -> Result<Vec<TableSeries>, RunError> {
+    let minimum = config.statistics.low_reliability_below;
+    Ok(results
+        .iter()
+        .map(|r| statistics::series(r, minimum))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+impl Protection {
+    /// The edition's protection of `series`, decided since `started`.
+    pub fn of(series: &[TableSeries], protected: Protected, started: Instant) -> Protection {
+        Protection {
+            tables: series
+                .iter()
+                .filter_map(|s| s.published_at(protected.period))
+                .collect(),
+            protected,
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
 }
 
 /// Which edition an edition revises: the one named, or the latest of an

@@ -6,12 +6,14 @@
 //! are kept (`dtto-storage`). This crate runs them for a period (`run`),
 //! compares editions (`diff`, `revisions`) and previews a draft (`serve`).
 
+pub mod answer;
 pub mod check_tests;
 pub mod config;
 pub mod diff;
 pub mod edition;
 pub mod manifest;
 pub mod record;
+pub mod register;
 pub mod revisions;
 pub mod run;
 pub mod serve;

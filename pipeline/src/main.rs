@@ -8,10 +8,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use dtto::answer::{AnswerError, AnswerLayout, AnswerOptions, answer};
 use dtto::check_tests::{TESTS, run_tests};
 use dtto::config::{Config, ConfigError};
 use dtto::diff::{self, DiffError, PublishedFigures};
 use dtto::record::RunRecord;
+use dtto::register::Register;
 use dtto::run::{RunError, RunOptions, RunOutcome, run};
 use dtto::serve::preview::PreviewOptions;
 use dtto::serve::{Event, serve};
@@ -61,6 +63,13 @@ enum Command {
     /// Compare two editions figure by figure: exit 0 when they are the
     /// same, 1 when they differ, 15 when they cannot be compared.
     Diff(DiffArgs),
+    /// Answer a request (requests/<id>/) from the delivery of the edition
+    /// it names, protected against that edition and every answer released
+    /// from it: a draft in output/answers/<id>/, or with --release, also
+    /// recorded in the register.
+    Answer(AnswerArgs),
+    /// List the register of released answers.
+    Answers(AnswersArgs),
 }
 
 #[derive(Args)]
@@ -186,6 +195,36 @@ struct DiffArgs {
     queries: QueriesArg,
 }
 
+#[derive(Args)]
+struct AnswerArgs {
+    /// The request's id: its folder's name under --requests.
+    id: String,
+    /// Where requests are, one folder each.
+    #[arg(long, default_value = "requests")]
+    requests: PathBuf,
+    #[command(flatten)]
+    warehouse: WarehouseArg,
+    #[command(flatten)]
+    queries: QueriesArg,
+    /// The answer's words and page designs.
+    #[arg(long, default_value = "templates")]
+    templates: PathBuf,
+    /// Where the editions are; answers go under its answers/.
+    #[arg(long, default_value = "output")]
+    output: PathBuf,
+    /// Release it: no longer a draft, and recorded in the register, which
+    /// every later answer is protected against.
+    #[arg(long)]
+    release: bool,
+}
+
+#[derive(Args)]
+struct AnswersArgs {
+    /// Where the editions are; the register is its answers/register.csv.
+    #[arg(long, default_value = "output")]
+    output: PathBuf,
+}
+
 /// A failure as the user sees it: what went wrong, and the exit code that
 /// says what to do about it.
 struct Failure {
@@ -226,6 +265,12 @@ impl From<ConfigError> for Failure {
     }
 }
 
+impl From<AnswerError> for Failure {
+    fn from(e: AnswerError) -> Self {
+        Failure::new(e.exit(), e)
+    }
+}
+
 impl From<DiffError> for Failure {
     fn from(e: DiffError) -> Self {
         Failure::new(e.exit(), e)
@@ -257,6 +302,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check_command(args, cli.wait),
         Command::Query(args) => query_command(args, cli.wait),
         Command::Serve(args) => serve_command(args, &cli.config),
+        Command::Answer(args) => answer_command(args, &cli.config, cli.wait),
+        Command::Answers(args) => answers_command(args),
         // The one command whose success has two outcomes.
         Command::Diff(args) => {
             return match diff_command(args) {
@@ -403,6 +450,88 @@ fn print_run_summary(outcome: &RunOutcome) {
         shown(edition.qa()),
         shown(edition.audit())
     );
+}
+
+fn answer_command(args: AnswerArgs, config: &Path, wait: bool) -> Result<(), Failure> {
+    let _warehouse = Lock::warehouse(&args.warehouse.warehouse, Access::Shared, wait)?;
+    let _output = Lock::output(&args.output, wait)?;
+    let options = AnswerOptions {
+        request: args.requests.join(&args.id),
+        requests: args.requests,
+        warehouse: args.warehouse.warehouse,
+        queries: args.queries.queries,
+        templates: args.templates,
+        output: args.output,
+        config: Config::load(config)?,
+        release: args.release.then(|| chrono::Local::now().date_naive()),
+    };
+    let outcome = runtime()?.block_on(answer(&options))?;
+    let layout = AnswerLayout::new(&outcome.dir);
+    println!("{}", outcome.sentence);
+    println!(
+        "Disclosure control decided in {:.2} s: {} figure(s) of the answer withheld",
+        outcome.disclosure_seconds,
+        outcome.withheld.len()
+    );
+    for withheld in &outcome.withheld {
+        let groups: Vec<String> = withheld
+            .dimensions
+            .iter()
+            .map(|(d, g)| format!("{d}: {g}"))
+            .collect();
+        println!(
+            "  {}, {}, {}: {}",
+            withheld.table,
+            groups.join(", "),
+            withheld.figure.name(),
+            withheld.reason
+        );
+    }
+    if outcome.published == Published::Unchanged {
+        println!(
+            "Answer {} unchanged: nothing was rewritten",
+            outcome.dir.display()
+        );
+    }
+    println!(
+        "{}: {} and {}, tables in {}",
+        if outcome.released {
+            "Released"
+        } else {
+            "Draft, not released"
+        },
+        layout.html().display(),
+        layout.pdf().display(),
+        layout.data().display()
+    );
+    println!(
+        "For sign-off only, never to publish: {}",
+        layout.withheld().display()
+    );
+    Ok(())
+}
+
+fn answers_command(args: AnswersArgs) -> Result<(), Failure> {
+    let register = Register::read(&args.output).map_err(|e| Failure::new(e.exit(), e))?;
+    let entries = register.entries();
+    if entries.is_empty() {
+        println!(
+            "No answer released yet ({})",
+            Register::path(&args.output).display()
+        );
+    }
+    for entry in entries {
+        println!(
+            "{}  released {}  {}, from the edition of {}, {} figure(s): {}",
+            entry.id,
+            entry.released,
+            entry.kind,
+            entry.edition,
+            entry.figures,
+            printable(&entry.question)
+        );
+    }
+    Ok(())
 }
 
 fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {

@@ -573,7 +573,11 @@ pub fn line_and_column(text: &str, offset: usize) -> (u64, u64) {
     (line, column)
 }
 
-fn files_with_extension(dir: &Path, extension: &str, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
+pub(crate) fn files_with_extension(
+    dir: &Path,
+    extension: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<PathBuf> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) => {
@@ -589,7 +593,7 @@ fn files_with_extension(dir: &Path, extension: &str, problems: &mut Vec<Problem>
     paths
 }
 
-fn stem(path: &Path) -> String {
+pub(crate) fn stem(path: &Path) -> String {
     path.file_stem()
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
 }

@@ -13,6 +13,7 @@ pub mod exit;
 pub mod format;
 pub mod period;
 pub mod reference;
+pub mod request;
 pub mod result;
 pub mod table;
 pub mod window;

@@ -38,7 +38,7 @@ pub fn render(bulletin: &Bulletin, templates: &Path) -> Result<String, RenderErr
     page(templates, LAYOUT, context)
 }
 
-fn body(parts: &[Part]) -> String {
+pub(crate) fn body(parts: &[Part]) -> String {
     let mut html = String::new();
     for part in parts {
         match part {

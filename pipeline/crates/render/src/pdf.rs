@@ -50,8 +50,9 @@ pub fn render(
     templates: &Path,
     date: chrono::NaiveDate,
 ) -> Result<Vec<u8>, RenderError> {
-    let layout = templates.join(LAYOUT);
-    let source = source(bulletin, &layout, date)?;
+    let mut context = dated(date);
+    context.insert("edition", &bulletin.edition);
+    context.insert("body", &body(&bulletin.parts));
     let charts: Vec<(String, Vec<u8>)> = bulletin
         .charts()
         .map(|chart| {
@@ -61,53 +62,69 @@ pub fn render(
             )
         })
         .collect();
+    let ident = format!("dtto-bulletin-{}", bulletin.edition.period);
+    typeset(&templates.join(LAYOUT), &context, ident, &charts)
+}
+
+/// A context with the document's date, for its metadata.
+pub(crate) fn dated(date: chrono::NaiveDate) -> Context {
+    use chrono::Datelike;
+    let mut context = Context::new();
+    context.insert("year", &date.year());
+    context.insert("month", &date.month());
+    context.insert("day", &date.day());
+    context
+}
+
+/// The layout template at `layout`, rendered with `context` (its values
+/// escaped by the `markup` and `string` filters), set by typst into a
+/// tagged PDF/UA-1 document; `files`: the images it places, by path.
+pub(crate) fn typeset(
+    layout: &Path,
+    context: &Context,
+    ident: String,
+    files: &[(String, Vec<u8>)],
+) -> Result<Vec<u8>, RenderError> {
+    let source = source(layout, context)?;
     let engine = TypstEngine::builder()
         .main_file(source)
         .fonts(fonts::ALL)
         .with_static_file_resolver(
-            charts
+            files
                 .iter()
-                .map(|(path, svg)| (path.as_str(), svg.as_slice())),
+                .map(|(path, bytes)| (path.as_str(), bytes.as_slice())),
         )
         .build();
     let document: PagedDocument = engine
         .compile()
         .output
-        .map_err(|e| RenderError::template(&layout, format!("typst: {e}")))?;
+        .map_err(|e| RenderError::template(layout, format!("typst: {e}")))?;
     let options = PdfOptions {
-        ident: Smart::Custom(format!("dtto-bulletin-{}", bulletin.edition.period)),
+        ident: Smart::Custom(ident),
         standards: PdfStandards::new(&[PdfStandard::Ua_1])
-            .map_err(|e| RenderError::template(&layout, e.message()))?,
+            .map_err(|e| RenderError::template(layout, e.message()))?,
         ..PdfOptions::default()
     };
     // PDF/UA-1 refuses what the layout left out (alt text, a title, ...).
     typst_pdf::pdf(&document, &options).map_err(|errors| {
         let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
-        RenderError::template(&layout, format!("PDF/UA-1: {}", messages.join("; ")))
+        RenderError::template(layout, format!("PDF/UA-1: {}", messages.join("; ")))
     })
 }
 
-/// The typst source: the layout template around the body.
-fn source(
-    bulletin: &Bulletin,
-    path: &Path,
-    date: chrono::NaiveDate,
-) -> Result<String, RenderError> {
-    use chrono::Datelike;
+/// The typst source: the layout template rendered with `context`.
+fn source(path: &Path, context: &Context) -> Result<String, RenderError> {
     let layout = std::fs::read_to_string(path).map_err(|e| RenderError::template(path, e))?;
     let mut tera = Tera::default();
     tera.autoescape_on(vec![]);
     tera.register_filter("markup", text_filter(markup));
     tera.register_filter("string", text_filter(string));
     let failed = |e: tera::Error| RenderError::template(path, describe(&e));
-    tera.add_raw_template(LAYOUT, &layout).map_err(failed)?;
-    let mut context = Context::new();
-    context.insert("edition", &bulletin.edition);
-    context.insert("year", &date.year());
-    context.insert("month", &date.month());
-    context.insert("day", &date.day());
-    context.insert("body", &body(&bulletin.parts));
-    tera.render(LAYOUT, &context).map_err(failed)
+    let name = path
+        .file_name()
+        .map_or_else(|| LAYOUT.to_string(), |n| n.to_string_lossy().into_owned());
+    tera.add_raw_template(&name, &layout).map_err(failed)?;
+    tera.render(&name, context).map_err(failed)
 }
 
 fn text_filter(
@@ -119,7 +136,7 @@ fn text_filter(
     }
 }
 
-fn body(parts: &[Part]) -> String {
+pub(crate) fn body(parts: &[Part]) -> String {
     let mut typst = String::new();
     for part in parts {
         match part {

@@ -32,7 +32,7 @@ use super::suppression::{Relation, Unprinted};
 
 /// A row's counts as cells, with a rate's difference, which a reader can
 /// work out.
-fn cells_of(value: &Value) -> Vec<(Figure, u64)> {
+pub(crate) fn cells_of(value: &Value) -> Vec<(Figure, u64)> {
     let mut cells = value.figures();
     if let Value::Rate(rate) = value {
         cells.push((
@@ -521,6 +521,12 @@ impl Linked {
                 }
             }
         }
+    }
+
+    /// `a` and `b` are the same figure, where they are equal; says whether
+    /// they are.
+    pub(crate) fn equal(&mut self, a: CellRef, b: CellRef, description: String) -> bool {
+        self.relate(&[a], b, description)
     }
 
     /// One relation per figure: the rows' figures add up to the total row's.

@@ -10,6 +10,7 @@
 //! What is withheld, and how the choice is made, is in [`suppression`]; how
 //! tables become cells and relations is in [`linked`].
 
+pub mod answer;
 pub mod audit;
 mod elimination;
 mod linked;
@@ -318,47 +319,8 @@ pub fn protect(
     withhold_first: &[String],
 ) -> Result<Protected, DisclosureError> {
     let edition = Edition::new(series, period);
-    let linked = edition.link();
-    if !linked.problems.is_empty() {
-        return Err(DisclosureError {
-            problems: linked.problems,
-        });
-    }
-    let kinds = edition.kinds(&linked, withhold_first);
-    let quarters: BTreeSet<Period> = series
-        .iter()
-        .flat_map(|s| s.windows.iter().map(|(q, _)| *q))
-        .collect();
-    let budget = Budget::new(LP_UNKNOWNS_PER_QUARTER * quarters.len() as u64);
-    let withheld = suppress(
-        &linked.values,
-        &linked.relations,
-        &linked.unprinted,
-        &kinds,
-        rules,
-        &budget,
-    );
-    let decided = Decided { linked, withheld };
-    let mut figures: BTreeMap<Period, usize> = BTreeMap::new();
-    for cell in decided
-        .linked
-        .cells
-        .iter()
-        .filter(|c| c.table < series.len())
-    {
-        *figures.entry(edition.quarter_of(*cell)).or_default() += 1;
-    }
-    Ok(Protected {
-        period,
-        tables: (0..series.len())
-            .map(|t| edition.protect_period(t, &decided))
-            .collect(),
-        series: (0..series.len())
-            .filter_map(|t| edition.protect_series(t, &decided))
-            .collect(),
-        audit: edition.audit(&decided),
-        figures,
-    })
+    let decided = edition.decide(rules, withhold_first)?;
+    Ok(edition.protected(&decided))
 }
 
 fn summarise(problems: &[String]) -> String {
@@ -426,20 +388,73 @@ impl<'a> Edition<'a> {
         }
     }
 
-    fn link(&self) -> Linked {
-        let mut linked = Linked::build(&self.tables);
+    /// Disclosure control over the edition alone.
+    fn decide(&self, rules: Rules, withhold_first: &[String]) -> Result<Decided, DisclosureError> {
+        let linked = self.link(&[]);
+        if !linked.problems.is_empty() {
+            return Err(DisclosureError {
+                problems: linked.problems,
+            });
+        }
+        let kinds = self.kinds(&linked, withhold_first);
+        let withheld = suppress(
+            &linked.values,
+            &linked.relations,
+            &linked.unprinted,
+            &kinds,
+            rules,
+            &self.budget(),
+        );
+        Ok(Decided { linked, withheld })
+    }
+
+    /// The work disclosure control may do: so much for each quarter.
+    fn budget(&self) -> Budget {
+        let quarters: BTreeSet<Period> = self
+            .series
+            .iter()
+            .flat_map(|s| s.windows.iter().map(|(q, _)| *q))
+            .collect();
+        Budget::new(LP_UNKNOWNS_PER_QUARTER * quarters.len() as u64)
+    }
+
+    /// The edition's tables, series and audit as `decided`.
+    fn protected(&self, decided: &Decided) -> Protected {
+        let published = self.series.len();
+        let mut figures: BTreeMap<Period, usize> = BTreeMap::new();
+        for cell in decided.linked.cells.iter().filter(|c| c.table < published) {
+            *figures.entry(self.quarter_of(*cell)).or_default() += 1;
+        }
+        Protected {
+            period: self.period,
+            tables: (0..published)
+                .map(|t| self.protect_period(t, decided))
+                .collect(),
+            series: (0..published)
+                .filter_map(|t| self.protect_series(t, decided))
+                .collect(),
+            audit: self.audit(decided),
+            figures,
+        }
+    }
+
+    /// The cells and relations of the edition's tables and of `more`,
+    /// tables placed after the edition's own.
+    fn link(&self, more: &[StatTable]) -> Linked {
+        let tables: Vec<StatTable> = self.tables.iter().chain(more).cloned().collect();
+        let mut linked = Linked::build(&tables);
         let with_singles = self
             .series
             .iter()
             .enumerate()
             .filter(|(_, s)| !s.singles.is_empty());
         for (n, (t, _)) in with_singles.enumerate() {
-            linked.roll(&self.tables, t, self.series.len() + n);
+            linked.roll(&tables, t, self.series.len() + n);
         }
         for (t, series) in self.series.iter().enumerate() {
             for (quarter, groups) in &series.absent {
                 if let Some(r) = self.row(t, *quarter, groups) {
-                    linked.absent(&self.tables, t, r);
+                    linked.absent(&tables, t, r);
                 }
             }
         }
@@ -472,6 +487,8 @@ impl<'a> Edition<'a> {
                 })
             }),
             headline: of_cells(&|cell| headline.get(cell.table).is_some_and(|&h| h)),
+            released: vec![None; linked.cells.len()],
+            settled: vec![false; linked.cells.len()],
         }
     }
 
@@ -771,6 +788,7 @@ impl Decided {
                 not yet shown safe is withheld"
                 .to_string(),
             Reason::Unpublished => "never published: a single quarter".to_string(),
+            Reason::Released => "withheld when it was released".to_string(),
         }
     }
 }

@@ -87,6 +87,9 @@ pub enum Reason {
     /// Never published (a single quarter's count, of which a series
     /// publishes only sums): only to be kept out of 1 .. threshold − 1.
     Unpublished,
+    /// Withheld by an earlier release (the edition an answer is made
+    /// from): it stays withheld, and hidden.
+    Released,
 }
 
 impl Reason {
@@ -109,6 +112,7 @@ impl Reason {
             Reason::Range { .. } => "range",
             Reason::Budget => "budget",
             Reason::Unpublished => "unpublished",
+            Reason::Released => "released",
         }
     }
 }
@@ -143,6 +147,22 @@ pub struct CellKinds {
     /// Cells of the headline tables, or repeated by one: withheld as
     /// complements only when no other cell of the relation can be.
     pub headline: Vec<bool>,
+    /// Cells an earlier release (an edition, an answer) published or
+    /// withheld: a reader may hold them already, so what was published
+    /// stays published and what was withheld stays withheld.
+    pub released: Vec<Option<Released>>,
+    /// Cells whose every relation was there when they were released (an
+    /// edition's, for an answer made from it): a linked set of withheld
+    /// cells whose relations hold nothing else was shown hidden then, and
+    /// is not asked again.
+    pub settled: Vec<bool>,
+}
+
+/// What an earlier release did with a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Released {
+    Shown,
+    Withheld,
 }
 
 impl CellKinds {
@@ -152,6 +172,8 @@ impl CellKinds {
             unpublished: vec![false; cells],
             withhold_first: vec![false; cells],
             headline: vec![false; cells],
+            released: vec![None; cells],
+            settled: vec![false; cells],
         }
     }
 }
@@ -276,16 +298,16 @@ pub fn suppress(
     let mut withheld: Vec<Option<Reason>> = values
         .iter()
         .zip(unpublished)
-        .map(|(v, &unpublished)| {
-            if unpublished {
-                Some(Reason::Unpublished)
-            } else {
-                (1..threshold).contains(v).then_some(Reason::Primary)
-            }
+        .zip(&kinds.released)
+        .map(|((v, &unpublished), released)| match released {
+            Some(Released::Withheld) => Some(Reason::Released),
+            Some(Released::Shown) => None,
+            None if unpublished => Some(Reason::Unpublished),
+            None => (1..threshold).contains(v).then_some(Reason::Primary),
         })
         .collect();
     let relations_of = relations_of_cells(values.len(), relations);
-    let known = known_zeros(values.len(), relations);
+    let known = known_to_readers(values.len(), relations, &kinds.released);
     // An unpublished 0 or count of threshold or more is no secret, whatever
     // a reader works out.
     let mut hidden: Vec<bool> = values
@@ -451,10 +473,17 @@ fn nearest_published(
     None
 }
 
-/// Totals of relations with no parts: every reader knows they are 0, so
-/// withholding them would protect nothing.
-fn known_zeros(cells: usize, relations: &[Relation]) -> Vec<bool> {
-    let mut known = vec![false; cells];
+/// Cells every reader knows, so that withholding them would protect
+/// nothing: totals of relations with no parts (0), and cells an earlier
+/// release published.
+fn known_to_readers(
+    cells: usize,
+    relations: &[Relation],
+    released: &[Option<Released>],
+) -> Vec<bool> {
+    let mut known: Vec<bool> = (0..cells)
+        .map(|c| released.get(c).copied().flatten() == Some(Released::Shown))
+        .collect();
     for relation in relations.iter().filter(|r| r.parts.is_empty()) {
         known[relation.total] = true;
     }
@@ -491,8 +520,14 @@ fn exposed(
         withheld,
         |component, component_relations| {
             // Withholding more only widens what a cell can take: a group
-            // whose cells were all shown hidden needs no programme.
-            if outcome.is_err() || component.iter().all(|&c| hidden[c]) {
+            // whose cells were all shown hidden needs no programme, nor
+            // one whose relations were all there when it was released.
+            let settled = || {
+                component_relations
+                    .iter()
+                    .all(|r| r.members().all(|c| cells.kinds.settled[c]))
+            };
+            if outcome.is_err() || component.iter().all(|&c| hidden[c]) || settled() {
                 return;
             }
             let parts = Lp::parts(

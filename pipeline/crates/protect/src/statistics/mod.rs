@@ -3,6 +3,7 @@
 //! significance flag, and the low-reliability flag. Queries return counts;
 //! this module is the only place rates are made.
 
+pub mod cross;
 pub mod intervals;
 pub mod totals;
 

@@ -1,0 +1,349 @@
+//! Disclosure control of an answer to a request: its tables protected
+//! together with everything already released from the same delivery (the
+//! edition it is made from, and the answers released before it), whose
+//! figures stay as they were released.
+//!
+//! An answer's table counts a published table's measure (the one it
+//! `repeats`) for the 12 months ending one quarter, cross-classified by
+//! some of that table's breakdowns, every total over each breakdown
+//! included (`All`). Its cells are linked:
+//! - within the table, as any table's: groups add up to their totals;
+//! - to the edition: a row whose groups are all totals but one, `Sex` =
+//!   `Female` say, is the published row `Sex: Female` of that quarter, and
+//!   the row of totals alone the national one;
+//! - to every other answer's: rows of the same measure, quarter and
+//!   groups are the same figures.
+//!
+//! Rows the answer does not show are worked out all the same, never
+//! published: they are what links a shown row (women aged 18 to 20) to a
+//! published one (women), and they must not be narrowed into 1 ..
+//! threshold − 1 either.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::linked::{CellRef, cells_of};
+use super::suppression::{Reason, Released, Rules, suppress};
+use super::{Decided, DisclosureError, Edition, Protected, ProtectedRow, ProtectedTable, Withheld};
+use crate::statistics::{StatTable, TableSeries};
+use dtto_model::period::Period;
+use dtto_model::table::{Dimensions, Figure, NATIONAL, QUARTER, is_all};
+
+/// A table of an answer, its statistics computed, before disclosure
+/// control.
+#[derive(Debug, Clone)]
+pub struct AnswerTable {
+    /// Its dimensions are breakdowns of the table it repeats (`Sex`), its
+    /// rows every combination of their groups, totals (`All`) included.
+    pub table: StatTable,
+    /// The published table whose measure it counts.
+    pub repeats: String,
+    /// The quarter whose 12 months it counts.
+    pub quarter: Period,
+    /// For each row: the answer publishes it.
+    pub shown: Vec<bool>,
+}
+
+/// A table of an answer released before, with what it published.
+#[derive(Debug, Clone)]
+pub struct ReleasedTable {
+    pub table: AnswerTable,
+    /// Each published figure, by its row's groups: shown or withheld.
+    pub figures: HashMap<(Vec<String>, Figure), Released>,
+}
+
+impl ReleasedTable {
+    /// What the release did with a figure of a shown row: a rate's
+    /// difference is shown where both its counts were; a figure it does
+    /// not list was withheld.
+    fn released(&self, groups: &[String], figure: Figure) -> Released {
+        let of = |figure: Figure| {
+            self.figures
+                .get(&(groups.to_vec(), figure))
+                .copied()
+                .unwrap_or(Released::Withheld)
+        };
+        match figure {
+            Figure::Difference => {
+                if of(Figure::Numerator) == Released::Shown
+                    && of(Figure::Denominator) == Released::Shown
+                {
+                    Released::Shown
+                } else {
+                    Released::Withheld
+                }
+            }
+            figure => of(figure),
+        }
+    }
+}
+
+/// An answer after disclosure control, with the edition it was protected
+/// against.
+#[derive(Debug, Clone)]
+pub struct ProtectedAnswer {
+    /// The edition as disclosure control decides it today: it must be what
+    /// was published, or the answer is not protected against it.
+    pub edition: Protected,
+    /// The shown rows of each table of the answer.
+    pub tables: Vec<ProtectedTable>,
+    /// Every figure of a shown row the answer withholds, and why; the
+    /// table is the answer table's id, the quarter the one it counts.
+    pub audit: Vec<Withheld>,
+}
+
+/// Protects `answer` against the edition of `period` (made from `series`)
+/// and the answers `earlier` released from the same delivery.
+pub fn protect_answer(
+    series: &[TableSeries],
+    period: Period,
+    rules: Rules,
+    withhold_first: &[String],
+    answer: &[AnswerTable],
+    earlier: &[ReleasedTable],
+) -> Result<ProtectedAnswer, DisclosureError> {
+    let edition = Edition::new(series, period);
+    let decided = edition.decide(rules, withhold_first)?;
+    let released = edition.protected(&decided);
+
+    let answers: Vec<&AnswerTable> = earlier.iter().map(|e| &e.table).chain(answer).collect();
+    let first = edition.tables.len();
+    let more: Vec<StatTable> = answers.iter().map(|a| a.table.clone()).collect();
+    let mut linked = edition.link(&more);
+    let mut problems = std::mem::take(&mut linked.problems);
+    // Rows of one measure and quarter with the same groups, by those
+    // groups: the edition's rows first, then each answer's.
+    let mut same: BTreeMap<Identity, Vec<(usize, usize)>> = BTreeMap::new();
+    for (t, table) in series.iter().enumerate() {
+        let combined = &edition.tables[t];
+        for (r, row) in combined.rows.iter().enumerate() {
+            let quarter = edition.quarter_of(CellRef {
+                table: t,
+                row: r,
+                figure: Figure::Count,
+            });
+            let groups = identity(
+                &combined.dimensions,
+                &row.groups,
+                &combined.metadata.descriptive,
+            );
+            same.entry((table.metadata.id.clone(), quarter, groups))
+                .or_default()
+                .push((t, r));
+        }
+    }
+    for (a, table) in answers.iter().enumerate() {
+        let known = same
+            .keys()
+            .any(|(id, quarter, _)| *id == table.repeats && *quarter == table.quarter);
+        if !known && !table.table.rows.is_empty() {
+            problems.push(format!(
+                "{}: the edition publishes no figure of {} for the 12 months ending {}",
+                table.table.metadata.id, table.repeats, table.quarter
+            ));
+        }
+        for (r, row) in table.table.rows.iter().enumerate() {
+            let groups = identity(&table.table.dimensions, &row.groups, &[]);
+            same.entry((table.repeats.clone(), table.quarter, groups))
+                .or_default()
+                .push((first + a, r));
+        }
+    }
+    let name = |t: usize| {
+        let table = if t < first {
+            &edition.tables[t]
+        } else {
+            &more[t - first]
+        };
+        table.metadata.id.clone()
+    };
+    for ((repeats, quarter, groups), rows) in &same {
+        let Some(&(t0, r0)) = rows.first() else {
+            continue;
+        };
+        for &(t, r) in rows.iter().skip(1).filter(|(t, _)| *t >= first) {
+            let row = &more[t - first].rows[r];
+            for (figure, _) in cells_of(&row.value) {
+                let at = |table, row| CellRef { table, row, figure };
+                let in_words = if groups.is_empty() {
+                    "national".to_string()
+                } else {
+                    words(groups)
+                };
+                let description = format!(
+                    "{}, {in_words}: the same {} as {} of {repeats} for the 12 months ending {quarter}",
+                    name(t),
+                    figure.name(),
+                    name(t0),
+                );
+                if !linked.equal(at(t0, r0), at(t, r), description) {
+                    problems.push(format!(
+                        "{}, {in_words}: its {} is not {}'s for the same groups in the 12 months \
+                         ending {quarter}: its query counts something else, or its groups overlap",
+                        name(t),
+                        figure.name(),
+                        name(t0),
+                    ));
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(DisclosureError { problems });
+    }
+
+    let published = series.len();
+    let mut kinds = edition.kinds(&linked, withhold_first);
+    for (c, cell) in linked.cells.iter().enumerate() {
+        let answer = cell
+            .table
+            .checked_sub(first)
+            .and_then(|a| answers.get(a).map(|table| (a, table)));
+        match answer {
+            None if cell.table < published => {
+                let withheld = decided.is_withheld(cell.table, cell.row, cell.figure);
+                kinds.released[c] = Some(if withheld {
+                    Released::Withheld
+                } else {
+                    Released::Shown
+                });
+                kinds.settled[c] = true;
+            }
+            // Single quarters, and quarters a reader could suppose.
+            None => kinds.settled[c] = true,
+            Some((a, table)) => {
+                let shown = table.shown.get(cell.row).copied().unwrap_or(false);
+                let groups = &table.table.rows[cell.row].groups;
+                kinds.unpublished[c] = !shown;
+                kinds.headline[c] = false;
+                kinds.withhold_first[c] = groups.iter().any(|g| withhold_first.contains(g));
+                if let Some(earlier) = earlier.get(a).filter(|_| shown) {
+                    kinds.settled[c] = true;
+                    kinds.released[c] = Some(earlier.released(groups, cell.figure));
+                } else if a < earlier.len() {
+                    kinds.settled[c] = true;
+                }
+            }
+        }
+    }
+    let budget = edition.budget();
+    let withheld = suppress(
+        &linked.values,
+        &linked.relations,
+        &linked.unprinted,
+        &kinds,
+        rules,
+        &budget,
+    );
+    let decided = Decided { linked, withheld };
+    let offset = first + earlier.len();
+    let mut tables = Vec::new();
+    let mut audit = Vec::new();
+    for (a, table) in answer.iter().enumerate() {
+        let t = offset + a;
+        tables.push(protect_shown(table, t, &decided));
+        audit.extend(withheld_in(table, t, &decided));
+    }
+    Ok(ProtectedAnswer {
+        edition: released,
+        tables,
+        audit,
+    })
+}
+
+/// A measure, a quarter, and the groups of a row that are not totals.
+type Identity = (String, Period, Vec<(String, String)>);
+
+/// A row's groups that are not totals, by breakdown: `Sex: Female` of a
+/// table with `breakdown` and `group` columns is (`Sex`, `Female`) as it
+/// is in an answer's `Sex` column; the national row has none.
+fn identity(
+    dimensions: &Dimensions,
+    groups: &[String],
+    descriptive: &[String],
+) -> Vec<(String, String)> {
+    let breakdown = dimensions.breakdown_and_group();
+    let mut identity: Vec<(String, String)> = Vec::new();
+    for (d, (name, value)) in dimensions.iter().zip(groups).enumerate() {
+        if name == QUARTER || descriptive.contains(name) || is_all(value) {
+            continue;
+        }
+        match breakdown {
+            Some((b, g)) if d == g => {
+                if groups[b] != NATIONAL {
+                    identity.push((groups[b].clone(), value.clone()));
+                }
+            }
+            Some((b, _)) if d == b => {}
+            _ => identity.push((name.clone(), value.clone())),
+        }
+    }
+    identity.sort();
+    identity
+}
+
+fn words(groups: &[(String, String)]) -> String {
+    groups
+        .iter()
+        .map(|(breakdown, group)| format!("{breakdown}: {group}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn protect_shown(table: &AnswerTable, t: usize, decided: &Decided) -> ProtectedTable {
+    let rows = table
+        .table
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(r, _)| table.shown.get(*r).copied().unwrap_or(false))
+        .map(|(r, row)| ProtectedRow {
+            groups: row.groups.clone(),
+            value: decided.protect_value(t, r, &row.value, [false, false]),
+            revised: false,
+        })
+        .collect();
+    ProtectedTable {
+        metadata: table.table.metadata.clone(),
+        dimensions: table.table.dimensions.clone(),
+        rows,
+    }
+}
+
+fn withheld_in(table: &AnswerTable, t: usize, decided: &Decided) -> Vec<Withheld> {
+    let mut audit = Vec::new();
+    for (r, row) in table.table.rows.iter().enumerate() {
+        if !table.shown.get(r).copied().unwrap_or(false) {
+            continue;
+        }
+        for (figure, _) in cells_of(&row.value) {
+            let Some(c) = decided.linked.cell(CellRef {
+                table: t,
+                row: r,
+                figure,
+            }) else {
+                continue;
+            };
+            let Some(rule) = decided.withheld[c] else {
+                continue;
+            };
+            if matches!(rule, Reason::Unpublished | Reason::Released) {
+                continue;
+            }
+            audit.push(Withheld {
+                table: table.table.metadata.id.clone(),
+                quarter: table.quarter,
+                dimensions: table
+                    .table
+                    .dimensions
+                    .iter()
+                    .cloned()
+                    .zip(row.groups.iter().cloned())
+                    .collect(),
+                figure,
+                rule: rule.name(),
+                reason: decided.explain(rule),
+            });
+        }
+    }
+    audit
+}

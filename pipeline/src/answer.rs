@@ -1,0 +1,607 @@
+//! `dtto answer`: a request answered from the delivery of the edition it
+//! names, protected against everything already released from that
+//! delivery (the edition, and the answers in the register), written to
+//! `output/answers/<id>/` as a draft, or released into the register.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+
+use crate::config::Config;
+use crate::diff::{self, DiffError, PublishedFigures, descriptive_columns};
+use crate::edition::{self, Opened, Protection, Revises, RunError};
+use crate::register::{Register, RegisterError};
+use dtto_ingest::warehouse::Warehouse;
+use dtto_ingest::{IngestError, as_at_of, read_summary};
+use dtto_model::catalogue::{Catalogue, Problem, TableQuery};
+use dtto_model::exit::Exit;
+use dtto_model::period::Period;
+use dtto_model::request::{AnswerQuery, RequestFiles};
+use dtto_model::table::Dimensions;
+use dtto_protect::disclosure::answer::{AnswerTable, ProtectedAnswer, protect_answer};
+use dtto_protect::disclosure::{DisclosureError, ProtectedTable, Withheld};
+use dtto_protect::statistics::cross::cross_classified;
+use dtto_protect::statistics::{self, Earlier, TableSeries};
+use dtto_query::parameters::Parameters;
+use dtto_query::run_returning_columns;
+use dtto_query::session::Data;
+use dtto_render::RenderError;
+use dtto_render::answer::{AnswerPage, AnswerShown};
+use dtto_render::tidy_csv;
+use dtto_storage::layout::EditionLayout;
+use dtto_storage::publish::{self, Published};
+
+/// Where answers are published, under the output folder.
+pub const ANSWERS: &str = "answers";
+
+#[derive(Debug, Clone)]
+pub struct AnswerOptions {
+    /// The request's folder: `requests/<id>`.
+    pub request: PathBuf,
+    /// Where the requests are: an earlier released answer is worked out
+    /// again from its folder here.
+    pub requests: PathBuf,
+    pub warehouse: PathBuf,
+    pub queries: PathBuf,
+    pub templates: PathBuf,
+    /// Where the editions are; answers go under its `answers/`.
+    pub output: PathBuf,
+    pub config: Config,
+    /// Released into the register on `date`, not a draft.
+    pub release: Option<NaiveDate>,
+}
+
+/// Why an answer could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum AnswerError {
+    #[error("{} problem(s) in the request:\n{}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Request(Vec<Problem>),
+    #[error(
+        "{}: no edition of {period} to answer from (run dtto run --period {period} first, or \
+         name another edition in request.toml)",
+        dir.display()
+    )]
+    NoEdition { dir: PathBuf, period: Period },
+    #[error("{}: {reason}", path.display())]
+    Manifest { path: PathBuf, reason: String },
+    #[error(
+        "the edition in {} is not what disclosure control decides today from its delivery, \
+         queries and configuration ({} difference(s), the first: {}): an answer must be \
+         protected against what was published, so answer from inputs that give that edition, \
+         or run the edition again first",
+        dir.display(), count, first
+    )]
+    EditionDiffers {
+        dir: PathBuf,
+        count: usize,
+        first: String,
+    },
+    #[error("answer {id} was released on {date}: a released answer is not made again")]
+    AlreadyReleased { id: String, date: String },
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Register(#[from] RegisterError),
+    #[error(transparent)]
+    Diff(#[from] DiffError),
+}
+
+impl AnswerError {
+    pub fn exit(&self) -> Exit {
+        match self {
+            AnswerError::Request(_)
+            | AnswerError::EditionDiffers { .. }
+            | AnswerError::AlreadyReleased { .. } => Exit::Queries,
+            AnswerError::NoEdition { .. } | AnswerError::Manifest { .. } => Exit::Storage,
+            AnswerError::Run(e) => e.exit(),
+            AnswerError::Register(e) => e.exit(),
+            AnswerError::Diff(e) => e.exit(),
+        }
+    }
+}
+
+impl From<DisclosureError> for AnswerError {
+    fn from(e: DisclosureError) -> Self {
+        AnswerError::Run(e.into())
+    }
+}
+
+impl From<IngestError> for AnswerError {
+    fn from(e: IngestError) -> Self {
+        AnswerError::Run(e.into())
+    }
+}
+
+impl From<RenderError> for AnswerError {
+    fn from(e: RenderError) -> Self {
+        AnswerError::Run(e.into())
+    }
+}
+
+/// What `dtto answer` made.
+#[derive(Debug)]
+pub struct AnswerOutcome {
+    pub id: String,
+    /// `output/answers/<id>`.
+    pub dir: PathBuf,
+    pub tables: Vec<ProtectedTable>,
+    /// Every figure of a shown row withheld, and why.
+    pub withheld: Vec<Withheld>,
+    /// The answer in a sentence.
+    pub sentence: String,
+    pub released: bool,
+    pub published: Published,
+    /// Wall time of disclosure control, edition and answer together.
+    pub disclosure_seconds: f64,
+}
+
+/// The folder of answer `id` under `output`.
+pub fn answer_dir(output: &Path, id: &str) -> PathBuf {
+    output.join(ANSWERS).join(id)
+}
+
+/// Answers the request in `options.request`.
+pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerError> {
+    let files = RequestFiles::load(&options.request).map_err(AnswerError::Request)?;
+    let period = files.request.edition;
+    let mut register = Register::read(&options.output)?;
+    if let Some(date) = register.released_on(&files.id) {
+        return Err(AnswerError::AlreadyReleased {
+            id: files.id.clone(),
+            date: date.to_string(),
+        });
+    }
+    let edition_dir = options.output.join(period.to_string());
+    let delivery_key = edition_delivery(&edition_dir, period)?;
+    let delivery = Warehouse::new(&options.warehouse).delivery_dir(&delivery_key);
+    let summary = read_summary(&delivery)?;
+    let as_at = as_at_of(&summary, &delivery)?;
+    let (catalogue, problems) = Catalogue::load(&options.queries);
+    if !problems.is_empty() {
+        return Err(AnswerError::Request(problems));
+    }
+    let config = &options.config;
+    let opened = Opened::open(
+        Data::Warehouse(&delivery),
+        summary,
+        as_at,
+        &catalogue,
+        Some(period),
+    )
+    .await?;
+    let results = opened
+        .query(&catalogue.tables.iter().collect::<Vec<_>>())
+        .await?;
+    let series = edition::series(&results, config)?;
+    let answer_tables = tables_of(&files, &opened, &catalogue, &series, config).await?;
+    let mut earlier = Vec::new();
+    for released in register.answers_from(period, &delivery_key) {
+        let dir = options.requests.join(&released.id);
+        let files = RequestFiles::load(&dir).map_err(AnswerError::Request)?;
+        let tables = tables_of(&files, &opened, &catalogue, &series, config).await?;
+        earlier.extend(released.tables(tables)?);
+    }
+
+    let started = Instant::now();
+    let protected = protect_answer(
+        &series,
+        period,
+        config.disclosure.rules(),
+        &config.disclosure.withhold_first,
+        &answer_tables,
+        &earlier,
+    )?;
+    let disclosure_seconds = started.elapsed().as_secs_f64();
+    let ProtectedAnswer {
+        edition: released,
+        tables,
+        audit: withheld,
+    } = protected;
+    check_edition(
+        &opened,
+        &catalogue,
+        Protection::of(&series, released, started),
+        options,
+        &edition_dir,
+    )
+    .await?;
+
+    let page = AnswerPage {
+        id: files.id.clone(),
+        question: files.request.question.clone(),
+        asked_by: files.request.asked_by.clone(),
+        kind: files.request.kind.name().to_string(),
+        due: dtto_model::format::long_date(files.request.due),
+        edition: period,
+        source: format!(
+            "DTTO national extract, as at {}, from which the edition of {period} was made",
+            dtto_model::format::long_date(as_at)
+        ),
+        released: options.release.map(dtto_model::format::long_date),
+        threshold: config.disclosure.threshold,
+        tables: tables
+            .iter()
+            .zip(&answer_tables)
+            .map(|(table, made)| AnswerShown {
+                table,
+                quarter: made.quarter,
+                repeats: catalogue
+                    .tables
+                    .iter()
+                    .find(|t| t.metadata.id == made.repeats)
+                    .map_or(made.repeats.as_str(), |t| t.metadata.title.as_str()),
+            })
+            .collect(),
+    };
+    let draft = options.release.is_none();
+    let html = dtto_render::answer::html(&page, &options.templates)?;
+    let pdf = dtto_render::answer::pdf(
+        &page,
+        &options.templates,
+        options.release.unwrap_or(period.end()),
+    )?;
+    let sentence = page.sentence();
+    let dir = answer_dir(&options.output, &files.id);
+    let published = publish::publish(&dir, |staging| {
+        write_answer(
+            staging,
+            &tables,
+            &answer_tables,
+            &withheld,
+            &html,
+            &pdf,
+            draft,
+        )
+    })
+    .map_err(edition::edition_failed)?;
+    if let Some(date) = options.release {
+        let layout = AnswerLayout::new(&dir);
+        register.record(
+            &files,
+            &delivery_key,
+            date,
+            &tables,
+            &answer_tables,
+            &layout,
+        )?;
+        register.write(&options.output)?;
+    }
+    Ok(AnswerOutcome {
+        id: files.id,
+        dir,
+        tables,
+        withheld,
+        sentence,
+        released: !draft,
+        published,
+        disclosure_seconds,
+    })
+}
+
+/// The key of the delivery the edition in `dir` was made from, from its
+/// manifest.
+fn edition_delivery(dir: &Path, period: Period) -> Result<String, AnswerError> {
+    let path = EditionLayout::new(dir).public_manifest();
+    if !path.is_file() {
+        return Err(AnswerError::NoEdition {
+            dir: dir.to_path_buf(),
+            period,
+        });
+    }
+    let failed = |reason: String| AnswerError::Manifest {
+        path: path.clone(),
+        reason,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| failed(e.to_string()))?;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| failed(e.to_string()))?;
+    manifest
+        .get("delivery")
+        .and_then(|key| key.as_str())
+        .map(str::to_string)
+        .ok_or_else(|| failed("it names no delivery".to_string()))
+}
+
+/// The edition as disclosure control decides it today must be the one
+/// published: otherwise the answer would be protected against figures no
+/// reader has, and not against those they have.
+async fn check_edition(
+    opened: &Opened,
+    catalogue: &Catalogue,
+    protection: Protection,
+    options: &AnswerOptions,
+    dir: &Path,
+) -> Result<(), AnswerError> {
+    let revises = Revises {
+        output: options.output.clone(),
+        previous: None,
+    };
+    let draft = edition::draft(opened, catalogue, protection, &options.config, &revises).await?;
+    let descriptive = descriptive_columns(catalogue);
+    let protected = &draft.protected;
+    let mut tidy = Vec::new();
+    for (prefix, tables) in [("", &protected.tables), ("series/", &protected.series)] {
+        for table in tables {
+            let name = format!("{prefix}{}", table.metadata().id);
+            tidy.push((name, tidy_csv::tidy(table, protected.period)));
+        }
+    }
+    let today = PublishedFigures::from_tidy(tidy, &descriptive)?;
+    let published = PublishedFigures::read(dir, &descriptive)?;
+    let changes = diff::compare(&published, &today);
+    match changes.first() {
+        None => Ok(()),
+        Some(first) => Err(AnswerError::EditionDiffers {
+            dir: dir.to_path_buf(),
+            count: changes.len(),
+            first: first.describe(),
+        }),
+    }
+}
+
+/// The tables of a request, worked out on the edition's delivery: each
+/// the repeated table's measure, cross-classified with every total.
+async fn tables_of(
+    files: &RequestFiles,
+    opened: &Opened,
+    catalogue: &Catalogue,
+    series: &[TableSeries],
+    config: &Config,
+) -> Result<Vec<AnswerTable>, AnswerError> {
+    let mut problems = Vec::new();
+    let mut tables = Vec::new();
+    for query in &files.tables {
+        match table_of(query, opened, catalogue, series, config).await {
+            Ok(table) => tables.push(table),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if problems.is_empty() {
+        Ok(tables)
+    } else {
+        Err(AnswerError::Request(problems))
+    }
+}
+
+async fn table_of(
+    query: &AnswerQuery,
+    opened: &Opened,
+    catalogue: &Catalogue,
+    series: &[TableSeries],
+    config: &Config,
+) -> Result<AnswerTable, Problem> {
+    let metadata_path = query.sql_path.with_extension("toml");
+    let wrong = |message: String| Problem::in_file(&metadata_path, message);
+    let Some(repeated) = catalogue
+        .tables
+        .iter()
+        .find(|t| t.metadata.id == query.repeats)
+    else {
+        return Err(wrong(format!(
+            "repeats: there is no published table {:?}",
+            query.repeats
+        )));
+    };
+    let quarter = query.quarter.unwrap_or(opened.period);
+    let published: Vec<Period> = series
+        .iter()
+        .find(|s| s.metadata.id == query.repeats)
+        .map(|s| s.windows.iter().map(|(q, _)| *q).collect())
+        .unwrap_or_default();
+    if !published.contains(&quarter) {
+        return Err(wrong(format!(
+            "quarter: the edition of {} publishes {} for {}; not for {quarter}",
+            opened.period,
+            query.repeats,
+            quarters_in_words(&published)
+        )));
+    }
+    let mut metadata = repeated.metadata.clone();
+    metadata.id = query.name.clone();
+    metadata.title = query.title.clone();
+    metadata.breakdowns = query.dimensions.values().cloned().collect();
+    metadata.links.clear();
+    metadata.descriptive.clear();
+    metadata.headline = false;
+    let table = TableQuery {
+        sql: query.sql.clone(),
+        sql_path: query.sql_path.clone(),
+        metadata,
+    };
+    let parameters = Parameters::new(&opened.declared, quarter, opened.as_at);
+    let (_, batches) = run_returning_columns(&opened.ctx, &table, &parameters)
+        .await
+        .map_err(|e| match e {
+            dtto_query::QueryError::Catalogue(mut problems) if !problems.is_empty() => {
+                problems.remove(0)
+            }
+            other => Problem::in_file(&query.sql_path, other.to_string()),
+        })?;
+    let minimum = config.statistics.low_reliability_below;
+    let computed = statistics::compute(&table.metadata, &batches, Earlier::default(), minimum)
+        .map_err(|e| Problem::in_file(&query.sql_path, e.problem.to_string()))?;
+    let mut names = Vec::new();
+    for column in computed.dimensions.iter() {
+        match query.dimensions.get(column) {
+            Some(breakdown) => names.push(breakdown.clone()),
+            None => {
+                return Err(wrong(format!(
+                    "dimensions: the query returns the column {column:?}, which is not named \
+                     here: name the breakdown its values are groups of ({column} = \"...\")"
+                )));
+            }
+        }
+    }
+    if let Some(missing) = query
+        .dimensions
+        .keys()
+        .find(|c| computed.dimensions.position(c).is_none())
+    {
+        return Err(wrong(format!(
+            "dimensions: the query returns no column {missing:?}"
+        )));
+    }
+    let known = known_dimensions(series, &query.repeats);
+    if let Some(unknown) = names.iter().find(|n| !known.contains(n)) {
+        return Err(wrong(format!(
+            "dimensions: {unknown:?} is not a breakdown of {} ({})",
+            query.repeats,
+            known.join(", ")
+        )));
+    }
+    let renamed = statistics::StatTable {
+        dimensions: Dimensions::new(names),
+        ..computed
+    };
+    let crossed = cross_classified(&renamed, minimum)
+        .map_err(|e| Problem::in_file(&query.sql_path, e.to_string()))?;
+    let shown = crossed
+        .rows
+        .iter()
+        .map(|row| {
+            query.show.iter().all(|(breakdown, wanted)| {
+                crossed
+                    .dimensions
+                    .position(breakdown)
+                    .is_some_and(|d| wanted.contains(&row.groups[d]))
+            })
+        })
+        .collect();
+    Ok(AnswerTable {
+        table: crossed,
+        repeats: query.repeats.clone(),
+        quarter,
+        shown,
+    })
+}
+
+/// The breakdowns of a published table, and its other dimensions (a
+/// termination reason): what an answer's columns may be.
+fn known_dimensions(series: &[TableSeries], id: &str) -> Vec<String> {
+    let Some(table) = series.iter().find(|s| s.metadata.id == id) else {
+        return Vec::new();
+    };
+    let mut known: Vec<String> = table
+        .metadata
+        .breakdowns
+        .iter()
+        .filter(|b| *b != dtto_model::table::NATIONAL)
+        .cloned()
+        .collect();
+    if let Some((_, stats)) = table.windows.last() {
+        let dimensions = &stats.dimensions;
+        for (d, name) in dimensions.iter().enumerate() {
+            if !dimensions.is_breakdown_or_group(d) && !table.metadata.descriptive.contains(name) {
+                known.push(name.clone());
+            }
+        }
+    }
+    known
+}
+
+fn quarters_in_words(quarters: &[Period]) -> String {
+    match (quarters.first(), quarters.last()) {
+        (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
+        (Some(only), _) => only.to_string(),
+        _ => "no quarter".to_string(),
+    }
+}
+
+/// The answer's files, into `dir`: the public part (the page, the PDF, a
+/// tidy CSV per table) and the sign-off part (what was withheld, why).
+fn write_answer(
+    dir: &Path,
+    tables: &[ProtectedTable],
+    made: &[AnswerTable],
+    withheld: &[Withheld],
+    html: &str,
+    pdf: &[u8],
+    draft: bool,
+) -> Result<(), RunError> {
+    let layout = AnswerLayout::new(dir);
+    for folder in [layout.data(), layout.sign_off()] {
+        std::fs::create_dir_all(&folder).map_err(|e| write_failed(&folder, e))?;
+    }
+    for (table, made) in tables.iter().zip(made) {
+        let path = layout.table_csv(&table.metadata().id);
+        tidy_csv::write(table, made.quarter, &path, draft)
+            .map_err(|e| write_failed(&path, e.into()))?;
+    }
+    let path = layout.withheld();
+    write_withheld(withheld, &path).map_err(|e| write_failed(&path, e.into()))?;
+    let path = layout.html();
+    std::fs::write(&path, html).map_err(|e| write_failed(&path, e))?;
+    let path = layout.pdf();
+    std::fs::write(&path, pdf).map_err(|e| write_failed(&path, e))
+}
+
+fn write_failed(path: &Path, source: std::io::Error) -> RunError {
+    RunError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The sign-off list of what the answer withholds: each figure, the rule,
+/// and the relation that called for it.
+fn write_withheld(withheld: &[Withheld], path: &Path) -> Result<(), csv::Error> {
+    let mut writer = csv::Writer::from_path(path)?;
+    writer.write_record(["table", "quarter", "groups", "figure", "rule", "reason"])?;
+    for w in withheld {
+        let groups: Vec<String> = w
+            .dimensions
+            .iter()
+            .map(|(d, g)| format!("{d}={g}"))
+            .collect();
+        writer.write_record([
+            w.table.as_str(),
+            &w.quarter.to_string(),
+            &groups.join("; "),
+            w.figure.name(),
+            w.rule,
+            &w.reason,
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Where each file of an answer is, in its folder.
+pub struct AnswerLayout {
+    dir: PathBuf,
+}
+
+impl AnswerLayout {
+    pub fn new(dir: impl Into<PathBuf>) -> AnswerLayout {
+        AnswerLayout { dir: dir.into() }
+    }
+
+    pub fn public(&self) -> PathBuf {
+        self.dir.join("public")
+    }
+
+    pub fn sign_off(&self) -> PathBuf {
+        self.dir.join("sign-off")
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.public().join("data")
+    }
+
+    pub fn table_csv(&self, name: &str) -> PathBuf {
+        self.data().join(format!("{name}.csv"))
+    }
+
+    pub fn html(&self) -> PathBuf {
+        self.public().join("answer.html")
+    }
+
+    pub fn pdf(&self) -> PathBuf {
+        self.public().join("answer.pdf")
+    }
+
+    pub fn withheld(&self) -> PathBuf {
+        self.sign_off().join("withheld.csv")
+    }
+}

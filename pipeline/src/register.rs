@@ -1,0 +1,311 @@
+//! The register of released answers, `output/answers/register.csv`: one
+//! row for each figure an answer published (its value, or `[c]`), with the
+//! request, the date it was released, the edition and delivery it was
+//! answered from, and the SHA-256 of the table's published CSV. Every
+//! later answer from the same delivery reads it, and is protected against
+//! what it lists.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::answer::{ANSWERS, AnswerLayout};
+use dtto_model::exit::Exit;
+use dtto_model::period::Period;
+use dtto_model::request::RequestFiles;
+use dtto_model::table::{Figure, Shorthand};
+use dtto_protect::disclosure::answer::{AnswerTable, ReleasedTable};
+use dtto_protect::disclosure::suppression::Released;
+use dtto_protect::disclosure::{ProtectedTable, ProtectedValue, Shown};
+use dtto_storage::durable::{DiskError, replace_file};
+
+/// The register's file, under the output folder's `answers/`.
+pub const REGISTER: &str = "register.csv";
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("{}: {reason}", path.display())]
+    Unreadable { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Disk(#[from] DiskError),
+    #[error(
+        "answer {id}, released on {released}, published {figure}: the delivery or its request \
+         changed since; every later answer must be protected against what was published"
+    )]
+    Differs {
+        id: String,
+        released: String,
+        /// Which figure, what was published and what its query gives now.
+        figure: String,
+    },
+}
+
+impl RegisterError {
+    pub fn exit(&self) -> Exit {
+        match self {
+            RegisterError::Differs { .. } => Exit::Queries,
+            _ => Exit::Storage,
+        }
+    }
+}
+
+/// One figure of one released answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Row {
+    answer: String,
+    kind: String,
+    question: String,
+    asked_by: String,
+    released: String,
+    edition: String,
+    delivery: String,
+    table: String,
+    quarter: String,
+    /// The row's groups, a JSON array in the table's column order.
+    groups: String,
+    figure: String,
+    /// The value, or `[c]`.
+    published: String,
+    table_sha256: String,
+}
+
+/// Every released answer's figures, in the order released.
+#[derive(Debug, Default)]
+pub struct Register {
+    rows: Vec<Row>,
+}
+
+/// One released answer, as the register lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub id: String,
+    pub kind: String,
+    pub question: String,
+    pub released: String,
+    pub edition: String,
+    pub figures: usize,
+}
+
+/// A released answer's figures, to protect a later one against.
+pub struct ReleasedAnswer<'a> {
+    pub id: String,
+    rows: Vec<&'a Row>,
+}
+
+impl Register {
+    pub fn path(output: &Path) -> PathBuf {
+        output.join(ANSWERS).join(REGISTER)
+    }
+
+    /// The register under `output`; empty where none was written.
+    pub fn read(output: &Path) -> Result<Register, RegisterError> {
+        let path = Register::path(output);
+        if !path.exists() {
+            return Ok(Register::default());
+        }
+        let unreadable = |reason: String| RegisterError::Unreadable {
+            path: path.clone(),
+            reason,
+        };
+        let mut reader = csv::Reader::from_path(&path).map_err(|e| unreadable(e.to_string()))?;
+        let rows = reader
+            .deserialize()
+            .collect::<Result<Vec<Row>, _>>()
+            .map_err(|e| unreadable(e.to_string()))?;
+        Ok(Register { rows })
+    }
+
+    /// When answer `id` was released, if it was.
+    pub fn released_on(&self, id: &str) -> Option<&str> {
+        self.rows
+            .iter()
+            .find(|row| row.answer == id)
+            .map(|row| row.released.as_str())
+    }
+
+    /// The released answers, one entry each, in the order released.
+    pub fn entries(&self) -> Vec<Entry> {
+        let mut entries: Vec<Entry> = Vec::new();
+        for row in &self.rows {
+            match entries.iter_mut().find(|e| e.id == row.answer) {
+                Some(entry) => entry.figures += 1,
+                None => entries.push(Entry {
+                    id: row.answer.clone(),
+                    kind: row.kind.clone(),
+                    question: row.question.clone(),
+                    released: row.released.clone(),
+                    edition: row.edition.clone(),
+                    figures: 1,
+                }),
+            }
+        }
+        entries
+    }
+
+    /// The answers released from the edition of `period` made from
+    /// `delivery`, in the order released.
+    pub fn answers_from(&self, period: Period, delivery: &str) -> Vec<ReleasedAnswer<'_>> {
+        let edition = period.to_string();
+        let mut answers: Vec<ReleasedAnswer> = Vec::new();
+        for row in self
+            .rows
+            .iter()
+            .filter(|r| r.edition == edition && r.delivery == delivery)
+        {
+            match answers.iter_mut().find(|a| a.id == row.answer) {
+                Some(answer) => answer.rows.push(row),
+                None => answers.push(ReleasedAnswer {
+                    id: row.answer.clone(),
+                    rows: vec![row],
+                }),
+            }
+        }
+        answers
+    }
+
+    /// Adds the figures of an answer released on `date`: its shown rows'
+    /// counts as published, with each table's CSV hash from `layout`.
+    pub fn record(
+        &mut self,
+        files: &RequestFiles,
+        delivery: &str,
+        date: NaiveDate,
+        tables: &[ProtectedTable],
+        made: &[AnswerTable],
+        layout: &AnswerLayout,
+    ) -> Result<(), RegisterError> {
+        for (table, made) in tables.iter().zip(made) {
+            let id = &table.metadata().id;
+            let csv = layout.table_csv(id);
+            let bytes = std::fs::read(&csv).map_err(|e| RegisterError::Unreadable {
+                path: csv.clone(),
+                reason: e.to_string(),
+            })?;
+            let sha256 = format!("{:x}", Sha256::digest(&bytes));
+            for row in table.rows() {
+                let groups = serde_json::to_string(row.groups()).unwrap_or_default();
+                for (figure, shown) in counts(row.value()) {
+                    self.rows.push(Row {
+                        answer: files.id.clone(),
+                        kind: files.request.kind.name().to_string(),
+                        question: files.request.question.clone(),
+                        asked_by: files.request.asked_by.clone(),
+                        released: date.to_string(),
+                        edition: files.request.edition.to_string(),
+                        delivery: delivery.to_string(),
+                        table: id.clone(),
+                        quarter: made.quarter.to_string(),
+                        groups: groups.clone(),
+                        figure: figure.name().to_string(),
+                        published: match shown {
+                            Shown::Value(n) => n.to_string(),
+                            Shown::Withheld => Shorthand::Confidential.mark().to_string(),
+                        },
+                        table_sha256: sha256.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the register under `output`, whole, replacing the one there.
+    pub fn write(&self, output: &Path) -> Result<(), RegisterError> {
+        let path = Register::path(output);
+        let unwritable = |reason: String| RegisterError::Unreadable {
+            path: path.clone(),
+            reason,
+        };
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        for row in &self.rows {
+            writer
+                .serialize(row)
+                .map_err(|e| unwritable(e.to_string()))?;
+        }
+        let bytes = writer.into_inner().map_err(|e| unwritable(e.to_string()))?;
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).map_err(|e| unwritable(e.to_string()))?;
+        }
+        Ok(replace_file(&path, &bytes)?)
+    }
+}
+
+/// The counts a row publishes, each shown or withheld.
+fn counts(value: &ProtectedValue) -> Vec<(Figure, Shown<u64>)> {
+    match value {
+        ProtectedValue::Count(count) => vec![(Figure::Count, *count)],
+        ProtectedValue::Rate(rate) => vec![
+            (Figure::Numerator, rate.numerator()),
+            (Figure::Denominator, rate.denominator()),
+        ],
+        ProtectedValue::Mean(mean) => vec![
+            (Figure::Total, mean.total()),
+            (Figure::Denominator, mean.denominator()),
+        ],
+    }
+}
+
+/// A released table's figures by row and figure: what was done with each,
+/// and its row of the register.
+type Listed<'a> = HashMap<(Vec<String>, Figure), (Released, &'a Row)>;
+
+impl ReleasedAnswer<'_> {
+    /// Its tables, worked out again as `tables`, with what it published:
+    /// every figure it published must be what its query gives now.
+    pub fn tables(&self, tables: Vec<AnswerTable>) -> Result<Vec<ReleasedTable>, RegisterError> {
+        let mut figures: BTreeMap<&str, Listed> = BTreeMap::new();
+        for row in &self.rows {
+            let groups: Vec<String> = serde_json::from_str(&row.groups).unwrap_or_default();
+            let Some(figure) = Figure::from_name(&row.figure) else {
+                continue;
+            };
+            let released = if row.published == Shorthand::Confidential.mark() {
+                Released::Withheld
+            } else {
+                Released::Shown
+            };
+            figures
+                .entry(row.table.as_str())
+                .or_default()
+                .insert((groups, figure), (released, row));
+        }
+        let mut released = Vec::new();
+        for table in tables {
+            let listed = figures
+                .remove(table.table.metadata.id.as_str())
+                .unwrap_or_default();
+            for stat in &table.table.rows {
+                for (figure, now) in stat.value.figures() {
+                    let Some((Released::Shown, row)) = listed.get(&(stat.groups.clone(), figure))
+                    else {
+                        continue;
+                    };
+                    if row.published != now.to_string() {
+                        return Err(RegisterError::Differs {
+                            id: self.id.clone(),
+                            released: row.released.clone(),
+                            figure: format!(
+                                "{} = {} for {} {}, where its query now gives {now}",
+                                row.figure,
+                                row.published,
+                                row.table,
+                                stat.groups.join(" / ")
+                            ),
+                        });
+                    }
+                }
+            }
+            released.push(ReleasedTable {
+                figures: listed
+                    .into_iter()
+                    .map(|(key, (released, _))| (key, released))
+                    .collect(),
+                table,
+            });
+        }
+        Ok(released)
+    }
+}
