@@ -1,6 +1,7 @@
 //! Every integration test, in one executable: one link of the library and
 //! its dependencies instead of one per file. Each module is one area.
 
+mod answers;
 mod architecture;
 mod browser;
 mod check;

@@ -1,0 +1,582 @@
+//! Answers to requests, on a generated delivery: protected against the
+//! edition they are made from and the answers released before them,
+//! checked from the published files by a reader who knows that groups add
+//! up to their totals, that a rate's numerator and the rest make its
+//! denominator, and that an answer's row of one group (women) is the
+//! edition's row of that group.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use dtto::answer::{AnswerError, AnswerOptions, AnswerOutcome, answer, answer_dir};
+use dtto::register::Register;
+use dtto_model::table::is_all;
+
+const THRESHOLD: u64 = 5;
+const PERIOD: &str = "2005Q1";
+
+/// A delivery generated and published for [`PERIOD`], with a folder for
+/// requests.
+struct Published {
+    _dir: tempfile::TempDir,
+    work: PathBuf,
+    requests: PathBuf,
+}
+
+fn published(seed: u64, scale: f64) -> Published {
+    let dir = tempfile::tempdir().unwrap();
+    let extract = dir.path().join("extract");
+    crate::support::generated_extract(&extract, seed, scale);
+    let work = dir.path().join("work");
+    crate::support::publish_default(&extract, &work, PERIOD);
+    let requests = dir.path().join("requests");
+    Published {
+        work,
+        requests,
+        _dir: dir,
+    }
+}
+
+impl Published {
+    /// Writes request `id`: one table of completion (measure 3) by the
+    /// `columns` given (SQL expression, column, breakdown), showing `show`.
+    fn request(&self, id: &str, columns: &[(&str, &str, &str)], show: &str) {
+        let dir = self.requests.join(id);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("request.toml"),
+            format!(
+                "question = \"How many completed?\"\nasked_by = \"A test\"\nkind = \"FOI\"\n\
+                 due = \"2005-06-01\"\nedition = \"{PERIOD}\"\n"
+            ),
+        )
+        .unwrap();
+        let selected: Vec<String> = columns
+            .iter()
+            .map(|(expression, column, _)| format!("{expression} AS {column}"))
+            .collect();
+        let grouped: Vec<&str> = columns.iter().map(|(e, _, _)| *e).collect();
+        std::fs::write(
+            dir.join("completing.sql"),
+            format!(
+                "SELECT {}, sum(CASE WHEN termination_reason IN ('completed', \
+                 'early_good_progress') THEN 1 ELSE 0 END) AS numerator, count(*) AS denominator \
+                 FROM orders_labelled WHERE termination_date BETWEEN $year_start AND $year_end \
+                 GROUP BY {}",
+                selected.join(", "),
+                grouped.join(", ")
+            ),
+        )
+        .unwrap();
+        let dimensions: Vec<String> = columns
+            .iter()
+            .map(|(_, column, breakdown)| format!("{column} = \"{breakdown}\""))
+            .collect();
+        std::fs::write(
+            dir.join("completing.toml"),
+            format!(
+                "title = \"Completion\"\nrepeats = \"completion_rate\"\n[dimensions]\n{}\n\
+                 [show]\n{show}\n",
+                dimensions.join("\n")
+            ),
+        )
+        .unwrap();
+    }
+
+    fn answer(&self, id: &str, release: bool) -> Result<AnswerOutcome, AnswerError> {
+        let options = AnswerOptions {
+            request: self.requests.join(id),
+            requests: self.requests.clone(),
+            warehouse: self.work.join("warehouse"),
+            queries: crate::support::repo().join("queries"),
+            templates: crate::support::repo().join("templates"),
+            output: self.work.join("output"),
+            config: dtto::config::Config::default(),
+            release: release.then(|| chrono::NaiveDate::from_ymd_opt(2005, 6, 1).unwrap()),
+        };
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(answer(&options))
+    }
+
+    fn answer_csv(&self, id: &str) -> PathBuf {
+        answer_dir(&self.work.join("output"), id).join("public/data/completing.csv")
+    }
+
+    /// Orders terminated in the reference year, and those completed, for
+    /// `filter`, counted from the warehouse with SQL of the test's own.
+    fn true_counts(&self, filter: &str) -> (u64, u64) {
+        let warehouse = dtto_ingest::warehouse::Warehouse::new(&self.work.join("warehouse"));
+        let delivery = warehouse.current_dir().unwrap();
+        let (catalogue, _) =
+            dtto_model::catalogue::Catalogue::load(&crate::support::repo().join("queries"));
+        let sql = format!(
+            "SELECT CAST(sum(CASE WHEN termination_reason IN ('completed', \
+             'early_good_progress') THEN 1 ELSE 0 END) AS BIGINT), CAST(count(*) AS BIGINT) \
+             FROM orders_labelled WHERE termination_date BETWEEN DATE '2004-04-01' AND \
+             DATE '2005-03-31' AND {filter}"
+        );
+        let batches = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let ctx = dtto_query::open(&delivery, &catalogue).await.unwrap();
+            dtto_query::adhoc(&ctx, &sql).await.unwrap()
+        });
+        use datafusion::arrow::array::{Array, AsArray};
+        use datafusion::arrow::datatypes::Int64Type;
+        let value = |c: usize| {
+            let column = batches[0].column(c).as_primitive::<Int64Type>();
+            if column.is_null(0) {
+                0
+            } else {
+                column.value(0) as u64
+            }
+        };
+        (value(0), value(1))
+    }
+}
+
+/// A figure as a reader names it: the quarter its 12 months end, its
+/// groups that are not totals (by breakdown), and which count.
+type Key = (String, Vec<(String, String)>, String);
+
+/// What a reader holds: each figure's published value (`None` where it is
+/// `[c]`), the figures a file publishes withheld, and the sums a reader
+/// knows.
+#[derive(Default)]
+struct Reader {
+    known: BTreeMap<Key, Option<u64>>,
+    withheld: BTreeSet<Key>,
+    sums: Vec<(Vec<Key>, Key)>,
+    findings: Vec<String>,
+}
+
+const COUNTS: [&str; 2] = ["numerator", "denominator"];
+
+impl Reader {
+    /// Reads one tidy CSV: its dimension columns are those before the
+    /// counts, less `window_ending` and `quarter`; a `breakdown` and
+    /// `group` pair is the group `group` of breakdown `breakdown`.
+    fn read(&mut self, path: &Path) -> Vec<(String, Vec<(String, String)>)> {
+        let mut reader = crate::support::csv_reader(path);
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let first_count = at("numerator");
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.unwrap();
+            let window = record[at("window_ending")].to_string();
+            let mut groups = Vec::new();
+            for (i, name) in header[..first_count].iter().enumerate() {
+                let value = record[i].to_string();
+                match name.as_str() {
+                    "window_ending" | "quarter" | "breakdown" => {}
+                    "group" => {
+                        let breakdown = record[at("breakdown")].to_string();
+                        if breakdown != "National" {
+                            groups.push((breakdown, value));
+                        }
+                    }
+                    _ if is_all(&value) => {}
+                    _ => groups.push((name.clone(), value)),
+                }
+            }
+            groups.sort();
+            let mut values = Vec::new();
+            for figure in COUNTS {
+                let value = record[at(figure)].parse::<u64>().ok();
+                values.push(value);
+                self.publish((window.clone(), groups.clone(), figure.to_string()), value);
+            }
+            let difference = values[0].zip(values[1]).map(|(n, d)| d - n);
+            self.publish(
+                (window.clone(), groups.clone(), "difference".into()),
+                difference,
+            );
+            rows.push((window, groups));
+        }
+        rows
+    }
+
+    fn publish(&mut self, key: Key, value: Option<u64>) {
+        if let Some(v) = value
+            && (1..THRESHOLD).contains(&v)
+        {
+            self.findings.push(format!("{key:?} = {v} is published"));
+        }
+        match value {
+            None => {
+                self.withheld.insert(key.clone());
+            }
+            Some(v) => {
+                if let Some(Some(before)) = self.known.get(&key)
+                    && *before != v
+                {
+                    self.findings
+                        .push(format!("{key:?} is published as {before} and as {v}"));
+                }
+            }
+        }
+        let slot = self.known.entry(key).or_insert(None);
+        *slot = slot.or(value);
+    }
+
+    /// A rate's counts: numerator and the rest make the denominator.
+    fn rates(&mut self, window: &str, groups: &[(String, String)]) {
+        let key = |figure: &str| (window.to_string(), groups.to_vec(), figure.to_string());
+        self.sums.push((
+            vec![key("numerator"), key("difference")],
+            key("denominator"),
+        ));
+    }
+
+    /// A cross-classification over `breakdowns` with `groups` in each, for
+    /// `window`: every row a sum over any one breakdown's groups.
+    fn cross(&mut self, window: &str, groups: &BTreeMap<String, BTreeSet<String>>) {
+        let breakdowns: Vec<&String> = groups.keys().collect();
+        // Every combination, a breakdown absent where it is a total.
+        let mut combinations: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        for breakdown in &breakdowns {
+            let mut next = Vec::new();
+            for combination in &combinations {
+                next.push(combination.clone());
+                for group in &groups[*breakdown] {
+                    let mut with = combination.clone();
+                    with.push(((*breakdown).clone(), group.clone()));
+                    next.push(with);
+                }
+            }
+            combinations = next;
+        }
+        for combination in &combinations {
+            let mut sorted = combination.clone();
+            sorted.sort();
+            self.rates(window, &sorted);
+            for breakdown in breakdowns
+                .iter()
+                .filter(|b| !combination.iter().any(|(c, _)| c == **b))
+            {
+                for figure in ["numerator", "denominator", "difference"] {
+                    let parts = groups[*breakdown]
+                        .iter()
+                        .map(|group| {
+                            let mut with = combination.clone();
+                            with.push(((*breakdown).clone(), group.clone()));
+                            with.sort();
+                            (window.to_string(), with, figure.to_string())
+                        })
+                        .collect();
+                    self.sums.push((
+                        parts,
+                        (window.to_string(), sorted.clone(), figure.to_string()),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Works out every figure a chain of subtractions gives, and reports
+    /// each withheld one found, and each other one found from 1 to 4.
+    fn findings(mut self) -> Vec<String> {
+        for key in &self.withheld {
+            if let Some(Some(value)) = self.known.get(key) {
+                self.findings.push(format!(
+                    "{key:?} is withheld in one file and {value} in another"
+                ));
+            }
+        }
+        let mut values = self.known.clone();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (parts, total) in &self.sums {
+                let value = |k: &Key| values.get(k).copied().flatten();
+                let unknown: Vec<&Key> = parts
+                    .iter()
+                    .chain([total])
+                    .filter(|k| value(k).is_none())
+                    .collect();
+                if unknown.len() != 1 {
+                    continue;
+                }
+                let sum: u64 = parts.iter().filter_map(value).sum();
+                let found = if unknown[0] == total {
+                    Some(sum)
+                } else {
+                    value(total).and_then(|t| t.checked_sub(sum))
+                };
+                if let Some(found) = found {
+                    values.insert(unknown[0].clone(), Some(found));
+                    changed = true;
+                }
+            }
+        }
+        for (key, value) in &values {
+            let Some(value) = value else { continue };
+            if self.known.get(key).copied().flatten().is_some() {
+                continue;
+            }
+            if self.withheld.contains(key) {
+                self.findings
+                    .push(format!("{key:?}, withheld, is worked out as {value}"));
+            } else if (1..THRESHOLD).contains(value) {
+                self.findings.push(format!(
+                    "{key:?}, never published, is worked out as {value}"
+                ));
+            }
+        }
+        self.findings
+    }
+}
+
+/// What a reader of the edition's completion tables and of `answers`
+/// works out that they should not.
+fn disclosures(published: &Published, answers: &[&str]) -> Vec<String> {
+    let mut reader = Reader::default();
+    let public = published
+        .work
+        .join("output")
+        .join(PERIOD)
+        .join("public/data");
+    let mut edition_groups: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for path in [
+        public.join("completion_rate.csv"),
+        public.join("series/completion_rate.csv"),
+    ] {
+        for (window, groups) in reader.read(&path) {
+            reader.rates(&window, &groups);
+            let by = edition_groups.entry(window).or_default();
+            for (breakdown, group) in groups {
+                by.entry(breakdown).or_default().insert(group);
+            }
+        }
+    }
+    // Each breakdown of the edition adds up to the national figure.
+    for (window, breakdowns) in &edition_groups {
+        for (breakdown, groups) in breakdowns {
+            let one: BTreeMap<String, BTreeSet<String>> =
+                [(breakdown.clone(), groups.clone())].into();
+            reader.cross(window, &one);
+        }
+    }
+    for id in answers {
+        let rows = reader.read(&published.answer_csv(id));
+        let mut by_window: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+        for (window, groups) in rows {
+            let by = by_window.entry(window.clone()).or_default();
+            for (breakdown, group) in groups {
+                by.entry(breakdown).or_default().insert(group);
+            }
+        }
+        // The groups a reader knows each breakdown has: the answer's and
+        // the edition's, which lists them all.
+        for (window, mut breakdowns) in by_window {
+            for (breakdown, groups) in breakdowns.iter_mut() {
+                if let Some(listed) = edition_groups.get(&window).and_then(|b| b.get(breakdown)) {
+                    groups.extend(listed.iter().cloned());
+                }
+            }
+            reader.cross(&window, &breakdowns);
+        }
+    }
+    reader.findings()
+}
+
+/// Rows of a tidy CSV by their groups (`Sex=Female; Age band=All`): the
+/// numerator and denominator as published, `None` where withheld.
+fn rows_of(path: &Path) -> BTreeMap<String, (Option<u64>, Option<u64>)> {
+    let mut reader = crate::support::csv_reader(path);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let names: Vec<usize> = (0..at("numerator"))
+        .filter(|&i| header[i] != "window_ending")
+        .collect();
+    reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            let groups: Vec<String> = names
+                .iter()
+                .map(|&i| format!("{}={}", header[i], &record[i]))
+                .collect();
+            let count = |name: &str| record[at(name)].parse::<u64>().ok();
+            (
+                groups.join("; "),
+                (count("numerator"), count("denominator")),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_answer_repeating_published_figures_gives_them_as_published() {
+    let published = published(11, 0.3);
+    // Completion by sex, as the edition's period table gives it.
+    published.request("by-sex", &[("sex_label", "sex", "Sex")], "");
+    let outcome = published.answer("by-sex", false).unwrap();
+    assert!(!outcome.released);
+    let answer = rows_of(&published.answer_csv("by-sex"));
+    let edition = rows_of(
+        &published
+            .work
+            .join("output")
+            .join(PERIOD)
+            .join("public/data/completion_rate.csv"),
+    );
+    let pairs = [
+        ("Sex=All", "breakdown=National; group=All"),
+        ("Sex=Female", "breakdown=Sex; group=Female"),
+        ("Sex=Male", "breakdown=Sex; group=Male"),
+        ("Sex=Not known", "breakdown=Sex; group=Not known"),
+    ];
+    for (answered, in_edition) in pairs {
+        assert_eq!(
+            answer.get(answered),
+            edition.get(in_edition),
+            "{answered} against the edition's {in_edition}"
+        );
+    }
+    assert_eq!(disclosures(&published, &["by-sex"]), Vec::<String>::new());
+}
+
+#[test]
+fn a_group_an_answer_would_leave_as_a_published_total_less_its_other_groups_is_protected() {
+    let published = published(11, 0.3);
+    // An age band in which few people of unknown sex ended an Order: the
+    // edition publishes the age band's figure, so an answer giving its
+    // women and men alone would give them away by subtraction.
+    let bands = ["18-21", "22-25", "26-29", "30-39", "40 and over", "16-17"];
+    let band = bands
+        .iter()
+        .find(|band| {
+            let (completed, ended) =
+                published.true_counts(&format!("sex_label = 'Not known' AND age_band = '{band}'"));
+            (1..THRESHOLD).contains(&ended) || (1..THRESHOLD).contains(&completed)
+        })
+        .expect("an age band with 1 to 4 of unknown sex");
+    published.request(
+        "women-and-men",
+        &[
+            ("sex_label", "sex", "Sex"),
+            ("age_band", "age_band", "Age band"),
+        ],
+        &format!("Sex = [\"Female\", \"Male\"]\n\"Age band\" = [\"{band}\"]"),
+    );
+    let outcome = published.answer("women-and-men", false).unwrap();
+    assert_eq!(outcome.tables[0].rows().len(), 2);
+    let answer = rows_of(&published.answer_csv("women-and-men"));
+    let withheld = answer
+        .values()
+        .filter(|(n, d)| n.is_none() || d.is_none())
+        .count();
+    assert!(withheld >= 1, "{band}: {answer:?}");
+    assert_eq!(
+        disclosures(&published, &["women-and-men"]),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn an_answer_is_protected_against_one_released_before_it() {
+    let published = published(11, 0.3);
+    // First, women by age band, released.
+    let by_sex_and_age = [
+        ("sex_label", "sex", "Sex"),
+        ("age_band", "age_band", "Age band"),
+    ];
+    published.request("women", &by_sex_and_age, "Sex = [\"Female\"]");
+    let first = published.answer("women", true).unwrap();
+    assert!(first.released);
+    let women = rows_of(&published.answer_csv("women"));
+    // An age band whose women's figures the first answer withheld.
+    let (band, _) = women
+        .iter()
+        .find(|(groups, (n, _))| n.is_none() && !groups.contains("Age band=Not known"))
+        .expect("a band of women withheld");
+    let band = band
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix("Age band="))
+        .unwrap()
+        .to_string();
+    // Then every sex of that age band: its women's figure is the age band
+    // (published by the edition) less its men and those of sex not known.
+    let show = format!("\"Age band\" = [\"{band}\"]");
+    published.request("band", &by_sex_and_age, &show);
+    let second = published.answer("band", false).unwrap();
+    let band_rows = rows_of(&published.answer_csv("band"));
+    let women_key = format!("Sex=Female; Age band={band}");
+    assert_eq!(band_rows[&women_key].0, None, "{band_rows:?}");
+    assert_eq!(
+        disclosures(&published, &["women", "band"]),
+        Vec::<String>::new()
+    );
+    assert!(!second.released);
+
+    // The register lists the first; it cannot be released again.
+    let register = Register::read(&published.work.join("output")).unwrap();
+    let entries = register.entries();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].id, "women");
+    assert!(matches!(
+        published.answer("women", true),
+        Err(AnswerError::AlreadyReleased { .. })
+    ));
+}
+
+#[test]
+fn without_the_register_the_same_answer_would_give_a_released_figure_away() {
+    // The test above is not passing by chance: the same two answers with
+    // the first not released publish the women's figure it withheld, and
+    // the reader works it out.
+    let published = published(11, 0.3);
+    let by_sex_and_age = [
+        ("sex_label", "sex", "Sex"),
+        ("age_band", "age_band", "Age band"),
+    ];
+    published.request("women", &by_sex_and_age, "Sex = [\"Female\"]");
+    published.answer("women", false).unwrap();
+    let women = rows_of(&published.answer_csv("women"));
+    let (band, _) = women
+        .iter()
+        .find(|(groups, (n, _))| n.is_none() && !groups.contains("Age band=Not known"))
+        .expect("a band of women withheld");
+    let band = band
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix("Age band="))
+        .unwrap()
+        .to_string();
+    published.request(
+        "band",
+        &by_sex_and_age,
+        &format!("\"Age band\" = [\"{band}\"]"),
+    );
+    published.answer("band", false).unwrap();
+    let found = disclosures(&published, &["women", "band"]);
+    assert!(!found.is_empty(), "nothing found");
+}
+
+#[test]
+fn an_answer_from_an_edition_that_is_no_longer_what_its_inputs_give_is_refused() {
+    let published = published(11, 0.3);
+    published.request("by-sex", &[("sex_label", "sex", "Sex")], "");
+    let table = published
+        .work
+        .join("output")
+        .join(PERIOD)
+        .join("public/data/completion_rate.csv");
+    let text = std::fs::read_to_string(&table).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let national = lines
+        .iter()
+        .position(|l| l.starts_with("National,All,"))
+        .unwrap();
+    let mut cells: Vec<String> = lines[national].split(',').map(String::from).collect();
+    let numerator: u64 = cells[3].parse().unwrap();
+    cells[3] = (numerator + 1).to_string();
+    lines[national] = cells.join(",");
+    std::fs::write(&table, lines.join("\n") + "\n").unwrap();
+    let refused = published.answer("by-sex", false).unwrap_err();
+    assert!(
+        matches!(refused, AnswerError::EditionDiffers { .. }),
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("completion_rate"), "{refused}");
+}
