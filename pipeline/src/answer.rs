@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use crate::config::Config;
 use crate::diff::{self, DiffError, PublishedFigures, descriptive_columns};
 use crate::edition::{self, Opened, Protection, Revises, RunError};
-use crate::register::{Register, RegisterError};
+use crate::register::{Held, Register, RegisterError};
 use dtto_ingest::warehouse::Warehouse;
 use dtto_ingest::{IngestError, as_at_of, read_summary};
 use dtto_model::catalogue::{Catalogue, Problem, TableQuery};
@@ -19,7 +19,9 @@ use dtto_model::exit::Exit;
 use dtto_model::period::Period;
 use dtto_model::request::{AnswerQuery, RequestFiles};
 use dtto_model::table::Dimensions;
-use dtto_protect::disclosure::answer::{AnswerTable, ProtectedAnswer, protect_answer};
+use dtto_protect::disclosure::answer::{
+    AnswerTable, ProtectedAnswer, ReleasedTable, protect_answer,
+};
 use dtto_protect::disclosure::{DisclosureError, ProtectedTable, Withheld};
 use dtto_protect::statistics::cross::cross_classified;
 use dtto_protect::statistics::{self, Earlier, TableSeries};
@@ -174,14 +176,28 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
         .query(&catalogue.tables.iter().collect::<Vec<_>>())
         .await?;
     let series = edition::series(&results, config)?;
-    let answer_tables = tables_of(&files, &opened, &catalogue, &series, config).await?;
-    let mut earlier = Vec::new();
-    for released in register.answers_from(period, &delivery_key) {
-        let dir = options.requests.join(&released.id);
-        let files = RequestFiles::load(&dir).map_err(AnswerError::Request)?;
-        let tables = tables_of(&files, &opened, &catalogue, &series, config).await?;
-        earlier.extend(released.tables(tables)?);
-    }
+    let answer_tables = tables_of(
+        &files,
+        &opened,
+        &catalogue,
+        &series,
+        config,
+        Outside::Refused,
+    )
+    .await?
+    .into_iter()
+    .map(|(_, table)| table)
+    .collect::<Vec<_>>();
+    let released = released_tables(
+        &register,
+        Some(&delivery_key),
+        &options.requests,
+        &opened,
+        &catalogue,
+        &series,
+        config,
+    )
+    .await?;
 
     let started = Instant::now();
     let protected = protect_answer(
@@ -190,7 +206,7 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
         config.disclosure.rules(),
         &config.disclosure.withhold_first,
         &answer_tables,
-        &earlier,
+        &released,
     )?;
     let disclosure_seconds = started.elapsed().as_secs_f64();
     let ProtectedAnswer {
@@ -340,20 +356,41 @@ async fn check_edition(
     }
 }
 
+/// What to do with a table counting 12 months the edition does not
+/// publish its measure for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outside {
+    /// A new answer's: it could not be protected against the edition.
+    Refused,
+    /// A released answer's, from another edition: no figure of this
+    /// edition is linked to it, so there is nothing to protect it against.
+    Left,
+}
+
 /// The tables of a request, worked out on the edition's delivery: each
-/// the repeated table's measure, cross-classified with every total.
+/// the repeated table's measure, cross-classified with every total, with
+/// its name.
 async fn tables_of(
     files: &RequestFiles,
     opened: &Opened,
     catalogue: &Catalogue,
     series: &[TableSeries],
     config: &Config,
-) -> Result<Vec<AnswerTable>, AnswerError> {
+    outside: Outside,
+) -> Result<Vec<(String, AnswerTable)>, AnswerError> {
     let mut problems = Vec::new();
     let mut tables = Vec::new();
     for query in &files.tables {
-        match table_of(query, opened, catalogue, series, config).await {
-            Ok(table) => tables.push(table),
+        let quarter = query.quarter.unwrap_or(files.request.edition);
+        let published = series
+            .iter()
+            .find(|s| s.metadata.id == query.repeats)
+            .is_some_and(|s| s.windows.iter().any(|(q, _)| *q == quarter));
+        if !published && outside == Outside::Left {
+            continue;
+        }
+        match table_of(query, quarter, opened, catalogue, series, config).await {
+            Ok(table) => tables.push((query.name.clone(), table)),
             Err(problem) => problems.push(problem),
         }
     }
@@ -364,8 +401,47 @@ async fn tables_of(
     }
 }
 
+/// Every answer of the register, worked out again on the delivery opened:
+/// those released from the edition of the same period and delivery
+/// (`delivery`, for a new answer) must give what they published; those
+/// from other editions give what a reader still holds (figures since
+/// revised are left out), and those from earlier editions were protected
+/// against by the edition. For a run (`delivery` `None`), the answers
+/// from earlier editions alone.
+pub async fn released_tables(
+    register: &Register,
+    delivery: Option<&str>,
+    requests: &Path,
+    opened: &Opened,
+    catalogue: &Catalogue,
+    series: &[TableSeries],
+    config: &Config,
+) -> Result<Vec<ReleasedTable>, AnswerError> {
+    let period = opened.period;
+    let mut released = Vec::new();
+    for answer in register.answers() {
+        let same = delivery.is_some_and(|d| answer.edition == period && answer.delivery == d);
+        let before = answer.edition < period;
+        if !(same || before || delivery.is_some()) {
+            continue;
+        }
+        let dir = requests.join(&answer.id);
+        let files = RequestFiles::load(&dir).map_err(AnswerError::Request)?;
+        let outside = if same {
+            Outside::Refused
+        } else {
+            Outside::Left
+        };
+        let tables = tables_of(&files, opened, catalogue, series, config, outside).await?;
+        let held = if same { Held::Exactly } else { Held::Unrevised };
+        released.extend(answer.tables(tables, held, before)?);
+    }
+    Ok(released)
+}
+
 async fn table_of(
     query: &AnswerQuery,
+    quarter: Period,
     opened: &Opened,
     catalogue: &Catalogue,
     series: &[TableSeries],
@@ -383,7 +459,6 @@ async fn table_of(
             query.repeats
         )));
     };
-    let quarter = query.quarter.unwrap_or(opened.period);
     let published: Vec<Period> = series
         .iter()
         .find(|s| s.metadata.id == query.repeats)

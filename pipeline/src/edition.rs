@@ -28,7 +28,8 @@ use dtto_model::period::{Period, PeriodError};
 use dtto_model::reference::ReadingOrder;
 use dtto_model::result::TableResult;
 use dtto_model::window::Windows;
-use dtto_protect::disclosure::{self, DisclosureError, Protected, audit};
+use dtto_protect::disclosure::answer::{ReleasedTable, protect_edition};
+use dtto_protect::disclosure::{DisclosureError, Protected, audit};
 use dtto_protect::statistics::totals::{self, TotalCheck};
 use dtto_protect::statistics::{self, StatTable, StatisticsError, TableSeries};
 use dtto_query::session::Data;
@@ -60,6 +61,10 @@ pub enum RunError {
     Revisions(#[from] RevisionsError),
     #[error(transparent)]
     Render(#[from] RenderError),
+    /// The register's answers, which the edition is protected against,
+    /// could not be worked out again.
+    #[error("the released answers the edition is protected against: {0}")]
+    Answers(Box<crate::answer::AnswerError>),
     /// A file of the edition that cannot be written.
     #[error("{}: {source}", path.display())]
     Write {
@@ -76,6 +81,7 @@ impl RunError {
             RunError::Query(_) | RunError::Statistics(_) | RunError::Disclosure(_) => Exit::Queries,
             RunError::Revisions(e) => e.exit(),
             RunError::Render(e) => e.exit(),
+            RunError::Answers(e) => e.exit(),
             RunError::Write { .. } => Exit::Storage,
         }
     }
@@ -160,20 +166,23 @@ pub struct Protection {
 
 /// Stage: each table's statistics for every quarter, then disclosure
 /// control over the whole edition.
+/// `released`: the answers released before the edition, whose figures
+/// stay as they were released (see [`crate::answer::released_tables`]).
 pub fn protect(
-    results: &[TableResult],
+    series: &[TableSeries],
     period: Period,
     config: &Config,
+    released: &[ReleasedTable],
 ) -> Result<Protection, RunError> {
-    let series = series(results, config)?;
     let started = Instant::now();
-    let protected = disclosure::protect(
-        &series,
+    let protected = protect_edition(
+        series,
         period,
         config.disclosure.rules(),
         &config.disclosure.withhold_first,
+        released,
     )?;
-    Ok(Protection::of(&series, protected, started))
+    Ok(Protection::of(series, protected, started))
 }
 
 /// Each table's statistics for every quarter.

@@ -139,6 +139,11 @@ struct RunArgs {
     /// given.
     #[arg(long, value_name = "DIR")]
     previous: Option<PathBuf>,
+    /// Where requests are: the edition is protected against every answer
+    /// the register lists as released from an earlier edition, worked out
+    /// again from its folder here.
+    #[arg(long, default_value = "requests")]
+    requests: PathBuf,
 }
 
 #[derive(Args)]
@@ -388,6 +393,7 @@ fn publish(args: RunArgs, config: &Path) -> Result<RunOutcome, Failure> {
         extract: args.extract.extract,
         warehouse: edition.warehouse.warehouse,
         queries: edition.queries.queries,
+        requests: args.requests,
         templates: edition.templates,
         output: edition.output,
         period: edition.period,

@@ -92,7 +92,22 @@ pub struct Entry {
 /// A released answer's figures, to protect a later one against.
 pub struct ReleasedAnswer<'a> {
     pub id: String,
+    /// The edition it was answered from, and that edition's delivery.
+    pub edition: Period,
+    pub delivery: String,
     rows: Vec<&'a Row>,
+}
+
+/// How the figures of a released answer, worked out again, must compare
+/// with those it published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// The same delivery: every figure as published, or the register is
+    /// not what the delivery gives.
+    Exactly,
+    /// Another delivery: a figure revised since is one a reader does not
+    /// hold, and is left out.
+    Unrevised,
 }
 
 impl Register {
@@ -115,6 +130,15 @@ impl Register {
             .deserialize()
             .collect::<Result<Vec<Row>, _>>()
             .map_err(|e| unreadable(e.to_string()))?;
+        // Line 1 is the header.
+        for (line, row) in (2..).zip(&rows) {
+            if row.edition.parse::<Period>().is_err() {
+                return Err(unreadable(format!(
+                    "line {line}: the edition {:?} is not a quarter",
+                    row.edition
+                )));
+            }
+        }
         Ok(Register { rows })
     }
 
@@ -145,20 +169,20 @@ impl Register {
         entries
     }
 
-    /// The answers released from the edition of `period` made from
-    /// `delivery`, in the order released.
-    pub fn answers_from(&self, period: Period, delivery: &str) -> Vec<ReleasedAnswer<'_>> {
-        let edition = period.to_string();
+    /// Every released answer, in the order released.
+    pub fn answers(&self) -> Vec<ReleasedAnswer<'_>> {
         let mut answers: Vec<ReleasedAnswer> = Vec::new();
-        for row in self
-            .rows
-            .iter()
-            .filter(|r| r.edition == edition && r.delivery == delivery)
-        {
+        for row in &self.rows {
+            // Every row's edition was read as a quarter.
+            let Ok(edition) = row.edition.parse::<Period>() else {
+                continue;
+            };
             match answers.iter_mut().find(|a| a.id == row.answer) {
                 Some(answer) => answer.rows.push(row),
                 None => answers.push(ReleasedAnswer {
                     id: row.answer.clone(),
+                    edition,
+                    delivery: row.delivery.clone(),
                     rows: vec![row],
                 }),
             }
@@ -255,7 +279,14 @@ type Listed<'a> = HashMap<(Vec<String>, Figure), (Released, &'a Row)>;
 impl ReleasedAnswer<'_> {
     /// Its tables, worked out again as `tables`, with what it published:
     /// every figure it published must be what its query gives now.
-    pub fn tables(&self, tables: Vec<AnswerTable>) -> Result<Vec<ReleasedTable>, RegisterError> {
+    /// `before_edition`: released from an edition earlier than the one
+    /// they are worked out for.
+    pub fn tables(
+        &self,
+        tables: Vec<(String, AnswerTable)>,
+        held: Held,
+        before_edition: bool,
+    ) -> Result<Vec<ReleasedTable>, RegisterError> {
         let mut figures: BTreeMap<&str, Listed> = BTreeMap::new();
         for row in &self.rows {
             let groups: Vec<String> = serde_json::from_str(&row.groups).unwrap_or_default();
@@ -273,17 +304,17 @@ impl ReleasedAnswer<'_> {
                 .insert((groups, figure), (released, row));
         }
         let mut released = Vec::new();
-        for table in tables {
-            let listed = figures
-                .remove(table.table.metadata.id.as_str())
-                .unwrap_or_default();
+        for (name, table) in tables {
+            let mut listed = figures.remove(name.as_str()).unwrap_or_default();
             for stat in &table.table.rows {
                 for (figure, now) in stat.value.figures() {
-                    let Some((Released::Shown, row)) = listed.get(&(stat.groups.clone(), figure))
-                    else {
+                    let key = (stat.groups.clone(), figure);
+                    let Some((Released::Shown, row)) = listed.get(&key) else {
                         continue;
                     };
-                    if row.published != now.to_string() {
+                    if row.published != now.to_string() && held == Held::Unrevised {
+                        listed.remove(&key);
+                    } else if row.published != now.to_string() {
                         return Err(RegisterError::Differs {
                             id: self.id.clone(),
                             released: row.released.clone(),
@@ -304,6 +335,7 @@ impl ReleasedAnswer<'_> {
                     .map(|(key, (released, _))| (key, released))
                     .collect(),
                 table,
+                before_edition,
             });
         }
         Ok(released)

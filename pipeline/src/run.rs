@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::answer::{AnswerError, released_tables};
 use crate::config::Config;
 pub use crate::edition::RunError;
 use crate::edition::{self, Opened, Revises};
 use crate::manifest::Manifest;
+use crate::register::Register;
 use dtto_ingest::{IngestOptions, Ingested, as_at_of, ingest};
 use dtto_model::catalogue::Catalogue;
 use dtto_model::period::Period;
@@ -23,6 +25,10 @@ pub struct RunOptions {
     pub extract: PathBuf,
     pub warehouse: PathBuf,
     pub queries: PathBuf,
+    /// The requests: an answer in the register, released from an earlier
+    /// edition, is worked out again from its folder here, and the edition
+    /// is protected against what it published.
+    pub requests: PathBuf,
     /// The bulletin's words and layouts.
     pub templates: PathBuf,
     pub output: PathBuf,
@@ -105,7 +111,21 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         .query(&catalogue.tables.iter().collect::<Vec<_>>())
         .await?;
     let query_seconds = started.elapsed().as_secs_f64();
-    let protection = edition::protect(&results, opened.period, config)?;
+    let series = edition::series(&results, config)?;
+    let in_answers = |e: AnswerError| RunError::Answers(Box::new(e));
+    let register = Register::read(&options.output).map_err(|e| in_answers(e.into()))?;
+    let released = released_tables(
+        &register,
+        None,
+        &options.requests,
+        &opened,
+        &catalogue,
+        &series,
+        config,
+    )
+    .await
+    .map_err(in_answers)?;
+    let protection = edition::protect(&series, opened.period, config, &released)?;
     let revises = Revises {
         output: options.output.clone(),
         previous: options.previous.clone(),

@@ -183,7 +183,10 @@ impl Preview {
         let protected = kept.is_none();
         let protection = match kept {
             Some((_, protection)) => protection,
-            None => edition::protect(&results, opened.period, &config)?,
+            None => {
+                let series = edition::series(&results, &config)?;
+                edition::protect(&series, opened.period, &config, &[])?
+            }
         };
         let kept = &self.protection.insert((protection_key, protection)).1;
         let draft = edition::draft(opened, &catalogue, kept.clone(), &config, &revises).await?;

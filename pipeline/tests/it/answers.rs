@@ -41,6 +41,17 @@ impl Published {
     /// Writes request `id`: one table of completion (measure 3) by the
     /// `columns` given (SQL expression, column, breakdown), showing `show`.
     fn request(&self, id: &str, columns: &[(&str, &str, &str)], show: &str) {
+        self.request_of(id, columns, show, None);
+    }
+
+    /// As [`Published::request`], counting the 12 months ending `quarter`.
+    fn request_of(
+        &self,
+        id: &str,
+        columns: &[(&str, &str, &str)],
+        show: &str,
+        quarter: Option<&str>,
+    ) {
         let dir = self.requests.join(id);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
@@ -75,8 +86,9 @@ impl Published {
         std::fs::write(
             dir.join("completing.toml"),
             format!(
-                "title = \"Completion\"\nrepeats = \"completion_rate\"\n[dimensions]\n{}\n\
+                "title = \"Completion\"\nrepeats = \"completion_rate\"\n{}[dimensions]\n{}\n\
                  [show]\n{show}\n",
+                quarter.map_or_else(String::new, |q| format!("quarter = \"{q}\"\n")),
                 dimensions.join("\n")
             ),
         )
@@ -330,11 +342,16 @@ impl Reader {
 /// What a reader of the edition's completion tables and of `answers`
 /// works out that they should not.
 fn disclosures(published: &Published, answers: &[&str]) -> Vec<String> {
+    disclosures_with(published, PERIOD, answers)
+}
+
+/// As [`disclosures`], with the edition of `period`.
+fn disclosures_with(published: &Published, period: &str, answers: &[&str]) -> Vec<String> {
     let mut reader = Reader::default();
     let public = published
         .work
         .join("output")
-        .join(PERIOD)
+        .join(period)
         .join("public/data");
     let mut edition_groups: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for path in [
@@ -579,4 +596,54 @@ fn an_answer_from_an_edition_that_is_no_longer_what_its_inputs_give_is_refused()
         "{refused}"
     );
     assert!(refused.to_string().contains("completion_rate"), "{refused}");
+}
+
+/// The next quarter's delivery of the same population, published as
+/// 2005Q2 into the same output folder, with the same register.
+fn publish_later(published: &Published, seed: u64, scale: f64) {
+    let extract = published.work.join("../later");
+    let options = dtto_fixtures::GeneratorOptions {
+        seed,
+        scale,
+        as_at: chrono::NaiveDate::from_ymd_opt(2005, 6, 30).unwrap(),
+    };
+    let recording = dtto_fixtures::Recording {
+        follows: Some(dtto_fixtures::Follows {
+            after: chrono::NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
+            corrections: dtto_fixtures::DEFAULT_CORRECTIONS,
+        }),
+        ..Default::default()
+    };
+    dtto_fixtures::generate_with(&options, &recording, &extract).unwrap();
+    let options = dtto::run::RunOptions {
+        requests: published.requests.clone(),
+        ..crate::support::default_options(&extract, &published.work, "2005Q2")
+    };
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(dtto::run::run(&options))
+        .unwrap();
+}
+
+#[test]
+fn a_later_edition_is_protected_against_an_answer_released_before_it() {
+    let published = published(11, 0.3);
+    // Every sex by age band for the 12 months ending 2004Q4, a quarter the
+    // next edition's series publishes again.
+    let by_sex_and_age = [
+        ("sex_label", "sex", "Sex"),
+        ("age_band", "age_band", "Age band"),
+    ];
+    published.request_of("all", &by_sex_and_age, "", Some("2004Q4"));
+    published.answer("all", true).unwrap();
+    publish_later(&published, 11, 0.3);
+    // The 2005Q2 edition withholds no figure the answer gave a reader
+    // (unless revised since), and with it gives nothing away. A figure
+    // revised since is published twice, once as released and once as
+    // it is now: two figures, which the reader's sums cannot tell apart.
+    let found: Vec<String> = disclosures_with(&published, "2005Q2", &["all"])
+        .into_iter()
+        .filter(|finding| !finding.contains(" is published as "))
+        .collect();
+    assert_eq!(found, Vec::<String>::new());
 }

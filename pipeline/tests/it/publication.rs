@@ -22,6 +22,7 @@ fn options(work: &Path, templates: PathBuf) -> RunOptions {
         extract: repo().join("fixtures/measures"),
         warehouse: work.join("warehouse"),
         queries: repo().join("queries"),
+        requests: repo().join("requests"),
         templates,
         output: work.join("output"),
         period: Some("2003Q4".parse::<Period>().unwrap()),

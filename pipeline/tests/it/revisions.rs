@@ -61,6 +61,7 @@ fn publish(extract: &Path, work: &Path, warehouse: &str, period: &str) -> RunOut
         extract: extract.to_path_buf(),
         warehouse: work.join(warehouse),
         queries: repo().join("queries"),
+        requests: crate::support::repo().join("requests"),
         templates: repo().join("templates"),
         output: work.join("output"),
         period: Some(period.parse().unwrap()),

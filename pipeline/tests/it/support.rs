@@ -84,20 +84,25 @@ pub fn generated_extract_as_at(dir: &Path, seed: u64, scale: f64, as_at: chrono:
 /// Publishes `period` of the delivery in `extract` with the bundled
 /// queries, templates and default configuration, under `work`.
 pub fn publish_default(extract: &Path, work: &Path, period: &str) -> dtto::run::RunOutcome {
-    let options = dtto::run::RunOptions {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(dtto::run::run(&default_options(extract, work, period)))
+        .unwrap()
+}
+
+/// What [`publish_default`] runs.
+pub fn default_options(extract: &Path, work: &Path, period: &str) -> dtto::run::RunOptions {
+    dtto::run::RunOptions {
         extract: extract.to_path_buf(),
         warehouse: work.join("warehouse"),
         queries: repo().join("queries"),
+        requests: repo().join("requests"),
         templates: repo().join("templates"),
         output: work.join("output"),
         period: Some(period.parse().unwrap()),
         previous: None,
         config: dtto::config::Config::default(),
-    };
-    tokio::runtime::Runtime::new()
-        .unwrap()
-        .block_on(dtto::run::run(&options))
-        .unwrap()
+    }
 }
 
 /// Writes a delivery into `dir` (as at 2005-03-31): each file named in

@@ -21,8 +21,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::linked::{CellRef, cells_of};
-use super::suppression::{Reason, Released, Rules, suppress};
+use super::linked::{CellRef, Linked, cells_of};
+use super::suppression::{CellKinds, Reason, Released, Rules, suppress};
 use super::{Decided, DisclosureError, Edition, Protected, ProtectedRow, ProtectedTable, Withheld};
 use crate::statistics::{StatTable, TableSeries};
 use dtto_model::period::Period;
@@ -47,31 +47,27 @@ pub struct AnswerTable {
 #[derive(Debug, Clone)]
 pub struct ReleasedTable {
     pub table: AnswerTable,
-    /// Each published figure, by its row's groups: shown or withheld.
+    /// Each figure a reader holds, by its row's groups: shown, or
+    /// withheld. A figure of a shown row it does not list is one a reader
+    /// does not hold (revised since it was released): worked out, never
+    /// published, as the rows not shown are.
     pub figures: HashMap<(Vec<String>, Figure), Released>,
+    /// Released before the edition was made (from an earlier edition):
+    /// the edition was protected against it.
+    pub before_edition: bool,
 }
 
 impl ReleasedTable {
-    /// What the release did with a figure of a shown row: a rate's
-    /// difference is shown where both its counts were; a figure it does
-    /// not list was withheld.
-    fn released(&self, groups: &[String], figure: Figure) -> Released {
-        let of = |figure: Figure| {
-            self.figures
-                .get(&(groups.to_vec(), figure))
-                .copied()
-                .unwrap_or(Released::Withheld)
-        };
+    /// What the release did with a figure of a shown row, if a reader
+    /// holds it: a rate's difference is shown where both its counts were,
+    /// withheld where either was.
+    fn released(&self, groups: &[String], figure: Figure) -> Option<Released> {
+        let of = |figure: Figure| self.figures.get(&(groups.to_vec(), figure)).copied();
         match figure {
-            Figure::Difference => {
-                if of(Figure::Numerator) == Released::Shown
-                    && of(Figure::Denominator) == Released::Shown
-                {
-                    Released::Shown
-                } else {
-                    Released::Withheld
-                }
-            }
+            Figure::Difference => match (of(Figure::Numerator)?, of(Figure::Denominator)?) {
+                (Released::Shown, Released::Shown) => Some(Released::Shown),
+                _ => Some(Released::Withheld),
+            },
             figure => of(figure),
         }
     }
@@ -91,21 +87,194 @@ pub struct ProtectedAnswer {
     pub audit: Vec<Withheld>,
 }
 
+/// Applies disclosure control to an edition, as [`super::protect`] does,
+/// holding fixed what the answers `released` before it published: a
+/// figure a reader already has cannot be withheld, and one withheld stays
+/// withheld and hidden.
+pub fn protect_edition(
+    series: &[TableSeries],
+    period: Period,
+    rules: Rules,
+    withhold_first: &[String],
+    released: &[ReleasedTable],
+) -> Result<Protected, DisclosureError> {
+    let edition = Edition::new(series, period);
+    let decided = decide_with(&edition, rules, withhold_first, released)?;
+    Ok(edition.protected(&decided))
+}
+
+/// The edition's decision, protected against `released`.
+fn decide_with(
+    edition: &Edition,
+    rules: Rules,
+    withhold_first: &[String],
+    released: &[ReleasedTable],
+) -> Result<Decided, DisclosureError> {
+    if released.is_empty() {
+        return edition.decide(rules, withhold_first);
+    }
+    let answers: Vec<&AnswerTable> = released.iter().map(|r| &r.table).collect();
+    let linked = link_answers(edition, &answers)?;
+    let mut kinds = edition.kinds(&linked, withhold_first);
+    let first = edition.tables.len();
+    for (c, cell) in linked.cells.iter().enumerate() {
+        if let Some(table) = cell.table.checked_sub(first).and_then(|a| released.get(a)) {
+            mark_answer_cell(&mut kinds, c, *cell, &table.table, withhold_first);
+            mark_released_cell(&mut kinds, c, *cell, table);
+        }
+    }
+    known_where_repeated(&linked, &mut kinds);
+    let withheld = suppress(
+        &linked.values,
+        &linked.relations,
+        &linked.unprinted,
+        &kinds,
+        rules,
+        &edition.budget(),
+    );
+    Ok(Decided { linked, withheld })
+}
+
+/// A figure that repeats one a reader already holds is held too: it is
+/// published as it is, never withheld, even where an earlier release
+/// withheld it (withholding it would hide nothing, and withholding more
+/// around it would hide nothing either).
+fn known_where_repeated(linked: &Linked, kinds: &mut CellKinds) {
+    let repeats: Vec<(usize, usize)> = linked
+        .relations
+        .iter()
+        .filter_map(|r| match r.parts.as_slice() {
+            [part] => Some((*part, r.total)),
+            _ => None,
+        })
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &(a, b) in &repeats {
+            for (held, other) in [(a, b), (b, a)] {
+                if kinds.released[held] == Some(Released::Shown)
+                    && kinds.released[other] != Some(Released::Shown)
+                    && !kinds.unpublished[other]
+                {
+                    kinds.released[other] = Some(Released::Shown);
+                    changed = true;
+                }
+            }
+        }
+    }
+}
+
 /// Protects `answer` against the edition of `period` (made from `series`)
-/// and the answers `earlier` released from the same delivery.
+/// and the answers `released` before it: those from earlier editions,
+/// which the edition was protected against, and those from this one.
 pub fn protect_answer(
     series: &[TableSeries],
     period: Period,
     rules: Rules,
     withhold_first: &[String],
     answer: &[AnswerTable],
-    earlier: &[ReleasedTable],
+    released: &[ReleasedTable],
 ) -> Result<ProtectedAnswer, DisclosureError> {
     let edition = Edition::new(series, period);
-    let decided = edition.decide(rules, withhold_first)?;
-    let released = edition.protected(&decided);
+    let before: Vec<ReleasedTable> = released
+        .iter()
+        .filter(|r| r.before_edition)
+        .cloned()
+        .collect();
+    let decided = decide_with(&edition, rules, withhold_first, &before)?;
+    let published_edition = edition.protected(&decided);
 
-    let answers: Vec<&AnswerTable> = earlier.iter().map(|e| &e.table).chain(answer).collect();
+    let answers: Vec<&AnswerTable> = released.iter().map(|e| &e.table).chain(answer).collect();
+    let linked = link_answers(&edition, &answers)?;
+    let first = edition.tables.len();
+    let published = edition.series.len();
+    let mut kinds = edition.kinds(&linked, withhold_first);
+    for (c, cell) in linked.cells.iter().enumerate() {
+        let answer = cell
+            .table
+            .checked_sub(first)
+            .and_then(|a| answers.get(a).map(|table| (a, *table)));
+        match answer {
+            None if cell.table < published => {
+                let withheld = decided.is_withheld(cell.table, cell.row, cell.figure);
+                kinds.released[c] = Some(if withheld {
+                    Released::Withheld
+                } else {
+                    Released::Shown
+                });
+                kinds.settled[c] = true;
+            }
+            // Single quarters, and quarters a reader could suppose.
+            None => kinds.settled[c] = true,
+            Some((a, table)) => {
+                mark_answer_cell(&mut kinds, c, *cell, table, withhold_first);
+                if let Some(released) = released.get(a) {
+                    mark_released_cell(&mut kinds, c, *cell, released);
+                    kinds.settled[c] = true;
+                }
+            }
+        }
+    }
+    known_where_repeated(&linked, &mut kinds);
+    let withheld = suppress(
+        &linked.values,
+        &linked.relations,
+        &linked.unprinted,
+        &kinds,
+        rules,
+        &edition.budget(),
+    );
+    let decided = Decided { linked, withheld };
+    let offset = first + released.len();
+    let mut tables = Vec::new();
+    let mut audit = Vec::new();
+    for (a, table) in answer.iter().enumerate() {
+        let t = offset + a;
+        tables.push(protect_shown(table, t, &decided));
+        audit.extend(withheld_in(table, t, &decided));
+    }
+    Ok(ProtectedAnswer {
+        edition: published_edition,
+        tables,
+        audit,
+    })
+}
+
+/// A cell of an answer's table: published if its row is shown, otherwise
+/// worked out only; never a headline figure.
+fn mark_answer_cell(
+    kinds: &mut CellKinds,
+    c: usize,
+    cell: CellRef,
+    table: &AnswerTable,
+    withhold_first: &[String],
+) {
+    let groups = &table.table.rows[cell.row].groups;
+    kinds.unpublished[c] = !table.shown.get(cell.row).copied().unwrap_or(false);
+    kinds.headline[c] = false;
+    kinds.withhold_first[c] = groups.iter().any(|g| withhold_first.contains(g));
+}
+
+/// A cell of a released answer's table: as it was released, where a
+/// reader holds it; otherwise worked out only.
+fn mark_released_cell(kinds: &mut CellKinds, c: usize, cell: CellRef, table: &ReleasedTable) {
+    if kinds.unpublished[c] {
+        return;
+    }
+    let groups = &table.table.table.rows[cell.row].groups;
+    match table.released(groups, cell.figure) {
+        Some(released) => kinds.released[c] = Some(released),
+        None => kinds.unpublished[c] = true,
+    }
+}
+
+/// The edition's cells and relations with `answers`' tables after its
+/// own: each answer's row is the edition's row of the same measure,
+/// quarter and groups, and every other answer's. A row that is not is a
+/// problem: its query counts something else than the table it repeats.
+fn link_answers(edition: &Edition, answers: &[&AnswerTable]) -> Result<Linked, DisclosureError> {
+    let series = edition.series;
     let first = edition.tables.len();
     let more: Vec<StatTable> = answers.iter().map(|a| a.table.clone()).collect();
     let mut linked = edition.link(&more);
@@ -160,15 +329,14 @@ pub fn protect_answer(
         let Some(&(t0, r0)) = rows.first() else {
             continue;
         };
+        let in_words = if groups.is_empty() {
+            "national".to_string()
+        } else {
+            words(groups)
+        };
         for &(t, r) in rows.iter().skip(1).filter(|(t, _)| *t >= first) {
-            let row = &more[t - first].rows[r];
-            for (figure, _) in cells_of(&row.value) {
+            for (figure, _) in cells_of(&more[t - first].rows[r].value) {
                 let at = |table, row| CellRef { table, row, figure };
-                let in_words = if groups.is_empty() {
-                    "national".to_string()
-                } else {
-                    words(groups)
-                };
                 let description = format!(
                     "{}, {in_words}: the same {} as {} of {repeats} for the 12 months ending {quarter}",
                     name(t),
@@ -187,67 +355,11 @@ pub fn protect_answer(
             }
         }
     }
-    if !problems.is_empty() {
-        return Err(DisclosureError { problems });
+    if problems.is_empty() {
+        Ok(linked)
+    } else {
+        Err(DisclosureError { problems })
     }
-
-    let published = series.len();
-    let mut kinds = edition.kinds(&linked, withhold_first);
-    for (c, cell) in linked.cells.iter().enumerate() {
-        let answer = cell
-            .table
-            .checked_sub(first)
-            .and_then(|a| answers.get(a).map(|table| (a, table)));
-        match answer {
-            None if cell.table < published => {
-                let withheld = decided.is_withheld(cell.table, cell.row, cell.figure);
-                kinds.released[c] = Some(if withheld {
-                    Released::Withheld
-                } else {
-                    Released::Shown
-                });
-                kinds.settled[c] = true;
-            }
-            // Single quarters, and quarters a reader could suppose.
-            None => kinds.settled[c] = true,
-            Some((a, table)) => {
-                let shown = table.shown.get(cell.row).copied().unwrap_or(false);
-                let groups = &table.table.rows[cell.row].groups;
-                kinds.unpublished[c] = !shown;
-                kinds.headline[c] = false;
-                kinds.withhold_first[c] = groups.iter().any(|g| withhold_first.contains(g));
-                if let Some(earlier) = earlier.get(a).filter(|_| shown) {
-                    kinds.settled[c] = true;
-                    kinds.released[c] = Some(earlier.released(groups, cell.figure));
-                } else if a < earlier.len() {
-                    kinds.settled[c] = true;
-                }
-            }
-        }
-    }
-    let budget = edition.budget();
-    let withheld = suppress(
-        &linked.values,
-        &linked.relations,
-        &linked.unprinted,
-        &kinds,
-        rules,
-        &budget,
-    );
-    let decided = Decided { linked, withheld };
-    let offset = first + earlier.len();
-    let mut tables = Vec::new();
-    let mut audit = Vec::new();
-    for (a, table) in answer.iter().enumerate() {
-        let t = offset + a;
-        tables.push(protect_shown(table, t, &decided));
-        audit.extend(withheld_in(table, t, &decided));
-    }
-    Ok(ProtectedAnswer {
-        edition: released,
-        tables,
-        audit,
-    })
 }
 
 /// A measure, a quarter, and the groups of a row that are not totals.
