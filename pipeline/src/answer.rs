@@ -447,18 +447,9 @@ async fn table_of(
     series: &[TableSeries],
     config: &Config,
 ) -> Result<AnswerTable, Problem> {
+    let table = answer_query(query, catalogue)?;
     let metadata_path = query.sql_path.with_extension("toml");
     let wrong = |message: String| Problem::in_file(&metadata_path, message);
-    let Some(repeated) = catalogue
-        .tables
-        .iter()
-        .find(|t| t.metadata.id == query.repeats)
-    else {
-        return Err(wrong(format!(
-            "repeats: there is no published table {:?}",
-            query.repeats
-        )));
-    };
     let published: Vec<Period> = series
         .iter()
         .find(|s| s.metadata.id == query.repeats)
@@ -472,18 +463,6 @@ async fn table_of(
             quarters_in_words(&published)
         )));
     }
-    let mut metadata = repeated.metadata.clone();
-    metadata.id = query.name.clone();
-    metadata.title = query.title.clone();
-    metadata.breakdowns = query.dimensions.values().cloned().collect();
-    metadata.links.clear();
-    metadata.descriptive.clear();
-    metadata.headline = false;
-    let table = TableQuery {
-        sql: query.sql.clone(),
-        sql_path: query.sql_path.clone(),
-        metadata,
-    };
     let parameters = Parameters::new(&opened.declared, quarter, opened.as_at);
     let (_, batches) = run_returning_columns(&opened.ctx, &table, &parameters)
         .await
@@ -549,6 +528,64 @@ async fn table_of(
         quarter,
         shown,
     })
+}
+
+/// An answer's table as a query like the catalogue's: the repeated
+/// table's metadata (its kind, words and windows), named and titled as
+/// the answer's, breaking down by the answer's breakdowns, repeating no
+/// other table.
+pub fn answer_query(query: &AnswerQuery, catalogue: &Catalogue) -> Result<TableQuery, Problem> {
+    let Some(repeated) = catalogue
+        .tables
+        .iter()
+        .find(|t| t.metadata.id == query.repeats)
+    else {
+        return Err(Problem::in_file(
+            &query.sql_path.with_extension("toml"),
+            format!("repeats: there is no published table {:?}", query.repeats),
+        ));
+    };
+    let mut metadata = repeated.metadata.clone();
+    metadata.id = query.name.clone();
+    metadata.title = query.title.clone();
+    metadata.breakdowns = query.dimensions.values().cloned().collect();
+    metadata.links.clear();
+    metadata.descriptive.clear();
+    metadata.headline = false;
+    Ok(TableQuery {
+        sql: query.sql.clone(),
+        sql_path: query.sql_path.clone(),
+        metadata,
+    })
+}
+
+/// Every request under `requests` (a folder per request; none when it is
+/// missing) as queries to plan, and every problem of reading them.
+pub fn request_queries(requests: &Path, catalogue: &Catalogue) -> (Vec<TableQuery>, Vec<Problem>) {
+    let mut queries = Vec::new();
+    let mut problems = Vec::new();
+    let Ok(entries) = std::fs::read_dir(requests) else {
+        return (queries, problems);
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        match RequestFiles::load(&dir) {
+            Ok(files) => {
+                for query in &files.tables {
+                    match answer_query(query, catalogue) {
+                        Ok(table) => queries.push(table),
+                        Err(problem) => problems.push(problem),
+                    }
+                }
+            }
+            Err(found) => problems.extend(found),
+        }
+    }
+    (queries, problems)
 }
 
 /// The breakdowns of a published table, and its other dimensions (a

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use dtto::answer::{AnswerError, AnswerLayout, AnswerOptions, answer};
+use dtto::answer::{AnswerError, AnswerLayout, AnswerOptions, answer, request_queries};
 use dtto::check_tests::{TESTS, run_tests};
 use dtto::config::{Config, ConfigError};
 use dtto::diff::{self, DiffError, PublishedFigures};
@@ -169,6 +169,9 @@ struct CheckArgs {
     /// out by hand (exit 20 naming each that differs).
     #[arg(long)]
     tests: bool,
+    /// The requests, each a folder: every table of each is planned too.
+    #[arg(long, default_value = "requests")]
+    requests: PathBuf,
 }
 
 #[derive(Args)]
@@ -546,12 +549,23 @@ fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {
     let started = std::time::Instant::now();
     // Loaded once, for every check below.
     let (catalogue, mut problems) = Catalogue::load(queries);
+    let (requests, found) = request_queries(&args.requests, &catalogue);
+    problems.extend(found);
     problems.extend(
         runtime()?
-            .block_on(check(&catalogue, Period::latest_complete(today), today))
+            .block_on(check(
+                &catalogue,
+                &requests,
+                Period::latest_complete(today),
+                today,
+            ))
             .map_err(|e| Failure::new(Exit::Queries, e))?,
     );
-    let mut checked = "every query planned".to_string();
+    let mut checked = format!(
+        "every query planned, and the {} table(s) of {}",
+        requests.len(),
+        args.requests.display()
+    );
     if let (Some(warehouse), true) = (&args.warehouse, problems.is_empty()) {
         let (_warehouse, delivery) = current_delivery(warehouse, wait)?;
         let summary = dtto_ingest::read_summary(&delivery)?;
@@ -568,7 +582,12 @@ fn check_command(args: CheckArgs, wait: bool) -> Result<(), Failure> {
     if !problems.is_empty() {
         return Err(Failure::new(
             Exit::Queries,
-            format!("{} problem(s) in {}", problems.len(), queries.display()),
+            format!(
+                "{} problem(s) in {} and {}",
+                problems.len(),
+                queries.display(),
+                args.requests.display()
+            ),
         ));
     }
     if args.tests {

@@ -26,6 +26,7 @@ fn problems(dir: &Path) -> Vec<Problem> {
             .unwrap()
             .block_on(check(
                 &catalogue,
+                &[],
                 "2003Q4".parse().unwrap(),
                 NaiveDate::from_ymd_opt(2005, 3, 31).unwrap(),
             ))

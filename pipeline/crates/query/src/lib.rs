@@ -38,18 +38,20 @@ pub enum QueryError {
     NotReadOnly(String),
 }
 
-/// Plans every view and table of `catalogue` against the warehouse's
-/// schemas, with no data, for the parameters of `period` and `as_at`, and
-/// returns every problem found (those of loading it are the caller's).
+/// Plans every view and table of `catalogue`, and the tables `more` (an
+/// answer's), against the warehouse's schemas, with no data, for the
+/// parameters of `period` and `as_at`, and returns every problem found
+/// (those of loading it are the caller's).
 pub async fn check(
     catalogue: &Catalogue,
+    more: &[TableQuery],
     period: Period,
     as_at: NaiveDate,
 ) -> Result<Vec<Problem>, DataFusionError> {
     let parameters = &Parameters::new(&catalogue.windows, period, as_at);
     let ctx = session::new_context();
     let mut problems = register(&ctx, Data::SchemasOnly, catalogue).await?;
-    for table in &catalogue.tables {
+    for table in catalogue.tables.iter().chain(more) {
         let planned = match unbound(&ctx, table).await {
             Ok(frame) => windows_in(&catalogue.windows, table, &frame)
                 .and_then(|_| bind(table, frame, parameters)),
