@@ -153,6 +153,11 @@ struct ServeArgs {
     /// The port on 127.0.0.1 to serve on; 0 takes any free one.
     #[arg(long, default_value_t = 8000)]
     port: u16,
+    /// Where requests are: the answers the register lists as released
+    /// from earlier editions are worked out again from here, as a run
+    /// does.
+    #[arg(long, default_value = "requests")]
+    requests: PathBuf,
 }
 
 #[derive(Args)]
@@ -681,6 +686,7 @@ fn serve_command(args: ServeArgs, config: &Path) -> Result<(), Failure> {
         templates: edition.templates,
         config: config.to_path_buf(),
         output: edition.output,
+        requests: args.requests,
         period: edition.period,
     };
     // Written, not printed: a terminal closed or a pipe no longer read

@@ -98,6 +98,13 @@ pub struct ReleasedAnswer<'a> {
     rows: Vec<&'a Row>,
 }
 
+impl ReleasedAnswer<'_> {
+    /// How many figures it published.
+    pub fn figures(&self) -> usize {
+        self.rows.len()
+    }
+}
+
 /// How the figures of a released answer, worked out again, must compare
 /// with those it published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

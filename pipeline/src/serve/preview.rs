@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
 
+use crate::answer::{AnswerError, released_tables};
 use crate::config::{Config, ConfigError};
 use crate::edition::{self, Opened, Protection, Revises, RunError};
+use crate::register::Register;
 use dtto_ingest::warehouse::{SUMMARY_FILE, Warehouse};
 use dtto_ingest::{self, IngestError};
 use dtto_model::catalogue::{Catalogue, TableQuery};
@@ -31,8 +33,12 @@ pub struct PreviewOptions {
     pub templates: PathBuf,
     pub config: PathBuf,
     /// Where editions are published: the preview revises against the
-    /// latest of an earlier period, as a run would.
+    /// latest of an earlier period, as a run would, and is protected
+    /// against the answers its register lists.
     pub output: PathBuf,
+    /// Where requests are: the answers released from earlier editions are
+    /// worked out again from their folders here, as a run does.
+    pub requests: PathBuf,
     /// The latest complete quarter of the current delivery when not given.
     pub period: Option<Period>,
 }
@@ -175,7 +181,10 @@ impl Preview {
             previous: None,
         };
         let opened = &session.opened;
-        let protection_key = protection_key(&keys, &catalogue, &config, opened.period);
+        let in_answers = |e: AnswerError| PreviewError::Run(RunError::Answers(Box::new(e)));
+        let register = Register::read(&options.output).map_err(|e| in_answers(e.into()))?;
+        let protection_key = protection_key(&keys, &catalogue, &config, opened.period)
+            ^ released_key(&register, &options.requests, opened.period)?;
         let kept = self
             .protection
             .take()
@@ -185,7 +194,18 @@ impl Preview {
             Some((_, protection)) => protection,
             None => {
                 let series = edition::series(&results, &config)?;
-                edition::protect(&series, opened.period, &config, &[])?
+                let released = released_tables(
+                    &register,
+                    None,
+                    &options.requests,
+                    opened,
+                    &catalogue,
+                    &series,
+                    &config,
+                )
+                .await
+                .map_err(in_answers)?;
+                edition::protect(&series, opened.period, &config, &released)?
             }
         };
         let kept = &self.protection.insert((protection_key, protection)).1;
@@ -271,6 +291,26 @@ fn protection_key(keys: &[u64], catalogue: &Catalogue, config: &Config, period: 
     hasher.update(format!("{config:?}").as_bytes());
     hasher.update(period.to_string().as_bytes());
     hasher.digest()
+}
+
+/// What the answers an edition of `period` is protected against are
+/// made from: the register's figures, and the files of each answer it
+/// lists as released from an earlier edition.
+fn released_key(register: &Register, requests: &Path, period: Period) -> Result<u64, PreviewError> {
+    let mut hasher = Xxh3::new();
+    for answer in register.answers().iter().filter(|a| a.edition < period) {
+        hasher.update(answer.id.as_bytes());
+        hasher.update(&answer.figures().to_le_bytes());
+        let dir = requests.join(&answer.id);
+        let files = dtto_storage::publish::files_under(&dir).unwrap_or_default();
+        for (name, path) in files {
+            hasher.update(name.as_bytes());
+            let bytes =
+                std::fs::read(&path).map_err(|source| PreviewError::Unreadable { path, source })?;
+            hasher.update(&bytes);
+        }
+    }
+    Ok(hasher.digest())
 }
 
 fn table_key(session: u64, table: &TableQuery) -> u64 {

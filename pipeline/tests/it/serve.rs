@@ -558,6 +558,7 @@ fn moving_a_window_makes_every_table_again() {
         templates: work.path().join("templates"),
         config: repo().join("dtto.toml"),
         output: work.path().join("output"),
+        requests: repo().join("requests"),
         period: None,
     });
     let tables = std::fs::read_dir(queries.join("tables"))
@@ -592,6 +593,7 @@ fn an_edit_to_the_words_alone_keeps_the_disclosure_decision() {
         templates: templates.clone(),
         config: repo().join("dtto.toml"),
         output: work.path().join("output"),
+        requests: repo().join("requests"),
         period: None,
     });
     let runtime = tokio::runtime::Runtime::new().unwrap();
