@@ -647,3 +647,74 @@ fn a_later_edition_is_protected_against_an_answer_released_before_it() {
         .collect();
     assert_eq!(found, Vec::<String>::new());
 }
+
+#[test]
+fn the_answer_is_a_tagged_pdf_and_an_accessible_page_showing_the_csv() {
+    use crate::support::{Tool, require};
+    if !require(&[Tool::Poppler, Tool::AxeInChromium]) {
+        return;
+    }
+    let published = published(11, 0.3);
+    published.request(
+        "women",
+        &[
+            ("sex_label", "sex", "Sex"),
+            ("age_band", "age_band", "Age band"),
+        ],
+        "Sex = [\"Female\"]",
+    );
+    let outcome = published.answer("women", false).unwrap();
+    let public = outcome.dir.join("public");
+    let run = |program: &str, args: &[&str]| {
+        let output = std::process::Command::new(program)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{program} {args:?}");
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let pdf = public.join("answer.pdf");
+    let pdf = pdf.to_str().unwrap();
+    let info = run("pdfinfo", &[pdf]);
+    assert!(info.contains("Tagged:          yes"), "{info}");
+    assert!(
+        info.contains("Title:           Answer to Freedom of Information request women"),
+        "{info}"
+    );
+    let text = run("pdftotext", &[pdf, "-"]).replace('\n', " ");
+    for words in [
+        "DRAFT",
+        "How many completed?",
+        "The answer",
+        "Table 1:",
+        "[c] confidential",
+    ] {
+        assert!(text.contains(words), "no `{words}` in the PDF: {text}");
+    }
+    // Women of every age band and all ages, and nobody else.
+    let html = std::fs::read_to_string(public.join("answer.html")).unwrap();
+    assert!(
+        html.contains(&tera::escape_html(&outcome.sentence)),
+        "{html}"
+    );
+    let problems = crate::readers::html_problems(&html, &crate::readers::read_csvs(&public));
+    assert!(problems.is_empty(), "{problems:#?}");
+    let rows = rows_of(&published.answer_csv("women"));
+    assert!(
+        rows.keys().all(|groups| groups.starts_with("Sex=Female;")),
+        "{rows:?}"
+    );
+    assert!(rows.contains_key("Sex=Female; Age band=All"));
+    let check = crate::support::repo().join("tests/a11y/check.sh");
+    let result = std::process::Command::new("bash")
+        .arg(&check)
+        .arg(public.join("answer.html"))
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "axe-core on answer.html:\n{}{}",
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
