@@ -9,7 +9,9 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 use crate::config::Config;
-use crate::diff::{self, DiffError, PublishedFigures, descriptive_columns};
+use crate::diff::{
+    self, DescriptiveColumns, DiffError, Group, PublishedFigures, descriptive_columns,
+};
 use crate::edition::{self, Opened, Protection, Revises, RunError};
 use crate::register::{Held, Register, RegisterError};
 use dtto_ingest::warehouse::Warehouse;
@@ -18,11 +20,11 @@ use dtto_model::catalogue::{Catalogue, Problem, TableQuery};
 use dtto_model::exit::Exit;
 use dtto_model::period::Period;
 use dtto_model::request::{AnswerQuery, RequestFiles};
-use dtto_model::table::Dimensions;
+use dtto_model::table::{Dimensions, Figure};
 use dtto_protect::disclosure::answer::{
     AnswerTable, ProtectedAnswer, ReleasedTable, protect_answer,
 };
-use dtto_protect::disclosure::{DisclosureError, ProtectedTable, Withheld};
+use dtto_protect::disclosure::{DisclosureError, Protected, ProtectedTable, Withheld};
 use dtto_protect::statistics::cross::cross_classified;
 use dtto_protect::statistics::{self, Earlier, TableSeries};
 use dtto_query::parameters::Parameters;
@@ -81,6 +83,23 @@ pub enum AnswerError {
     },
     #[error("answer {id} was released on {date}: a released answer is not made again")]
     AlreadyReleased { id: String, date: String },
+    #[error(
+        "the edition of {later} is published: answer from it, the latest (edition = \
+         \"{later}\" in request.toml), not from {period}. Answers are made from the latest \
+         edition, so that every edition is protected against the answers released before it"
+    )]
+    NotLatest { period: Period, later: Period },
+    #[error(
+        "answers were released from the edition of {period} ({answers}), and this edition of \
+         {period} differs from the one published ({count} difference(s), the first: {first}): \
+         it would not be protected against them. Publish the new delivery as a later period"
+    )]
+    AnsweredEditionChanged {
+        period: Period,
+        answers: String,
+        count: usize,
+        first: String,
+    },
     #[error(transparent)]
     Run(#[from] RunError),
     #[error(transparent)]
@@ -94,7 +113,9 @@ impl AnswerError {
         match self {
             AnswerError::Request(_)
             | AnswerError::EditionDiffers { .. }
-            | AnswerError::AlreadyReleased { .. } => Exit::Queries,
+            | AnswerError::AlreadyReleased { .. }
+            | AnswerError::NotLatest { .. }
+            | AnswerError::AnsweredEditionChanged { .. } => Exit::Queries,
             AnswerError::NoEdition { .. } | AnswerError::Manifest { .. } => Exit::Storage,
             AnswerError::Run(e) => e.exit(),
             AnswerError::Register(e) => e.exit(),
@@ -154,6 +175,12 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
             date: date.to_string(),
         });
     }
+    if let Some(later) = editions_under(&options.output)
+        .into_iter()
+        .find(|other| *other > period)
+    {
+        return Err(AnswerError::NotLatest { period, later });
+    }
     let edition_dir = options.output.join(period.to_string());
     let delivery_key = edition_delivery(&edition_dir, period)?;
     let delivery = Warehouse::new(&options.warehouse).delivery_dir(&delivery_key);
@@ -199,6 +226,19 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
     )
     .await?;
 
+    let descriptive = descriptive_columns(&catalogue);
+    let others = other_editions(&options.output, period, &descriptive)?;
+    let held = |id: &str, quarter: Period, dimensions: &[(String, String)], figure: Figure| {
+        let group = Group {
+            quarter: Some(quarter.to_string()),
+            dimensions: dimensions.to_vec(),
+        };
+        others.iter().find_map(|edition| {
+            edition
+                .published(id, &group, figure.name())
+                .and_then(|value| value.parse::<u64>().ok())
+        })
+    };
     let started = Instant::now();
     let protected = protect_answer(
         &series,
@@ -207,6 +247,7 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
         &config.disclosure.withhold_first,
         &answer_tables,
         &released,
+        &held,
     )?;
     let disclosure_seconds = started.elapsed().as_secs_f64();
     let ProtectedAnswer {
@@ -295,6 +336,41 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
     })
 }
 
+/// The figures of every edition under `output` but that of `period`, each
+/// by the quarter its 12 months end in.
+fn other_editions(
+    output: &Path,
+    period: Period,
+    descriptive: &DescriptiveColumns,
+) -> Result<Vec<PublishedFigures>, AnswerError> {
+    let mut editions = Vec::new();
+    for other in editions_under(output).into_iter().filter(|p| *p != period) {
+        let dir = output.join(other.to_string());
+        if EditionLayout::new(&dir).data().is_dir() {
+            let figures = PublishedFigures::read(&dir, descriptive)?;
+            editions.push(figures.by_quarter(&other.to_string()));
+        }
+    }
+    Ok(editions)
+}
+
+/// The periods of the editions under `output`, oldest first.
+fn editions_under(output: &Path) -> Vec<Period> {
+    let Ok(entries) = std::fs::read_dir(output) else {
+        return Vec::new();
+    };
+    let mut periods: Vec<Period> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<Period>().ok())
+        .filter(|p| {
+            EditionLayout::new(output.join(p.to_string()))
+                .data()
+                .is_dir()
+        })
+        .collect();
+    periods.sort();
+    periods
+}
+
 /// The key of the delivery the edition in `dir` was made from, from its
 /// manifest.
 fn edition_delivery(dir: &Path, period: Period) -> Result<String, AnswerError> {
@@ -334,8 +410,25 @@ async fn check_edition(
         previous: None,
     };
     let draft = edition::draft(opened, catalogue, protection, &options.config, &revises).await?;
+    let changes = differences(&draft.protected, catalogue, dir)?;
+    match changes.first() {
+        None => Ok(()),
+        Some(first) => Err(AnswerError::EditionDiffers {
+            dir: dir.to_path_buf(),
+            count: changes.len(),
+            first: first.describe(),
+        }),
+    }
+}
+
+/// Every figure in which `protected` differs from the edition published in
+/// `dir`.
+fn differences(
+    protected: &Protected,
+    catalogue: &Catalogue,
+    dir: &Path,
+) -> Result<Vec<diff::Change>, AnswerError> {
     let descriptive = descriptive_columns(catalogue);
-    let protected = &draft.protected;
     let mut tidy = Vec::new();
     for (prefix, tables) in [("", &protected.tables), ("series/", &protected.series)] {
         for table in tables {
@@ -343,13 +436,36 @@ async fn check_edition(
             tidy.push((name, tidy_csv::tidy(table, protected.period)));
         }
     }
-    let today = PublishedFigures::from_tidy(tidy, &descriptive)?;
+    let made = PublishedFigures::from_tidy(tidy, &descriptive)?;
     let published = PublishedFigures::read(dir, &descriptive)?;
-    let changes = diff::compare(&published, &today);
+    Ok(diff::compare(&published, &made))
+}
+
+/// A new edition of a period answers were released from must be the one
+/// they were protected against: figure for figure the one published in
+/// `dir`.
+pub fn check_answered_edition(
+    register: &Register,
+    protected: &Protected,
+    catalogue: &Catalogue,
+    dir: &Path,
+) -> Result<(), AnswerError> {
+    let period = protected.period;
+    let answers: Vec<String> = register
+        .answers()
+        .into_iter()
+        .filter(|a| a.edition == period)
+        .map(|a| a.id)
+        .collect();
+    if answers.is_empty() || !EditionLayout::new(dir).data().is_dir() {
+        return Ok(());
+    }
+    let changes = differences(protected, catalogue, dir)?;
     match changes.first() {
         None => Ok(()),
-        Some(first) => Err(AnswerError::EditionDiffers {
-            dir: dir.to_path_buf(),
+        Some(first) => Err(AnswerError::AnsweredEditionChanged {
+            period,
+            answers: answers.join(", "),
             count: changes.len(),
             first: first.describe(),
         }),
@@ -426,6 +542,7 @@ pub async fn released_tables(
             continue;
         }
         let dir = requests.join(&answer.id);
+        answer.check_request(&dir)?;
         let files = RequestFiles::load(&dir).map_err(AnswerError::Request)?;
         let outside = if same {
             Outside::Refused
@@ -522,6 +639,17 @@ async fn table_of(
             })
         })
         .collect();
+    for (breakdown, wanted) in &query.show {
+        let column = crossed.dimensions.position(breakdown);
+        let has = |value: &String| {
+            column.is_some_and(|d| crossed.rows.iter().any(|row| row.groups[d] == *value))
+        };
+        if let Some(value) = wanted.iter().find(|value| !has(value)) {
+            return Err(wrong(format!(
+                "show: no row has {breakdown} = {value:?}: spell it as the query returns it"
+            )));
+        }
+    }
     Ok(AnswerTable {
         table: crossed,
         repeats: query.repeats.clone(),

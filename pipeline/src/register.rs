@@ -41,12 +41,18 @@ pub enum RegisterError {
         /// Which figure, what was published and what its query gives now.
         figure: String,
     },
+    #[error(
+        "{}: the request of answer {id} has changed since it was released; its figures are \
+         worked out again from these files, so put them back as they were released",
+        dir.display()
+    )]
+    RequestChanged { id: String, dir: PathBuf },
 }
 
 impl RegisterError {
     pub fn exit(&self) -> Exit {
         match self {
-            RegisterError::Differs { .. } => Exit::Queries,
+            RegisterError::Differs { .. } | RegisterError::RequestChanged { .. } => Exit::Queries,
             _ => Exit::Storage,
         }
     }
@@ -70,6 +76,8 @@ struct Row {
     /// The value, or `[c]`.
     published: String,
     table_sha256: String,
+    /// Of the request's folder as released: its files, by name.
+    request_sha256: String,
 }
 
 /// Every released answer's figures, in the order released.
@@ -99,9 +107,24 @@ pub struct ReleasedAnswer<'a> {
 }
 
 impl ReleasedAnswer<'_> {
-    /// How many figures it published.
-    pub fn figures(&self) -> usize {
-        self.rows.len()
+    /// What it published, every figure, as text: equal for the same
+    /// register rows.
+    pub fn fingerprint(&self) -> String {
+        format!("{:?}", self.rows)
+    }
+
+    /// Its request's folder is as it was released: its figures are worked
+    /// out again from it, so a changed query, quarter or `show` would give
+    /// other figures than the ones readers have.
+    pub fn check_request(&self, dir: &Path) -> Result<(), RegisterError> {
+        let released = self.rows.first().map(|row| row.request_sha256.as_str());
+        if released == Some(request_sha256(dir)?.as_str()) {
+            return Ok(());
+        }
+        Err(RegisterError::RequestChanged {
+            id: self.id.clone(),
+            dir: dir.to_path_buf(),
+        })
     }
 }
 
@@ -137,13 +160,28 @@ impl Register {
             .deserialize()
             .collect::<Result<Vec<Row>, _>>()
             .map_err(|e| unreadable(e.to_string()))?;
-        // Line 1 is the header.
+        // Line 1 is the header. A row that does not read would protect
+        // nothing: refused, not passed over.
         for (line, row) in (2..).zip(&rows) {
+            let wrong = |what: &str, value: &str| {
+                unreadable(format!("line {line}: {what} {value:?} does not read"))
+            };
             if row.edition.parse::<Period>().is_err() {
-                return Err(unreadable(format!(
-                    "line {line}: the edition {:?} is not a quarter",
-                    row.edition
-                )));
+                return Err(wrong("the edition", &row.edition));
+            }
+            if row.quarter.parse::<Period>().is_err() {
+                return Err(wrong("the quarter", &row.quarter));
+            }
+            if Figure::from_name(&row.figure).is_none() {
+                return Err(wrong("the figure", &row.figure));
+            }
+            if serde_json::from_str::<Vec<String>>(&row.groups).is_err() {
+                return Err(wrong("the groups", &row.groups));
+            }
+            let published = row.published == Shorthand::Confidential.mark()
+                || row.published.parse::<u64>().is_ok();
+            if !published {
+                return Err(wrong("the figure published", &row.published));
             }
         }
         Ok(Register { rows })
@@ -208,6 +246,7 @@ impl Register {
         made: &[AnswerTable],
         layout: &AnswerLayout,
     ) -> Result<(), RegisterError> {
+        let request = request_sha256(&files.dir)?;
         for (table, made) in tables.iter().zip(made) {
             let id = &table.metadata().id;
             let csv = layout.table_csv(id);
@@ -236,6 +275,7 @@ impl Register {
                             Shown::Withheld => Shorthand::Confidential.mark().to_string(),
                         },
                         table_sha256: sha256.clone(),
+                        request_sha256: request.clone(),
                     });
                 }
             }
@@ -262,6 +302,25 @@ impl Register {
         }
         Ok(replace_file(&path, &bytes)?)
     }
+}
+
+/// The SHA-256 of a request's folder: each file's name and bytes, in name
+/// order.
+pub fn request_sha256(dir: &Path) -> Result<String, RegisterError> {
+    let unreadable = |path: &Path, reason: String| RegisterError::Unreadable {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let files =
+        dtto_storage::publish::files_under(dir).map_err(|e| unreadable(dir, e.to_string()))?;
+    let mut hasher = Sha256::new();
+    for (name, path) in files {
+        let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, e.to_string()))?;
+        hasher.update(name.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
 }
 
 /// The counts a row publishes, each shown or withheld.
@@ -309,6 +368,17 @@ impl ReleasedAnswer<'_> {
                 .entry(row.table.as_str())
                 .or_default()
                 .insert((groups, figure), (released, row));
+        }
+        if held == Held::Exactly
+            && let Some(missing) = figures
+                .keys()
+                .find(|name| !tables.iter().any(|(n, _)| n == *name))
+        {
+            return Err(RegisterError::Differs {
+                id: self.id.clone(),
+                released: self.rows[0].released.clone(),
+                figure: format!("the table {missing}, which its request no longer has"),
+            });
         }
         let mut released = Vec::new();
         for (name, table) in tables {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::answer::{AnswerError, released_tables};
+use crate::answer::{AnswerError, check_answered_edition, released_tables};
 use crate::config::Config;
 pub use crate::edition::RunError;
 use crate::edition::{self, Opened, Revises};
@@ -131,6 +131,9 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         previous: options.previous.clone(),
     };
     let draft = edition::draft(&opened, &catalogue, protection, config, &revises).await?;
+    let published_at = options.output.join(opened.period.to_string());
+    check_answered_edition(&register, &draft.protected, &catalogue, &published_at)
+        .map_err(in_answers)?;
     let period = opened.period;
     let date = edition::dated(config, period);
     let rendered = edition::render(&draft, &options.templates, date, &opened.summary)?;

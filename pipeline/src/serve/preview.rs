@@ -300,7 +300,7 @@ fn released_key(register: &Register, requests: &Path, period: Period) -> Result<
     let mut hasher = Xxh3::new();
     for answer in register.answers().iter().filter(|a| a.edition < period) {
         hasher.update(answer.id.as_bytes());
-        hasher.update(&answer.figures().to_le_bytes());
+        hasher.update(answer.fingerprint().as_bytes());
         let dir = requests.join(&answer.id);
         let files = dtto_storage::publish::files_under(&dir).unwrap_or_default();
         for (name, path) in files {

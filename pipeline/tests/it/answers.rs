@@ -718,3 +718,46 @@ fn the_answer_is_a_tagged_pdf_and_an_accessible_page_showing_the_csv() {
         String::from_utf8_lossy(&result.stderr)
     );
 }
+
+#[test]
+fn an_answer_that_could_not_be_linked_to_what_readers_hold_is_refused() {
+    let published = published(11, 0.3);
+    // Women spelt otherwise than the edition spells them: their row would
+    // be linked to no published figure.
+    published.request(
+        "spelt",
+        &[(
+            "CASE WHEN sex_label = 'Female' THEN 'F' ELSE sex_label END",
+            "sex",
+            "Sex",
+        )],
+        "",
+    );
+    let refused = published.answer("spelt", false).unwrap_err().to_string();
+    assert!(
+        refused.contains("the group \"F\" of Sex is none of those completion_rate publishes"),
+        "{refused}"
+    );
+    // A row to show that no row has.
+    published.request(
+        "misspelt",
+        &[("sex_label", "sex", "Sex")],
+        "Sex = [\"Femal\"]",
+    );
+    let refused = published.answer("misspelt", false).unwrap_err().to_string();
+    assert!(
+        refused.contains("show: no row has Sex = \"Femal\""),
+        "{refused}"
+    );
+    // A released answer's request edited afterwards: its figures could no
+    // longer be worked out as readers have them.
+    published.request("by-sex", &[("sex_label", "sex", "Sex")], "");
+    published.answer("by-sex", true).unwrap();
+    published.request("by-sex", &[("sex_label", "sex", "Sex")], "Sex = [\"Male\"]");
+    published.request("later", &[("sex_label", "sex", "Sex")], "");
+    let refused = published.answer("later", false).unwrap_err().to_string();
+    assert!(
+        refused.contains("has changed since it was released"),
+        "{refused}"
+    );
+}

@@ -19,10 +19,10 @@
 //! published one (women), and they must not be narrowed into 1 ..
 //! threshold − 1 either.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::linked::{CellRef, Linked, cells_of};
-use super::suppression::{CellKinds, Reason, Released, Rules, suppress};
+use super::suppression::{CellKinds, Released, Rules, suppress};
 use super::{Decided, DisclosureError, Edition, Protected, ProtectedRow, ProtectedTable, Withheld};
 use crate::statistics::{StatTable, TableSeries};
 use dtto_model::period::Period;
@@ -158,6 +158,7 @@ fn known_where_repeated(linked: &Linked, kinds: &mut CellKinds) {
                     && !kinds.unpublished[other]
                 {
                     kinds.released[other] = Some(Released::Shown);
+                    kinds.settled[other] = false;
                     changed = true;
                 }
             }
@@ -165,9 +166,16 @@ fn known_where_repeated(linked: &Linked, kinds: &mut CellKinds) {
     }
 }
 
-/// Protects `answer` against the edition of `period` (made from `series`)
-/// and the answers `released` before it: those from earlier editions,
-/// which the edition was protected against, and those from this one.
+/// A figure a reader holds from other editions of the same population:
+/// the value published for a figure of table `id` in the 12 months ending
+/// `quarter`, in the row of these dimensions (name and value, the quarter
+/// aside), if one published it.
+pub type HeldElsewhere<'a> = &'a dyn Fn(&str, Period, &[(String, String)], Figure) -> Option<u64>;
+
+/// Protects `answer` against the edition of `period` (made from `series`),
+/// the figures other editions published (`held`), and the answers
+/// `released` before it: those from earlier editions, which the edition
+/// was protected against, and those from this one.
 pub fn protect_answer(
     series: &[TableSeries],
     period: Period,
@@ -175,6 +183,7 @@ pub fn protect_answer(
     withhold_first: &[String],
     answer: &[AnswerTable],
     released: &[ReleasedTable],
+    held: HeldElsewhere,
 ) -> Result<ProtectedAnswer, DisclosureError> {
     let edition = Edition::new(series, period);
     let before: Vec<ReleasedTable> = released
@@ -198,12 +207,15 @@ pub fn protect_answer(
         match answer {
             None if cell.table < published => {
                 let withheld = decided.is_withheld(cell.table, cell.row, cell.figure);
-                kinds.released[c] = Some(if withheld {
+                let elsewhere = withheld && held_elsewhere(&edition, &linked, *cell, held);
+                kinds.released[c] = Some(if withheld && !elsewhere {
                     Released::Withheld
                 } else {
                     Released::Shown
                 });
-                kinds.settled[c] = true;
+                // Held from another edition, it is known where the edition
+                // alone was not: what it is linked to is asked again.
+                kinds.settled[c] = !elsewhere;
             }
             // Single quarters, and quarters a reader could suppose.
             None => kinds.settled[c] = true,
@@ -241,6 +253,31 @@ pub fn protect_answer(
     })
 }
 
+/// Whether another edition published `cell`, a figure of the edition, with
+/// its value here (a rate's difference: both its counts).
+fn held_elsewhere(edition: &Edition, linked: &Linked, cell: CellRef, held: HeldElsewhere) -> bool {
+    let table = &edition.tables[cell.table];
+    let row = &table.rows[cell.row];
+    let dimensions: Vec<(String, String)> = table
+        .dimensions
+        .iter()
+        .zip(&row.groups)
+        .filter(|(name, _)| *name != QUARTER && !table.metadata.descriptive.contains(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let quarter = edition.quarter_of(cell);
+    let same = |figure: Figure| {
+        let here = linked
+            .cell(CellRef { figure, ..cell })
+            .map(|c| linked.values[c]);
+        here.is_some() && held(&table.metadata.id, quarter, &dimensions, figure) == here
+    };
+    match cell.figure {
+        Figure::Difference => same(Figure::Numerator) && same(Figure::Denominator),
+        figure => same(figure),
+    }
+}
+
 /// A cell of an answer's table: published if its row is shown, otherwise
 /// worked out only; never a headline figure.
 fn mark_answer_cell(
@@ -257,16 +294,12 @@ fn mark_answer_cell(
 }
 
 /// A cell of a released answer's table: as it was released, where a
-/// reader holds it; otherwise worked out only.
+/// reader holds it (the register says which rows it showed, whatever its
+/// request says now); otherwise worked out only.
 fn mark_released_cell(kinds: &mut CellKinds, c: usize, cell: CellRef, table: &ReleasedTable) {
-    if kinds.unpublished[c] {
-        return;
-    }
     let groups = &table.table.table.rows[cell.row].groups;
-    match table.released(groups, cell.figure) {
-        Some(released) => kinds.released[c] = Some(released),
-        None => kinds.unpublished[c] = true,
-    }
+    kinds.released[c] = table.released(groups, cell.figure);
+    kinds.unpublished[c] = kinds.released[c].is_none();
 }
 
 /// The edition's cells and relations with `answers`' tables after its
@@ -325,6 +358,7 @@ fn link_answers(edition: &Edition, answers: &[&AnswerTable]) -> Result<Linked, D
         };
         table.metadata.id.clone()
     };
+    problems.extend(unmatched_groups(&same, first, &more));
     for ((repeats, quarter, groups), rows) in &same {
         let Some(&(t0, r0)) = rows.first() else {
             continue;
@@ -393,6 +427,47 @@ fn identity(
     identity
 }
 
+/// An answer's row of one group of a breakdown the edition publishes for
+/// its measure and quarter, where the edition has no such group: a label
+/// the edition spells otherwise (`F` for `Female`) would link the row to
+/// nothing, and a reader could subtract it from the edition's figures all
+/// the same. A row of nobody is no problem: an absent group is 0.
+fn unmatched_groups(
+    same: &BTreeMap<Identity, Vec<(usize, usize)>>,
+    first: usize,
+    answers: &[StatTable],
+) -> Vec<String> {
+    let published: BTreeSet<(&str, Period, &str)> = same
+        .iter()
+        .filter(|(_, rows)| rows.first().is_some_and(|(t, _)| *t < first))
+        .filter_map(|((id, quarter, groups), _)| match groups.as_slice() {
+            [(breakdown, _)] => Some((id.as_str(), *quarter, breakdown.as_str())),
+            _ => None,
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for ((id, quarter, groups), rows) in same {
+        let [(breakdown, group)] = groups.as_slice() else {
+            continue;
+        };
+        let in_edition = rows.first().is_some_and(|(t, _)| *t < first);
+        if in_edition || !published.contains(&(id.as_str(), *quarter, breakdown.as_str())) {
+            continue;
+        }
+        for &(t, r) in rows {
+            let table = &answers[t - first];
+            if table.rows[r].value.figures().iter().any(|(_, n)| *n > 0) {
+                problems.push(format!(
+                    "{}: the group {group:?} of {breakdown} is none of those {id} publishes for \
+                     the 12 months ending {quarter}: spell it as the edition does",
+                    table.metadata.id
+                ));
+            }
+        }
+    }
+    problems
+}
+
 fn words(groups: &[(String, String)]) -> String {
     groups
         .iter()
@@ -438,9 +513,6 @@ fn withheld_in(table: &AnswerTable, t: usize, decided: &Decided) -> Vec<Withheld
             let Some(rule) = decided.withheld[c] else {
                 continue;
             };
-            if matches!(rule, Reason::Unpublished | Reason::Released) {
-                continue;
-            }
             audit.push(Withheld {
                 table: table.table.metadata.id.clone(),
                 quarter: table.quarter,

@@ -88,7 +88,7 @@ pub enum Reason {
     /// publishes only sums): only to be kept out of 1 .. threshold − 1.
     Unpublished,
     /// Withheld by an earlier release (the edition an answer is made
-    /// from): it stays withheld, and hidden.
+    /// from, an answer released before): it stays withheld, and hidden.
     Released,
 }
 
@@ -151,10 +151,12 @@ pub struct CellKinds {
     /// withheld: a reader may hold them already, so what was published
     /// stays published and what was withheld stays withheld.
     pub released: Vec<Option<Released>>,
-    /// Cells whose every relation was there when they were released (an
-    /// edition's, for an answer made from it): a linked set of withheld
-    /// cells whose relations hold nothing else was shown hidden then, and
-    /// is not asked again.
+    /// Cells this decision cannot change, released or never published,
+    /// whose relations were all there, and every one of their cells as it
+    /// is now, when the release they belong to was decided (the edition's
+    /// and its single quarters, for an answer made from it): a linked set
+    /// of withheld cells whose relations hold nothing else was asked about
+    /// then, and asking again could only withhold cells it cannot.
     pub settled: Vec<bool>,
 }
 

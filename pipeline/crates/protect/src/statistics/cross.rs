@@ -23,10 +23,10 @@ pub enum NotCrossClassified {
     #[error("its query returns the row {groups} twice")]
     Twice { groups: String },
     #[error(
-        "its groups make {rows} rows with their totals, more than {MOST_ROWS}: ask for fewer \
+        "its groups make more than {MOST_ROWS} rows with their totals: ask for fewer \
          breakdowns or fewer groups"
     )]
-    TooMany { rows: usize },
+    TooMany,
 }
 
 /// `table` with a row for every combination of the groups its rows have in
@@ -64,15 +64,20 @@ pub fn cross_classified(
                 .collect()
         })
         .collect();
-    let rows: usize = choices.iter().map(Vec::len).product();
-    if rows > MOST_ROWS {
-        return Err(NotCrossClassified::TooMany { rows });
-    }
+    // Counted without overflow: past the limit, the count stops there.
+    let rows = choices.iter().try_fold(1usize, |rows, values| {
+        rows.checked_mul(values.len()).filter(|&n| n <= MOST_ROWS)
+    });
+    let Some(rows) = rows else {
+        return Err(NotCrossClassified::TooMany);
+    };
     let width = table.metadata.kind.counts().len();
     let mut sums: BTreeMap<Vec<String>, Vec<u64>> = BTreeMap::new();
     for (groups, figures) in &counts {
         // The row adds to every total its groups fall in: each of its
-        // dimensions kept, or made a total.
+        // dimensions kept, or made a total. Each dimension has two choices
+        // or more (a total and this row's group), so there are at most
+        // log2(MOST_ROWS) of them: the shift cannot overflow.
         for totals in 0..(1usize << dimensions) {
             let key: Vec<String> = groups
                 .iter()
