@@ -471,10 +471,7 @@ fn a_group_an_answer_would_leave_as_a_published_total_less_its_other_groups_is_p
         .expect("an age band with 1 to 4 of unknown sex");
     published.request(
         "women-and-men",
-        &[
-            ("sex_label", "sex", "Sex"),
-            ("age_band", "age_band", "Age band"),
-        ],
+        &BY_SEX_AND_AGE,
         &format!("Sex = [\"Female\", \"Male\"]\n\"Age band\" = [\"{band}\"]"),
     );
     let outcome = published.answer("women-and-men", false).unwrap();
@@ -491,32 +488,38 @@ fn a_group_an_answer_would_leave_as_a_published_total_less_its_other_groups_is_p
     );
 }
 
+/// Completion by sex and age band.
+const BY_SEX_AND_AGE: [(&str, &str, &str); 2] = [
+    ("sex_label", "sex", "Sex"),
+    ("age_band", "age_band", "Age band"),
+];
+
+/// An age band, known, whose women's figures answer `id` withheld.
+fn withheld_band(published: &Published, id: &str) -> String {
+    let rows = rows_of(&published.answer_csv(id));
+    let (groups, _) = rows
+        .iter()
+        .find(|(groups, (n, _))| n.is_none() && !groups.contains("Age band=Not known"))
+        .expect("a band of women withheld");
+    groups
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix("Age band="))
+        .unwrap()
+        .to_string()
+}
+
 #[test]
 fn an_answer_is_protected_against_one_released_before_it() {
     let published = published(11, 0.3);
     // First, women by age band, released.
-    let by_sex_and_age = [
-        ("sex_label", "sex", "Sex"),
-        ("age_band", "age_band", "Age band"),
-    ];
-    published.request("women", &by_sex_and_age, "Sex = [\"Female\"]");
+    published.request("women", &BY_SEX_AND_AGE, "Sex = [\"Female\"]");
     let first = published.answer("women", true).unwrap();
     assert!(first.released);
-    let women = rows_of(&published.answer_csv("women"));
-    // An age band whose women's figures the first answer withheld.
-    let (band, _) = women
-        .iter()
-        .find(|(groups, (n, _))| n.is_none() && !groups.contains("Age band=Not known"))
-        .expect("a band of women withheld");
-    let band = band
-        .split("; ")
-        .find_map(|pair| pair.strip_prefix("Age band="))
-        .unwrap()
-        .to_string();
+    let band = withheld_band(&published, "women");
     // Then every sex of that age band: its women's figure is the age band
     // (published by the edition) less its men and those of sex not known.
     let show = format!("\"Age band\" = [\"{band}\"]");
-    published.request("band", &by_sex_and_age, &show);
+    published.request("band", &BY_SEX_AND_AGE, &show);
     let second = published.answer("band", false).unwrap();
     let band_rows = rows_of(&published.answer_csv("band"));
     let women_key = format!("Sex=Female; Age band={band}");
@@ -544,25 +547,12 @@ fn without_the_register_the_same_answer_would_give_a_released_figure_away() {
     // the first not released publish the women's figure it withheld, and
     // the reader works it out.
     let published = published(11, 0.3);
-    let by_sex_and_age = [
-        ("sex_label", "sex", "Sex"),
-        ("age_band", "age_band", "Age band"),
-    ];
-    published.request("women", &by_sex_and_age, "Sex = [\"Female\"]");
+    published.request("women", &BY_SEX_AND_AGE, "Sex = [\"Female\"]");
     published.answer("women", false).unwrap();
-    let women = rows_of(&published.answer_csv("women"));
-    let (band, _) = women
-        .iter()
-        .find(|(groups, (n, _))| n.is_none() && !groups.contains("Age band=Not known"))
-        .expect("a band of women withheld");
-    let band = band
-        .split("; ")
-        .find_map(|pair| pair.strip_prefix("Age band="))
-        .unwrap()
-        .to_string();
+    let band = withheld_band(&published, "women");
     published.request(
         "band",
-        &by_sex_and_age,
+        &BY_SEX_AND_AGE,
         &format!("\"Age band\" = [\"{band}\"]"),
     );
     published.answer("band", false).unwrap();
@@ -630,11 +620,7 @@ fn a_later_edition_is_protected_against_an_answer_released_before_it() {
     let published = published(11, 0.3);
     // Every sex by age band for the 12 months ending 2004Q4, a quarter the
     // next edition's series publishes again.
-    let by_sex_and_age = [
-        ("sex_label", "sex", "Sex"),
-        ("age_band", "age_band", "Age band"),
-    ];
-    published.request_of("all", &by_sex_and_age, "", Some("2004Q4"));
+    published.request_of("all", &BY_SEX_AND_AGE, "", Some("2004Q4"));
     published.answer("all", true).unwrap();
     publish_later(&published, 11, 0.3);
     // The 2005Q2 edition withholds no figure the answer gave a reader
@@ -655,14 +641,7 @@ fn the_answer_is_a_tagged_pdf_and_an_accessible_page_showing_the_csv() {
         return;
     }
     let published = published(11, 0.3);
-    published.request(
-        "women",
-        &[
-            ("sex_label", "sex", "Sex"),
-            ("age_band", "age_band", "Age band"),
-        ],
-        "Sex = [\"Female\"]",
-    );
+    published.request("women", &BY_SEX_AND_AGE, "Sex = [\"Female\"]");
     let outcome = published.answer("women", false).unwrap();
     let public = outcome.dir.join("public");
     let run = |program: &str, args: &[&str]| {

@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::linked::{CellRef, Linked, cells_of};
-use super::suppression::{CellKinds, Released, Rules, suppress};
+use super::suppression::{CellKinds, Released, Rules};
 use super::{Decided, DisclosureError, Edition, Protected, ProtectedRow, ProtectedTable, Withheld};
 use crate::statistics::{StatTable, TableSeries};
 use dtto_model::period::Period;
@@ -124,15 +124,7 @@ fn decide_with(
         }
     }
     known_where_repeated(&linked, &mut kinds);
-    let withheld = suppress(
-        &linked.values,
-        &linked.relations,
-        &linked.unprinted,
-        &kinds,
-        rules,
-        &edition.budget(),
-    );
-    Ok(Decided { linked, withheld })
+    Ok(edition.suppress(linked, &kinds, rules))
 }
 
 /// A figure that repeats one a reader already holds is held too: it is
@@ -229,15 +221,7 @@ pub fn protect_answer(
         }
     }
     known_where_repeated(&linked, &mut kinds);
-    let withheld = suppress(
-        &linked.values,
-        &linked.relations,
-        &linked.unprinted,
-        &kinds,
-        rules,
-        &edition.budget(),
-    );
-    let decided = Decided { linked, withheld };
+    let decided = edition.suppress(linked, &kinds, rules);
     let offset = first + released.len();
     let mut tables = Vec::new();
     let mut audit = Vec::new();

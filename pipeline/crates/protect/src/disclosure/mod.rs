@@ -397,15 +397,20 @@ impl<'a> Edition<'a> {
             });
         }
         let kinds = self.kinds(&linked, withhold_first);
+        Ok(self.suppress(linked, &kinds, rules))
+    }
+
+    /// Which cells of `linked` to withhold, within the edition's budget.
+    fn suppress(&self, linked: Linked, kinds: &CellKinds, rules: Rules) -> Decided {
         let withheld = suppress(
             &linked.values,
             &linked.relations,
             &linked.unprinted,
-            &kinds,
+            kinds,
             rules,
             &self.budget(),
         );
-        Ok(Decided { linked, withheld })
+        Decided { linked, withheld }
     }
 
     /// The work disclosure control may do: so much for each quarter.
