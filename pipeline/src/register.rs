@@ -70,7 +70,9 @@ struct Row {
     delivery: String,
     table: String,
     quarter: String,
-    /// The row's groups, a JSON array in the table's column order.
+    /// The table's dimensions (`Sex`, `Age band`), a JSON array.
+    dimensions: String,
+    /// The row's groups, a JSON array in the order of `dimensions`.
     groups: String,
     figure: String,
     /// The value, or `[c]`.
@@ -175,7 +177,12 @@ impl Register {
             if Figure::from_name(&row.figure).is_none() {
                 return Err(wrong("the figure", &row.figure));
             }
-            if serde_json::from_str::<Vec<String>>(&row.groups).is_err() {
+            let list = |text: &str| serde_json::from_str::<Vec<String>>(text).ok();
+            let (Some(dimensions), Some(groups)) = (list(&row.dimensions), list(&row.groups))
+            else {
+                return Err(wrong("the dimensions and groups", &row.groups));
+            };
+            if dimensions.len() != groups.len() {
                 return Err(wrong("the groups", &row.groups));
             }
             let published = row.published == Shorthand::Confidential.mark()
@@ -255,6 +262,7 @@ impl Register {
                 reason: e.to_string(),
             })?;
             let sha256 = format!("{:x}", Sha256::digest(&bytes));
+            let dimensions = serde_json::to_string(table.dimensions().names()).unwrap_or_default();
             for row in table.rows() {
                 let groups = serde_json::to_string(row.groups()).unwrap_or_default();
                 for (figure, shown) in counts(row.value()) {
@@ -268,6 +276,7 @@ impl Register {
                         delivery: delivery.to_string(),
                         table: id.clone(),
                         quarter: made.quarter.to_string(),
+                        dimensions: dimensions.clone(),
                         groups: groups.clone(),
                         figure: figure.name().to_string(),
                         published: match shown {

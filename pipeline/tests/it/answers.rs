@@ -1,9 +1,10 @@
 //! Answers to requests, on a generated delivery: protected against the
 //! edition they are made from and the answers released before them,
-//! checked from the published files by a reader who knows that groups add
-//! up to their totals, that a rate's numerator and the rest make its
-//! denominator, and that an answer's row of one group (women) is the
-//! edition's row of that group.
+//! checked from the published files (the edition's CSVs, the register of
+//! released answers, a draft answer's CSV) by a reader who knows that
+//! groups add up to their totals, that a rate's numerator and the rest
+//! make its denominator, and that an answer's row of one group (women) is
+//! the edition's row of that group.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -150,6 +151,10 @@ impl Published {
 /// groups that are not totals (by breakdown), and which count.
 type Key = (String, Vec<(String, String)>, String);
 
+/// A row as a reader names it: the quarter its 12 months end, and its
+/// groups that are not totals.
+type RowName = (String, Vec<(String, String)>);
+
 /// What a reader holds: each figure's published value (`None` where it is
 /// `[c]`), the figures a file publishes withheld, and the sums a reader
 /// knows.
@@ -167,7 +172,7 @@ impl Reader {
     /// Reads one tidy CSV: its dimension columns are those before the
     /// counts, less `window_ending` and `quarter`; a `breakdown` and
     /// `group` pair is the group `group` of breakdown `breakdown`.
-    fn read(&mut self, path: &Path) -> Vec<(String, Vec<(String, String)>)> {
+    fn read(&mut self, path: &Path) -> Vec<RowName> {
         let mut reader = crate::support::csv_reader(path);
         let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
         let at = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -206,6 +211,61 @@ impl Reader {
             rows.push((window, groups));
         }
         rows
+    }
+
+    /// Reads answer `id`'s figures from the register, as a later answer's
+    /// reader holds them; `None` when it lists none.
+    fn read_register(&mut self, path: &Path, id: &str) -> Option<Vec<RowName>> {
+        if !path.exists() {
+            return None;
+        }
+        let mut reader = crate::support::csv_reader(path);
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let at = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .unwrap_or_else(|| panic!("no column {name} in the register: {header:?}"))
+        };
+        let mut counts: BTreeMap<RowName, BTreeMap<String, Option<u64>>> = BTreeMap::new();
+        for record in reader.records() {
+            let record = record.unwrap();
+            if &record[at("answer")] != id {
+                continue;
+            }
+            let names: Vec<String> = serde_json::from_str(&record[at("dimensions")]).unwrap();
+            let values: Vec<String> = serde_json::from_str(&record[at("groups")]).unwrap();
+            let mut groups: Vec<(String, String)> = names
+                .into_iter()
+                .zip(values)
+                .filter(|(_, value)| !is_all(value))
+                .collect();
+            groups.sort();
+            counts
+                .entry((record[at("quarter")].to_string(), groups))
+                .or_default()
+                .insert(
+                    record[at("figure")].to_string(),
+                    record[at("published")].parse().ok(),
+                );
+        }
+        if counts.is_empty() {
+            return None;
+        }
+        let mut rows = Vec::new();
+        for ((window, groups), figures) in counts {
+            let key = |figure: &str| (window.clone(), groups.clone(), figure.to_string());
+            let count = |figure: &str| figures.get(figure).copied().flatten();
+            for figure in COUNTS {
+                self.publish(key(figure), count(figure));
+            }
+            let difference = count("numerator")
+                .zip(count("denominator"))
+                .map(|(n, d)| d - n);
+            self.publish(key("difference"), difference);
+            rows.push((window, groups));
+        }
+        Some(rows)
     }
 
     fn publish(&mut self, key: Key, value: Option<u64>) {
@@ -374,8 +434,13 @@ fn disclosures_with(published: &Published, period: &str, answers: &[&str]) -> Ve
             reader.cross(window, &one);
         }
     }
+    let register = published.work.join("output/answers/register.csv");
     for id in answers {
-        let rows = reader.read(&published.answer_csv(id));
+        // A released answer as the register lists it; a draft as its CSV.
+        let rows = match reader.read_register(&register, id) {
+            Some(rows) => rows,
+            None => reader.read(&published.answer_csv(id)),
+        };
         let mut by_window: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
         for (window, groups) in rows {
             let by = by_window.entry(window.clone()).or_default();
