@@ -24,7 +24,7 @@ use dtto_model::table::{Dimensions, Figure};
 use dtto_protect::disclosure::answer::{
     AnswerTable, ProtectedAnswer, ReleasedTable, protect_answer,
 };
-use dtto_protect::disclosure::{DisclosureError, Protected, ProtectedTable, Withheld};
+use dtto_protect::disclosure::{DisclosureError, Protected, ProtectedTable, Withheld, audit};
 use dtto_protect::statistics::cross::cross_classified;
 use dtto_protect::statistics::{self, Earlier, TableSeries};
 use dtto_query::parameters::Parameters;
@@ -33,11 +33,8 @@ use dtto_query::session::Data;
 use dtto_render::RenderError;
 use dtto_render::answer::{AnswerPage, AnswerShown};
 use dtto_render::tidy_csv;
-use dtto_storage::layout::EditionLayout;
+use dtto_storage::layout::{AnswerLayout, EditionLayout};
 use dtto_storage::publish::{self, Published};
-
-/// Where answers are published, under the output folder.
-pub const ANSWERS: &str = "answers";
 
 #[derive(Debug, Clone)]
 pub struct AnswerOptions {
@@ -157,11 +154,6 @@ pub struct AnswerOutcome {
     pub published: Published,
     /// Wall time of disclosure control, edition and answer together.
     pub disclosure_seconds: f64,
-}
-
-/// The folder of answer `id` under `output`.
-pub fn answer_dir(output: &Path, id: &str) -> PathBuf {
-    output.join(ANSWERS).join(id)
 }
 
 /// Answers the request in `options.request`.
@@ -299,7 +291,8 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
         options.release.unwrap_or(period.end()),
     )?;
     let sentence = page.sentence();
-    let dir = answer_dir(&options.output, &files.id);
+    let layout = AnswerLayout::of(&options.output, &files.id);
+    let dir = layout.dir().to_path_buf();
     let published = publish::publish(&dir, |staging| {
         write_answer(
             staging,
@@ -313,7 +306,6 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
     })
     .map_err(edition::edition_failed)?;
     if let Some(date) = options.release {
-        let layout = AnswerLayout::new(&dir);
         register.record(
             &files,
             &delivery_key,
@@ -429,14 +421,7 @@ fn differences(
     dir: &Path,
 ) -> Result<Vec<diff::Change>, AnswerError> {
     let descriptive = descriptive_columns(catalogue);
-    let mut tidy = Vec::new();
-    for (prefix, tables) in [("", &protected.tables), ("series/", &protected.series)] {
-        for table in tables {
-            let name = format!("{prefix}{}", table.metadata().id);
-            tidy.push((name, tidy_csv::tidy(table, protected.period)));
-        }
-    }
-    let made = PublishedFigures::from_tidy(tidy, &descriptive)?;
+    let made = PublishedFigures::of_edition(protected, &descriptive)?;
     let published = PublishedFigures::read(dir, &descriptive)?;
     Ok(diff::compare(&published, &made))
 }
@@ -498,10 +483,7 @@ async fn tables_of(
     let mut tables = Vec::new();
     for query in &files.tables {
         let quarter = query.quarter.unwrap_or(files.request.edition);
-        let published = series
-            .iter()
-            .find(|s| s.metadata.id == query.repeats)
-            .is_some_and(|s| s.windows.iter().any(|(q, _)| *q == quarter));
+        let published = published_quarters(series, &query.repeats).contains(&quarter);
         if !published && outside == Outside::Left {
             continue;
         }
@@ -567,11 +549,7 @@ async fn table_of(
     let table = answer_query(query, catalogue)?;
     let metadata_path = query.sql_path.with_extension("toml");
     let wrong = |message: String| Problem::in_file(&metadata_path, message);
-    let published: Vec<Period> = series
-        .iter()
-        .find(|s| s.metadata.id == query.repeats)
-        .map(|s| s.windows.iter().map(|(q, _)| *q).collect())
-        .unwrap_or_default();
+    let published = published_quarters(series, &query.repeats);
     if !published.contains(&quarter) {
         return Err(wrong(format!(
             "quarter: the edition of {} publishes {} for {}; not for {quarter}",
@@ -740,6 +718,15 @@ fn known_dimensions(series: &[TableSeries], id: &str) -> Vec<String> {
     known
 }
 
+/// The quarters the edition publishes table `id` for.
+fn published_quarters(series: &[TableSeries], id: &str) -> Vec<Period> {
+    series
+        .iter()
+        .find(|s| s.metadata.id == id)
+        .map(|s| s.windows.iter().map(|(q, _)| *q).collect())
+        .unwrap_or_default()
+}
+
 fn quarters_in_words(quarters: &[Period]) -> String {
     match (quarters.first(), quarters.last()) {
         (Some(first), Some(last)) if first != last => format!("{first} to {last}"),
@@ -769,7 +756,7 @@ fn write_answer(
             .map_err(|e| write_failed(&path, e.into()))?;
     }
     let path = layout.withheld();
-    write_withheld(withheld, &path).map_err(|e| write_failed(&path, e.into()))?;
+    audit::write(withheld, &path).map_err(|e| write_failed(&path, e.into()))?;
     let path = layout.html();
     std::fs::write(&path, html).map_err(|e| write_failed(&path, e))?;
     let path = layout.pdf();
@@ -780,68 +767,5 @@ fn write_failed(path: &Path, source: std::io::Error) -> RunError {
     RunError::Write {
         path: path.to_path_buf(),
         source,
-    }
-}
-
-/// The sign-off list of what the answer withholds: each figure, the rule,
-/// and the relation that called for it.
-fn write_withheld(withheld: &[Withheld], path: &Path) -> Result<(), csv::Error> {
-    let mut writer = csv::Writer::from_path(path)?;
-    writer.write_record(["table", "quarter", "groups", "figure", "rule", "reason"])?;
-    for w in withheld {
-        let groups: Vec<String> = w
-            .dimensions
-            .iter()
-            .map(|(d, g)| format!("{d}={g}"))
-            .collect();
-        writer.write_record([
-            w.table.as_str(),
-            &w.quarter.to_string(),
-            &groups.join("; "),
-            w.figure.name(),
-            w.rule,
-            &w.reason,
-        ])?;
-    }
-    writer.flush()?;
-    Ok(())
-}
-
-/// Where each file of an answer is, in its folder.
-pub struct AnswerLayout {
-    dir: PathBuf,
-}
-
-impl AnswerLayout {
-    pub fn new(dir: impl Into<PathBuf>) -> AnswerLayout {
-        AnswerLayout { dir: dir.into() }
-    }
-
-    pub fn public(&self) -> PathBuf {
-        self.dir.join("public")
-    }
-
-    pub fn sign_off(&self) -> PathBuf {
-        self.dir.join("sign-off")
-    }
-
-    pub fn data(&self) -> PathBuf {
-        self.public().join("data")
-    }
-
-    pub fn table_csv(&self, name: &str) -> PathBuf {
-        self.data().join(format!("{name}.csv"))
-    }
-
-    pub fn html(&self) -> PathBuf {
-        self.public().join("answer.html")
-    }
-
-    pub fn pdf(&self) -> PathBuf {
-        self.public().join("answer.pdf")
-    }
-
-    pub fn withheld(&self) -> PathBuf {
-        self.sign_off().join("withheld.csv")
     }
 }

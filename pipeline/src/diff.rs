@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use dtto_model::catalogue::Catalogue;
 use dtto_model::exit::Exit;
 use dtto_model::table::{QUARTER, STATUS, Shorthand, TableKind, WINDOW_ENDING, status_column};
-use dtto_render::tidy_csv::Tidy;
+use dtto_protect::disclosure::Protected;
+use dtto_render::tidy_csv::{self, Tidy};
 use dtto_storage::layout::{self, EditionLayout};
 
 /// How a series' table is named among an edition's tables.
@@ -177,6 +178,22 @@ impl PublishedFigures {
             read.insert(name, table);
         }
         Ok(PublishedFigures { tables: read })
+    }
+
+    /// An edition's figures as its CSVs publish them, from its protected
+    /// tables in memory: `<table>` and `series/<table>`.
+    pub fn of_edition(
+        protected: &Protected,
+        descriptive: &DescriptiveColumns,
+    ) -> Result<PublishedFigures, DiffError> {
+        let mut tidy = Vec::new();
+        for (prefix, tables) in [("", &protected.tables), (SERIES_PREFIX, &protected.series)] {
+            for table in tables {
+                let name = format!("{prefix}{}", table.metadata().id);
+                tidy.push((name, tidy_csv::tidy(table, protected.period)));
+            }
+        }
+        PublishedFigures::from_tidy(tidy, descriptive)
     }
 
     /// Every figure under its table id and the quarter its 12 months end

@@ -459,7 +459,7 @@ fn write_edition(
     let path = edition.revisions_csv();
     revisions::write_csv(revisions, &path, draft).map_err(csv_failed(&path))?;
     let path = edition.audit();
-    audit::write(protected, &path).map_err(csv_failed(&path))?;
+    audit::write(&protected.audit, &path).map_err(csv_failed(&path))?;
     let write = |path: PathBuf, bytes: &[u8]| {
         std::fs::write(&path, bytes).map_err(RunError::write_at(&path))
     };

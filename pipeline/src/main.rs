@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use dtto::answer::{AnswerError, AnswerLayout, AnswerOptions, answer, request_queries};
+use dtto::answer::{AnswerError, AnswerOptions, answer, request_queries};
 use dtto::check_tests::{TESTS, run_tests};
 use dtto::config::{Config, ConfigError};
 use dtto::diff::{self, DiffError, PublishedFigures};
@@ -25,6 +25,7 @@ use dtto_model::exit::Exit;
 use dtto_model::period::Period;
 use dtto_protect::disclosure::audit::{self, EditionPart};
 use dtto_query::{adhoc, check, check_breakdowns, open};
+use dtto_storage::layout::AnswerLayout;
 use dtto_storage::lock::{Access, Lock, LockError};
 use dtto_storage::publish::Published;
 

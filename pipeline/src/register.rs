@@ -12,7 +12,6 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::answer::{ANSWERS, AnswerLayout};
 use dtto_model::exit::Exit;
 use dtto_model::period::Period;
 use dtto_model::request::RequestFiles;
@@ -21,9 +20,7 @@ use dtto_protect::disclosure::answer::{AnswerTable, ReleasedTable};
 use dtto_protect::disclosure::suppression::Released;
 use dtto_protect::disclosure::{ProtectedTable, ProtectedValue, Shown};
 use dtto_storage::durable::{DiskError, replace_file};
-
-/// The register's file, under the output folder's `answers/`.
-pub const REGISTER: &str = "register.csv";
+use dtto_storage::layout::AnswerLayout;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegisterError {
@@ -144,7 +141,7 @@ pub enum Held {
 
 impl Register {
     pub fn path(output: &Path) -> PathBuf {
-        output.join(ANSWERS).join(REGISTER)
+        dtto_storage::layout::register(output)
     }
 
     /// The register under `output`; empty where none was written.
@@ -204,21 +201,20 @@ impl Register {
 
     /// The released answers, one entry each, in the order released.
     pub fn entries(&self) -> Vec<Entry> {
-        let mut entries: Vec<Entry> = Vec::new();
-        for row in &self.rows {
-            match entries.iter_mut().find(|e| e.id == row.answer) {
-                Some(entry) => entry.figures += 1,
-                None => entries.push(Entry {
-                    id: row.answer.clone(),
-                    kind: row.kind.clone(),
-                    question: row.question.clone(),
-                    released: row.released.clone(),
-                    edition: row.edition.clone(),
-                    figures: 1,
-                }),
-            }
-        }
-        entries
+        self.answers()
+            .into_iter()
+            .filter_map(|answer| {
+                let first = answer.rows.first()?;
+                Some(Entry {
+                    id: answer.id.clone(),
+                    kind: first.kind.clone(),
+                    question: first.question.clone(),
+                    released: first.released.clone(),
+                    edition: first.edition.clone(),
+                    figures: answer.rows.len(),
+                })
+            })
+            .collect()
     }
 
     /// Every released answer, in the order released.

@@ -32,7 +32,7 @@ use dtto_protect::disclosure::{Protected, ProtectedTable};
 use dtto_protect::statistics::{self, Change};
 use dtto_query::{QueryError, adhoc};
 use dtto_render::revised::{ChangedMessage, LateRecords, Revision, Statement};
-use dtto_render::{csv_file, spreadsheet_safe, tidy_csv};
+use dtto_render::{csv_file, spreadsheet_safe};
 use dtto_storage::layout::EditionLayout;
 
 #[derive(Debug, thiserror::Error)]
@@ -224,14 +224,7 @@ fn published(
     protected: &Protected,
     descriptive: &DescriptiveColumns,
 ) -> Result<diff::PublishedFigures, RevisionsError> {
-    let mut tidy = Vec::new();
-    for (prefix, tables) in [("", &protected.tables), ("series/", &protected.series)] {
-        for table in tables {
-            let name = format!("{prefix}{}", table.metadata().id);
-            tidy.push((name, tidy_csv::tidy(table, protected.period)));
-        }
-    }
-    let edition = diff::PublishedFigures::from_tidy(tidy, descriptive)?;
+    let edition = diff::PublishedFigures::of_edition(protected, descriptive)?;
     Ok(edition.by_quarter(&protected.period.to_string()))
 }
 

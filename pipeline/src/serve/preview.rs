@@ -14,7 +14,7 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::answer::{AnswerError, released_tables};
 use crate::config::{Config, ConfigError};
 use crate::edition::{self, Opened, Protection, Revises, RunError};
-use crate::register::Register;
+use crate::register::{Register, request_sha256};
 use dtto_ingest::warehouse::{SUMMARY_FILE, Warehouse};
 use dtto_ingest::{self, IngestError};
 use dtto_model::catalogue::{Catalogue, TableQuery};
@@ -301,14 +301,9 @@ fn released_key(register: &Register, requests: &Path, period: Period) -> Result<
     for answer in register.answers().iter().filter(|a| a.edition < period) {
         hasher.update(answer.id.as_bytes());
         hasher.update(answer.fingerprint().as_bytes());
-        let dir = requests.join(&answer.id);
-        let files = dtto_storage::publish::files_under(&dir).unwrap_or_default();
-        for (name, path) in files {
-            hasher.update(name.as_bytes());
-            let bytes =
-                std::fs::read(&path).map_err(|source| PreviewError::Unreadable { path, source })?;
-            hasher.update(&bytes);
-        }
+        let request = request_sha256(&requests.join(&answer.id))
+            .map_err(|e| PreviewError::Run(RunError::Answers(Box::new(e.into()))))?;
+        hasher.update(request.as_bytes());
     }
     Ok(hasher.digest())
 }

@@ -104,6 +104,68 @@ impl EditionLayout {
     }
 }
 
+/// Where answers to requests go, under the output folder.
+const ANSWERS: &str = "answers";
+/// The register of released answers, in [`ANSWERS`].
+const REGISTER: &str = "register.csv";
+
+/// Where each file of an answer to a request is: a public part and a
+/// sign-off part, as an edition's.
+pub struct AnswerLayout {
+    dir: PathBuf,
+}
+
+impl AnswerLayout {
+    /// The files of an answer laid out in `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        AnswerLayout { dir: dir.into() }
+    }
+
+    /// Answer `id`'s folder under `output`: `output/answers/<id>`.
+    pub fn of(output: &Path, id: &str) -> Self {
+        AnswerLayout {
+            dir: output.join(ANSWERS).join(id),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn public(&self) -> PathBuf {
+        self.dir.join(PUBLIC)
+    }
+
+    pub fn sign_off(&self) -> PathBuf {
+        self.dir.join(SIGN_OFF)
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.public().join(DATA)
+    }
+
+    pub fn table_csv(&self, name: &str) -> PathBuf {
+        self.public().join(table_csv_name(name))
+    }
+
+    pub fn html(&self) -> PathBuf {
+        self.public().join("answer.html")
+    }
+
+    pub fn pdf(&self) -> PathBuf {
+        self.public().join("answer.pdf")
+    }
+
+    pub fn withheld(&self) -> PathBuf {
+        self.sign_off().join("withheld.csv")
+    }
+}
+
+/// The register of released answers under `output`.
+pub fn register(output: &Path) -> PathBuf {
+    output.join(ANSWERS).join(REGISTER)
+}
+
 /// A table's CSV as the public edition names it: `data/retention.csv`.
 pub fn table_csv_name(id: &str) -> String {
     format!("{DATA}/{id}.csv")

@@ -1,19 +1,19 @@
-//! `disclosure_audit.csv`: every withheld figure of a run and the rule that
-//! withheld it, never its value.
+//! `disclosure_audit.csv` (and an answer's `withheld.csv`): every withheld
+//! figure and the rule that withheld it, never its value.
 
 use std::path::Path;
 
-use super::Protected;
 use super::suppression::Reason;
+use super::{Protected, Withheld};
 use dtto_model::period::Period;
 
-pub fn write(protected: &Protected, path: &Path) -> Result<(), csv::Error> {
+pub fn write(audit: &[Withheld], path: &Path) -> Result<(), csv::Error> {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_path(path)?;
     // `quarter`: the figure is of the 12 months ending with that quarter.
     out.write_record(["table", "quarter", "row", "figure", "rule", "reason"])?;
-    for withheld in &protected.audit {
+    for withheld in audit {
         let row = withheld
             .dimensions
             .iter()
