@@ -9,11 +9,10 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 use crate::config::Config;
-use crate::diff::{
-    self, DescriptiveColumns, DiffError, Group, PublishedFigures, descriptive_columns,
-};
+use crate::diff::{self, DiffError, PublishedFigures, descriptive_columns};
 use crate::edition::{self, Opened, Protection, Revises, RunError};
 use crate::register::{Held, Register, RegisterError};
+use crate::revisions::EarlierFigures;
 use dtto_ingest::warehouse::Warehouse;
 use dtto_ingest::{IngestError, as_at_of, read_summary};
 use dtto_model::catalogue::{Catalogue, Problem, TableQuery};
@@ -219,17 +218,12 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
     .await?;
 
     let descriptive = descriptive_columns(&catalogue);
-    let others = other_editions(&options.output, period, &descriptive)?;
+    // The edition answered from is the latest, so every other edition is
+    // an earlier one.
+    let earlier = EarlierFigures::read(&options.output, None, period, &descriptive)
+        .map_err(RunError::from)?;
     let held = |id: &str, quarter: Period, dimensions: &[(String, String)], figure: Figure| {
-        let group = Group {
-            quarter: Some(quarter.to_string()),
-            dimensions: dimensions.to_vec(),
-        };
-        others.iter().find_map(|edition| {
-            edition
-                .published(id, &group, figure.name())
-                .and_then(|value| value.parse::<u64>().ok())
-        })
+        earlier.value(id, quarter, dimensions, figure)
     };
     let started = Instant::now();
     let protected = protect_answer(
@@ -326,24 +320,6 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
         published,
         disclosure_seconds,
     })
-}
-
-/// The figures of every edition under `output` but that of `period`, each
-/// by the quarter its 12 months end in.
-fn other_editions(
-    output: &Path,
-    period: Period,
-    descriptive: &DescriptiveColumns,
-) -> Result<Vec<PublishedFigures>, AnswerError> {
-    let mut editions = Vec::new();
-    for other in editions_under(output).into_iter().filter(|p| *p != period) {
-        let dir = output.join(other.to_string());
-        if EditionLayout::new(&dir).data().is_dir() {
-            let figures = PublishedFigures::read(&dir, descriptive)?;
-            editions.push(figures.by_quarter(&other.to_string()));
-        }
-    }
-    Ok(editions)
 }
 
 /// The periods of the editions under `output`, oldest first.

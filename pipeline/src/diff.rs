@@ -234,6 +234,16 @@ impl PublishedFigures {
         PublishedFigures { tables: merged }
     }
 
+    /// Whether the edition withheld the figure in `table` for `group`
+    /// (`[c]`).
+    pub fn withheld(&self, table: &str, group: &Group, figure: &str) -> bool {
+        self.tables.get(table).is_some_and(|t| {
+            t.rows
+                .get(group)
+                .is_some_and(|row| matches!(t.cell(row, figure), Cell::Withheld))
+        })
+    }
+
     /// A figure as published in `table` for `group`: `None` when the
     /// edition has no such row, or the figure is withheld or empty.
     pub fn published(&self, table: &str, group: &Group, figure: &str) -> Option<&str> {

@@ -18,7 +18,7 @@ use datafusion::prelude::SessionContext;
 use crate::config::Config;
 use crate::diff::{DescriptiveColumns, descriptive_columns};
 use crate::manifest::Manifest;
-use crate::revisions::{self, Previous, RevisionsError};
+use crate::revisions::{self, EarlierFigures, Previous, RevisionsError};
 use dtto_ingest::IngestError;
 use dtto_ingest::fields::date_from_days;
 use dtto_ingest::report::IngestSummary;
@@ -167,12 +167,14 @@ pub struct Protection {
 /// Stage: each table's statistics for every quarter, then disclosure
 /// control over the whole edition.
 /// `released`: the answers released before the edition, whose figures
-/// stay as they were released (see [`crate::answer::released_tables`]).
+/// stay as they were released (see [`crate::answer::released_tables`]);
+/// `earlier`: what the editions before it published, which readers hold.
 pub fn protect(
     series: &[TableSeries],
     period: Period,
     config: &Config,
     released: &[ReleasedTable],
+    earlier: &EarlierFigures,
 ) -> Result<Protection, RunError> {
     let started = Instant::now();
     let protected = protect_edition(
@@ -181,6 +183,7 @@ pub fn protect(
         config.disclosure.rules(),
         &config.disclosure.withhold_first,
         released,
+        &|id, quarter, dimensions, figure| earlier.value(id, quarter, dimensions, figure),
     )?;
     Ok(Protection::of(series, protected, started))
 }

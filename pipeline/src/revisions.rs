@@ -27,7 +27,8 @@ use dtto_model::contract::ExtractFile;
 use dtto_model::exit::Exit;
 use dtto_model::format;
 use dtto_model::period::Period;
-use dtto_model::table::{INTERVAL_COLUMNS, QUARTER, TableKind, is_status_column, national};
+use dtto_model::table::{Figure, INTERVAL_COLUMNS, QUARTER, TableKind, is_status_column, national};
+use dtto_protect::disclosure::answer::HeldFigure;
 use dtto_protect::disclosure::{Protected, ProtectedTable};
 use dtto_protect::statistics::{self, Change};
 use dtto_query::{QueryError, adhoc};
@@ -109,9 +110,16 @@ impl Previous {
 /// The edition under `output` of the latest period before `period`: a
 /// folder named by its period (`2005Q1`) holding a public manifest.
 pub fn latest_before(output: &Path, period: Period) -> Result<Option<PathBuf>, RevisionsError> {
+    Ok(editions_before(output, period)?.pop())
+}
+
+/// The editions under `output` of periods before `period`, oldest first:
+/// folders named by their period (`2005Q1`), each holding a public
+/// manifest.
+pub fn editions_before(output: &Path, period: Period) -> Result<Vec<PathBuf>, RevisionsError> {
     let entries = match std::fs::read_dir(output) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => {
             return Err(RevisionsError::Unreadable {
                 dir: output.to_path_buf(),
@@ -119,7 +127,7 @@ pub fn latest_before(output: &Path, period: Period) -> Result<Option<PathBuf>, R
             });
         }
     };
-    let latest = entries
+    let mut earlier: Vec<(Period, PathBuf)> = entries
         .filter_map(Result::ok)
         .filter_map(|entry| {
             let earlier: Period = entry.file_name().to_str()?.parse().ok()?;
@@ -127,8 +135,61 @@ pub fn latest_before(output: &Path, period: Period) -> Result<Option<PathBuf>, R
             (earlier < period && EditionLayout::new(&dir).public_manifest().is_file())
                 .then_some((earlier, dir))
         })
-        .max_by_key(|(earlier, _)| *earlier);
-    Ok(latest.map(|(_, dir)| dir))
+        .collect();
+    earlier.sort();
+    Ok(earlier.into_iter().map(|(_, dir)| dir).collect())
+}
+
+/// What readers hold when an edition is published: the figures of every
+/// edition of an earlier period, each by the quarter its 12 months end in.
+/// Disclosure control keeps a figure the edition gives with the same value
+/// published, and protects every withheld figure against all of them.
+pub struct EarlierFigures {
+    editions: Vec<diff::PublishedFigures>,
+}
+
+impl EarlierFigures {
+    /// The editions under `output` of periods before `period`, and the one
+    /// named as the previous edition (`--previous`), if any.
+    pub fn read(
+        output: &Path,
+        previous: Option<&Path>,
+        period: Period,
+        descriptive: &DescriptiveColumns,
+    ) -> Result<EarlierFigures, RevisionsError> {
+        let mut dirs = editions_before(output, period)?;
+        dirs.extend(previous.map(Path::to_path_buf));
+        let editions = dirs
+            .iter()
+            .map(|dir| Ok(Previous::read(dir, descriptive)?.figures))
+            .collect::<Result<_, RevisionsError>>()?;
+        Ok(EarlierFigures { editions })
+    }
+
+    /// What the latest earlier edition with the row did with the figure
+    /// of table `id` in the 12 months ending `quarter`, in the row of these
+    /// dimensions (the quarter aside); `None` where none has the row.
+    pub fn value(
+        &self,
+        id: &str,
+        quarter: Period,
+        dimensions: &[(String, String)],
+        figure: Figure,
+    ) -> Option<HeldFigure> {
+        let group = Group {
+            quarter: Some(quarter.to_string()),
+            dimensions: dimensions.to_vec(),
+        };
+        self.editions.iter().rev().find_map(|edition| {
+            if edition.withheld(id, &group, figure.name()) {
+                return Some(HeldFigure::Withheld);
+            }
+            edition
+                .published(id, &group, figure.name())
+                .and_then(|value| value.parse::<u64>().ok())
+                .map(HeldFigure::Published)
+        })
+    }
 }
 
 /// Compares `protected` with the previous edition, marks `[r]` each row

@@ -6,10 +6,12 @@ use std::time::Instant;
 
 use crate::answer::{AnswerError, check_answered_edition, released_tables};
 use crate::config::Config;
+use crate::diff::descriptive_columns;
 pub use crate::edition::RunError;
 use crate::edition::{self, Opened, Revises};
 use crate::manifest::Manifest;
 use crate::register::Register;
+use crate::revisions::EarlierFigures;
 use dtto_ingest::{IngestOptions, Ingested, as_at_of, ingest};
 use dtto_model::catalogue::Catalogue;
 use dtto_model::period::Period;
@@ -125,7 +127,13 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
     )
     .await
     .map_err(in_answers)?;
-    let protection = edition::protect(&series, opened.period, config, &released)?;
+    let earlier = EarlierFigures::read(
+        &options.output,
+        options.previous.as_deref(),
+        opened.period,
+        &descriptive_columns(&catalogue),
+    )?;
+    let protection = edition::protect(&series, opened.period, config, &released, &earlier)?;
     let revises = Revises {
         output: options.output.clone(),
         previous: options.previous.clone(),

@@ -13,8 +13,10 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::answer::{AnswerError, released_tables};
 use crate::config::{Config, ConfigError};
+use crate::diff::descriptive_columns;
 use crate::edition::{self, Opened, Protection, Revises, RunError};
 use crate::register::{Register, request_sha256};
+use crate::revisions::{EarlierFigures, RevisionsError, editions_before};
 use dtto_ingest::warehouse::{SUMMARY_FILE, Warehouse};
 use dtto_ingest::{self, IngestError};
 use dtto_model::catalogue::{Catalogue, TableQuery};
@@ -23,6 +25,7 @@ use dtto_model::result::TableResult;
 use dtto_query::QueryError;
 use dtto_query::session::Data;
 use dtto_render::RenderError;
+use dtto_storage::layout::EditionLayout;
 use dtto_storage::lock::{Access, Lock, LockError};
 
 /// Where the preview reads from.
@@ -184,7 +187,8 @@ impl Preview {
         let in_answers = |e: AnswerError| PreviewError::Run(RunError::Answers(Box::new(e)));
         let register = Register::read(&options.output).map_err(|e| in_answers(e.into()))?;
         let protection_key = protection_key(&keys, &catalogue, &config, opened.period)
-            ^ released_key(&register, &options.requests, opened.period)?;
+            ^ released_key(&register, &options.requests, opened.period)?
+            ^ earlier_key(&options.output, opened.period)?;
         let kept = self
             .protection
             .take()
@@ -205,7 +209,14 @@ impl Preview {
                 )
                 .await
                 .map_err(in_answers)?;
-                edition::protect(&series, opened.period, &config, &released)?
+                let earlier = EarlierFigures::read(
+                    &options.output,
+                    None,
+                    opened.period,
+                    &descriptive_columns(&catalogue),
+                )
+                .map_err(RunError::from)?;
+                edition::protect(&series, opened.period, &config, &released, &earlier)?
             }
         };
         let kept = &self.protection.insert((protection_key, protection)).1;
@@ -304,6 +315,24 @@ fn released_key(register: &Register, requests: &Path, period: Period) -> Result<
         let request = request_sha256(&requests.join(&answer.id))
             .map_err(|e| PreviewError::Run(RunError::Answers(Box::new(e.into()))))?;
         hasher.update(request.as_bytes());
+    }
+    Ok(hasher.digest())
+}
+
+/// What the editions before `period` published, which the edition is
+/// protected against: their public manifests, which hold each file's hash.
+fn earlier_key(output: &Path, period: Period) -> Result<u64, PreviewError> {
+    let mut hasher = Xxh3::new();
+    for dir in editions_before(output, period).map_err(RunError::from)? {
+        let path = EditionLayout::new(&dir).public_manifest();
+        let manifest = std::fs::read(&path).map_err(|e| {
+            RunError::from(RevisionsError::Unreadable {
+                dir: dir.clone(),
+                reason: format!("{}: {e}", path.display()),
+            })
+        })?;
+        hasher.update(&manifest.len().to_le_bytes());
+        hasher.update(&manifest);
     }
     Ok(hasher.digest())
 }

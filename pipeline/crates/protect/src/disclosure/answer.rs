@@ -88,37 +88,47 @@ pub struct ProtectedAnswer {
 }
 
 /// Applies disclosure control to an edition, as [`super::protect`] does,
-/// holding fixed what the answers `released` before it published: a
-/// figure a reader already has cannot be withheld, and one withheld stays
-/// withheld and hidden.
+/// holding fixed what readers already have: the figures earlier editions
+/// published (`held`), where the edition gives the same value, and what
+/// the answers `released` before it published. A figure a reader already
+/// has is published as it is, never withheld nor chosen to protect
+/// another; a figure a released answer withheld stays withheld and hidden.
 pub fn protect_edition(
     series: &[TableSeries],
     period: Period,
     rules: Rules,
     withhold_first: &[String],
     released: &[ReleasedTable],
+    held: HeldElsewhere,
 ) -> Result<Protected, DisclosureError> {
     let edition = Edition::new(series, period);
-    let decided = decide_with(&edition, rules, withhold_first, released)?;
+    let decided = decide_with(&edition, rules, withhold_first, released, held)?;
     Ok(edition.protected(&decided))
 }
 
-/// The edition's decision, protected against `released`.
+/// The edition's decision, protected against `released` and the figures
+/// earlier editions published (`held`).
 fn decide_with(
     edition: &Edition,
     rules: Rules,
     withhold_first: &[String],
     released: &[ReleasedTable],
+    held: HeldElsewhere,
 ) -> Result<Decided, DisclosureError> {
-    if released.is_empty() {
-        return edition.decide(rules, withhold_first);
-    }
     let answers: Vec<&AnswerTable> = released.iter().map(|r| &r.table).collect();
     let linked = link_answers(edition, &answers)?;
     let mut kinds = edition.kinds(&linked, withhold_first);
     let first = edition.tables.len();
+    let published = edition.series.len();
     for (c, cell) in linked.cells.iter().enumerate() {
-        if let Some(table) = cell.table.checked_sub(first).and_then(|a| released.get(a)) {
+        if cell.table < published {
+            if held_elsewhere(edition, &linked, *cell, held) {
+                kinds.released[c] = Some(Released::Shown);
+            } else if withheld_elsewhere(edition, *cell, held) {
+                // Its value may be unrevised: what was hidden stays hidden.
+                kinds.released[c] = Some(Released::Withheld);
+            }
+        } else if let Some(table) = cell.table.checked_sub(first).and_then(|a| released.get(a)) {
             mark_answer_cell(&mut kinds, c, *cell, &table.table, withhold_first);
             mark_released_cell(&mut kinds, c, *cell, table);
         }
@@ -158,14 +168,22 @@ fn known_where_repeated(linked: &Linked, kinds: &mut CellKinds) {
     }
 }
 
-/// A figure a reader holds from other editions of the same population:
-/// the value published for a figure of table `id` in the 12 months ending
-/// `quarter`, in the row of these dimensions (name and value, the quarter
-/// aside), if one published it.
-pub type HeldElsewhere<'a> = &'a dyn Fn(&str, Period, &[(String, String)], Figure) -> Option<u64>;
+/// What other editions of the same population did with a figure of table
+/// `id` in the 12 months ending `quarter`, in the row of these dimensions
+/// (name and value, the quarter aside); `None` where none has the row.
+pub type HeldElsewhere<'a> =
+    &'a dyn Fn(&str, Period, &[(String, String)], Figure) -> Option<HeldFigure>;
 
-/// Protects `answer` against the edition of `period` (made from `series`),
-/// the figures other editions published (`held`), and the answers
+/// What another edition did with a figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldFigure {
+    Published(u64),
+    Withheld,
+}
+
+/// Protects `answer` against the edition of `period` (made from `series`,
+/// protected against the editions before it, as [`protect_edition`]), the
+/// figures those editions published (`held`), and the answers
 /// `released` before it: those from earlier editions, which the edition
 /// was protected against, and those from this one.
 pub fn protect_answer(
@@ -183,7 +201,7 @@ pub fn protect_answer(
         .filter(|r| r.before_edition)
         .cloned()
         .collect();
-    let decided = decide_with(&edition, rules, withhold_first, &before)?;
+    let decided = decide_with(&edition, rules, withhold_first, &before, held)?;
     let published_edition = edition.protected(&decided);
 
     let answers: Vec<&AnswerTable> = released.iter().map(|e| &e.table).chain(answer).collect();
@@ -240,6 +258,32 @@ pub fn protect_answer(
 /// Whether another edition published `cell`, a figure of the edition, with
 /// its value here (a rate's difference: both its counts).
 fn held_elsewhere(edition: &Edition, linked: &Linked, cell: CellRef, held: HeldElsewhere) -> bool {
+    let same = |figure: Figure| {
+        let here = linked
+            .cell(CellRef { figure, ..cell })
+            .map(|c| HeldFigure::Published(linked.values[c]));
+        here.is_some() && held_as(edition, CellRef { figure, ..cell }, held) == here
+    };
+    match cell.figure {
+        Figure::Difference => same(Figure::Numerator) && same(Figure::Denominator),
+        figure => same(figure),
+    }
+}
+
+/// Whether another edition withheld `cell`, a figure of the edition (a
+/// rate's difference: either of its counts).
+fn withheld_elsewhere(edition: &Edition, cell: CellRef, held: HeldElsewhere) -> bool {
+    let withheld = |figure: Figure| {
+        held_as(edition, CellRef { figure, ..cell }, held) == Some(HeldFigure::Withheld)
+    };
+    match cell.figure {
+        Figure::Difference => withheld(Figure::Numerator) || withheld(Figure::Denominator),
+        figure => withheld(figure),
+    }
+}
+
+/// What another edition did with `cell`, a figure of the edition.
+fn held_as(edition: &Edition, cell: CellRef, held: HeldElsewhere) -> Option<HeldFigure> {
     let table = &edition.tables[cell.table];
     let row = &table.rows[cell.row];
     let dimensions: Vec<(String, String)> = table
@@ -249,17 +293,12 @@ fn held_elsewhere(edition: &Edition, linked: &Linked, cell: CellRef, held: HeldE
         .filter(|(name, _)| *name != QUARTER && !table.metadata.descriptive.contains(name))
         .map(|(name, value)| (name.clone(), value.clone()))
         .collect();
-    let quarter = edition.quarter_of(cell);
-    let same = |figure: Figure| {
-        let here = linked
-            .cell(CellRef { figure, ..cell })
-            .map(|c| linked.values[c]);
-        here.is_some() && held(&table.metadata.id, quarter, &dimensions, figure) == here
-    };
-    match cell.figure {
-        Figure::Difference => same(Figure::Numerator) && same(Figure::Denominator),
-        figure => same(figure),
-    }
+    held(
+        &table.metadata.id,
+        edition.quarter_of(cell),
+        &dimensions,
+        cell.figure,
+    )
 }
 
 /// A cell of an answer's table: published if its row is shown, otherwise
