@@ -438,6 +438,18 @@ fn print_run_summary(outcome: &RunOutcome) {
         "Disclosure control decided in {:.2} s",
         outcome.disclosure_seconds
     );
+    let unmended = &outcome.protected.unmended;
+    if let Some(first) = unmended.first() {
+        eprintln!(
+            "warning: {} withheld figure(s) can be worked out from what earlier editions and \
+             released answers published, and nothing this edition could withhold would hide \
+             them (the first: {}, 12 months ending {}, {}); qa.html lists them for sign-off",
+            unmended.len(),
+            first.table,
+            first.quarter,
+            first.figure.name(),
+        );
+    }
     if outcome.published == Published::Unchanged {
         println!(
             "Edition {} unchanged: the same inputs gave the same files, so nothing was rewritten",

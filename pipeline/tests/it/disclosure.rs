@@ -320,7 +320,8 @@ fn check_guarantees(layout: &Layout, budget: &Budget) -> Result<(), TestCaseErro
             complements: Complements::default(),
         },
         budget,
-    );
+    )
+    .withheld;
     let seen: Seen = cells
         .values
         .iter()

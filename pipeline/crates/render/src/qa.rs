@@ -17,7 +17,7 @@ use dtto_ingest::report::IngestSummary;
 use dtto_model::format;
 use dtto_model::table::Shorthand;
 use dtto_protect::disclosure::audit::{self, EditionPart};
-use dtto_protect::disclosure::{Protected, ProtectedValue};
+use dtto_protect::disclosure::{Protected, ProtectedValue, Withheld};
 use dtto_protect::statistics::totals::TotalCheck;
 
 pub const LAYOUT: &str = "qa.html";
@@ -74,7 +74,8 @@ pub fn render(
         "totals_flagged",
         &totals.iter().filter(|t| !t.adds_up).count(),
     );
-    context.insert("audit", &audit(protected));
+    context.insert("audit", &audit_lines(&protected.audit));
+    context.insert("unmended", &audit_lines(&protected.unmended));
     context.insert("disclosure", &disclosure_summary(protected));
     context.insert("lost", &information_lost(protected));
     context.insert("headline_withheld", &headline_withheld(protected));
@@ -154,9 +155,8 @@ fn row_label<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> Strin
         .join(", ")
 }
 
-fn audit(protected: &Protected) -> Vec<AuditLine> {
-    protected
-        .audit
+fn audit_lines(withheld: &[Withheld]) -> Vec<AuditLine> {
+    withheld
         .iter()
         .map(|w| AuditLine {
             table: w.table.clone(),

@@ -27,7 +27,7 @@ use dtto_model::table::{
     Dimensions, Figure, QUARTER, RowStatus, SERIES_BREAKDOWNS, Shorthand, is_all,
 };
 use linked::{CellRef, Linked};
-use suppression::{Budget, CellKinds, Reason, Rules, suppress};
+use suppression::{Budget, CellKinds, Reason, Rules, Suppression, suppress};
 
 /// A figure as published: its value, or withheld (`[c]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -301,6 +301,11 @@ pub struct Protected {
     pub series: Vec<ProtectedTable>,
     /// Every withheld figure of every quarter, in table order.
     pub audit: Vec<Withheld>,
+    /// Withheld figures, and single quarters, that figures released before
+    /// (earlier editions, answers) give away, which nothing this edition
+    /// could withhold would hide: for sign-off to know. Empty unless those
+    /// releases disagree (different deliveries, say).
+    pub unmended: Vec<Withheld>,
     /// How many figures were tested for each quarter: the audit's share is
     /// of these.
     pub figures: BTreeMap<Period, usize>,
@@ -402,7 +407,7 @@ impl<'a> Edition<'a> {
 
     /// Which cells of `linked` to withhold, within the edition's budget.
     fn suppress(&self, linked: Linked, kinds: &CellKinds, rules: Rules) -> Decided {
-        let withheld = suppress(
+        let Suppression { withheld, unmended } = suppress(
             &linked.values,
             &linked.relations,
             &linked.unprinted,
@@ -410,7 +415,11 @@ impl<'a> Edition<'a> {
             rules,
             &self.budget(),
         );
-        Decided { linked, withheld }
+        Decided {
+            linked,
+            withheld,
+            unmended,
+        }
     }
 
     /// The work disclosure control may do: so much for each quarter.
@@ -439,6 +448,7 @@ impl<'a> Edition<'a> {
                 .filter_map(|t| self.protect_series(t, decided))
                 .collect(),
             audit: self.audit(decided),
+            unmended: self.unmended(decided),
             figures,
         }
     }
@@ -581,30 +591,50 @@ impl<'a> Edition<'a> {
             .iter()
             .zip(&decided.withheld)
             .filter(|(cell, _)| cell.table < self.series.len())
-            .filter_map(|(cell, rule)| {
-                let rule = (*rule)?;
-                let table = &self.tables[cell.table];
-                let row = &table.rows[cell.row];
-                Some(Withheld {
-                    table: table.metadata.id.clone(),
-                    quarter: self.quarter_of(*cell),
-                    dimensions: table
-                        .dimensions
-                        .iter()
-                        .cloned()
-                        .zip(row.groups.iter().cloned())
-                        .filter(|(d, _)| d != QUARTER)
-                        .collect(),
-                    figure: cell.figure,
-                    rule: rule.name(),
-                    reason: decided.explain(rule),
-                })
-            })
+            .filter_map(|(cell, rule)| Some(self.withheld(decided, *cell, (*rule)?)))
             .collect();
         // The period first, then back through the series, each in table
         // order.
         audit.sort_by_key(|w| std::cmp::Reverse(w.quarter));
         audit
+    }
+
+    /// The edition's withheld figures and single quarters that figures
+    /// released before give away (see [`Suppression::unmended`]).
+    fn unmended(&self, decided: &Decided) -> Vec<Withheld> {
+        decided
+            .unmended
+            .iter()
+            .map(|&c| decided.linked.cells[c])
+            .filter(|cell| cell.table < self.tables.len())
+            .filter_map(|cell| {
+                let rule = decided
+                    .linked
+                    .cell(cell)
+                    .and_then(|c| decided.withheld[c])?;
+                Some(self.withheld(decided, cell, rule))
+            })
+            .collect()
+    }
+
+    /// `cell`, withheld by `rule`, as the audit describes it.
+    fn withheld(&self, decided: &Decided, cell: CellRef, rule: Reason) -> Withheld {
+        let table = &self.tables[cell.table];
+        let row = &table.rows[cell.row];
+        Withheld {
+            table: table.metadata.id.clone(),
+            quarter: self.quarter_of(cell),
+            dimensions: table
+                .dimensions
+                .iter()
+                .cloned()
+                .zip(row.groups.iter().cloned())
+                .filter(|(d, _)| d != QUARTER)
+                .collect(),
+            figure: cell.figure,
+            rule: rule.name(),
+            reason: decided.explain(rule),
+        }
     }
 }
 
@@ -703,6 +733,8 @@ fn with_quarter(row: &StatRow, quarter: Option<Period>) -> StatRow {
 struct Decided {
     linked: Linked,
     withheld: Vec<Option<Reason>>,
+    /// See [`Suppression::unmended`].
+    unmended: Vec<usize>,
 }
 
 impl Decided {

@@ -283,7 +283,21 @@ fn discloses(range: Range, cell: usize, unpublished: &[bool], threshold: u64) ->
     }
 }
 
-/// Which cells to withhold, and why; `None` for a published cell.
+/// What [`suppress`] decided.
+#[derive(Debug)]
+pub struct Suppression {
+    /// Which cells to withhold, and why; `None` for a published cell.
+    pub withheld: Vec<Option<Reason>>,
+    /// Withheld cells whose range still gives them away, with no cell left
+    /// to withhold that could hide them: every other cell linked to them is
+    /// withheld already or held by readers from an earlier release. Only
+    /// figures released before can do that (two releases of different
+    /// deliveries, say); they are reported for sign-off, since nothing
+    /// withheld now can hide them.
+    pub unmended: Vec<usize>,
+}
+
+/// Which cells to withhold, and why.
 pub fn suppress(
     values: &[u64],
     relations: &[Relation],
@@ -291,7 +305,7 @@ pub fn suppress(
     kinds: &CellKinds,
     rules: Rules,
     budget: &Budget,
-) -> Vec<Option<Reason>> {
+) -> Suppression {
     let unpublished = &kinds.unpublished;
     let Rules {
         threshold,
@@ -327,19 +341,25 @@ pub fn suppress(
         add_complements(&cells, unprinted, &known, threshold, &mut withheld);
         let Ok(exposed) = exposed(&cells, &withheld, threshold, &mut hidden, budget) else {
             withhold_linked(relations, &relations_of, &hidden, &known, &mut withheld);
-            return withheld;
+            return Suppression {
+                withheld,
+                unmended: Vec::new(),
+            };
         };
         let mut added = false;
+        let mut unmended = Vec::new();
         for cell in exposed {
             if let Some((relation, pick)) =
                 nearest_published(cell, &cells, &relations_of, &known, &withheld)
             {
                 withheld[pick] = Some(Reason::Range { relation });
                 added = true;
+            } else {
+                unmended.push(cell);
             }
         }
         if !added {
-            return withheld;
+            return Suppression { withheld, unmended };
         }
     }
 }
@@ -1083,7 +1103,7 @@ mod tests {
     /// threshold 5.
     fn one_breakdown(values: &[u64; 5], rules: Rules, kinds: &CellKinds) -> Vec<Option<Reason>> {
         let relations = [relation(&[0, 1, 2, 3], 4)];
-        suppress(values, &relations, &[], kinds, rules, &unlimited())
+        suppress(values, &relations, &[], kinds, rules, &unlimited()).withheld
     }
 
     /// Groups 3, 40, 12, 20 of a national 75: the 3 withheld, and with it
@@ -1108,6 +1128,29 @@ mod tests {
             let withheld = one_breakdown(&values, rules, &CellKinds::published(5));
             assert_eq!(withheld, withheld_with_the_3(complement), "{rules:?}");
         }
+    }
+
+    #[test]
+    fn a_figure_earlier_releases_give_away_is_reported_not_passed_over() {
+        // An earlier release withheld the 3 and its complement, the 40; a
+        // later one, of another delivery, published the 40 (and everything
+        // else): readers hold 75 − 40 − 12 − 20 = 3, and no figure is left
+        // to withhold.
+        let values = [3, 40, 12, 20, 75];
+        let mut kinds = CellKinds::published(5);
+        kinds.released = vec![Some(Released::Shown); 5];
+        kinds.released[0] = Some(Released::Withheld);
+        let relations = [relation(&[0, 1, 2, 3], 4)];
+        let decided = suppress(&values, &relations, &[], &kinds, LARGEST, &unlimited());
+        assert_eq!(
+            decided.withheld,
+            vec![Some(Reason::Released), None, None, None, None]
+        );
+        assert_eq!(decided.unmended, vec![0]);
+        // With the 40 withheld as well, the 3 is hidden: nothing to report.
+        kinds.released[1] = Some(Released::Withheld);
+        let decided = suppress(&values, &relations, &[], &kinds, LARGEST, &unlimited());
+        assert_eq!(decided.unmended, Vec::<usize>::new());
     }
 
     #[test]
@@ -1159,6 +1202,7 @@ mod tests {
             SMALLEST,
             budget,
         )
+        .withheld
     }
 
     #[test]
