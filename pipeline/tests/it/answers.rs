@@ -169,6 +169,9 @@ struct Reader {
 
 const COUNTS: [&str; 2] = ["numerator", "denominator"];
 
+/// For each window, the groups of each breakdown a reader has seen.
+type GroupsOf = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+
 impl Reader {
     /// Reads one tidy CSV: its dimension columns are those before the
     /// counts, less `window_ending` and `quarter`; a `breakdown` and
@@ -212,6 +215,35 @@ impl Reader {
             rows.push((window, groups));
         }
         rows
+    }
+
+    /// Reads an edition's completion tables from its `public/data` folder,
+    /// each row's rate, and adds each window's groups to `groups_of`.
+    fn read_completion(&mut self, data: &Path, groups_of: &mut GroupsOf) {
+        for path in [
+            data.join("completion_rate.csv"),
+            data.join("series/completion_rate.csv"),
+        ] {
+            for (window, groups) in self.read(&path) {
+                self.rates(&window, &groups);
+                let by = groups_of.entry(window).or_default();
+                for (breakdown, group) in groups {
+                    by.entry(breakdown).or_default().insert(group);
+                }
+            }
+        }
+    }
+
+    /// Each breakdown of `groups_of` adds up to the national figure, in
+    /// each window.
+    fn add_up(&mut self, groups_of: &GroupsOf) {
+        for (window, breakdowns) in groups_of {
+            for (breakdown, groups) in breakdowns {
+                let one: BTreeMap<String, BTreeSet<String>> =
+                    [(breakdown.clone(), groups.clone())].into();
+                self.cross(window, &one);
+            }
+        }
     }
 
     /// Reads answer `id`'s figures from the register, as a later answer's
@@ -414,27 +446,9 @@ fn disclosures_with(published: &Published, period: &str, answers: &[&str]) -> Ve
         .join("output")
         .join(period)
         .join("public/data");
-    let mut edition_groups: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-    for path in [
-        public.join("completion_rate.csv"),
-        public.join("series/completion_rate.csv"),
-    ] {
-        for (window, groups) in reader.read(&path) {
-            reader.rates(&window, &groups);
-            let by = edition_groups.entry(window).or_default();
-            for (breakdown, group) in groups {
-                by.entry(breakdown).or_default().insert(group);
-            }
-        }
-    }
-    // Each breakdown of the edition adds up to the national figure.
-    for (window, breakdowns) in &edition_groups {
-        for (breakdown, groups) in breakdowns {
-            let one: BTreeMap<String, BTreeSet<String>> =
-                [(breakdown.clone(), groups.clone())].into();
-            reader.cross(window, &one);
-        }
-    }
+    let mut edition_groups = GroupsOf::new();
+    reader.read_completion(&public, &mut edition_groups);
+    reader.add_up(&edition_groups);
     let register = dtto_storage::layout::register(&published.work.join("output"));
     for id in answers {
         // A released answer as the register lists it; a draft as its CSV.
@@ -818,29 +832,11 @@ fn an_answer_that_could_not_be_linked_to_what_readers_hold_is_refused() {
 /// it.
 fn disclosures_across(output: &Path, periods: &[&str]) -> Vec<String> {
     let mut reader = Reader::default();
-    let mut groups_of: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    let mut groups_of = GroupsOf::new();
     for period in periods {
-        let public = output.join(period).join("public/data");
-        for path in [
-            public.join("completion_rate.csv"),
-            public.join("series/completion_rate.csv"),
-        ] {
-            for (window, groups) in reader.read(&path) {
-                reader.rates(&window, &groups);
-                let by = groups_of.entry(window).or_default();
-                for (breakdown, group) in groups {
-                    by.entry(breakdown).or_default().insert(group);
-                }
-            }
-        }
+        reader.read_completion(&output.join(period).join("public/data"), &mut groups_of);
     }
-    for (window, breakdowns) in &groups_of {
-        for (breakdown, groups) in breakdowns {
-            let one: BTreeMap<String, BTreeSet<String>> =
-                [(breakdown.clone(), groups.clone())].into();
-            reader.cross(window, &one);
-        }
-    }
+    reader.add_up(&groups_of);
     reader.findings()
 }
 

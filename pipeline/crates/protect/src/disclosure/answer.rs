@@ -87,8 +87,13 @@ pub struct ProtectedAnswer {
     pub audit: Vec<Withheld>,
 }
 
-/// Applies disclosure control to an edition, as [`super::protect`] does,
-/// holding fixed what readers already have: the figures earlier editions
+/// Applies disclosure control to everything an edition publishes: each
+/// table for the period, a year earlier (behind each change) and every
+/// quarter of its series, all as one set of linked figures, with the single
+/// quarters making up each 12 months as figures a reader must not be able
+/// to narrow down. `withhold_first`: groups whose figures are withheld
+/// before any other as complements. It holds fixed what readers already
+/// have: the figures earlier editions
 /// published (`held`), where the edition gives the same value, and what
 /// the answers `released` before it published. A figure a reader already
 /// has is published as it is, never withheld nor chosen to protect

@@ -1,7 +1,7 @@
 //! Disclosure control: the only way from the statistics to the renderers.
 //!
-//! [`protect`] takes the tables of the reference year and of a year earlier
-//! and returns [`ProtectedTable`]s, which nothing outside this module can
+//! [`answer::protect_edition`] takes the tables of the reference year, of a
+//! year earlier and of the series, and returns [`ProtectedTable`]s, which nothing outside this module can
 //! build: every renderer (CSV, chart, spreadsheet, PDF, HTML, sentences)
 //! takes a `ProtectedTable`, so no figure reaches a reader without passing
 //! through here. A withheld figure is not carried at all: it is
@@ -311,23 +311,6 @@ pub struct Protected {
     pub figures: BTreeMap<Period, usize>,
 }
 
-/// Applies disclosure control to everything an edition publishes: each
-/// table for the period, a year earlier (behind each change) and every
-/// quarter of its series, all as one set of linked figures, with the single
-/// quarters making up each 12 months as figures a reader must not be able
-/// to narrow down. `withhold_first`: groups whose figures are withheld
-/// before any other as complements.
-pub fn protect(
-    series: &[TableSeries],
-    period: Period,
-    rules: Rules,
-    withhold_first: &[String],
-) -> Result<Protected, DisclosureError> {
-    let edition = Edition::new(series, period);
-    let decided = edition.decide(rules, withhold_first)?;
-    Ok(edition.protected(&decided))
-}
-
 fn summarise(problems: &[String]) -> String {
     let mut text = problems
         .iter()
@@ -391,18 +374,6 @@ impl<'a> Edition<'a> {
             tables,
             rows,
         }
-    }
-
-    /// Disclosure control over the edition alone.
-    fn decide(&self, rules: Rules, withhold_first: &[String]) -> Result<Decided, DisclosureError> {
-        let linked = self.link(&[]);
-        if !linked.problems.is_empty() {
-            return Err(DisclosureError {
-                problems: linked.problems,
-            });
-        }
-        let kinds = self.kinds(&linked, withhold_first);
-        Ok(self.suppress(linked, &kinds, rules))
     }
 
     /// Which cells of `linked` to withhold, within the edition's budget.
