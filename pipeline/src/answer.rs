@@ -10,9 +10,9 @@ use chrono::NaiveDate;
 
 use crate::config::Config;
 use crate::diff::{self, DiffError, PublishedFigures, descriptive_columns};
-use crate::edition::{self, Opened, Protection, Revises, RunError};
+use crate::edition::{self, Opened, Protection, RunError};
 use crate::register::{Held, Register, RegisterError};
-use crate::revisions::EarlierFigures;
+use crate::revisions::{EarlierFigures, Previous};
 use dtto_ingest::warehouse::Warehouse;
 use dtto_ingest::{IngestError, as_at_of, read_summary};
 use dtto_model::catalogue::{Catalogue, Problem, TableQuery};
@@ -247,6 +247,7 @@ pub async fn answer(options: &AnswerOptions) -> Result<AnswerOutcome, AnswerErro
         Protection::of(&series, released, started),
         options,
         &edition_dir,
+        earlier.previous(),
     )
     .await?;
 
@@ -372,12 +373,9 @@ async fn check_edition(
     protection: Protection,
     options: &AnswerOptions,
     dir: &Path,
+    previous: Option<&Previous>,
 ) -> Result<(), AnswerError> {
-    let revises = Revises {
-        output: options.output.clone(),
-        previous: None,
-    };
-    let draft = edition::draft(opened, catalogue, protection, &options.config, &revises).await?;
+    let draft = edition::draft(opened, catalogue, protection, &options.config, previous).await?;
     let changes = differences(&draft.protected, catalogue, dir)?;
     match changes.first() {
         None => Ok(()),

@@ -16,7 +16,7 @@ use datafusion::arrow::datatypes::Date32Type;
 use datafusion::prelude::SessionContext;
 
 use crate::config::Config;
-use crate::diff::{DescriptiveColumns, descriptive_columns};
+use crate::diff::descriptive_columns;
 use crate::manifest::Manifest;
 use crate::revisions::{self, EarlierFigures, Previous, RevisionsError};
 use dtto_ingest::IngestError;
@@ -211,13 +211,6 @@ impl Protection {
     }
 }
 
-/// Which edition an edition revises: the one named, or the latest of an
-/// earlier period under `output`.
-pub struct Revises {
-    pub output: PathBuf,
-    pub previous: Option<PathBuf>,
-}
-
 /// What the edition says, before any file of it is made.
 pub struct Draft {
     /// The period's tables before disclosure control (see
@@ -237,7 +230,7 @@ pub async fn draft(
     catalogue: &Catalogue,
     protection: Protection,
     config: &Config,
-    revises: &Revises,
+    previous: Option<&Previous>,
 ) -> Result<Draft, RunError> {
     let Protection {
         tables,
@@ -246,9 +239,9 @@ pub async fn draft(
     } = protection;
     let period = opened.period;
     let descriptive = descriptive_columns(catalogue);
-    let statement = match previous_edition(revises, period, &descriptive)? {
+    let statement = match previous {
         Some(previous) => {
-            Some(revisions::revise(&opened.ctx, &mut protected, &previous, &descriptive).await?)
+            Some(revisions::revise(&opened.ctx, &mut protected, previous, &descriptive).await?)
         }
         None => None,
     };
@@ -263,22 +256,6 @@ pub async fn draft(
         edition: edition(config, period, opened.as_at, statement, &opened.summary),
         disclosure_seconds: seconds,
     })
-}
-
-/// The edition this one revises: the one named, or the latest of an
-/// earlier period in the output folder, if any.
-fn previous_edition(
-    revises: &Revises,
-    period: Period,
-    descriptive: &DescriptiveColumns,
-) -> Result<Option<Previous>, RunError> {
-    let dir = match &revises.previous {
-        Some(dir) => Some(dir.clone()),
-        None => revisions::latest_before(&revises.output, period)?,
-    };
-    Ok(dir
-        .map(|dir| Previous::read(&dir, descriptive))
-        .transpose()?)
 }
 
 /// What the templates are told about this edition.

@@ -107,12 +107,6 @@ impl Previous {
     }
 }
 
-/// The edition under `output` of the latest period before `period`: a
-/// folder named by its period (`2005Q1`) holding a public manifest.
-pub fn latest_before(output: &Path, period: Period) -> Result<Option<PathBuf>, RevisionsError> {
-    Ok(editions_before(output, period)?.pop())
-}
-
 /// The editions under `output` of periods before `period`, oldest first:
 /// folders named by their period (`2005Q1`), each holding a public
 /// manifest.
@@ -140,17 +134,20 @@ pub fn editions_before(output: &Path, period: Period) -> Result<Vec<PathBuf>, Re
     Ok(earlier.into_iter().map(|(_, dir)| dir).collect())
 }
 
-/// What readers hold when an edition is published: the figures of every
-/// edition of an earlier period, each by the quarter its 12 months end in.
+/// What readers hold when an edition is published: every edition of an
+/// earlier period, its figures by the quarter their 12 months end in.
 /// Disclosure control keeps a figure the edition gives with the same value
-/// published, and protects every withheld figure against all of them.
+/// published, and protects every withheld figure against all of them; the
+/// last of them is the previous edition, which the edition revises.
 pub struct EarlierFigures {
-    editions: Vec<diff::PublishedFigures>,
+    /// Oldest first, the one named with `--previous` last.
+    editions: Vec<Previous>,
 }
 
 impl EarlierFigures {
     /// The editions under `output` of periods before `period`, and the one
-    /// named as the previous edition (`--previous`), if any.
+    /// named as the previous edition (`--previous`), if any, each read
+    /// once.
     pub fn read(
         output: &Path,
         previous: Option<&Path>,
@@ -161,9 +158,15 @@ impl EarlierFigures {
         dirs.extend(previous.map(Path::to_path_buf));
         let editions = dirs
             .iter()
-            .map(|dir| Ok(Previous::read(dir, descriptive)?.figures))
+            .map(|dir| Previous::read(dir, descriptive))
             .collect::<Result<_, RevisionsError>>()?;
         Ok(EarlierFigures { editions })
+    }
+
+    /// The edition this one revises: the one named, or the latest of an
+    /// earlier period under the output folder, if any.
+    pub fn previous(&self) -> Option<&Previous> {
+        self.editions.last()
     }
 
     /// What the latest earlier edition with the row did with the figure
@@ -181,10 +184,11 @@ impl EarlierFigures {
             dimensions: dimensions.to_vec(),
         };
         self.editions.iter().rev().find_map(|edition| {
-            if edition.withheld(id, &group, figure.name()) {
+            let figures = &edition.figures;
+            if figures.withheld(id, &group, figure.name()) {
                 return Some(HeldFigure::Withheld);
             }
-            edition
+            figures
                 .published(id, &group, figure.name())
                 .and_then(|value| value.parse::<u64>().ok())
                 .map(HeldFigure::Published)
@@ -540,7 +544,8 @@ mod tests {
             }
         };
         let period: Period = "2005Q1".parse().unwrap();
-        assert_eq!(latest_before(output.path(), period).unwrap(), None);
+        let latest_before = |output: &Path, period| editions_before(output, period).unwrap().pop();
+        assert_eq!(latest_before(output.path(), period), None);
         edition("2004Q2", true);
         edition("2004Q3", true);
         edition("2004Q4", false);
@@ -549,10 +554,10 @@ mod tests {
         edition(".staging-2004Q4", true);
         edition("2004Q4-copy", true);
         assert_eq!(
-            latest_before(output.path(), period).unwrap(),
+            latest_before(output.path(), period),
             Some(output.path().join("2004Q3"))
         );
         let missing = output.path().join("nothing here");
-        assert_eq!(latest_before(&missing, period).unwrap(), None);
+        assert_eq!(latest_before(&missing, period), None);
     }
 }

@@ -8,7 +8,7 @@ use crate::answer::{AnswerError, check_answered_edition, released_tables};
 use crate::config::Config;
 use crate::diff::descriptive_columns;
 pub use crate::edition::RunError;
-use crate::edition::{self, Opened, Revises};
+use crate::edition::{self, Opened};
 use crate::manifest::Manifest;
 use crate::register::Register;
 use crate::revisions::EarlierFigures;
@@ -134,11 +134,7 @@ pub async fn run(options: &RunOptions) -> Result<RunOutcome, RunError> {
         &descriptive_columns(&catalogue),
     )?;
     let protection = edition::protect(&series, opened.period, config, &released, &earlier)?;
-    let revises = Revises {
-        output: options.output.clone(),
-        previous: options.previous.clone(),
-    };
-    let draft = edition::draft(&opened, &catalogue, protection, config, &revises).await?;
+    let draft = edition::draft(&opened, &catalogue, protection, config, earlier.previous()).await?;
     let published_at = options.output.join(opened.period.to_string());
     check_answered_edition(&register, &draft.protected, &catalogue, &published_at)
         .map_err(in_answers)?;

@@ -14,7 +14,7 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::answer::{AnswerError, released_tables};
 use crate::config::{Config, ConfigError};
 use crate::diff::descriptive_columns;
-use crate::edition::{self, Opened, Protection, Revises, RunError};
+use crate::edition::{self, Opened, Protection, RunError};
 use crate::register::{Register, request_sha256};
 use crate::revisions::{EarlierFigures, RevisionsError, editions_before};
 use dtto_ingest::warehouse::{SUMMARY_FILE, Warehouse};
@@ -98,10 +98,11 @@ pub struct Preview {
     session: Option<Session>,
     /// Each table's rows, by [`table_key`].
     rows: HashMap<u64, TableResult>,
-    /// The last disclosure control, by [`protection_key`]: an edit to the
-    /// words alone remakes the page in seconds, not in the time disclosure
-    /// control takes on a thin delivery.
-    protection: Option<(u64, Protection)>,
+    /// The last disclosure control, by [`protection_key`], and the earlier
+    /// editions it was protected against: an edit to the words alone
+    /// remakes the page in seconds, not in the time disclosure control
+    /// takes on a thin delivery.
+    protection: Option<(u64, Protection, EarlierFigures)>,
 }
 
 /// A query session on the current delivery, with the views computed.
@@ -179,10 +180,6 @@ impl Preview {
             })
             .collect();
 
-        let revises = Revises {
-            output: options.output.clone(),
-            previous: None,
-        };
         let opened = &session.opened;
         let in_answers = |e: AnswerError| PreviewError::Run(RunError::Answers(Box::new(e)));
         let register = Register::read(&options.output).map_err(|e| in_answers(e.into()))?;
@@ -192,10 +189,10 @@ impl Preview {
         let kept = self
             .protection
             .take()
-            .filter(|(key, _)| *key == protection_key);
+            .filter(|(key, ..)| *key == protection_key);
         let protected = kept.is_none();
-        let protection = match kept {
-            Some((_, protection)) => protection,
+        let (protection, earlier) = match kept {
+            Some((_, protection, earlier)) => (protection, earlier),
             None => {
                 let series = edition::series(&results, &config)?;
                 let released = released_tables(
@@ -216,11 +213,22 @@ impl Preview {
                     &descriptive_columns(&catalogue),
                 )
                 .map_err(RunError::from)?;
-                edition::protect(&series, opened.period, &config, &released, &earlier)?
+                let protection =
+                    edition::protect(&series, opened.period, &config, &released, &earlier)?;
+                (protection, earlier)
             }
         };
-        let kept = &self.protection.insert((protection_key, protection)).1;
-        let draft = edition::draft(opened, &catalogue, kept.clone(), &config, &revises).await?;
+        let (_, protection, earlier) =
+            self.protection
+                .insert((protection_key, protection, earlier));
+        let draft = edition::draft(
+            opened,
+            &catalogue,
+            protection.clone(),
+            &config,
+            earlier.previous(),
+        )
+        .await?;
         Ok(Page {
             html: edition::page(draft, &self.options.templates)?,
             period: opened.period,

@@ -110,42 +110,42 @@ const ANSWERS: &str = "answers";
 const REGISTER: &str = "register.csv";
 
 /// Where each file of an answer to a request is: a public part and a
-/// sign-off part, as an edition's.
+/// sign-off part, laid out as an edition's.
 pub struct AnswerLayout {
-    dir: PathBuf,
+    parts: EditionLayout,
 }
 
 impl AnswerLayout {
     /// The files of an answer laid out in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        AnswerLayout { dir: dir.into() }
+        AnswerLayout {
+            parts: EditionLayout::new(dir),
+        }
     }
 
     /// Answer `id`'s folder under `output`: `output/answers/<id>`.
     pub fn of(output: &Path, id: &str) -> Self {
-        AnswerLayout {
-            dir: output.join(ANSWERS).join(id),
-        }
+        AnswerLayout::new(output.join(ANSWERS).join(id))
     }
 
     pub fn dir(&self) -> &Path {
-        &self.dir
+        &self.parts.dir
     }
 
     pub fn public(&self) -> PathBuf {
-        self.dir.join(PUBLIC)
+        self.parts.public()
     }
 
     pub fn sign_off(&self) -> PathBuf {
-        self.dir.join(SIGN_OFF)
+        self.parts.sign_off()
     }
 
     pub fn data(&self) -> PathBuf {
-        self.public().join(DATA)
+        self.parts.data()
     }
 
     pub fn table_csv(&self, name: &str) -> PathBuf {
-        self.public().join(table_csv_name(name))
+        self.parts.table_csv(name)
     }
 
     pub fn html(&self) -> PathBuf {

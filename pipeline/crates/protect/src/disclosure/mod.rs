@@ -576,13 +576,9 @@ impl<'a> Edition<'a> {
         decided
             .unmended
             .iter()
-            .map(|&c| decided.linked.cells[c])
-            .filter(|cell| cell.table < self.tables.len())
-            .filter_map(|cell| {
-                let rule = decided
-                    .linked
-                    .cell(cell)
-                    .and_then(|c| decided.withheld[c])?;
+            .filter_map(|&c| {
+                let cell = decided.linked.cells[c];
+                let rule = decided.withheld[c].filter(|_| cell.table < self.tables.len())?;
                 Some(self.withheld(decided, cell, rule))
             })
             .collect()
