@@ -22,6 +22,7 @@ use dtto_ingest::{self, IngestError};
 use dtto_model::catalogue::{Catalogue, TableQuery};
 use dtto_model::period::Period;
 use dtto_model::result::TableResult;
+use dtto_protect::statistics::TableSeries;
 use dtto_query::QueryError;
 use dtto_query::session::Data;
 use dtto_render::RenderError;
@@ -183,7 +184,8 @@ impl Preview {
         let opened = &session.opened;
         let in_answers = |e: AnswerError| PreviewError::Run(RunError::Answers(Box::new(e)));
         let register = Register::read(&options.output).map_err(|e| in_answers(e.into()))?;
-        let protection_key = protection_key(&keys, &catalogue, &config, opened.period)
+        let series = edition::series(&results, &config)?;
+        let protection_key = protection_key(&series, &config, opened.period)
             ^ released_key(&register, &options.requests, opened.period)?
             ^ earlier_key(&options.output, opened.period)?;
         let kept = self
@@ -194,7 +196,6 @@ impl Preview {
         let (protection, earlier) = match kept {
             Some((_, protection, earlier)) => (protection, earlier),
             None => {
-                let series = edition::series(&results, &config)?;
                 let released = released_tables(
                     &register,
                     None,
@@ -295,18 +296,14 @@ fn session_key(
 
 /// A table's rows are what its SQL returns in a session, checked against
 /// the columns its kind requires.
-/// What disclosure control reads: every table's rows (by [`table_key`]),
-/// every table's metadata (its links, breakdowns and kind), the
-/// configuration and the period. Anything else (the words, the layout) may
-/// change and the decision stand.
-fn protection_key(keys: &[u64], catalogue: &Catalogue, config: &Config, period: Period) -> u64 {
+/// What disclosure control reads: every table's figures and metadata (its
+/// links, breakdowns and kind), the configuration and the period. Anything
+/// else may change and the decision stand: the words, the layout, and SQL
+/// edited without changing a figure (a comment, a clause written another
+/// way).
+fn protection_key(series: &[TableSeries], config: &Config, period: Period) -> u64 {
     let mut hasher = Xxh3::new();
-    for (key, table) in keys.iter().zip(&catalogue.tables) {
-        hasher.update(&key.to_le_bytes());
-        let metadata = format!("{:?}", table.metadata);
-        hasher.update(&metadata.len().to_le_bytes());
-        hasher.update(metadata.as_bytes());
-    }
+    hasher.update(format!("{series:?}").as_bytes());
     hasher.update(format!("{config:?}").as_bytes());
     hasher.update(period.to_string().as_bytes());
     hasher.digest()

@@ -579,8 +579,8 @@ fn moving_a_window_makes_every_table_again() {
 
 /// An edit to the words alone remakes the page without running disclosure
 /// control again (its decision is kept, and the new words are on the
-/// page); an edit to what it reads (a table's metadata, its SQL) runs it
-/// again.
+/// page), and so does an edit to a table's SQL that changes no figure; an
+/// edit to what it reads (a table's metadata, its figures) runs it again.
 #[test]
 fn an_edit_to_the_words_alone_keeps_the_disclosure_decision() {
     let work = tempfile::tempdir().unwrap();
@@ -620,7 +620,24 @@ fn an_edit_to_the_words_alone_keeps_the_disclosure_decision() {
     let sql = queries.join("tables/01_commencements.sql");
     let text = std::fs::read_to_string(&sql).unwrap();
     std::fs::write(&sql, format!("{text}\n-- a comment changes the SQL\n")).unwrap();
-    let after_sql = page();
-    assert!(after_sql.protected, "a table's SQL changed");
-    assert_eq!(after_sql.queried, 1);
+    let after_comment = page();
+    assert_eq!(after_comment.queried, 1);
+    assert!(!after_comment.protected, "the SQL changed, but no figure");
+
+    // One assessment fewer in every 12 months (a table no other repeats):
+    // its national denominators change.
+    let sql = queries.join("tables/08_suitability.sql");
+    let text = std::fs::read_to_string(&sql).unwrap();
+    let fewer = text.replacen(
+        "WHERE a.assessment_date BETWEEN $year_start AND $year_end",
+        "WHERE a.assessment_date BETWEEN $year_start AND $year_end\n  \
+         AND a.assessment_id <> (SELECT min(assessment_id) FROM assessments_labelled \
+         WHERE assessment_date BETWEEN $year_start AND $year_end)",
+        1,
+    );
+    assert_ne!(fewer, text);
+    std::fs::write(&sql, fewer).unwrap();
+    let after_figures = page();
+    assert_eq!(after_figures.queried, 1);
+    assert!(after_figures.protected, "a table's figures changed");
 }
