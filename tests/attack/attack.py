@@ -396,6 +396,7 @@ def build(ed, t, args):
             where = ln.get("where", {})
             match = ln.get("match", {})
             f, g = ln["figure"], ln["table_figure"]
+            lag = ln.get("lag", 0)  # the other table's 12 months end this many quarters earlier
             for (tb2, q), bds in list(scope.items()):
                 if tb2 != tb:
                     continue
@@ -412,9 +413,9 @@ def build(ed, t, args):
                             continue
                         # the alias already stores them as commencements cells at q: nothing to add
                         continue
-                    if (u, q) not in scope:
+                    if (u, q - lag) not in scope:
                         continue
-                    ubds = scope[(u, q)]
+                    ubds = scope[(u, q - lag)]
                     cands = []
                     for ud in universe(u, ubds):
                         udd = dict(ud)
@@ -434,8 +435,8 @@ def build(ed, t, args):
                     coefs = defaultdict(int)
                     coefs[keyfig(tb, q, d, fig_t)] -= 1
                     for ud in cands:
-                        coefs[keyfig(u, q, ud, g)] += 1
-                    m.eq(dict(coefs), 0, f"link {tb}.{f} = {u}.{g} {qlabel(q)} {label(d)}")
+                        coefs[keyfig(u, q - lag, ud, g)] += 1
+                    m.eq(dict(coefs), 0, f"link {tb}.{f} = {u}.{g} {qlabel(q - lag)} {label(d)}")
     if not args.declared_only:
         n_extra = people_and_events(m, dims_of, shared_denominator)
         print(f"{n_extra} relations between tables of different units (see README)", file=sys.stderr)

@@ -211,6 +211,10 @@ pub struct Link {
     pub rows: BTreeMap<String, Vec<String>>,
     #[serde(default, rename = "match")]
     pub matching: BTreeMap<String, String>,
+    /// How many quarters earlier the repeated rows' 12 months end (a
+    /// cohort of Orders terminated a quarter before the period).
+    #[serde(default)]
+    pub lag: u32,
 }
 
 impl Link {

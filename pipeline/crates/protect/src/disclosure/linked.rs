@@ -11,7 +11,8 @@
 //!   that dimension only: rows, columns and totals of two-way tables.
 //!
 //! - A figure a table repeats from another (its metadata's `links`) is the
-//!   sum of the figures it repeats.
+//!   sum of the figures it repeats, of the same 12 months or (`lag`) of
+//!   those ending some quarters earlier.
 //! - In a table with no national row whose groups share one denominator
 //!   (who is on the Order), the groups' numerators add up to it.
 //!
@@ -48,6 +49,16 @@ type Sum = (Vec<CellRef>, CellRef, String);
 
 /// A figure of a row of a series: the row's groups without the quarter.
 type SeriesFigure = (Vec<String>, Figure);
+
+/// The other table's rows a row of a declared link agrees with, in one
+/// quarter: those it repeats (`parts`), the `All` row of the dimensions
+/// its `where` selects on, and the rest.
+#[derive(Default)]
+struct Repeated {
+    parts: Vec<CellRef>,
+    all: Option<CellRef>,
+    rest: Vec<CellRef>,
+}
 
 /// Where a cell comes from: a figure of a row of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -429,6 +440,16 @@ impl Linked {
         // of the other repeats that year's row, not only the same quarter's.
         let by_financial_year = link.by_financial_year();
         let other_quarter = other.dimensions.quarter();
+        // A lagged link repeats the other's rows of an earlier quarter,
+        // which tables of one quarter do not hold.
+        if link.lag > 0 && (quarter.is_none() || other_quarter.is_none()) {
+            return;
+        }
+        // The quarter of the other's rows that a row of `quarter` repeats.
+        let repeated_quarter = |own: &str| match own.parse::<Period>() {
+            Ok(own) if link.lag > 0 => own.earlier(link.lag as i32).to_string(),
+            _ => own.to_string(),
+        };
         // Dimension pairs (here, there) that a repeated row agrees on.
         let shared: Vec<(usize, usize)> = table
             .dimensions
@@ -449,6 +470,16 @@ impl Linked {
                     .is_some_and(|i| values.contains(&row.groups[i]))
             })
         };
+        // The other's row of `All` in every dimension the `where` selects on.
+        let all_in_filter = |row: &StatRow| {
+            !link.filter.is_empty()
+                && link.filter.keys().all(|d| {
+                    other
+                        .dimensions
+                        .position(d)
+                        .is_some_and(|i| is_all(&row.groups[i]))
+                })
+        };
         for (r, row) in table.rows.iter().enumerate() {
             if !selected(table, row, &link.rows) {
                 continue;
@@ -463,6 +494,9 @@ impl Linked {
                 .filter(|(_, x)| {
                     shared.iter().all(|&(i, j)| {
                         let (a, b) = (&row.groups[i], &x.groups[j]);
+                        if Some(i) == quarter {
+                            return repeated_quarter(a) == *b;
+                        }
                         a == b || (is_all(a) && is_all(b))
                     })
                 })
@@ -472,26 +506,33 @@ impl Linked {
                 continue;
             }
             // One relation for each quarter's table of the other.
-            let mut by_quarter: BTreeMap<Option<&str>, Vec<CellRef>> = BTreeMap::new();
+            let mut by_quarter: BTreeMap<Option<&str>, Repeated> = BTreeMap::new();
             for (p, x) in agreeing {
-                let parts = by_quarter
+                let repeated = by_quarter
                     .entry(other_quarter.map(|q| x.groups[q].as_str()))
                     .or_default();
+                let cell = CellRef {
+                    table: o,
+                    row: p,
+                    figure: other_figure,
+                };
                 if selected(other, x, &filter) {
-                    parts.push(CellRef {
-                        table: o,
-                        row: p,
-                        figure: other_figure,
-                    });
+                    repeated.parts.push(cell);
+                } else if all_in_filter(x) {
+                    repeated.all = Some(cell);
+                } else {
+                    repeated.rest.push(cell);
                 }
             }
-            let own_quarter = quarter.map(|q| row.groups[q].as_str());
-            for (other_quarter, parts) in by_quarter {
+            let own_quarter = quarter.map(|q| repeated_quarter(&row.groups[q]));
+            for (other_quarter, Repeated { parts, rest, all }) in by_quarter {
                 // A year is in the tables of the quarters from its end on;
                 // an earlier quarter's table does not have it (but for the 0
                 // rows a series fills in).
-                let earlier = other_quarter.zip(own_quarter).is_some_and(|(o, q)| o < q);
-                if earlier || (parts.is_empty() && other_quarter != own_quarter) {
+                let earlier = other_quarter
+                    .zip(own_quarter.as_deref())
+                    .is_some_and(|(o, q)| o < q);
+                if earlier || (parts.is_empty() && other_quarter != own_quarter.as_deref()) {
                     continue;
                 }
                 let total = CellRef {
@@ -512,7 +553,20 @@ impl Linked {
                     link.table,
                     other_quarter.map(|q| format!(" ({q})")).unwrap_or_default()
                 );
-                if !self.relate(&parts, total, description) {
+                // Where the other's rows add up to their `All` row, the rows
+                // left out add up to it with this figure: the same
+                // relation, in fewer cells where fewer are left out (Orders
+                // terminated but for deaths, the deaths), so that what
+                // protects those few is found beside them.
+                let every_row = || [parts.as_slice(), &rest].concat();
+                let related = match all {
+                    Some(all) if rest.len() < parts.len() && self.adds_up(&every_row(), all) => {
+                        let parts: Vec<CellRef> = rest.into_iter().chain([total]).collect();
+                        self.relate(&parts, all, description)
+                    }
+                    _ => self.relate(&parts, total, description),
+                };
+                if !related {
                     self.problems.push(format!(
                         "{here}: the {} of row {} is not the sum of the rows it repeats",
                         figure.name(),
@@ -688,5 +742,77 @@ mod tests {
                 (cell(0, 1), vec![cell(1, 3)]),
             ]
         );
+    }
+
+    /// A cohort of the Orders terminated a quarter earlier but for deaths
+    /// (`lag = 1`, every reason but one): related, with the deaths, to
+    /// that quarter's `All reasons`, the two cells beside the one the
+    /// link leaves out; nothing of its own quarter's terminations.
+    #[test]
+    fn a_lagged_link_relates_a_figure_to_the_rows_of_a_quarter_earlier() {
+        let cohort = table(
+            r#"
+            id = "cohort"
+            title = "Orders terminated a quarter earlier, but by death"
+            measure = 9
+            kind = "count"
+            cohort = "Orders"
+            counted = "Orders"
+            breakdowns = ["National"]
+            chart = { kind = "none" }
+            [[links]]
+            figure = "count"
+            table = "terminations"
+            table_figure = "count"
+            where = { reason = ["Completed", "Revoked"] }
+            lag = 1
+            "#,
+            &[QUARTER, "breakdown", "group"],
+            &[(&["2005Q1", "National", "All"], 10)],
+        );
+        let terminations = table(
+            r#"
+            id = "terminations"
+            title = "Orders terminated"
+            measure = 2
+            kind = "count"
+            cohort = "Orders"
+            counted = "Orders"
+            breakdowns = ["National"]
+            chart = { kind = "none" }
+            "#,
+            &[QUARTER, "breakdown", "group", "reason"],
+            &[
+                (&["2004Q4", "National", "All", "All reasons"], 12),
+                (&["2004Q4", "National", "All", "Completed"], 6),
+                (&["2004Q4", "National", "All", "Revoked"], 4),
+                (&["2004Q4", "National", "All", "Died"], 2),
+                (&["2005Q1", "National", "All", "All reasons"], 20),
+                (&["2005Q1", "National", "All", "Completed"], 9),
+                (&["2005Q1", "National", "All", "Revoked"], 8),
+                (&["2005Q1", "National", "All", "Died"], 3),
+            ],
+        );
+        let linked = Linked::build(&[cohort, terminations]);
+        assert_eq!(linked.problems, Vec::<String>::new());
+        let cell = |table, row| {
+            linked.index[&CellRef {
+                table,
+                row,
+                figure: Figure::Count,
+            }]
+        };
+        let with_cohort: Vec<(usize, Vec<usize>)> = linked
+            .relations
+            .iter()
+            .filter(|r| {
+                r.parts
+                    .iter()
+                    .chain([&r.total])
+                    .any(|&c| linked.cells[c].table == 0)
+            })
+            .map(|r| (r.total, r.parts.clone()))
+            .collect();
+        assert_eq!(with_cohort, [(cell(1, 0), vec![cell(1, 3), cell(0, 0)])]);
     }
 }
