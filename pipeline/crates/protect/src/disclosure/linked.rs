@@ -670,6 +670,27 @@ mod tests {
         }
     }
 
+    fn count_cell(linked: &Linked, table: usize, row: usize) -> usize {
+        linked.index[&CellRef {
+            table,
+            row,
+            figure: Figure::Count,
+        }]
+    }
+
+    /// The relations holding a cell of the first table: (total, parts).
+    fn relations_of_first_table(linked: &Linked) -> Vec<(usize, Vec<usize>)> {
+        linked
+            .relations
+            .iter()
+            .filter(|r| {
+                let mut members = r.parts.iter().chain([&r.total]);
+                members.any(|&c| linked.cells[c].table == 0)
+            })
+            .map(|r| (r.total, r.parts.clone()))
+            .collect()
+    }
+
     /// Commencements in the 12 months ending 2003Q1 and 2005Q1 (financial
     /// years 2002-03 and 2004-05), and the financial years' table of
     /// 2004Q1 and 2005Q1; 2004Q1's holds a 0 row for 2004-05, filled in by
@@ -721,21 +742,9 @@ mod tests {
         );
         let linked = Linked::build(&[commencements, by_year]);
         assert_eq!(linked.problems, Vec::<String>::new());
-        let cell = |table, row| {
-            linked.index[&CellRef {
-                table,
-                row,
-                figure: Figure::Count,
-            }]
-        };
-        let repeats: Vec<(usize, Vec<usize>)> = linked
-            .relations
-            .iter()
-            .filter(|r| linked.cells[r.total].table == 0)
-            .map(|r| (r.total, r.parts.clone()))
-            .collect();
+        let cell = |table, row| count_cell(&linked, table, row);
         assert_eq!(
-            repeats,
+            relations_of_first_table(&linked),
             [
                 (cell(0, 0), vec![cell(1, 0)]),
                 (cell(0, 0), vec![cell(1, 2)]),
@@ -795,24 +804,10 @@ mod tests {
         );
         let linked = Linked::build(&[cohort, terminations]);
         assert_eq!(linked.problems, Vec::<String>::new());
-        let cell = |table, row| {
-            linked.index[&CellRef {
-                table,
-                row,
-                figure: Figure::Count,
-            }]
-        };
-        let with_cohort: Vec<(usize, Vec<usize>)> = linked
-            .relations
-            .iter()
-            .filter(|r| {
-                r.parts
-                    .iter()
-                    .chain([&r.total])
-                    .any(|&c| linked.cells[c].table == 0)
-            })
-            .map(|r| (r.total, r.parts.clone()))
-            .collect();
-        assert_eq!(with_cohort, [(cell(1, 0), vec![cell(1, 3), cell(0, 0)])]);
+        let cell = |table, row| count_cell(&linked, table, row);
+        assert_eq!(
+            relations_of_first_table(&linked),
+            [(cell(1, 0), vec![cell(1, 3), cell(0, 0)])]
+        );
     }
 }
