@@ -7,6 +7,7 @@
 //! never shows a figure a run would withhold.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::Xxh3;
@@ -294,19 +295,27 @@ fn session_key(
     Ok(hasher.digest())
 }
 
-/// A table's rows are what its SQL returns in a session, checked against
-/// the columns its kind requires.
 /// What disclosure control reads: every table's figures and metadata (its
 /// links, breakdowns and kind), the configuration and the period. Anything
 /// else may change and the decision stand: the words, the layout, and SQL
 /// edited without changing a figure (a comment, a clause written another
 /// way).
 fn protection_key(series: &[TableSeries], config: &Config, period: Period) -> u64 {
-    let mut hasher = Xxh3::new();
-    hasher.update(format!("{series:?}").as_bytes());
-    hasher.update(format!("{config:?}").as_bytes());
-    hasher.update(period.to_string().as_bytes());
-    hasher.digest()
+    let mut hasher = HashWriter(Xxh3::new());
+    // Written straight into the hash: a large delivery's series runs to
+    // megabytes of text.
+    let _ = write!(hasher, "{series:?}{config:?}{period}");
+    hasher.0.digest()
+}
+
+/// Text written into a hash rather than a string.
+struct HashWriter(Xxh3);
+
+impl std::fmt::Write for HashWriter {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.update(text.as_bytes());
+        Ok(())
+    }
 }
 
 /// What the answers an edition of `period` is protected against are
@@ -342,6 +351,8 @@ fn earlier_key(output: &Path, period: Period) -> Result<u64, PreviewError> {
     Ok(hasher.digest())
 }
 
+/// A table's rows are what its SQL returns in a session, checked against
+/// the columns its kind requires.
 fn table_key(session: u64, table: &TableQuery) -> u64 {
     let mut hasher = Xxh3::new();
     hasher.update(&session.to_le_bytes());

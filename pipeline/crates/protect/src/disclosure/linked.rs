@@ -487,6 +487,7 @@ impl Linked {
             let Some(filter) = filter_for(row) else {
                 continue;
             };
+            let own_quarter = quarter.map(|q| repeated_quarter(&row.groups[q]));
             let agreeing: Vec<(usize, &StatRow)> = other
                 .rows
                 .iter()
@@ -495,7 +496,7 @@ impl Linked {
                     shared.iter().all(|&(i, j)| {
                         let (a, b) = (&row.groups[i], &x.groups[j]);
                         if Some(i) == quarter {
-                            return repeated_quarter(a) == *b;
+                            return own_quarter.as_deref() == Some(b.as_str());
                         }
                         a == b || (is_all(a) && is_all(b))
                     })
@@ -524,7 +525,6 @@ impl Linked {
                     repeated.rest.push(cell);
                 }
             }
-            let own_quarter = quarter.map(|q| repeated_quarter(&row.groups[q]));
             for (other_quarter, Repeated { parts, rest, all }) in by_quarter {
                 // A year is in the tables of the quarters from its end on;
                 // an earlier quarter's table does not have it (but for the 0
