@@ -15,10 +15,24 @@ fn dependencies() -> &'static BTreeMap<String, BTreeSet<String>> {
     GRAPH.get_or_init(read_dependencies)
 }
 
+/// The platform rustc builds for here, as `x86_64-unknown-linux-gnu`.
+fn host() -> String {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_string());
+    let output = Command::new(rustc).arg("-vV").output().unwrap();
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: "))
+        .expect("rustc -vV names its host")
+        .to_string()
+}
+
 fn read_dependencies() -> BTreeMap<String, BTreeSet<String>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    // For this machine's platform alone: offline, the registry holds only
+    // the packages built here, not those of other platforms (Android's).
     let output = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--offline"])
+        .args(["--filter-platform", &host()])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
