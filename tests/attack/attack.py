@@ -27,6 +27,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import os
 import sys
 import time
@@ -73,6 +74,27 @@ def load_metadata():
                 m = tomllib.load(f)
             meta[m["id"]] = m
     return meta
+
+
+def quarters_back_of_windows():
+    """windows.toml: each window's name and how many quarters before the
+    period end its 12 months end."""
+    with open(os.path.join(QUERIES, "..", "windows.toml"), "rb") as f:
+        return {w["name"]: w["quarters_back"] for w in tomllib.load(f)["window"]}
+
+
+def only_window(m, back):
+    """How many quarters back the one window a table's words name ends
+    (`{lagged}`), or None where they name several or none."""
+    named = {n for n in re.findall(r"\{(\w+)\}", m.get("cohort", "") + m.get("counted", "")) if n in back}
+    return back[named.pop()] if len(named) == 1 else None
+
+
+def link_lag(meta, tb, other, back):
+    """A link repeats the other table's rows of the same 12 months: as many
+    quarters earlier as its window ends before this table's."""
+    own, theirs = only_window(meta[tb], back), only_window(meta[other], back)
+    return own - theirs if own is not None and theirs is not None else 0
 
 
 class Edition:
@@ -386,6 +408,7 @@ def build(ed, t, args):
                     m.le(coefs, 0, f"{tb} {qlabel(Q)}: denominator - numerator <= sum of quarters'")
 
     # ------------------------------------------------ links between tables
+    back = quarters_back_of_windows()
     for tb, mt in meta.items():
         if tb not in tables:
             continue
@@ -396,7 +419,7 @@ def build(ed, t, args):
             where = ln.get("where", {})
             match = ln.get("match", {})
             f, g = ln["figure"], ln["table_figure"]
-            lag = ln.get("lag", 0)  # the other table's 12 months end this many quarters earlier
+            lag = link_lag(meta, tb, u, back)  # the other table's 12 months end this many quarters earlier
             for (tb2, q), bds in list(scope.items()):
                 if tb2 != tb:
                     continue

@@ -211,10 +211,14 @@ pub struct Link {
     pub rows: BTreeMap<String, Vec<String>>,
     #[serde(default, rename = "match")]
     pub matching: BTreeMap<String, String>,
-    /// How many quarters earlier the repeated rows' 12 months end (a
-    /// cohort of Orders terminated a quarter before the period).
-    #[serde(default)]
-    pub lag: u32,
+    /// How many quarters earlier the repeated rows' 12 months end than
+    /// this row's (a cohort of Orders terminated a quarter before the
+    /// period beside the Orders terminated in the period's year). Not
+    /// written but worked out when the catalogue loads, from the windows
+    /// the two tables count over ([`Catalogue::load`]), so that it follows
+    /// a window moved in `windows.toml`.
+    #[serde(skip)]
+    pub lag: i32,
 }
 
 impl Link {
@@ -441,7 +445,43 @@ impl Catalogue {
             ids.push((id, &table.sql_path));
         }
         problems.extend(catalogue.link_problems());
+        catalogue.work_out_lags();
         (catalogue, problems)
+    }
+
+    /// Each link's `lag`: how many more quarters back this table's window
+    /// ends than the other table's, where each counts over one window
+    /// (`{lagged}` beside `{year}`: 1). Tables over several windows, or
+    /// none (financial years), repeat rows of the same quarter.
+    fn work_out_lags(&mut self) {
+        let only_window = |id: &str| {
+            self.tables
+                .iter()
+                .find(|t| t.metadata.id == id)
+                .and_then(|t| window::only(&t.metadata.windows))
+                .map(|w| w.quarters_back)
+        };
+        let lags: Vec<Vec<i32>> = self
+            .tables
+            .iter()
+            .map(|table| {
+                table
+                    .metadata
+                    .links
+                    .iter()
+                    .map(|link| {
+                        only_window(&table.metadata.id)
+                            .zip(only_window(&link.table))
+                            .map_or(0, |(own, other)| own - other)
+                    })
+                    .collect()
+            })
+            .collect();
+        for (table, lags) in self.tables.iter_mut().zip(lags) {
+            for (link, lag) in table.metadata.links.iter_mut().zip(lags) {
+                link.lag = lag;
+            }
+        }
     }
 
     /// Links to a table that does not exist, or to a figure a table does
@@ -732,5 +772,59 @@ mod tests {
         let problem = read_table(&sql, &bundled()).unwrap_err().to_string();
         assert!(problem.contains("t.toml:9:"), "{problem}");
         assert!(problem.contains("unknown variant `line`"), "{problem}");
+    }
+
+    /// A table over `{lagged}` linked to one over `{year}` repeats its rows
+    /// of a quarter earlier, and as many more as `lagged` is moved back.
+    #[test]
+    fn a_link_lags_by_as_many_quarters_as_its_windows_end_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let tables = dir.path().join("tables");
+        std::fs::create_dir_all(&tables).unwrap();
+        let table = |id: &str, window: &str, link: &str| {
+            std::fs::write(tables.join(format!("{id}.sql")), "SELECT 1 AS count").unwrap();
+            std::fs::write(
+                tables.join(format!("{id}.toml")),
+                format!(
+                    "id = \"{id}\"\ntitle = \"T\"\nmeasure = 1\nkind = \"count\"\n\
+                     cohort = \"Orders in {{{window}}}\"\ncounted = \"Orders in {{{window}}}\"\n\
+                     count = \"Orders\"\nbreakdowns = [\"National\"]\n\
+                     chart = {{ kind = \"none\" }}\n{link}"
+                ),
+            )
+            .unwrap();
+        };
+        let link =
+            "[[links]]\nfigure = \"count\"\ntable = \"terminated\"\ntable_figure = \"count\"\n";
+        table("terminated", "year", "");
+        table("cohort", "lagged", link);
+        table("same_year", "year", link);
+        let lags = |lagged_back: i32| {
+            std::fs::write(
+                dir.path().join(window::DECLARATION),
+                format!(
+                    "[[window]]\nname = \"year\"\nquarters_back = 0\nmeaning = \"y\"\n\
+                     [[window]]\nname = \"lagged\"\nquarters_back = {lagged_back}\nmeaning = \"l\"\n"
+                ),
+            )
+            .unwrap();
+            let (catalogue, _) = Catalogue::load(dir.path());
+            let mut lags: Vec<(String, i32)> = catalogue
+                .tables
+                .iter()
+                .flat_map(|t| {
+                    t.metadata
+                        .links
+                        .iter()
+                        .map(|l| (t.metadata.id.clone(), l.lag))
+                })
+                .collect();
+            lags.sort();
+            lags
+        };
+        let expected =
+            |cohort: i32| vec![("cohort".to_string(), cohort), ("same_year".to_string(), 0)];
+        assert_eq!(lags(1), expected(1));
+        assert_eq!(lags(2), expected(2));
     }
 }

@@ -11,8 +11,9 @@
 //!   that dimension only: rows, columns and totals of two-way tables.
 //!
 //! - A figure a table repeats from another (its metadata's `links`) is the
-//!   sum of the figures it repeats, of the same 12 months or (`lag`) of
-//!   those ending some quarters earlier.
+//!   sum of the figures it repeats, of the same 12 months or (`lag`,
+//!   from the windows the two count over) of those ending some quarters
+//!   earlier.
 //! - In a table with no national row whose groups share one denominator
 //!   (who is on the Order), the groups' numerators add up to it.
 //!
@@ -442,12 +443,12 @@ impl Linked {
         let other_quarter = other.dimensions.quarter();
         // A lagged link repeats the other's rows of an earlier quarter,
         // which tables of one quarter do not hold.
-        if link.lag > 0 && (quarter.is_none() || other_quarter.is_none()) {
+        if link.lag != 0 && (quarter.is_none() || other_quarter.is_none()) {
             return;
         }
         // The quarter of the other's rows that a row of `quarter` repeats.
         let repeated_quarter = |own: &str| match own.parse::<Period>() {
-            Ok(own) if link.lag > 0 => own.earlier(link.lag as i32).to_string(),
+            Ok(own) if link.lag != 0 => own.earlier(link.lag).to_string(),
             _ => own.to_string(),
         };
         // Dimension pairs (here, there) that a repeated row agrees on.
@@ -754,12 +755,12 @@ mod tests {
     }
 
     /// A cohort of the Orders terminated a quarter earlier but for deaths
-    /// (`lag = 1`, every reason but one): related, with the deaths, to
+    /// (a lag of 1, every reason but one): related, with the deaths, to
     /// that quarter's `All reasons`, the two cells beside the one the
     /// link leaves out; nothing of its own quarter's terminations.
     #[test]
     fn a_lagged_link_relates_a_figure_to_the_rows_of_a_quarter_earlier() {
-        let cohort = table(
+        let mut cohort = table(
             r#"
             id = "cohort"
             title = "Orders terminated a quarter earlier, but by death"
@@ -774,11 +775,13 @@ mod tests {
             table = "terminations"
             table_figure = "count"
             where = { reason = ["Completed", "Revoked"] }
-            lag = 1
             "#,
             &[QUARTER, "breakdown", "group"],
             &[(&["2005Q1", "National", "All"], 10)],
         );
+        // As the catalogue works it out for a table over `{lagged}` linked
+        // to one over `{year}`.
+        cohort.metadata.links[0].lag = 1;
         let terminations = table(
             r#"
             id = "terminations"
