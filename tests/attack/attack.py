@@ -27,8 +27,8 @@ import argparse
 import csv
 import io
 import json
-import re
 import os
+import re
 import sys
 import time
 import tomllib
@@ -480,6 +480,8 @@ def people_and_events(m, dims_of, shared_denominator):
     by = defaultdict(list)  # (table, figure) -> cells
     for k in m.cells:
         by[(k[0], k[3])].append(k)
+    # How many quarters earlier than {year} each window's 12 months end.
+    back = quarters_back_of_windows()
 
     def bg(k):
         d = dict(k[2])
@@ -520,13 +522,15 @@ def people_and_events(m, dims_of, shared_denominator):
         # continuity of care: Orders terminated one quarter earlier, except by death
         for k in by[("continuity_of_care" + suffix, "denominator")]:
             b, g = bg(k)
-            a = cell("terminations_by_reason" + suffix, k[1] - 1, b, g, "count", termination_reason="All reasons")
-            dd = cell("terminations_by_reason" + suffix, k[1] - 1, b, g, "count", termination_reason="Died")
+            q = k[1] - back["lagged"]
+            a = cell("terminations_by_reason" + suffix, q, b, g, "count", termination_reason="All reasons")
+            dd = cell("terminations_by_reason" + suffix, q, b, g, "count", termination_reason="Died")
             if a and dd:
                 m.eq({k: 1, a: -1, dd: 1}, 0, "continuity cohort = terminations less deaths")
                 rel += 1
         # reconviction cohorts: people commencing 18 (30) months earlier
-        for tb, lag in (("reconviction_1y", 6), ("reconviction_2y", 10)):
+        for tb in ("reconviction_1y", "reconviction_2y"):
+            lag = back[tb]
             for k in by[(tb + suffix, "denominator")]:
                 b, g = bg(k)
                 le(k, cell("commencements" + suffix, k[1] - lag, b, g, "count"), f"{tb} cohort <= commencements")

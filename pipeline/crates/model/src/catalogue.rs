@@ -454,32 +454,20 @@ impl Catalogue {
     /// (`{lagged}` beside `{year}`: 1). Tables over several windows, or
     /// none (financial years), repeat rows of the same quarter.
     fn work_out_lags(&mut self) {
-        let only_window = |id: &str| {
-            self.tables
-                .iter()
-                .find(|t| t.metadata.id == id)
-                .and_then(|t| window::only(&t.metadata.windows))
-                .map(|w| w.quarters_back)
-        };
-        let lags: Vec<Vec<i32>> = self
+        let back: BTreeMap<String, i32> = self
             .tables
             .iter()
-            .map(|table| {
-                table
-                    .metadata
-                    .links
-                    .iter()
-                    .map(|link| {
-                        only_window(&table.metadata.id)
-                            .zip(only_window(&link.table))
-                            .map_or(0, |(own, other)| own - other)
-                    })
-                    .collect()
+            .filter_map(|t| {
+                let window = window::only(&t.metadata.windows)?;
+                Some((t.metadata.id.clone(), window.quarters_back))
             })
             .collect();
-        for (table, lags) in self.tables.iter_mut().zip(lags) {
-            for (link, lag) in table.metadata.links.iter_mut().zip(lags) {
-                link.lag = lag;
+        for table in &mut self.tables {
+            let own = back.get(&table.metadata.id);
+            for link in &mut table.metadata.links {
+                link.lag = own
+                    .zip(back.get(&link.table))
+                    .map_or(0, |(own, other)| own - other);
             }
         }
     }

@@ -441,7 +441,7 @@ impl Linked {
         // of the other repeats that year's row, not only the same quarter's.
         let by_financial_year = link.by_financial_year();
         let other_quarter = other.dimensions.quarter();
-        // A lagged link repeats the other's rows of an earlier quarter,
+        // A lagged link repeats the other's rows of another quarter,
         // which tables of one quarter do not hold.
         if link.lag != 0 && (quarter.is_none() || other_quarter.is_none()) {
             return;

@@ -729,6 +729,18 @@ struct Base {
     origin: Vec<f64>,
 }
 
+impl Base {
+    /// The free unknowns' values in a solution of this programme, whose
+    /// variables measure from their true values.
+    fn free_unknowns(&self, solution: &microlp::Solution) -> Vec<f64> {
+        self.variables
+            .iter()
+            .zip(&self.origin)
+            .map(|(&variable, from)| solution.var_value(variable) + from)
+            .collect()
+    }
+}
+
 impl<'a> Lp<'a> {
     /// The programmes of one component: its relations solved for as many
     /// unknowns as they can be, then split where no free unknown links.
@@ -836,13 +848,11 @@ impl<'a> Lp<'a> {
                 .add_constraint(terms.clone(), op, bound - own);
             if let Ok(microlp::SolveOutcome::Solution(solution)) = beyond {
                 hidden[cell] = true;
-                let free: Vec<f64> = base
-                    .variables
-                    .iter()
-                    .zip(&base.origin)
-                    .map(|(&variable, from)| solution.var_value(variable) + from)
-                    .collect();
-                self.hide_by(&self.filling(&free), threshold, hidden);
+                self.hide_by(
+                    &self.filling(&base.free_unknowns(&solution)),
+                    threshold,
+                    hidden,
+                );
                 return Ok(());
             }
         }
