@@ -14,6 +14,7 @@ pub mod answer;
 pub mod audit;
 mod elimination;
 mod linked;
+mod propagation;
 mod supposed;
 pub mod suppression;
 
