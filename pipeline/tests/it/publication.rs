@@ -654,14 +654,14 @@ fn readers_get_words_where_the_extract_has_codes() {
     // (tests/measures.rs): 6 ended in 2003; 1 completed and 1 ended early,
     // each withheld at threshold 2; 2 revoked for breach; none for a new
     // offence. The 6 and the 2 are withheld too: with the series they would
-    // narrow a quarter's terminations to ones. So is the 0: an ethnic
-    // group's figure for a new offence is withheld, and the national 0
-    // would show that it is 0 as well.
+    // narrow a quarter's terminations to ones. The 0 is published: every
+    // group's figure for a new offence is published as 0 as well, so it
+    // shows nothing withheld to be 0.
     assert!(
         html.contains(
             "Of the [c] Orders that ended in the year ending December 2003, [c] were completed \
              and [c] ended early for good progress. Of the rest, [c] were revoked for breach of \
-             their requirements and [c] for a new offence."
+             their requirements and 0 for a new offence."
         ),
         "no sentence on how Orders ended: {}",
         html.split("Orders that ended in the year")

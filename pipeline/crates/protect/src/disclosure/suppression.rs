@@ -21,7 +21,12 @@
 //!    programme, counts being non-negative); where that range holds one
 //!    value, or lies inside 1 .. threshold − 1, the cheapest published cell
 //!    next to it is withheld too. Steps 2 and 3 repeat until nothing
-//!    changes.
+//!    changes. Before each round of programmes, the cells whose interval
+//!    from the relations alone gives them away ([`exposed_by_intervals`])
+//!    take their cheapest neighbour, and so on until none is left: a chain
+//!    of complements each exposing the next is followed without a
+//!    programme, and each round's programmes find only what no interval
+//!    shows.
 //!
 //! Step 3 is where the time goes. Each programme is first cut down: its
 //! relations solved for as many unknowns as they can be and what is left
@@ -342,7 +347,18 @@ pub fn suppress(
         complements,
     };
     loop {
-        add_complements(&cells, unprinted, &known, threshold, &mut withheld);
+        loop {
+            add_complements(&cells, unprinted, &known, threshold, &mut withheld);
+            let plainly = exposed_by_intervals(&cells, &withheld, threshold, &hidden);
+            let protect = |cell| nearest_published(cell, &cells, &relations_of, &known, &withheld);
+            let picks: Vec<(usize, usize)> = plainly.into_iter().filter_map(protect).collect();
+            if picks.is_empty() {
+                break;
+            }
+            for (relation, pick) in picks {
+                withheld[pick] = Some(Reason::Range { relation });
+            }
+        }
         let Ok(exposed) = exposed(&cells, &withheld, threshold, &mut hidden, budget) else {
             withhold_linked(relations, &relations_of, &hidden, &known, &mut withheld);
             return Suppression {
@@ -571,6 +587,43 @@ fn exposed(
         },
     );
     outcome.map(|()| exposed)
+}
+
+/// The withheld cells not shown hidden whose interval from the relations
+/// ([`outer_ranges`]) already gives them away: exposed, with no programme
+/// needed to know it.
+fn exposed_by_intervals(
+    cells: &Cells,
+    withheld: &[Option<Reason>],
+    threshold: u64,
+    hidden: &[bool],
+) -> Vec<usize> {
+    let unpublished = &cells.kinds.unpublished;
+    let mut exposed = Vec::new();
+    for_each_component(
+        cells.relations,
+        withheld,
+        |component, component_relations| {
+            if component.iter().all(|&c| hidden[c]) {
+                return;
+            }
+            let equations: Vec<Linear> = component_relations
+                .iter()
+                .map(|relation| equation(relation, cells.values, component))
+                .collect();
+            let outer = outer_ranges(component.len(), &equations);
+            exposed.extend(
+                component
+                    .iter()
+                    .zip(outer)
+                    .filter(|&(&cell, range)| {
+                        !hidden[cell] && discloses(range, cell, unpublished, threshold)
+                    })
+                    .map(|(&cell, _)| cell),
+            );
+        },
+    );
+    exposed
 }
 
 /// When the budget runs out: withholds every cell linked, through any chain
@@ -1307,6 +1360,31 @@ mod tests {
         threshold: 5,
         complements: Complements::Largest,
     };
+
+    /// a + b = 9 and b + d = 6 with d published as 0: b is 6, so a is 3,
+    /// and the intervals show both with no programme. Without the second
+    /// relation each could be anything from 0 to 9.
+    #[test]
+    fn intervals_show_a_figure_pinned_through_another() {
+        let values = [3, 6, 9, 0, 6];
+        let relations = [relation(&[0, 1], 2), relation(&[1, 3], 4)];
+        let kinds = CellKinds::published(values.len());
+        let mut withheld = vec![None; values.len()];
+        withheld[0] = Some(Reason::Primary);
+        withheld[1] = Some(Reason::Complement { relation: 0 });
+        let hidden = vec![false; values.len()];
+        let exposed = |relations: &[Relation]| {
+            let cells = Cells {
+                values: &values,
+                relations,
+                kinds: &kinds,
+                complements: Complements::Smallest,
+            };
+            exposed_by_intervals(&cells, &withheld, 5, &hidden)
+        };
+        assert_eq!(exposed(&relations), [0, 1]);
+        assert_eq!(exposed(&relations[..1]), [] as [usize; 0]);
+    }
 
     /// Four groups and their national figure, every one published, at
     /// threshold 5.
