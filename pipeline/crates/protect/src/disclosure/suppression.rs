@@ -22,7 +22,8 @@
 //!    value, or lies inside 1 .. threshold − 1, the cheapest published cell
 //!    next to it is withheld too. Steps 2 and 3 repeat until nothing
 //!    changes. Before each round of programmes, the cells whose interval
-//!    from the relations alone gives them away ([`exposed_by_intervals`])
+//!    from the relations alone ([`propagation`](super::propagation)) gives
+//!    them away ([`exposed_by_intervals`])
 //!    take their cheapest neighbour, and so on until none is left: a chain
 //!    of complements each exposing the next is followed without a
 //!    programme, and each round's programmes find only what no interval
@@ -31,12 +32,11 @@
 //! Step 3 is where the time goes. Each programme is first cut down: its
 //! relations solved for as many unknowns as they can be and what is left
 //! split into parts that share nothing ([`elimination`](super::elimination));
-//! a cell the relations alone pin down needs no programme at all, nor one
-//! whose interval from the relations ([`propagation`](super::propagation))
-//! already gives it away. A part is solved once with nothing to optimise;
-//! each cell then asks whether it can pass one bound (below 1, say), the
-//! bound added to that solved programme so that the solver starts from
-//! where it ended, not from nothing; many cells, two threads share. A
+//! a cell the relations alone pin down needs no programme at all. A part is
+//! solved once with nothing to optimise; each cell then asks whether it can
+//! pass one bound (below 1, say), the bound added to that solved programme
+//! so that the solver starts from where it ended, not from nothing; where
+//! many cells ask, two threads share them. A
 //! filling so found shows other cells to take a value far enough from their
 //! own as well, and a cell shown hidden stays hidden in later rounds
 //! (withholding more only widens what every cell can take). Its work is
@@ -561,15 +561,7 @@ fn exposed(
         cells.relations,
         withheld,
         |component, component_relations| {
-            // Withholding more only widens what a cell can take: a group
-            // whose cells were all shown hidden needs no programme, nor
-            // one whose relations were all there when it was released.
-            let settled = || {
-                component_relations
-                    .iter()
-                    .all(|r| r.members().all(|c| cells.kinds.settled[c]))
-            };
-            if outcome.is_err() || component.iter().all(|&c| hidden[c]) || settled() {
+            if outcome.is_err() || decided(cells, component, component_relations, hidden) {
                 return;
             }
             let parts = Lp::parts(
@@ -589,6 +581,16 @@ fn exposed(
     outcome.map(|()| exposed)
 }
 
+/// Withholding more only widens what a cell can take: a group of linked
+/// cells all shown hidden is decided, and so is one whose relations were
+/// all there when it was released.
+fn decided(cells: &Cells, component: &[usize], relations: &[&Relation], hidden: &[bool]) -> bool {
+    component.iter().all(|&c| hidden[c])
+        || relations
+            .iter()
+            .all(|r| r.members().all(|c| cells.kinds.settled[c]))
+}
+
 /// The withheld cells not shown hidden whose interval from the relations
 /// ([`outer_ranges`]) already gives them away: exposed, with no programme
 /// needed to know it.
@@ -604,7 +606,7 @@ fn exposed_by_intervals(
         cells.relations,
         withheld,
         |component, component_relations| {
-            if component.iter().all(|&c| hidden[c]) {
+            if decided(cells, component, component_relations, hidden) {
                 return;
             }
             let equations: Vec<Linear> = component_relations
@@ -768,8 +770,6 @@ struct Lp<'a> {
     unpublished: &'a [bool],
     /// Sorted.
     unknowns: Vec<usize>,
-    /// For each unknown, an interval holding its range ([`outer_ranges`]).
-    outer: Vec<Range>,
     budget: &'a Budget,
     eliminated: Eliminated,
     base: OnceLock<Option<Base>>,
@@ -810,11 +810,10 @@ impl<'a> Lp<'a> {
         unknowns: &[usize],
         budget: &'a Budget,
     ) -> Vec<Lp<'a>> {
-        let equations: Vec<Linear> = relations
+        let equations = relations
             .iter()
             .map(|relation| equation(relation, values, unknowns))
             .collect();
-        let outer = outer_ranges(unknowns.len(), &equations);
         eliminate(unknowns.len(), equations)
             .split()
             .into_iter()
@@ -822,7 +821,6 @@ impl<'a> Lp<'a> {
                 values,
                 unpublished,
                 unknowns: part.iter().map(|&i| unknowns[i]).collect(),
-                outer: part.iter().map(|&i| outer[i]).collect(),
                 budget,
                 eliminated,
                 base: OnceLock::new(),
@@ -849,17 +847,14 @@ impl<'a> Lp<'a> {
     }
 
     /// The cells no test short of a programme settles: neither pinned by
-    /// the relations, nor shown hidden by moving one free unknown
-    /// ([`Lp::settle_by_moving`]), nor shown exposed by the intervals
-    /// around their ranges ([`Lp::outer`]).
+    /// the relations nor shown hidden by moving one free unknown
+    /// ([`Lp::settle_by_moving`]).
     fn open(&self, threshold: u64, hidden: &mut [bool]) -> Result<Vec<usize>, OutOfBudget> {
         let mut open = Vec::new();
         for (i, &cell) in self.unknowns.iter().enumerate() {
-            if hidden[cell] || self.pinned(cell) {
-                continue;
-            }
-            if !self.settle_by_moving(i, threshold, hidden)?
-                && !discloses(self.outer[i], cell, self.unpublished, threshold)
+            if !hidden[cell]
+                && !self.pinned(cell)
+                && !self.settle_by_moving(i, threshold, hidden)?
             {
                 open.push(cell);
             }
@@ -1644,13 +1639,13 @@ mod tests {
         fn every_range_lies_inside_its_interval(
             (values, relations, withheld) in linked_cells()
         ) {
-            let unpublished = vec![false; values.len()];
-            let budget = Budget::new(u64::MAX);
             let mut checked = Vec::new();
             for_each_component(&relations, &withheld, |component, component_relations| {
-                for lp in Lp::parts(&values, &unpublished, component_relations, component, &budget) {
-                    checked.extend(lp.unknowns.iter().copied().zip(lp.outer.iter().copied()));
-                }
+                let equations: Vec<Linear> = component_relations
+                    .iter()
+                    .map(|relation| equation(relation, &values, component))
+                    .collect();
+                checked.extend(component.iter().copied().zip(outer_ranges(component.len(), &equations)));
             });
             for (cell, outer) in checked {
                 let range = range_without_elimination(&values, &relations, &withheld, cell);
