@@ -62,19 +62,11 @@ pub(crate) fn outer_ranges(unknowns: usize, relations: &[Linear]) -> Vec<Range> 
 /// Narrows each unknown of `relation` by what the others can take; the
 /// unknowns whose bounds moved.
 fn tighten(relation: &Linear, ranges: &mut [Range]) -> Vec<usize> {
-    let c = relation.constant as f64;
-    tighten_row(&relation.terms, (c, c), ranges)
-}
-
-pub(crate) fn tighten_row(
-    terms: &std::collections::BTreeMap<usize, i64>,
-    (row_low, row_high): (f64, f64),
-    ranges: &mut [Range],
-) -> Vec<usize> {
     let mut moved = Vec::new();
-    for (&j, &a) in terms {
-        let (mut least, mut most) = (row_low, row_high);
-        for (&k, &b) in terms {
+    for (&j, &a) in &relation.terms {
+        // a·x_j = constant − Σ others, so a·x_j lies between these.
+        let (mut least, mut most) = (relation.constant as f64, relation.constant as f64);
+        for (&k, &b) in &relation.terms {
             if k == j {
                 continue;
             }
