@@ -459,7 +459,11 @@ def build(ed, t, args):
                     coefs[keyfig(tb, q, d, fig_t)] -= 1
                     for ud in cands:
                         coefs[keyfig(u, q - lag, ud, g)] += 1
-                    m.eq(dict(coefs), 0, f"link {tb}.{f} = {u}.{g} {qlabel(q - lag)} {label(d)}")
+                    if ln.get("at_most"):
+                        m.le({k: -v for k, v in coefs.items()}, 0,
+                             f"link {tb}.{f} <= {u}.{g} {qlabel(q - lag)} {label(d)}")
+                    else:
+                        m.eq(dict(coefs), 0, f"link {tb}.{f} = {u}.{g} {qlabel(q - lag)} {label(d)}")
     if not args.declared_only:
         n_extra = people_and_events(m, dims_of, shared_denominator)
         print(f"{n_extra} relations between tables of different units (see README)", file=sys.stderr)

@@ -103,10 +103,10 @@ fn metadata_problems_and_duplicate_ids_are_reported() {
     // A duplicate id.
     let toml = std::fs::read_to_string(tables.join("08_suitability.toml")).unwrap();
     std::fs::write(tables.join("09_continuity_of_care.toml"), toml).unwrap();
-    // A misspelt metadata key.
-    let toml = std::fs::read_to_string(tables.join("01_commencements.toml")).unwrap();
+    // A misspelt metadata key, in a table no other links to.
+    let toml = std::fs::read_to_string(tables.join("07_drug_tests_positive.toml")).unwrap();
     std::fs::write(
-        tables.join("01_commencements.toml"),
+        tables.join("07_drug_tests_positive.toml"),
         toml.replace("title =", "titel ="),
     )
     .unwrap();
@@ -166,7 +166,7 @@ fn metadata_problems_and_duplicate_ids_are_reported() {
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("01_commencements.toml:") && m.contains("titel")),
+            .any(|m| m.contains("07_drug_tests_positive.toml:") && m.contains("titel")),
         "{messages:#?}"
     );
 }

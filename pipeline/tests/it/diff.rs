@@ -54,16 +54,18 @@ fn an_edited_copy_differs_by_one_figure_one_withheld_count_and_one_table() {
     // The copy is laid out as data/, not public/data/: both are editions.
     let new = work.path().join("edited");
     copy_csvs(&old.join("public/data"), &new.join("data"));
-    let commencements = new.join("data/commencements.csv");
+    // The measures delivery is small: most of its figures are withheld,
+    // and those published in the reference year are 0s.
+    let terminations = new.join("data/terminations_by_reason.csv");
     edit(
-        &commencements,
-        "\nAge band,30-39,2003Q4,6,\n",
-        "\nAge band,30-39,2003Q4,7,\n",
+        &terminations,
+        "\nNational,All,Revoked for a new offence,2003Q4,0,\n",
+        "\nNational,All,Revoked for a new offence,2003Q4,1,\n",
     );
     edit(
-        &commencements,
-        "\nProbation area,Kent,2003Q4,6,\n",
-        "\nProbation area,Kent,2003Q4,,[c]\n",
+        &terminations,
+        "\nNational,All,Revoked for another reason,2003Q4,0,\n",
+        "\nNational,All,Revoked for another reason,2003Q4,,[c]\n",
     );
     std::fs::write(
         new.join("data/extra.csv"),
@@ -80,21 +82,27 @@ fn an_edited_copy_differs_by_one_figure_one_withheld_count_and_one_table() {
          Groups: 0 added, 0 removed\n\
          Figures: 2 changed, 1 newly withheld, 0 newly released\n\
          \n\
-         commencements\n  \
-           breakdown=Age band; group=30-39: count 6 → 7\n  \
-           breakdown=Probation area; group=Kent: count newly withheld\n  \
-           breakdown=Probation area; group=Kent: status (empty) → [c]\n\
-         \n\
          extra: table added\n\
+         \n\
+         terminations_by_reason\n  \
+           breakdown=National; group=All; termination_reason=Revoked for a new offence: \
+           count 0 → 1\n  \
+           breakdown=National; group=All; termination_reason=Revoked for another reason: \
+           count newly withheld\n  \
+           breakdown=National; group=All; termination_reason=Revoked for another reason: \
+           status (empty) → [c]\n\
          \n\
          A figure withheld in either edition is shown without values: the other \
          edition's value could reveal it.\n"
     );
     let rows = "table,quarter,group,figure,old,new,change\n\
-        commencements,,breakdown=Age band; group=30-39,count,6,7,changed\n\
-        commencements,,breakdown=Probation area; group=Kent,count,,[c],newly withheld\n\
-        commencements,,breakdown=Probation area; group=Kent,status,,[c],changed\n\
-        extra,,,,,,table added\n";
+        extra,,,,,,table added\n\
+        terminations_by_reason,,breakdown=National; group=All; \
+        termination_reason=Revoked for a new offence,count,0,1,changed\n\
+        terminations_by_reason,,breakdown=National; group=All; \
+        termination_reason=Revoked for another reason,count,,[c],newly withheld\n\
+        terminations_by_reason,,breakdown=National; group=All; \
+        termination_reason=Revoked for another reason,status,,[c],changed\n";
     assert_eq!(std::fs::read_to_string(&report).unwrap(), rows);
 
     let to_stdout = dtto_diff(&old, &new, &["--csv", "-"]);

@@ -19,15 +19,17 @@ use dtto::serve::http::LIMITS;
 use dtto::serve::preview::{Preview, PreviewOptions};
 use dtto_ingest::{IngestOptions, Limits, ingest};
 
-/// The figures watched: continuity of care after a revoked Order, in the
-/// year ending March 2005 (the delivery's latest complete quarter,
-/// 2005Q1), whose Orders ended in the 12 months to December 2004.
-const ROW: &str = "Revoked";
+/// The figures watched: continuity of care after an Order completed (or
+/// ended early for good progress), in the year ending March 2005 (the
+/// delivery's latest complete quarter, 2005Q1), whose Orders ended in the
+/// 12 months to December 2004. Both its figures stay published after the
+/// edit below, where the revoked Orders' figure is withheld.
+const ROW: &str = "Completed or ended early for good progress";
 
-/// Of the Orders revoked in 2004, how many people started treatment on the
-/// day or within `days` after it, and how many Orders: counted from the
-/// delivery's CSV files directly.
-fn treated_after_revocation(extract: &Path, days: i64) -> (u64, u64) {
+/// Of the Orders completed in 2004, how many people started treatment on
+/// the day or within `days` after it, and how many Orders: counted from
+/// the delivery's CSV files directly.
+fn treated_after_completion(extract: &Path, days: i64) -> (u64, u64) {
     let date = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
     let mut started: HashMap<String, Vec<NaiveDate>> = HashMap::new();
     for episode in records(&extract.join("treatment_episodes.csv")) {
@@ -40,15 +42,16 @@ fn treated_after_revocation(extract: &Path, days: i64) -> (u64, u64) {
     }
     let year = NaiveDate::from_ymd_opt(2004, 1, 1).unwrap()
         ..=NaiveDate::from_ymd_opt(2004, 12, 31).unwrap();
-    let (mut treated, mut revoked) = (0, 0);
+    let (mut treated, mut completed) = (0, 0);
     for order in records(&extract.join("orders.csv")) {
         let Some(ended) = date(&order["termination_date"]) else {
             continue;
         };
-        if !order["termination_reason"].starts_with("revoked_") || !year.contains(&ended) {
+        let reason = order["termination_reason"].as_str();
+        if !["completed", "early_good_progress"].contains(&reason) || !year.contains(&ended) {
             continue;
         }
-        revoked += 1;
+        completed += 1;
         let soon = |start: &&NaiveDate| (0..=days).contains(&(**start - ended).num_days());
         if started
             .get(&order["person_id"])
@@ -57,7 +60,7 @@ fn treated_after_revocation(extract: &Path, days: i64) -> (u64, u64) {
             treated += 1;
         }
     }
-    (treated, revoked)
+    (treated, completed)
 }
 
 /// Each row of a CSV file by its column names.
@@ -228,8 +231,8 @@ fn the_open_page_follows_an_edit_shows_a_broken_query_at_its_line_and_recovers()
     let extract = ingested_work(work, 0.2);
     let sql = work.join("queries/tables/09_continuity_of_care.sql");
     let original = std::fs::read_to_string(&sql).unwrap();
-    let within_21_days = treated_after_revocation(&extract, 21);
-    let within_7_days = treated_after_revocation(&extract, 7);
+    let within_21_days = treated_after_completion(&extract, 21);
+    let within_7_days = treated_after_completion(&extract, 7);
     assert_ne!(within_21_days, within_7_days);
 
     let (_served, url) = serve(work);
@@ -624,15 +627,13 @@ fn an_edit_to_the_words_alone_keeps_the_disclosure_decision() {
     assert_eq!(after_comment.queried, 1);
     assert!(!after_comment.protected, "the SQL changed, but no figure");
 
-    // One assessment fewer in every 12 months (a table no other repeats):
-    // its national denominators change.
-    let sql = queries.join("tables/08_suitability.sql");
+    // Half the positive drug tests, rounded down (a table no other repeats
+    // nor is linked to): its numerators change.
+    let sql = queries.join("tables/07_drug_tests_positive.sql");
     let text = std::fs::read_to_string(&sql).unwrap();
     let fewer = text.replacen(
-        "WHERE a.assessment_date BETWEEN $year_start AND $year_end",
-        "WHERE a.assessment_date BETWEEN $year_start AND $year_end\n  \
-         AND a.assessment_id <> (SELECT min(assessment_id) FROM assessments_labelled \
-         WHERE assessment_date BETWEEN $year_start AND $year_end)",
+        "sum(c.positives) AS numerator",
+        "sum(c.positives) / 2 AS numerator",
         1,
     );
     assert_ne!(fewer, text);

@@ -197,7 +197,7 @@ fn windows_named(words: &str, known: &[Window]) -> Result<Vec<Window>, WordsErro
 /// Each row's `figure` (of the rows matching `rows`) is the sum of
 /// `table_figure` over the rows of `table` that match `where` and agree
 /// with it on the dimensions they share (`match` pairs dimension names that
-/// differ).
+/// differ), or at most that sum (`at_most`).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Link {
@@ -211,6 +211,11 @@ pub struct Link {
     pub rows: BTreeMap<String, Vec<String>>,
     #[serde(default, rename = "match")]
     pub matching: BTreeMap<String, String>,
+    /// The figure is at most that sum, not equal to it: people among the
+    /// events that bring them in (people assessed among assessments), a
+    /// cohort among the Orders it is drawn from.
+    #[serde(default)]
+    pub at_most: bool,
     /// How many quarters earlier the repeated rows' 12 months end than
     /// this row's (a cohort of Orders terminated a quarter before the
     /// period beside the Orders terminated in the period's year). Not

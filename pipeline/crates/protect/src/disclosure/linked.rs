@@ -16,6 +16,10 @@
 //!   earlier.
 //! - In a table with no national row whose groups share one denominator
 //!   (who is on the Order), the groups' numerators add up to it.
+//! - Inequalities, each as a sum with a [`SLACK`] cell that is no secret:
+//!   a figure a declared link says is `at_most` the sum it repeats (people
+//!   among the Orders they commence), and people counted once in 12 months
+//!   at most the sum of its quarters and, counting everyone, at least each.
 //!
 //! A relation is recorded only where the figures really add up, so that a
 //! breakdown whose groups do not sum to the total (people counted in more
@@ -84,7 +88,15 @@ pub(crate) struct Linked {
     index: HashMap<CellRef, usize>,
     /// How many quarters a reader could suppose have been made cells.
     supposed_rows: usize,
+    /// How many cells of [`SLACK`] there are.
+    slack_rows: usize,
 }
+
+/// The table of the cells that turn an inequality into a sum: what the
+/// Orders commenced have beyond the people commencing them, say. Never
+/// published, and no secret whatever a reader works out: none is a count
+/// of people of a group.
+pub(crate) const SLACK: usize = usize::MAX;
 
 impl Linked {
     /// `tables` carry a [`QUARTER`] dimension where they hold more than one
@@ -126,7 +138,11 @@ impl Linked {
     /// query, every window narrowed to one quarter). Where a figure's
     /// series is no such sum (a table counting people once in 12 months),
     /// it is linked instead to quarters a reader could suppose (see
-    /// [`supposed`]), cells of one more table after `tables`.
+    /// [`supposed`]), cells of one more table after `tables`, and to its
+    /// own quarters by what holds of people counted once: the 12 months
+    /// count at most the sum of their quarters' (someone counted in a
+    /// group of a quarter of theirs is in it in the quarter of their first
+    /// record) and, counting everyone, at least each quarter's.
     pub(crate) fn roll(&mut self, tables: &[StatTable], windows: usize, singles: usize) {
         let (table, quarters) = (&tables[windows], &tables[singles]);
         let Some(q) = table.dimensions.quarter() else {
@@ -138,8 +154,10 @@ impl Linked {
             .enumerate()
             .map(|(r, row)| (row.groups.as_slice(), r))
             .collect();
-        // Every 12 months as the sum of its quarters, in the table's order.
-        let mut sums: Vec<(Sum, SeriesFigure)> = Vec::new();
+        // Every 12 months as the sum of its quarters, in the table's order,
+        // and whether the figure counts everyone.
+        let mut sums: Vec<(Sum, SeriesFigure, bool)> = Vec::new();
+        let everyone = counts_everyone(table);
         // Each row's 12 months, oldest first, by the row without its quarter.
         let mut chains: BTreeMap<SeriesFigure, Vec<(Period, CellRef)>> = BTreeMap::new();
         for (r, row) in table.rows.iter().enumerate() {
@@ -171,18 +189,31 @@ impl Linked {
                     groups.join(" / "),
                     figure.name()
                 );
-                sums.push(((parts, at(windows, r), description), key));
+                let everyone = everyone(r, figure);
+                sums.push(((parts, at(windows, r), description), key, everyone));
             }
         }
         // A figure whose 12 months are not all sums of their quarters.
         let no_sums: BTreeSet<SeriesFigure> = sums
             .iter()
-            .filter(|((parts, total, _), _)| !self.adds_up(parts, *total))
-            .map(|(_, key)| key.clone())
+            .filter(|((parts, total, _), _, _)| !self.adds_up(parts, *total))
+            .map(|(_, key, _)| key.clone())
             .collect();
-        for ((parts, total, description), key) in sums {
+        for ((parts, total, description), key, everyone) in sums {
             if !no_sums.contains(&key) {
                 self.record(&parts, total, description);
+                continue;
+            }
+            let people = description.replace(" are its four quarters", ", people counted once,");
+            self.at_most(
+                &parts,
+                total,
+                format!("{people} at most the sum of its quarters"),
+            );
+            if everyone {
+                for part in parts {
+                    self.at_most(&[total], part, format!("{people} at least each quarter"));
+                }
             }
         }
         for key in no_sums {
@@ -561,6 +592,7 @@ impl Linked {
                 // protects those few is found beside them.
                 let every_row = || [parts.as_slice(), &rest].concat();
                 let related = match all {
+                    _ if link.at_most => self.at_most(&parts, total, description),
                     Some(all) if rest.len() < parts.len() && self.adds_up(&every_row(), all) => {
                         let parts: Vec<CellRef> = rest.into_iter().chain([total]).collect();
                         self.relate(&parts, all, description)
@@ -568,8 +600,9 @@ impl Linked {
                     _ => self.relate(&parts, total, description),
                 };
                 if !related {
+                    let relation = if link.at_most { "more than" } else { "not" };
                     self.problems.push(format!(
-                        "{here}: the {} of row {} is not the sum of the rows it repeats",
+                        "{here}: the {} of row {} is {relation} the sum of the rows it repeats",
                         figure.name(),
                         row.groups.join(" / ")
                     ));
@@ -621,6 +654,48 @@ impl Linked {
             .is_some_and(|(parts, total)| parts.iter().sum::<u64>() == self.values[total])
     }
 
+    /// Records that `bounded` is at most the sum of `parts`, if their cells
+    /// exist and it is; says whether it did. `bounded` and a [`SLACK`] cell,
+    /// what the sum has beyond it, add up to the sum: to the part where
+    /// there is one, else to another slack cell the parts add up to.
+    fn at_most(&mut self, parts: &[CellRef], bounded: CellRef, description: String) -> bool {
+        let value = |c: &CellRef| Some(self.values[self.cell(*c)?]);
+        let (Some(sum), Some(own)) = (
+            parts.iter().map(value).sum::<Option<u64>>(),
+            value(&bounded),
+        ) else {
+            return false;
+        };
+        let Some(beyond) = sum.checked_sub(own) else {
+            return false;
+        };
+        let total = match parts {
+            [] => return self.record(&[], bounded, description),
+            [part] => *part,
+            _ => {
+                let total = self.slack(sum, bounded.figure);
+                self.record(parts, total, format!("{description} (their sum)"));
+                total
+            }
+        };
+        let beyond = self.slack(beyond, bounded.figure);
+        self.record(&[bounded, beyond], total, description)
+    }
+
+    /// A new [`SLACK`] cell of `value`.
+    fn slack(&mut self, value: u64, figure: Figure) -> CellRef {
+        let cell = CellRef {
+            table: SLACK,
+            row: self.slack_rows,
+            figure,
+        };
+        self.slack_rows += 1;
+        self.index.insert(cell, self.cells.len());
+        self.cells.push(cell);
+        self.values.push(value);
+        cell
+    }
+
     /// Records the relation if its cells exist and really add up; says
     /// whether it did.
     fn relate(&mut self, parts: &[CellRef], total: CellRef, description: String) -> bool {
@@ -636,6 +711,34 @@ impl Linked {
         self.relations.push(Relation { parts, total });
         self.descriptions.push(description);
         true
+    }
+}
+
+/// Whether a figure of row `r` of `table` counts everyone the table
+/// counts: the national row's count or denominator, or in a table of shares
+/// of one population (no national row), the denominator of the
+/// population's first row, which every other row repeats.
+fn counts_everyone(table: &StatTable) -> impl Fn(usize, Figure) -> bool + '_ {
+    let national = |row: &StatRow| {
+        let b = table.dimensions.breakdown();
+        b.is_some_and(|b| row.groups[b] == NATIONAL)
+    };
+    let shares = !table.rows.iter().any(national);
+    let skip: Vec<usize> = table
+        .dimensions
+        .breakdown_and_group()
+        .map(|(b, g)| vec![b, g])
+        .unwrap_or_default();
+    let mut populations: BTreeSet<Vec<&str>> = BTreeSet::new();
+    let first_of_population: Vec<bool> = table
+        .rows
+        .iter()
+        .map(|row| shares && populations.insert(identity_without(table, row, &skip)))
+        .collect();
+    move |r, figure| match figure {
+        Figure::Count => national(&table.rows[r]),
+        Figure::Denominator => national(&table.rows[r]) || first_of_population[r],
+        _ => false,
     }
 }
 
@@ -812,5 +915,136 @@ mod tests {
             relations_of_first_table(&linked),
             [(cell(1, 0), vec![cell(1, 3), cell(0, 0)])]
         );
+    }
+
+    /// A count table `id` of national and sex rows (with a quarter first
+    /// where `quarters`), linked as `links` says.
+    fn people_or_orders(
+        id: &str,
+        links: &str,
+        quarters: bool,
+        rows: &[(&[&str], u64)],
+    ) -> StatTable {
+        let metadata = format!(
+            "id = \"{id}\"\ntitle = \"t\"\nmeasure = 1\nkind = \"count\"\ncohort = \"c\"\n\
+             counted = \"c\"\nbreakdowns = [\"National\", \"Sex\"]\nchart = {{ kind = \"none\" }}\n{links}"
+        );
+        let dimensions: &[&str] = if quarters {
+            &[QUARTER, "breakdown", "group"]
+        } else {
+            &["breakdown", "group"]
+        };
+        table(&metadata, dimensions, rows)
+    }
+
+    /// The values of the relations holding a cell of the first table, as
+    /// (total, parts), and what each is.
+    fn sums_of_first_table(linked: &Linked) -> Vec<(u64, Vec<u64>, &str)> {
+        linked
+            .relations
+            .iter()
+            .zip(&linked.descriptions)
+            .filter(|(r, _)| {
+                let mut members = r.parts.iter().chain([&r.total]);
+                members.any(|&c| linked.cells[c].table == 0)
+            })
+            .map(|(r, d)| {
+                let parts = r.parts.iter().map(|&c| linked.values[c]).collect();
+                (linked.values[r.total], parts, d.as_str())
+            })
+            .collect()
+    }
+
+    /// People among their Orders, group by group: each group's people and
+    /// what its Orders have beyond them (a slack cell) add up to its
+    /// Orders. A group with more people than Orders is a problem.
+    #[test]
+    fn people_at_most_their_orders_take_a_slack_each() {
+        let link = "[[links]]\nfigure = \"count\"\ntable = \"orders\"\n\
+                    table_figure = \"count\"\nat_most = true\n";
+        let national = ["National", "All"].as_slice();
+        let (male, female) = (["Sex", "Male"].as_slice(), ["Sex", "Female"].as_slice());
+        let people = people_or_orders(
+            "people",
+            link,
+            false,
+            &[(national, 8), (male, 5), (female, 3)],
+        );
+        let orders = people_or_orders(
+            "orders",
+            "",
+            false,
+            &[(national, 10), (male, 7), (female, 3)],
+        );
+        let linked = Linked::build(&[people.clone(), orders]);
+        assert_eq!(linked.problems, Vec::<String>::new());
+        let inequalities: Vec<(u64, Vec<u64>)> = sums_of_first_table(&linked)
+            .into_iter()
+            .filter(|(_, _, d)| d.contains("repeats"))
+            .map(|(total, parts, _)| (total, parts))
+            .collect();
+        assert_eq!(
+            inequalities,
+            [(10, vec![8, 2]), (7, vec![5, 2]), (3, vec![3, 0])]
+        );
+        let slack = linked.cells.iter().filter(|c| c.table == SLACK).count();
+        assert_eq!(slack, 3);
+
+        let fewer = people_or_orders(
+            "orders",
+            "",
+            false,
+            &[(national, 10), (male, 4), (female, 6)],
+        );
+        let linked = Linked::build(&[people, fewer]);
+        assert_eq!(
+            linked.problems,
+            [
+                "people (links to orders): the count of row Sex / Male is more than the sum of \
+              the rows it repeats"
+            ]
+        );
+    }
+
+    /// People counted once in 12 months: the 12 months ending 2004Q4 (5)
+    /// and 2005Q1 (6) are no sums of their quarters (2 each, 8 and 8), but
+    /// each is at most that sum, through a slack cell of the sum and one
+    /// of what it has beyond them (3, 2), and, counting everyone
+    /// nationally, at least each of its quarters (each 2 with a slack of
+    /// 3, or 4).
+    #[test]
+    fn people_in_12_months_are_at_most_their_quarters_and_at_least_each() {
+        let windows = people_or_orders(
+            "people",
+            "",
+            true,
+            &[
+                (&["2004Q4", "National", "All"], 5),
+                (&["2005Q1", "National", "All"], 6),
+            ],
+        );
+        let quarter = |q| [q, "National", "All"];
+        let singles = ["2004Q1", "2004Q2", "2004Q3", "2004Q4", "2005Q1"].map(quarter);
+        let rows: Vec<(&[&str], u64)> = singles.iter().map(|q| (q.as_slice(), 2)).collect();
+        let quarters = people_or_orders("people (single quarters)", "", true, &rows);
+        let tables = [windows, quarters];
+        let mut linked = Linked::build(&tables);
+        linked.roll(&tables, 0, 1);
+        let of = |kind: &str| -> Vec<(u64, Vec<u64>)> {
+            sums_of_first_table(&linked)
+                .into_iter()
+                .filter(|(_, _, d)| d.ends_with(kind))
+                .map(|(total, parts, _)| (total, parts))
+                .collect()
+        };
+        assert_eq!(
+            of("at most the sum of its quarters"),
+            [(8, vec![5, 3]), (8, vec![6, 2])]
+        );
+        let at_least: Vec<(u64, Vec<u64>)> = [5, 5, 5, 5, 6, 6, 6, 6]
+            .iter()
+            .map(|&w| (w, vec![2, w - 2]))
+            .collect();
+        assert_eq!(of("at least each quarter"), at_least);
     }
 }

@@ -27,7 +27,7 @@ use dtto_model::reference::ReadingOrder;
 use dtto_model::table::{
     Dimensions, Figure, QUARTER, RowStatus, SERIES_BREAKDOWNS, Shorthand, is_all,
 };
-use linked::{CellRef, Linked};
+use linked::{CellRef, Linked, SLACK};
 use suppression::{Budget, CellKinds, Reason, Rules, Suppression, suppress};
 
 /// A figure as published: its value, or withheld (`[c]`).
@@ -467,6 +467,7 @@ impl<'a> Edition<'a> {
         let of_cells = |f: &dyn Fn(CellRef) -> bool| linked.cells.iter().map(|&c| f(c)).collect();
         CellKinds {
             unpublished: of_cells(&|cell| cell.table >= self.series.len()),
+            slack: of_cells(&|cell| cell.table == SLACK),
             withhold_first: of_cells(&|cell| {
                 self.tables.get(cell.table).is_some_and(|table| {
                     let groups = &table.rows[cell.row].groups;

@@ -151,6 +151,10 @@ pub struct CellKinds {
     /// series): withheld from the start, they must not be narrowed into
     /// 1 .. threshold − 1.
     pub unpublished: Vec<bool>,
+    /// Unpublished cells that turn an inequality into a sum (what the
+    /// Orders commenced have beyond the people commencing them): no secret,
+    /// whatever a reader works out.
+    pub slack: Vec<bool>,
     /// Cells of groups whose figures tell readers least (a sex not known),
     /// withheld before any other as complements.
     pub withhold_first: Vec<bool>,
@@ -182,6 +186,7 @@ impl CellKinds {
     pub fn published(cells: usize) -> CellKinds {
         CellKinds {
             unpublished: vec![false; cells],
+            slack: vec![false; cells],
             withhold_first: vec![false; cells],
             headline: vec![false; cells],
             released: vec![None; cells],
@@ -334,11 +339,9 @@ pub fn suppress(
     let relations_of = relations_of_cells(values.len(), relations);
     let known = known_to_readers(values.len(), relations, &kinds.released);
     // An unpublished 0 or count of threshold or more is no secret, whatever
-    // a reader works out.
-    let mut hidden: Vec<bool> = values
-        .iter()
-        .zip(unpublished)
-        .map(|(&v, &unpublished)| unpublished && !(1..threshold).contains(&v))
+    // a reader works out; nor is a slack cell.
+    let mut hidden: Vec<bool> = (0..values.len())
+        .map(|c| unpublished[c] && (kinds.slack[c] || !(1..threshold).contains(&values[c])))
         .collect();
     let cells = Cells {
         values,
@@ -1379,6 +1382,67 @@ mod tests {
         };
         assert_eq!(exposed(&relations), [0, 1]);
         assert_eq!(exposed(&relations[..1]), [] as [usize; 0]);
+    }
+
+    /// Kinds where `unpublished` cells are single quarters and `slack`
+    /// cells turn an inequality into a sum.
+    fn with_unpublished(cells: usize, unpublished: &[usize], slack: &[usize]) -> CellKinds {
+        let mut kinds = CellKinds::published(cells);
+        for &c in unpublished.iter().chain(slack) {
+            kinds.unpublished[c] = true;
+        }
+        for &c in slack {
+            kinds.slack[c] = true;
+        }
+        kinds
+    }
+
+    /// A single quarter `a` (3) and `b` (6) add up to a published 9. People
+    /// counted once: `b` is at least a published 5, so `a` is at most 4;
+    /// the 12 months `W` (6) are at most `a` plus another quarter `y` (3),
+    /// and `y` is at most `Y`, which a published 11 less a published 6
+    /// makes 5, so `a` is at least 1. Only the inequalities narrow `a`
+    /// into 1 .. 4, and the only published cell beside it, the 9, is
+    /// withheld. Without them, `a` could be anything from 0 to 9.
+    #[test]
+    fn inequalities_narrow_a_single_quarter_through_their_slack() {
+        // a, b, C, B, s1, y, W, sum, s2, Y, s3, U, T
+        let values = [3, 6, 9, 5, 1, 3, 6, 6, 0, 5, 2, 6, 11];
+        let equalities = [relation(&[0, 1], 2), relation(&[9, 11], 12)];
+        let inequalities = [
+            relation(&[3, 4], 1),  // B ≤ b
+            relation(&[0, 5], 7),  // a + y is their sum
+            relation(&[6, 8], 7),  // W ≤ a + y
+            relation(&[5, 10], 9), // y ≤ Y
+        ];
+        let kinds = with_unpublished(values.len(), &[0, 1, 5, 9], &[4, 7, 8, 10]);
+        let suppress = |relations: &[Relation]| {
+            suppress(&values, relations, &[], &kinds, SMALLEST, &unlimited()).withheld
+        };
+        let unpublished = |c: usize| kinds.unpublished[c].then_some(Reason::Unpublished);
+        let expected: Vec<Option<Reason>> = (0..values.len())
+            .map(|c| match c {
+                2 => Some(Reason::Range { relation: 0 }),
+                c => unpublished(c),
+            })
+            .collect();
+        assert_eq!(
+            suppress(&[&equalities[..], &inequalities].concat()),
+            expected
+        );
+        let unchanged: Vec<Option<Reason>> = (0..values.len()).map(unpublished).collect();
+        assert_eq!(suppress(&equalities), unchanged);
+    }
+
+    /// 10 people among 12 Orders: the 2 Orders beyond them are pinned, and
+    /// are no one's count.
+    #[test]
+    fn a_slack_pinned_to_a_small_number_is_no_secret() {
+        let values = [10, 2, 12];
+        let kinds = with_unpublished(3, &[], &[1]);
+        let relations = [relation(&[0, 1], 2)];
+        let withheld = suppress(&values, &relations, &[], &kinds, SMALLEST, &unlimited()).withheld;
+        assert_eq!(withheld, [None, Some(Reason::Unpublished), None]);
     }
 
     /// Four groups and their national figure, every one published, at
