@@ -204,7 +204,7 @@ impl Linked {
                 self.record(&parts, total, description);
                 continue;
             }
-            let people = description.replace(" are its four quarters", ", people counted once,");
+            let people = description.replace(" are its four quarters,", ", people counted once:");
             self.at_most(
                 &parts,
                 total,
