@@ -112,9 +112,7 @@ impl Linked {
                         row: r,
                         figure,
                     };
-                    linked.index.insert(cell, linked.cells.len());
-                    linked.cells.push(cell);
-                    linked.values.push(value);
+                    linked.add(cell, value);
                 }
             }
         }
@@ -245,9 +243,7 @@ impl Linked {
                         figure,
                     };
                     self.supposed_rows += 1;
-                    self.index.insert(cell, self.cells.len());
-                    self.cells.push(cell);
-                    self.values.push(value);
+                    self.add(cell, value);
                 }
                 for (i, (quarter, total)) in piece[run].iter().enumerate() {
                     let parts: Vec<CellRef> = (first + i..first + i + 4)
@@ -690,10 +686,14 @@ impl Linked {
             figure,
         };
         self.slack_rows += 1;
+        self.add(cell, value);
+        cell
+    }
+
+    fn add(&mut self, cell: CellRef, value: u64) {
         self.index.insert(cell, self.cells.len());
         self.cells.push(cell);
         self.values.push(value);
-        cell
     }
 
     /// Records the relation if its cells exist and really add up; says
