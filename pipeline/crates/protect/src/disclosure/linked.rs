@@ -49,8 +49,18 @@ pub(crate) fn cells_of(value: &Value) -> Vec<(Figure, u64)> {
     cells
 }
 
-/// Parts, their total and the relation in words.
-type Sum = (Vec<CellRef>, CellRef, String);
+/// One 12 months of a figure of a row of a series, and the four single
+/// quarters making it up.
+struct Window {
+    quarters: Vec<CellRef>,
+    total: CellRef,
+    /// The table, the row and the 12 months, as the relations' words name
+    /// them.
+    name: String,
+    key: SeriesFigure,
+    /// The figure counts everyone the table counts ([`counts_everyone`]).
+    everyone: bool,
+}
 
 /// A figure of a row of a series: the row's groups without the quarter.
 type SeriesFigure = (Vec<String>, Figure);
@@ -152,9 +162,8 @@ impl Linked {
             .enumerate()
             .map(|(r, row)| (row.groups.as_slice(), r))
             .collect();
-        // Every 12 months as the sum of its quarters, in the table's order,
-        // and whether the figure counts everyone.
-        let mut sums: Vec<(Sum, SeriesFigure, bool)> = Vec::new();
+        // Every 12 months and its quarters, in the table's order.
+        let mut windows_of_rows: Vec<Window> = Vec::new();
         let everyone = counts_everyone(table);
         // Each row's 12 months, oldest first, by the row without its quarter.
         let mut chains: BTreeMap<SeriesFigure, Vec<(Period, CellRef)>> = BTreeMap::new();
@@ -180,37 +189,40 @@ impl Linked {
                         Some(at(singles, *single_rows.get(groups.as_slice())?))
                     })
                     .collect();
-                let Some(parts) = parts else { continue };
-                let description = format!(
-                    "{}, {}: the 12 months ending {quarter} are its four quarters, {}",
-                    table.metadata.id,
-                    groups.join(" / "),
-                    figure.name()
-                );
-                let everyone = everyone(r, figure);
-                sums.push(((parts, at(windows, r), description), key, everyone));
+                let Some(quarters) = parts else { continue };
+                windows_of_rows.push(Window {
+                    quarters,
+                    total: at(windows, r),
+                    name: format!(
+                        "{}, {}: the 12 months ending {quarter}",
+                        table.metadata.id,
+                        groups.join(" / ")
+                    ),
+                    key,
+                    everyone: everyone(r, figure),
+                });
             }
         }
         // A figure whose 12 months are not all sums of their quarters.
-        let no_sums: BTreeSet<SeriesFigure> = sums
+        let no_sums: BTreeSet<SeriesFigure> = windows_of_rows
             .iter()
-            .filter(|((parts, total, _), _, _)| !self.adds_up(parts, *total))
-            .map(|(_, key, _)| key.clone())
+            .filter(|w| !self.adds_up(&w.quarters, w.total))
+            .map(|w| w.key.clone())
             .collect();
-        for ((parts, total, description), key, everyone) in sums {
-            if !no_sums.contains(&key) {
-                self.record(&parts, total, description);
+        for window in windows_of_rows {
+            let (name, figure) = (&window.name, window.key.1.name());
+            if !no_sums.contains(&window.key) {
+                let sum = format!("{name} are its four quarters, {figure}");
+                self.record(&window.quarters, window.total, sum);
                 continue;
             }
-            let people = description.replace(" are its four quarters,", ", people counted once:");
-            self.at_most(
-                &parts,
-                total,
-                format!("{people} at most the sum of its quarters"),
-            );
-            if everyone {
-                for part in parts {
-                    self.at_most(&[total], part, format!("{people} at least each quarter"));
+            let people = format!("{name}, people counted once: {figure}");
+            let most = format!("{people} at most the sum of its quarters");
+            self.at_most(&window.quarters, window.total, most);
+            if window.everyone {
+                for &quarter in &window.quarters {
+                    let least = format!("{people} at least each quarter");
+                    self.at_most(&[window.total], quarter, least);
                 }
             }
         }
