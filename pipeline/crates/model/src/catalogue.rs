@@ -510,6 +510,21 @@ impl Catalogue {
     }
 }
 
+/// A table's metadata, from `text`, the file at `path`. A link's `lag`,
+/// written by hand before lags were worked out, is told where lags come
+/// from now rather than just refused.
+fn parse_metadata(path: &Path, text: &str) -> Result<TableMetadata, Problem> {
+    toml::from_str(text).map_err(|error| {
+        let mut problem = Problem::from_toml(path, text, &error);
+        if problem.message.starts_with("unknown field `lag`") {
+            problem.message = "a link's `lag` is no longer written: it is worked out from the \
+                               windows the two tables count over (windows.toml). Delete this line"
+                .to_string();
+        }
+        problem
+    })
+}
+
 fn read_table(sql_path: &Path, declared: &Windows) -> Result<TableQuery, Problem> {
     let sql =
         std::fs::read_to_string(sql_path).map_err(|e| Problem::in_file(sql_path, e.to_string()))?;
@@ -520,8 +535,7 @@ fn read_table(sql_path: &Path, declared: &Windows) -> Result<TableQuery, Problem
             format!("its metadata {} is missing", metadata_path.display()),
         )
     })?;
-    let mut metadata: TableMetadata =
-        toml::from_str(&text).map_err(|e| Problem::from_toml(&metadata_path, &text, &e))?;
+    let mut metadata = parse_metadata(&metadata_path, &text)?;
     metadata.windows = check_metadata(&metadata, &metadata_path, declared)?;
     Ok(TableQuery {
         sql,
@@ -745,6 +759,23 @@ mod tests {
         assert!(
             problem.starts_with(
                 "t.toml:10:10: figures are count, numerator, denominator or total, not \"rate\""
+            ),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_lag_written_by_hand_is_told_where_lags_come_from() {
+        let text = with_links(
+            "[[links]]\nfigure = \"count\"\ntable = \"t\"\ntable_figure = \"count\"\nlag = 1\n",
+        );
+        let problem = parse_metadata(Path::new("t.toml"), &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            problem.starts_with(
+                "t.toml:13:1: a link's `lag` is no longer written: it is worked out from the \
+                 windows the two tables count over (windows.toml). Delete this line"
             ),
             "{problem}"
         );
