@@ -224,6 +224,19 @@ pub struct Link {
     /// a window moved in `windows.toml`.
     #[serde(skip)]
     pub lag: i32,
+    /// A `lag` written by hand, as links had before lags were worked out:
+    /// refused at its line, saying where lags come from now.
+    #[serde(default, rename = "lag", deserialize_with = "no_longer_written")]
+    written_lag: Option<std::convert::Infallible>,
+}
+
+fn no_longer_written<'de, D: serde::Deserializer<'de>>(
+    _: D,
+) -> Result<Option<std::convert::Infallible>, D::Error> {
+    Err(serde::de::Error::custom(
+        "a link's `lag` is no longer written: it is worked out from the windows the two \
+         tables count over (windows.toml). Delete this line",
+    ))
 }
 
 impl Link {
@@ -510,21 +523,6 @@ impl Catalogue {
     }
 }
 
-/// A table's metadata, from `text`, the file at `path`. A link's `lag`,
-/// written by hand before lags were worked out, is told where lags come
-/// from now rather than just refused.
-fn parse_metadata(path: &Path, text: &str) -> Result<TableMetadata, Problem> {
-    toml::from_str(text).map_err(|error| {
-        let mut problem = Problem::from_toml(path, text, &error);
-        if problem.message.starts_with("unknown field `lag`") {
-            problem.message = "a link's `lag` is no longer written: it is worked out from the \
-                               windows the two tables count over (windows.toml). Delete this line"
-                .to_string();
-        }
-        problem
-    })
-}
-
 fn read_table(sql_path: &Path, declared: &Windows) -> Result<TableQuery, Problem> {
     let sql =
         std::fs::read_to_string(sql_path).map_err(|e| Problem::in_file(sql_path, e.to_string()))?;
@@ -535,7 +533,8 @@ fn read_table(sql_path: &Path, declared: &Windows) -> Result<TableQuery, Problem
             format!("its metadata {} is missing", metadata_path.display()),
         )
     })?;
-    let mut metadata = parse_metadata(&metadata_path, &text)?;
+    let mut metadata: TableMetadata =
+        toml::from_str(&text).map_err(|e| Problem::from_toml(&metadata_path, &text, &e))?;
     metadata.windows = check_metadata(&metadata, &metadata_path, declared)?;
     Ok(TableQuery {
         sql,
@@ -769,12 +768,11 @@ mod tests {
         let text = with_links(
             "[[links]]\nfigure = \"count\"\ntable = \"t\"\ntable_figure = \"count\"\nlag = 1\n",
         );
-        let problem = parse_metadata(Path::new("t.toml"), &text)
-            .unwrap_err()
-            .to_string();
+        let error = toml::from_str::<TableMetadata>(&text).unwrap_err();
+        let problem = Problem::from_toml(Path::new("t.toml"), &text, &error).to_string();
         assert!(
             problem.starts_with(
-                "t.toml:13:1: a link's `lag` is no longer written: it is worked out from the \
+                "t.toml:13:7: a link's `lag` is no longer written: it is worked out from the \
                  windows the two tables count over (windows.toml). Delete this line"
             ),
             "{problem}"
