@@ -161,6 +161,13 @@ fn save(path: &Path, text: &str) {
     std::fs::rename(&draft, path).unwrap();
 }
 
+/// The scale of the delivery the preview is tested on where its figures do
+/// not matter: the bundled one's, on which disclosure control takes
+/// seconds a page. On a thin delivery it takes a minute (issue 29), and
+/// under `make test`'s load the first page came after the two minutes a
+/// test waits for it.
+const SCALE: f64 = 1.0;
+
 /// A synthetic delivery of `scale` generated into `work/extract` and
 /// ingested into `work/warehouse`, with copies of `queries/` and
 /// `templates/` beside them: where `dtto serve` is started. Returns the
@@ -370,7 +377,7 @@ fn serve_nothing(work: &Path) -> (Served, u16) {
 #[test]
 fn a_client_that_pipelines_requests_and_never_reads_does_not_delay_another_clients_page() {
     let work = tempfile::tempdir().unwrap();
-    ingested_work(work.path(), 0.02);
+    ingested_work(work.path(), SCALE);
     let (_served, url) = serve(work.path());
     let port = port_of(&url);
     let page = wait_for_page(port, "a bulletin", |page| {
@@ -553,7 +560,7 @@ fn beyond_the_cap_on_connections_a_client_is_told_to_come_back_and_is_then_serve
 #[test]
 fn moving_a_window_makes_every_table_again() {
     let work = tempfile::tempdir().unwrap();
-    ingested_work(work.path(), 0.02);
+    ingested_work(work.path(), SCALE);
     let queries = work.path().join("queries");
     let mut preview = Preview::new(PreviewOptions {
         warehouse: work.path().join("warehouse"),
@@ -587,7 +594,7 @@ fn moving_a_window_makes_every_table_again() {
 #[test]
 fn an_edit_to_the_words_alone_keeps_the_disclosure_decision() {
     let work = tempfile::tempdir().unwrap();
-    ingested_work(work.path(), 0.02);
+    ingested_work(work.path(), SCALE);
     let queries = work.path().join("queries");
     let templates = work.path().join("templates");
     let mut preview = Preview::new(PreviewOptions {
